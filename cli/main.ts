@@ -1,0 +1,172 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { PreviousAllocation } from "../components/plan";
+import { ExitCode, InputError, UsageError } from "./errors";
+import { writeRendered, SUMMARY_FILE } from "./manifests";
+import { runOffline, OfflineRun } from "./offline";
+import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
+import { StackInput, formatProblems, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
+
+/** The stack program that `render` runs under mocks: the same one `pulumi up` runs. */
+export const STACK_PROGRAM = path.join(__dirname, "..", "index.ts");
+export const PROJECT_NAME = "clusternet";
+
+export interface Io {
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+    readonly cwd: string;
+}
+
+const processIo: Io = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+};
+
+interface StackCommandOptions {
+    stack?: string;
+    configFile?: string;
+    /** A file, `true` (the stack's plan record, if any) or `false` (--no-previous). */
+    previous: string | boolean;
+    save: boolean;
+}
+
+function addStackOptions(command: Command): Command {
+    return command
+        .option("-s, --stack <name>", "the stack whose Pulumi.<name>.yaml to read (default: dev)")
+        .option("-c, --config-file <file>", "read this stack file instead")
+        .option("--previous <file>", "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)")
+        .option("--no-previous", "ignore any previous plan: allocate from scratch")
+        .option("--no-save", "do not update the plan record plans/<stack>.json");
+}
+
+function previousFor(input: StackInput, options: StackCommandOptions): PreviousAllocation | undefined {
+    if (options.previous === false) {
+        return undefined;
+    }
+    return typeof options.previous === "string" ? readPreviousAllocation(options.previous, true) : readPreviousAllocation(input.planRecord, false);
+}
+
+/** Writes the plan record when its content changed, atomically. */
+function savePlanRecord(input: StackInput, document: PlanDocument): void {
+    const text = planJson(document);
+    if (fs.existsSync(input.planRecord) && fs.readFileSync(input.planRecord, "utf8") === text) {
+        return;
+    }
+    fs.mkdirSync(path.dirname(input.planRecord), { recursive: true });
+    const temporary = `${input.planRecord}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, input.planRecord);
+}
+
+function prepare(options: StackCommandOptions, io: Io) {
+    const input = resolveStackInput(options, io.cwd);
+    const previous = previousFor(input, options);
+    const { source, loaded } = loadStackInput(input, previous);
+    const document: PlanDocument = { stack: input.stackName, ...loaded.plan };
+    return { input, previous, source, loaded, document };
+}
+
+/** Runs the stack program offline, with console.log (the SDK's info lines) sent to stderr. */
+async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Promise<OfflineRun> {
+    const { config, secretKeys } = runtimeConfig(prepared.source);
+    const log = console.log;
+    console.log = (...args: unknown[]) => io.stderr(`${args.map(String).join(" ")}\n`);
+    try {
+        return await runOffline({
+            program: STACK_PROGRAM,
+            project: PROJECT_NAME,
+            stack: prepared.input.stackName,
+            config,
+            secretKeys,
+            previousOutputs: prepared.previous ? { nodeSubnets: prepared.previous } : {},
+        });
+    } finally {
+        console.log = log;
+    }
+}
+
+export function buildProgram(io: Io): Command {
+    const program = new Command("clusternet")
+        .description("A Kubernetes lab cluster's network as code: plan, render and check a clusternet stack offline.")
+        .exitOverride()
+        .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+        .showHelpAfterError("(run with --help for usage)");
+
+    addStackOptions(
+        program
+            .command("plan")
+            .description("Print the address plan: pod, Service and node ranges, each node's subnets, capacity. Records it in plans/<stack>.json.")
+            .addOption(new Option("-f, --format <format>", "output format").choices(Object.values(PlanFormat)).default(PlanFormat.Table)),
+    ).action((options: StackCommandOptions & { format: PlanFormat }) => {
+        const prepared = prepare(options, io);
+        io.stdout(formatPlan(prepared.document, options.format));
+        if (options.format === PlanFormat.Json) {
+            for (const warning of prepared.document.warnings) {
+                io.stderr(`warning: ${warning}\n`);
+            }
+        }
+        if (options.save) {
+            savePlanRecord(prepared.input, prepared.document);
+        }
+    });
+
+    addStackOptions(
+        program
+            .command("render")
+            .description("Run the stack program (index.ts) under Pulumi's mocks and write every Kubernetes object it registers as YAML.")
+            .option("-o, --out <dir>", "where to write the manifests", "rendered"),
+    ).action(async (options: StackCommandOptions & { out: string }) => {
+        const prepared = prepare(options, io);
+        for (const warning of prepared.document.warnings) {
+            io.stderr(`warning: ${warning}\n`);
+        }
+        const run = await runStackProgram(prepared, io);
+        const outDir = path.resolve(io.cwd, options.out);
+        let written: ReturnType<typeof writeRendered>;
+        try {
+            written = writeRendered(outDir, run.resources);
+        } catch (error) {
+            throw new UsageError((error as Error).message);
+        }
+        if (options.save) {
+            savePlanRecord(prepared.input, prepared.document);
+        }
+        const shown = path.relative(io.cwd, outDir) || ".";
+        io.stdout(`clusternet render: stack ${prepared.input.stackName}: ${written.files.length} Kubernetes objects written to ${shown}/ (${run.resources.length} resources registered; see ${path.join(shown, SUMMARY_FILE)})\n`);
+        for (const file of written.files) {
+            io.stdout(`  ${file}\n`);
+        }
+    });
+
+    return program;
+}
+
+/** Runs the command line; returns the exit code instead of exiting, for tests. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+    const program = buildProgram(io);
+    if (argv.length === 0) {
+        program.outputHelp();
+        return ExitCode.BadInput;
+    }
+    try {
+        await program.parseAsync([...argv], { from: "user" });
+        return ExitCode.Ok;
+    } catch (error) {
+        if (error instanceof CommanderError) {
+            return error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version" ? ExitCode.Ok : ExitCode.BadInput;
+        }
+        if (error instanceof InputError) {
+            io.stderr(`${formatProblems(error.problems)}\n`);
+            io.stderr(`clusternet: ${error.problems.length} problem(s) in the input; nothing was written\n`);
+            return ExitCode.BadInput;
+        }
+        if (error instanceof UsageError) {
+            io.stderr(`clusternet: ${error.message}\n`);
+            return ExitCode.BadInput;
+        }
+        io.stderr(`clusternet: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        return ExitCode.Internal;
+    }
+}

@@ -1,0 +1,190 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource the program registered, shaped as the engine (and a policy pack) sees it. */
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** False for component resources. */
+    readonly custom: boolean;
+    /** Resolved inputs, secrets unwrapped to plain values (see `secretPaths`). */
+    readonly props: Record<string, unknown>;
+    /** Property paths whose values were secrets. */
+    readonly secretPaths: ReadonlyArray<ReadonlyArray<string | number>>;
+    readonly parent?: string;
+    readonly dependsOn: readonly string[];
+    /** URN of the provider that manages it, when one was given explicitly or inherited from a component. */
+    readonly provider?: string;
+    readonly options: {
+        readonly deleteBeforeReplace?: boolean;
+        readonly ignoreChanges?: readonly string[];
+        readonly replaceOnChanges?: readonly string[];
+        readonly protect?: boolean;
+        readonly retainOnDelete?: boolean;
+        readonly customTimeouts?: pulumi.CustomTimeouts;
+    };
+}
+
+export interface OfflineRun {
+    /** In registration order. */
+    readonly resources: readonly RecordedResource[];
+    /** The stack's outputs. */
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface OfflineRunOptions {
+    /** The program: its entry file (the stack's index.ts), or a function registering resources (for tests). */
+    readonly program: string | (() => Promise<Record<string, unknown> | void>);
+    readonly project: string;
+    readonly stack: string;
+    /** Config as the engine passes it: full key to text (structured values as JSON). */
+    readonly config: Readonly<Record<string, string>>;
+    readonly secretKeys: readonly string[];
+    /** Outputs a StackReference to this very stack returns: its "last" outputs. */
+    readonly previousOutputs?: Record<string, unknown>;
+}
+
+/** The organization name of Pulumi's local (DIY) backends. */
+const ORGANIZATION = "organization";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function unwrapSecrets(value: unknown, at: Array<string | number>, secretPaths: Array<Array<string | number>>): unknown {
+    if (Array.isArray(value)) {
+        return value.map((item, index) => unwrapSecrets(item, [...at, index], secretPaths));
+    }
+    if (typeof value === "object" && value !== null) {
+        const record = value as Record<string, unknown>;
+        if (record[SECRET_SIG] === SECRET_VALUE) {
+            secretPaths.push(at);
+            return unwrapSecrets(record["value"], at, []);
+        }
+        return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item, [...at, key], secretPaths)]));
+    }
+    return value;
+}
+
+/**
+ * Runs a Pulumi program with the SDK's runtime mocks instead of an engine and records every resource it
+ * registers: type, name, URN, resolved inputs and the options that shape the graph (parent, dependsOn, provider,
+ * deleteBeforeReplace...). The program runs inside a real root Stack resource, so stack transformations see every
+ * registration as the engine would. Call once per process: the SDK's runtime state is global.
+ */
+export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun> {
+    const inputsByKey = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+    const project = options.project;
+    const stack = options.stack;
+    const selfReference = `${ORGANIZATION}/${project}/${stack}`;
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args: pulumi.runtime.MockResourceArgs) => {
+                inputsByKey.set(`${args.type}::${args.name}`, { inputs: args.inputs as Record<string, unknown>, custom: args.custom ?? true });
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    const outputs = args.name === selfReference ? (options.previousOutputs ?? {}) : {};
+                    return { id: args.name, state: { name: args.name, outputs, secretOutputNames: [] } };
+                }
+                return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+            },
+            call: (args: pulumi.runtime.MockCallArgs) => args.inputs as Record<string, unknown>,
+        },
+        project,
+        stack,
+        false,
+        ORGANIZATION,
+    );
+    pulumi.runtime.setAllConfig({ ...options.config }, [...options.secretKeys]);
+
+    interface Registration {
+        type: string;
+        name: string;
+        qualifiedType: string;
+        opts: pulumi.CustomResourceOptions & { providers?: Record<string, pulumi.ProviderResource> | pulumi.ProviderResource[] };
+        parent?: pulumi.Resource;
+    }
+    const registrations = new Map<pulumi.Resource, Registration>();
+    const order: pulumi.Resource[] = [];
+    const urnOf = (resource: pulumi.Resource | undefined): string | undefined => {
+        const registration = resource ? registrations.get(resource) : undefined;
+        return registration ? `urn:pulumi:${stack}::${project}::${registration.qualifiedType}::${registration.name}` : undefined;
+    };
+
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            const parent = args.opts.parent && registrations.has(args.opts.parent) ? args.opts.parent : undefined;
+            const parentType = parent ? registrations.get(parent)!.qualifiedType : undefined;
+            registrations.set(args.resource, {
+                type: args.type,
+                name: args.name,
+                qualifiedType: parentType ? `${parentType}$${args.type}` : args.type,
+                opts: args.opts,
+                parent,
+            });
+            order.push(args.resource);
+            return undefined;
+        });
+        if (typeof options.program === "function") {
+            return (await options.program()) ?? {};
+        }
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program: unknown = require(path.resolve(options.program));
+        const entry = typeof program === "function" ? program : (program as { default?: unknown }).default;
+        return typeof entry === "function" ? await (entry as () => Promise<Record<string, unknown>>)() : (program as Record<string, unknown>);
+    });
+    const resolvedOutputs = await new Promise<Record<string, unknown>>((resolve) => {
+        pulumi.output(outputs ?? {}).apply((value) => resolve(unwrapSecrets(value, [], []) as Record<string, unknown>));
+    });
+    await pulumi.runtime.disconnect();
+
+    const seen = new Set<string>();
+    const providerFor = (registration: Registration): pulumi.ProviderResource | undefined => {
+        const pkg = registration.type.split(":")[0]!;
+        if (registration.opts.provider) {
+            return registration.opts.provider;
+        }
+        for (let ancestor = registration.parent; ancestor; ancestor = registrations.get(ancestor)?.parent) {
+            const providers = registrations.get(ancestor)?.opts.providers;
+            const found = Array.isArray(providers)
+                ? providers.find((provider) => registrations.get(provider)?.type === `pulumi:providers:${pkg}`)
+                : providers?.[pkg];
+            if (found) {
+                return found;
+            }
+        }
+        return undefined;
+    };
+    const resources = order.map((resource): RecordedResource => {
+        const registration = registrations.get(resource)!;
+        const key = `${registration.type}::${registration.name}`;
+        if (seen.has(key)) {
+            throw new Error(`two resources of type ${registration.type} are both named "${registration.name}"`);
+        }
+        seen.add(key);
+        const recorded = inputsByKey.get(key);
+        const secretPaths: Array<Array<string | number>> = [];
+        const props = unwrapSecrets(recorded?.inputs ?? {}, [], secretPaths) as Record<string, unknown>;
+        const dependsOn = registration.opts.dependsOn;
+        const dependencies = (Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : []) as unknown[];
+        const opts = registration.opts;
+        return {
+            urn: urnOf(resource)!,
+            type: registration.type,
+            name: registration.name,
+            custom: recorded?.custom ?? true,
+            props,
+            secretPaths,
+            parent: urnOf(registration.parent),
+            dependsOn: dependencies.map((dependency) => urnOf(dependency as pulumi.Resource)).filter((urn): urn is string => urn !== undefined),
+            provider: urnOf(providerFor(registration)),
+            options: {
+                deleteBeforeReplace: opts.deleteBeforeReplace,
+                ignoreChanges: opts.ignoreChanges,
+                replaceOnChanges: opts.replaceOnChanges,
+                protect: opts.protect,
+                retainOnDelete: opts.retainOnDelete,
+                customTimeouts: opts.customTimeouts,
+            },
+        };
+    });
+    return { resources, outputs: resolvedOutputs };
+}

@@ -1,0 +1,147 @@
+import { AddressPlan, FamilyCapacity } from "../components/plan";
+
+/** What `clusternet plan` prints and records: the address plan of one stack. */
+export interface PlanDocument extends AddressPlan {
+    readonly stack: string;
+}
+
+export const PlanFormat = {
+    Table: "table",
+    Json: "json",
+    Markdown: "markdown",
+} as const;
+export type PlanFormat = (typeof PlanFormat)[keyof typeof PlanFormat];
+
+export function planJson(document: PlanDocument): string {
+    return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function table(rows: ReadonlyArray<readonly string[]>): string {
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+}
+
+function capacityLine(capacity: FamilyCapacity): string {
+    return `/${capacity.nodeMaskSize} per node: ${capacity.used} of ${capacity.maxNodes} node subnets used (${capacity.usedPercent}%), ${capacity.podsPerNode} pod addresses per node`;
+}
+
+function rangeRows(document: PlanDocument): string[][] {
+    const { cluster, capacity } = document;
+    const rows: string[][] = [];
+    if (cluster.podCidr && capacity.ipv4) {
+        rows.push(["pod CIDR", cluster.podCidr, capacityLine(capacity.ipv4)]);
+    }
+    if (cluster.podCidrV6 && capacity.ipv6) {
+        rows.push(["pod CIDR (IPv6)", cluster.podCidrV6, capacityLine(capacity.ipv6)]);
+    }
+    if (cluster.serviceCidr) {
+        rows.push(["Service CIDR", cluster.serviceCidr, `kubernetes ${document.kubernetesServiceIp}, cluster DNS ${document.dnsServiceIp}`]);
+    }
+    if (cluster.serviceCidrV6) {
+        rows.push(["Service CIDR (IPv6)", cluster.serviceCidrV6, `kubernetes ${document.kubernetesServiceIpV6}, cluster DNS ${document.dnsServiceIpV6}`]);
+    }
+    if (cluster.nodeNetwork) {
+        rows.push(["node network", cluster.nodeNetwork, ""]);
+    }
+    for (const range of cluster.reserved) {
+        rows.push(["reserved", range.cidr, range.name]);
+    }
+    return rows;
+}
+
+function nodeRows(document: PlanDocument): string[][] {
+    const dual = document.cluster.families.length === 2;
+    const v6Only = !document.cluster.families.includes("IPv4");
+    const header = v6Only ? ["NODE", "IP", "POD CIDR (IPv6)", "GATEWAY", "SOURCE"] : ["NODE", "IP", "POD CIDR", ...(dual ? ["POD CIDR (IPv6)"] : []), "GATEWAY", "VTEP", "SOURCE"];
+    const rows = document.nodes.map((node) =>
+        v6Only
+            ? [node.name, node.ip, node.podCidrV6 ?? "", node.gatewayV6 ?? "", node.podCidrV6Source ?? ""]
+            : [node.name, node.ip, node.podCidr ?? "", ...(dual ? [node.podCidrV6 ?? ""] : []), node.gateway ?? "", node.vtep ?? "", node.podCidrSource ?? ""],
+    );
+    return [header, ...rows];
+}
+
+export function planTable(document: PlanDocument): string {
+    const { cluster } = document;
+    const lines = [`clusternet plan: stack ${document.stack}, cluster ${cluster.name} (${cluster.families.join(" + ")})`, ""];
+    lines.push(table(rangeRows(document)), "", table(nodeRows(document)));
+    if (document.warnings.length > 0) {
+        lines.push("", ...document.warnings.map((warning) => `warning: ${warning}`));
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+function markdownTable(rows: ReadonlyArray<readonly string[]>): string {
+    const escape = (cell: string): string => cell.replace(/\|/g, "\\|");
+    const [header, ...body] = rows;
+    return [`| ${header!.map(escape).join(" | ")} |`, `|${header!.map(() => "---").join("|")}|`, ...body.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
+}
+
+/** Nodes shown in the diagram; a large cluster is summarised after these. */
+const DIAGRAM_NODES = 24;
+
+/** A mermaid flowchart of the address space: each range, and the node subnets inside the pod CIDRs. */
+export function planMermaid(document: PlanDocument): string {
+    const { cluster } = document;
+    const lines = ["flowchart LR"];
+    const quote = (text: string): string => `"${text.replace(/"/g, "#quot;")}"`;
+    for (const [id, family, cidr, capacity] of [
+        ["pod4", "IPv4", cluster.podCidr, document.capacity.ipv4],
+        ["pod6", "IPv6", cluster.podCidrV6, document.capacity.ipv6],
+    ] as const) {
+        if (!cidr || !capacity) {
+            continue;
+        }
+        lines.push(`  subgraph ${id}[${quote(`pod CIDR ${cidr}: ${capacity.used}/${capacity.maxNodes} node subnets`)}]`);
+        const shown = document.nodes.slice(0, DIAGRAM_NODES);
+        shown.forEach((node, index) => {
+            const subnet = family === "IPv4" ? node.podCidr : node.podCidrV6;
+            lines.push(`    ${id}n${index}[${quote(`${node.name}: ${subnet}`)}]`);
+        });
+        if (document.nodes.length > shown.length) {
+            lines.push(`    ${id}more[${quote(`... ${document.nodes.length - shown.length} more nodes`)}]`);
+        }
+        lines.push("  end");
+    }
+    if (cluster.serviceCidr) {
+        lines.push(`  svc4[${quote(`Service CIDR ${cluster.serviceCidr}: kubernetes ${document.kubernetesServiceIp}, DNS ${document.dnsServiceIp}`)}]`);
+    }
+    if (cluster.serviceCidrV6) {
+        lines.push(`  svc6[${quote(`Service CIDR ${cluster.serviceCidrV6}: kubernetes ${document.kubernetesServiceIpV6}, DNS ${document.dnsServiceIpV6}`)}]`);
+    }
+    if (cluster.nodeNetwork) {
+        lines.push(`  net[${quote(`node network ${cluster.nodeNetwork}`)}]`);
+    }
+    cluster.reserved.forEach((range, index) => {
+        lines.push(`  r${index}[${quote(`reserved ${range.name} ${range.cidr}`)}]:::reserved`);
+    });
+    if (cluster.reserved.length > 0) {
+        lines.push("  classDef reserved stroke-dasharray: 5 5");
+    }
+    return lines.join("\n");
+}
+
+export function planMarkdown(document: PlanDocument): string {
+    const { cluster } = document;
+    const parts = [
+        `### clusternet plan: \`${document.stack}\` (cluster \`${cluster.name}\`, ${cluster.families.join(" + ")})`,
+        markdownTable([["Range", "CIDR", "Notes"], ...rangeRows(document)]),
+        markdownTable(nodeRows(document)),
+        ["```mermaid", planMermaid(document), "```"].join("\n"),
+    ];
+    if (document.warnings.length > 0) {
+        parts.push(document.warnings.map((warning) => `> **Warning:** ${warning}`).join("\n"));
+    }
+    return `${parts.join("\n\n")}\n`;
+}
+
+export function formatPlan(document: PlanDocument, format: PlanFormat): string {
+    switch (format) {
+        case PlanFormat.Json:
+            return planJson(document);
+        case PlanFormat.Markdown:
+            return planMarkdown(document);
+        case PlanFormat.Table:
+            return planTable(document);
+    }
+}

@@ -1,0 +1,2 @@
+export * from "./clusterNetwork";
+export * from "./validate";

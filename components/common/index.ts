@@ -1,0 +1,3 @@
+export * from "./problems";
+export * from "./names";
+export * from "./keys";

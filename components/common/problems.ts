@@ -1,0 +1,53 @@
+/**
+ * A problem found in the input: where (a config key path such as `clusternet:nodes[1].ip`), what is wrong, and
+ * what would be right. Every validator in clusternet returns these as values instead of throwing, so a run can
+ * report every problem at once, one line each.
+ */
+export interface Problem {
+    /** The key path of the offending value, e.g. `clusternet:nodes[1].ip`. */
+    readonly key: string;
+    /** What is wrong, naming the offending value. */
+    readonly message: string;
+    /** What would be right, phrased as an instruction. */
+    readonly fix?: string;
+}
+
+/** One line: `key: message; fix`. */
+export function formatProblem(problem: Problem): string {
+    return problem.fix ? `${problem.key}: ${problem.message}; ${problem.fix}` : `${problem.key}: ${problem.message}`;
+}
+
+/** Thrown when input is invalid; its message is one line per problem. */
+export class InvalidInputError extends Error {
+    public readonly problems: readonly Problem[];
+
+    constructor(problems: readonly Problem[]) {
+        super(problems.map(formatProblem).join("\n"));
+        this.name = "InvalidInputError";
+        this.problems = problems;
+    }
+}
+
+/**
+ * Builds key paths: `keyPath("clusternet:nodes", 1, "ip")` is `clusternet:nodes[1].ip`.
+ * Numbers become indexes, strings become properties.
+ */
+export function keyPath(root: string, ...segments: ReadonlyArray<string | number>): string {
+    let path = root;
+    for (const segment of segments) {
+        path += typeof segment === "number" ? `[${segment}]` : path === "" ? segment : `.${segment}`;
+    }
+    return path;
+}
+
+/** Quotes a value for a message: strings in double quotes, everything else as JSON. */
+export function show(value: unknown): string {
+    if (typeof value === "string") {
+        return JSON.stringify(value);
+    }
+    if (typeof value === "bigint") {
+        return value.toString();
+    }
+    const json = JSON.stringify(value);
+    return json === undefined ? String(value) : json;
+}

@@ -1,0 +1,218 @@
+import { z } from "zod";
+import { DEFAULT_CLUSTER_NAME, DEFAULT_NODE_MASK_SIZE, DEFAULT_NODE_MASK_SIZE_V6 } from "../plan";
+
+/**
+ * The schema of every `clusternet:*` stack config key, in one place. It checks shapes (types, enums, unknown
+ * keys); what needs arithmetic or cross-references (CIDRs, overlaps, port names) is checked by the capability
+ * that owns it, which reports with the same key paths. `npm run schema` writes the JSON Schema for editors.
+ */
+
+/** The config namespace, which is also the Pulumi project name. */
+export const CONFIG_NAMESPACE = "clusternet";
+
+/** A value stored as a Pulumi secret: plain text at run time, `{ secure: <ciphertext> }` in a stack file. */
+export const secretString = z
+    .union([z.string(), z.strictObject({ secure: z.string() })], { error: "expected a secret (pulumi config set --secret ...)" })
+    .describe("A secret: set it with `pulumi config set --secret --path ...`.");
+
+const port = z.int().min(1).max(65535);
+const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+const portReference = z.union([port, z.string()], { error: "expected a port number (1-65535) or a port name" });
+const quantity = z.union([z.string(), z.number()], { error: "expected a Kubernetes quantity such as 100m or 128Mi" });
+const resources = z
+    .strictObject({
+        requests: z.record(z.string(), quantity).optional().describe("Resource requests, e.g. { cpu: 100m, memory: 50Mi }."),
+        limits: z.record(z.string(), quantity).optional().describe("Resource limits, e.g. { memory: 128Mi }."),
+    })
+    .describe("Container resources, as in a Kubernetes container spec.");
+
+export const clusterSchema = z
+    .strictObject({
+        name: z.string().default(DEFAULT_CLUSTER_NAME).describe(`The cluster's name, a DNS-1123 label. Default \`${DEFAULT_CLUSTER_NAME}\`.`),
+        podCidr: z.string().optional().describe("The IPv4 pod network (flannel's Network), e.g. 10.244.0.0/16. Omit for an IPv6-only cluster."),
+        podCidrV6: z.string().optional().describe("The IPv6 pod network, e.g. fd00:10:244::/56. With podCidr the cluster is dual-stack."),
+        nodeMaskSize: z.int().default(DEFAULT_NODE_MASK_SIZE).describe(`Prefix length of each node's IPv4 pod subnet. Default ${DEFAULT_NODE_MASK_SIZE}.`),
+        nodeMaskSizeV6: z.int().default(DEFAULT_NODE_MASK_SIZE_V6).describe(`Prefix length of each node's IPv6 pod subnet. Default ${DEFAULT_NODE_MASK_SIZE_V6}.`),
+        serviceCidr: z.string().optional().describe("The IPv4 Service network. Default 10.96.0.0/12 when the cluster has IPv4 pods."),
+        serviceCidrV6: z.string().optional().describe("The IPv6 Service network, e.g. fd00:10:96::/112. Required for an IPv6-only cluster."),
+        nodeNetwork: z.string().optional().describe("The hosts' own network, e.g. 192.168.56.0/24. When set, every node IP must lie inside it."),
+        reserved: z
+            .array(
+                z.strictObject({
+                    name: z.string().describe("A short name for messages, e.g. office-vpn."),
+                    cidr: z.string().describe("The range, e.g. 10.8.0.0/16."),
+                }),
+            )
+            .default([])
+            .describe("Ranges nothing in the cluster may overlap: VPNs, offices, peered clusters."),
+        nodePortRange: z.string().default("30000-32767").describe("The API server's --service-node-port-range. Default 30000-32767."),
+        loadBalancer: z.boolean().default(false).describe("True when something (e.g. MetalLB) gives LoadBalancer Services an address. Default false."),
+    })
+    .describe("Cluster-wide address settings.");
+
+export const nodeSchema = z.strictObject({
+    name: z.string().describe("The Kubernetes Node name."),
+    ip: z.string().describe("The node's address on the node network."),
+    podCidr: z.string().optional().describe("Pins this node's IPv4 pod subnet; otherwise one is allocated."),
+    podCidrV6: z.string().optional().describe("Pins this node's IPv6 pod subnet; otherwise one is allocated."),
+});
+
+export const nodesSchema = z.array(nodeSchema).min(1, { error: "expected at least one node" }).describe("The cluster's nodes.");
+
+export const podNetworkSchema = z
+    .strictObject({
+        backend: z.enum(["vxlan", "host-gw", "wireguard", "udp"]).default("vxlan").describe("flannel's backend. Default vxlan."),
+        mtu: z.int().optional().describe("The underlay (node network) MTU; flannel subtracts its backend's overhead. Default 1500."),
+        iface: z.string().optional().describe("flanneld --iface: the node interface carrying pod traffic (for multi-NIC VMs)."),
+        assignNodeCidrs: z.boolean().default(true).describe("Patch each Node's spec.podCIDR(s) from the plan. Default true."),
+        vxlan: z
+            .strictObject({
+                vni: z.int().optional().describe("VXLAN network identifier. Default 1."),
+                port: port.optional().describe("UDP port of the VXLAN tunnel. Default 8472 (the Linux kernel's)."),
+                directRouting: z.boolean().optional().describe("Route directly (like host-gw) between nodes on one subnet. Default false."),
+                gbp: z.boolean().optional().describe("VXLAN Group Based Policy. Default false."),
+            })
+            .optional()
+            .describe("Options of the vxlan backend."),
+        wireguard: z
+            .strictObject({
+                listenPort: port.optional().describe("UDP port for IPv4. Default 51820."),
+                listenPortV6: port.optional().describe("UDP port for IPv6. Default 51821."),
+                psk: secretString.optional().describe("Pre-shared key, only as a secret."),
+                persistentKeepaliveInterval: z.int().min(0).optional().describe("Seconds between keepalives. Default 0 (off)."),
+            })
+            .optional()
+            .describe("Options of the wireguard backend."),
+        udp: z
+            .strictObject({
+                port: port.optional().describe("UDP port. Default 8285."),
+            })
+            .optional()
+            .describe("Options of the udp backend (debugging only)."),
+        images: z
+            .strictObject({
+                flannel: z.string().optional().describe("flanneld's image. Default ghcr.io/flannel-io/flannel:v0.28.9."),
+                cniPlugin: z.string().optional().describe("The flannel CNI plugin's image. Default ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3."),
+            })
+            .optional()
+            .describe("Image overrides, pinned by tag or digest."),
+        resources: resources.optional().describe("flanneld's resources. Default requests 100m CPU, 50Mi memory."),
+        nodeSelector: z.record(z.string(), z.string()).optional().describe("Extra node selector for the flannel DaemonSet."),
+    })
+    .default({ backend: "vxlan", assignNodeCidrs: true })
+    .describe("The flannel pod network.");
+
+export const nodePrepSchema = z
+    .strictObject({
+        enabled: z.boolean().default(false).describe("Prepare every node over SSH before flannel starts. Default false."),
+        user: z.string().default("root").describe("SSH user. Default root; other users need passwordless sudo."),
+        port: port.default(22).describe("SSH port. Default 22."),
+        privateKey: secretString.optional().describe("SSH private key, only as a secret."),
+        hostKeys: z.record(z.string(), z.string()).optional().describe("Expected SSH host key per node name; checked when given."),
+        disableVxlanChecksumOffload: z.boolean().default(false).describe("Turn off tx checksum offload on flannel.1 (a known VXLAN bug). Default false."),
+    })
+    .default({ enabled: false, user: "root", port: 22, disableVxlanChecksumOffload: false })
+    .describe("Node preparation: kernel modules, sysctls, CNI plugins.");
+
+export const containerPortSchema = z.strictObject({
+    name: z.string().optional().describe("Port name (an IANA service name, at most 15 characters)."),
+    port: port.describe("The port the container listens on."),
+    protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
+});
+
+export const servicePortSchema = z.strictObject({
+    name: z.string().optional().describe("Port name; required when the Service has more than one port."),
+    port: port.describe("The Service's port (on its cluster IP)."),
+    targetPort: portReference.optional().describe("The pod's port: a number or a container port's name. Default: the same as port."),
+    protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
+    nodePort: port.optional().describe("A fixed node port for NodePort and LoadBalancer Services; otherwise the cluster picks one."),
+});
+
+export const serviceSchema = z.strictObject({
+    name: z.string().describe("The Service's name (a DNS-1035 label)."),
+    namespace: z.string().default("default").describe("Its namespace. Default default."),
+    createNamespace: z.boolean().default(true).describe("Create the namespace; false when it already exists. Default true."),
+    type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("The Service type. Default ClusterIP."),
+    headless: z.boolean().default(false).describe("A headless Service (clusterIP: None). Default false."),
+    clusterIP: z.string().optional().describe("A fixed cluster IP inside the Service CIDR."),
+    selector: z.record(z.string(), z.string()).optional().describe("Pod labels to select when there is no app; with an app the selector comes from it."),
+    app: z
+        .strictObject({
+            image: z.string().describe("Container image, pinned by tag or digest."),
+            replicas: z.int().min(0).default(1).describe("Pod count. Default 1."),
+            containerPorts: z.array(containerPortSchema).min(1).describe("The ports the container listens on."),
+            readinessPath: z.string().optional().describe("HTTP readiness probe path; default is a TCP probe on the first container port."),
+            readinessPort: portReference.optional().describe("The readiness probe's port. Default: the first container port."),
+            resources: resources.optional(),
+            env: z.record(z.string(), z.string()).optional().describe("Environment variables."),
+        })
+        .optional()
+        .describe("The workload behind the Service: a Deployment."),
+    ports: z.array(servicePortSchema).min(1, { error: "expected at least one port" }).describe("The Service's ports."),
+});
+
+export const servicesSchema = z.array(serviceSchema).default([]).describe("Services and the workloads behind them.");
+
+export const ingressRoutePathSchema = z.strictObject({
+    path: z.string().default("/").describe("The path. Default /."),
+    pathType: z.enum(["Prefix", "Exact", "ImplementationSpecific"]).default("Prefix").describe("Default Prefix."),
+    service: z.string().describe("A Service of this stack, by name."),
+    port: portReference.describe("That Service's port, by name or number."),
+    namespace: z.string().optional().describe("The Service's namespace, when two Services share a name."),
+});
+
+export const ingressRouteSchema = z.strictObject({
+    host: z.string().describe("A DNS name (never an IP); a wildcard only as the whole first label."),
+    paths: z.array(ingressRoutePathSchema).min(1).describe("Paths routed to backend Services."),
+    tlsSecret: z.string().optional().describe("A TLS Secret in the backend's namespace for this host."),
+});
+
+export const ingressSchema = z
+    .strictObject({
+        controller: z
+            .strictObject({
+                implementation: z.enum(["traefik", "ingress-nginx"]).default("traefik").describe("traefik (maintained, default) or ingress-nginx (retired March 2026)."),
+                mode: z.enum(["NodePort", "hostPort"]).default("NodePort").describe("How the controller is reached: a NodePort Service, or ports 80/443 on every node. Default NodePort."),
+                httpNodePort: port.default(30080).describe("Fixed HTTP node port. Default 30080."),
+                httpsNodePort: port.default(30443).describe("Fixed HTTPS node port. Default 30443."),
+                replicas: z.int().min(1).default(1).describe("Controller replicas. Default 1."),
+                image: z.string().optional().describe("Controller image override, pinned."),
+                admissionWebhook: z.boolean().default(false).describe("ingress-nginx only: its validating admission webhook. Default false."),
+            })
+            .default({ implementation: "traefik", mode: "NodePort", httpNodePort: 30080, httpsNodePort: 30443, replicas: 1, admissionWebhook: false })
+            .describe("The Ingress controller."),
+        routes: z.array(ingressRouteSchema).default([]).describe("Hosts and paths, each routed to a Service of this stack."),
+    })
+    .optional()
+    .describe("Ingress and its controller; omit for none.");
+
+/** Every known key, by its name under the `clusternet:` namespace. */
+export const configSchemas = {
+    cluster: clusterSchema,
+    nodes: nodesSchema,
+    podNetwork: podNetworkSchema,
+    nodePrep: nodePrepSchema,
+    services: servicesSchema,
+    ingress: ingressSchema,
+    kubeconfig: secretString.optional().describe("A kubeconfig (as a secret). Absent: render manifests to a directory and touch no cluster."),
+    context: z.string().optional().describe("The kubeconfig context to use."),
+} as const;
+
+export type ConfigKey = keyof typeof configSchemas;
+export const CONFIG_KEYS = Object.keys(configSchemas) as ConfigKey[];
+/** Keys that must be set. */
+export const REQUIRED_KEYS: readonly ConfigKey[] = ["cluster", "nodes"];
+/** Keys whose values are strings, not structured YAML (Pulumi stores them unparsed). */
+export const STRING_KEYS: readonly ConfigKey[] = ["kubeconfig", "context"];
+
+/** The validated configuration, defaults applied. */
+export type ClusternetConfig = { [K in ConfigKey]: z.output<(typeof configSchemas)[K]> };
+export type ClusterConfig = z.output<typeof clusterSchema>;
+export type NodeConfig = z.output<typeof nodeSchema>;
+export type PodNetworkConfig = z.output<typeof podNetworkSchema>;
+export type NodePrepConfig = z.output<typeof nodePrepSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type ServicePortConfig = z.output<typeof servicePortSchema>;
+export type IngressConfig = NonNullable<z.output<typeof ingressSchema>>;
+export type IngressRouteConfig = z.output<typeof ingressRouteSchema>;
+export type SecretValue = z.output<typeof secretString>;

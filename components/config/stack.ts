@@ -1,0 +1,54 @@
+import { STACK_KEYS } from "../common";
+import { ClusterNetworkArgs, validateClusterNetwork } from "../cluster-network";
+import { AddressPlan, PreviousAllocation } from "../plan";
+import { ConfigSource, Loaded, validateConfigShape } from "./load";
+import { ClusternetConfig, ConfigKey } from "./schema";
+
+/** A stack's validated configuration, the ClusterNetwork args made from it, and its address plan. */
+export interface LoadedStack {
+    readonly config: ClusternetConfig;
+    readonly args: ClusterNetworkArgs;
+    readonly plan: AddressPlan;
+}
+
+/** Maps the stack's config onto ClusterNetwork's args. */
+export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousAllocation | undefined): ClusterNetworkArgs {
+    return {
+        cluster: config.cluster,
+        nodes: config.nodes,
+        previous,
+    };
+}
+
+/**
+ * Validates a stack's `clusternet:*` config completely, shapes first and then everything that needs arithmetic
+ * or cross-references, naming each problem by its config key. Used by the Pulumi program and the CLI alike.
+ */
+export function loadStack(source: ConfigSource, previous?: PreviousAllocation): Loaded<LoadedStack> {
+    const shape = validateConfigShape(source);
+    const { parsed } = shape;
+    if (!parsed.cluster || !parsed.nodes) {
+        return { ok: false, problems: shape.problems };
+    }
+    // Check what did parse too, so one run reports every problem; sections that failed are left out, along with
+    // those that refer to them.
+    const usable = { ...parsed } as ClusternetConfig;
+    for (const key of shape.failedKeys) {
+        for (const dependent of [key, ...(DEPENDENT_KEYS[key] ?? [])]) {
+            delete (usable as Partial<ClusternetConfig>)[dependent];
+        }
+    }
+    const args = clusterNetworkArgs(usable, previous);
+    const validated = validateClusterNetwork(args, STACK_KEYS);
+    const problems = [...shape.problems, ...(validated.ok ? [] : validated.problems)];
+    if (problems.length > 0 || !validated.ok) {
+        return { ok: false, problems };
+    }
+    return { ok: true, value: { config: usable, args, plan: validated.plan } };
+}
+
+/** Sections whose checks refer to another section: left unchecked when that one is broken. */
+const DEPENDENT_KEYS: Partial<Record<ConfigKey, ConfigKey[]>> = {
+    services: ["ingress"],
+    podNetwork: ["nodePrep"],
+};

@@ -1,0 +1,5 @@
+/** clusternet's public API: the components, their args, and the pure planners and builders behind them. */
+export * from "./common";
+export * from "./plan";
+export * from "./network-plan";
+export * from "./cluster-network";

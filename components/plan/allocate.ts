@@ -1,0 +1,157 @@
+import { Problem } from "../common";
+import { Cidr, IpFamily, cidrContains, familyBits, formatCidr, parseCidr } from "./cidr";
+import { SubnetSource } from "./types";
+
+/** One node as the allocator sees it for one family. */
+export interface AllocationRequest {
+    readonly name: string;
+    /** The node's pinned subnet text for this family, if any. */
+    readonly pin?: string;
+    /** The subnet the node had before, if any. */
+    readonly previous?: string;
+}
+
+export interface AllocationKeys {
+    /** Key of the family's pod CIDR, e.g. `clusternet:cluster.podCidr`. */
+    readonly podCidr: string;
+    /** Key of the family's node mask, e.g. `clusternet:cluster.nodeMaskSize`. */
+    readonly nodeMaskSize: string;
+    /** Key of node i's pin, e.g. `clusternet:nodes[i].podCidr`. */
+    readonly pin: (index: number) => string;
+    /** Key of a node's remembered subnet, e.g. `previous allocation["worker-1"].podCidr`. */
+    readonly previous: (name: string) => string;
+}
+
+export interface Allocation {
+    /** Per request, in request order: the subnet and where it came from (undefined where allocation failed). */
+    readonly subnets: ReadonlyArray<{ readonly cidr: Cidr; readonly source: SubnetSource } | undefined>;
+    readonly problems: readonly Problem[];
+}
+
+const OTHER_PIN_FIELD: Record<IpFamily, string> = { IPv4: "podCidrV6", IPv6: "podCidr" };
+
+/**
+ * Gives every node one block of `mask` length inside `pod`, so that no node's block ever moves because others
+ * were added, removed or reordered: pins first, then each node's previous block, then the lowest free blocks for
+ * new nodes in name order. A pin or a changed pod CIDR that would move a node's previous block is refused, since
+ * Node.spec.podCIDR is immutable. Linear in the number of nodes (plus the blocks skipped).
+ */
+export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly AllocationRequest[], keys: AllocationKeys): Allocation {
+    const problems: Problem[] = [];
+    const blockSize = 1n << BigInt(familyBits(pod.family) - mask);
+    const blockCount = 1 << (mask - pod.prefix);
+    const blockIndex = (cidr: Cidr): number => Number((cidr.start - pod.start) / blockSize);
+    const owner = new Map<number, number>();
+    const subnets = Array.from<{ cidr: Cidr; source: SubnetSource } | undefined>({ length: requests.length });
+    const fits = (cidr: Cidr): boolean => cidr.prefix === mask && cidrContains(pod, cidr);
+    const describePod = `${formatCidr(pod)} with /${mask} node subnets`;
+
+    requests.forEach((request, index) => {
+        if (request.pin === undefined) {
+            return;
+        }
+        const key = keys.pin(index);
+        const parsed = parseCidr(request.pin);
+        if (!parsed.ok) {
+            problems.push({ key, message: parsed.message, fix: parsed.fix });
+            return;
+        }
+        const cidr = parsed.value;
+        if (cidr.family !== pod.family) {
+            problems.push({ key, message: `${request.pin} is ${cidr.family}, not ${pod.family}`, fix: `pin it as ${OTHER_PIN_FIELD[pod.family]} instead` });
+            return;
+        }
+        if (!cidrContains(pod, cidr)) {
+            problems.push({ key, message: `${request.pin} lies outside the pod CIDR ${formatCidr(pod)} (${keys.podCidr})`, fix: `pin a /${mask} inside ${formatCidr(pod)}` });
+            return;
+        }
+        if (cidr.prefix !== mask) {
+            problems.push({ key, message: `${request.pin} is a /${cidr.prefix}, but node subnets are /${mask} (${keys.nodeMaskSize})`, fix: `pin a /${mask}` });
+            return;
+        }
+        if (request.previous !== undefined && request.previous !== request.pin) {
+            problems.push({
+                key,
+                message: `node "${request.name}" already has ${request.previous}; pinning ${request.pin} would move it, and Node.spec.podCIDR is immutable`,
+                fix: `pin ${request.previous} or remove the pin (to move it, drain, delete and re-join the node, then plan again)`,
+            });
+            return;
+        }
+        const index0 = blockIndex(cidr);
+        const other = owner.get(index0);
+        if (other !== undefined) {
+            problems.push({ key, message: `${request.pin} is also pinned by node "${requests[other]!.name}" (${keys.pin(other)})`, fix: "give each node its own subnet" });
+            return;
+        }
+        owner.set(index0, index);
+        subnets[index] = { cidr, source: SubnetSource.Pinned };
+    });
+
+    requests.forEach((request, index) => {
+        if (request.pin !== undefined || request.previous === undefined) {
+            return;
+        }
+        const parsed = parseCidr(request.previous);
+        if (!parsed.ok) {
+            problems.push({ key: keys.previous(request.name), message: parsed.message, fix: "correct or delete the previous plan's entry for this node" });
+            return;
+        }
+        const cidr = parsed.value;
+        if (cidr.family !== pod.family || !fits(cidr)) {
+            problems.push({
+                key: keys.podCidr,
+                message: `node "${request.name}" already has ${request.previous}, which is not a /${mask} inside ${formatCidr(pod)}; changing the pod CIDR or node mask would move it, and Node.spec.podCIDR is immutable`,
+                fix: "keep the previous pod CIDR and node mask, or rebuild the cluster and plan without the previous allocation",
+            });
+            return;
+        }
+        const index0 = blockIndex(cidr);
+        const other = owner.get(index0);
+        if (other !== undefined) {
+            const otherRequest = requests[other]!;
+            problems.push(
+                otherRequest.pin !== undefined
+                    ? {
+                          key: keys.pin(other),
+                          message: `${otherRequest.pin} already belongs to node "${request.name}"; pinning it here would move that node's subnet`,
+                          fix: `pin a free /${mask} instead`,
+                      }
+                    : {
+                          key: keys.previous(request.name),
+                          message: `${request.previous} is remembered for both node "${otherRequest.name}" and node "${request.name}"`,
+                          fix: "correct the previous plan so that each subnet belongs to one node",
+                      },
+            );
+            return;
+        }
+        owner.set(index0, index);
+        subnets[index] = { cidr, source: SubnetSource.Previous };
+    });
+
+    const waiting = requests
+        .map((request, index) => ({ request, index }))
+        .filter(({ request, index }) => subnets[index] === undefined && request.pin === undefined && request.previous === undefined)
+        .sort((a, b) => (a.request.name < b.request.name ? -1 : a.request.name > b.request.name ? 1 : a.index - b.index));
+    let cursor = 0;
+    let unplaced = 0;
+    for (const { index } of waiting) {
+        while (cursor < blockCount && owner.has(cursor)) {
+            cursor++;
+        }
+        if (cursor >= blockCount) {
+            unplaced++;
+            continue;
+        }
+        owner.set(cursor, index);
+        subnets[index] = { cidr: { family: pod.family, start: pod.start + BigInt(cursor) * blockSize, prefix: mask }, source: SubnetSource.Allocated };
+        cursor++;
+    }
+    if (unplaced > 0) {
+        problems.push({
+            key: keys.podCidr,
+            message: `${describePod} holds ${blockCount} node subnets, but ${requests.length} nodes need one (${unplaced} left without)`,
+            fix: `use a larger pod CIDR or a longer node mask (${keys.nodeMaskSize})`,
+        });
+    }
+    return { subnets, problems };
+}

@@ -1,0 +1,181 @@
+import { IPv4, IPv6, Validator } from "ip-num";
+
+/** An IP family, spelled as Kubernetes spells `ipFamilies`. */
+export const IpFamily = {
+    IPv4: "IPv4",
+    IPv6: "IPv6",
+} as const;
+export type IpFamily = (typeof IpFamily)[keyof typeof IpFamily];
+
+/** A CIDR block as a bigint interval: `start` is the network address, `prefix` the mask length. */
+export interface Cidr {
+    readonly family: IpFamily;
+    readonly start: bigint;
+    readonly prefix: number;
+}
+
+/** The result of parsing: the value, or why the text is not acceptable and what to write instead. */
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly fix?: string };
+
+export function familyBits(family: IpFamily): number {
+    return family === IpFamily.IPv4 ? 32 : 128;
+}
+
+/** How many addresses the block holds. */
+export function cidrSize(cidr: Cidr): bigint {
+    return 1n << BigInt(familyBits(cidr.family) - cidr.prefix);
+}
+
+/** The last address of the block (inclusive). */
+export function cidrEnd(cidr: Cidr): bigint {
+    return cidr.start + cidrSize(cidr) - 1n;
+}
+
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+    return outer.family === inner.family && inner.start >= outer.start && cidrEnd(inner) <= cidrEnd(outer);
+}
+
+export function cidrContainsAddress(cidr: Cidr, family: IpFamily, address: bigint): boolean {
+    return cidr.family === family && address >= cidr.start && address <= cidrEnd(cidr);
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+    return a.family === b.family && a.start <= cidrEnd(b) && b.start <= cidrEnd(a);
+}
+
+/** The `index`-th address of the block, counting the network address as 0. */
+export function addressAt(cidr: Cidr, index: bigint): bigint {
+    return cidr.start + index;
+}
+
+/** IPv4 dotted quad; IPv6 in RFC 5952 canonical form (lowercase, no leading zeros, longest zero run as `::`). */
+export function formatAddress(family: IpFamily, value: bigint): string {
+    if (family === IpFamily.IPv4) {
+        return [24n, 16n, 8n, 0n].map((shift) => ((value >> shift) & 0xffn).toString()).join(".");
+    }
+    const groups: number[] = [];
+    for (let shift = 112n; shift >= 0n; shift -= 16n) {
+        groups.push(Number((value >> shift) & 0xffffn));
+    }
+    let bestStart = -1;
+    let bestLength = 1; // RFC 5952: a single zero group is not compressed
+    for (let i = 0; i < groups.length; ) {
+        if (groups[i] !== 0) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < groups.length && groups[j] === 0) {
+            j++;
+        }
+        if (j - i > bestLength) {
+            bestStart = i;
+            bestLength = j - i;
+        }
+        i = j;
+    }
+    const hex = groups.map((group) => group.toString(16));
+    if (bestStart < 0) {
+        return hex.join(":");
+    }
+    const head = hex.slice(0, bestStart).join(":");
+    const tail = hex.slice(bestStart + bestLength).join(":");
+    return `${head}::${tail}`;
+}
+
+export function formatCidr(cidr: Cidr): string {
+    return `${formatAddress(cidr.family, cidr.start)}/${cidr.prefix}`;
+}
+
+const IPV4_MAPPED_START = 0xffff_0000_0000n;
+const IPV4_MAPPED_END = 0xffff_ffff_ffffn;
+
+function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+    if (text.includes(":")) {
+        const [valid] = Validator.isValidIPv6String(text);
+        if (!valid) {
+            return { ok: false, message: `${JSON.stringify(text)} is not an IPv6 address` };
+        }
+        const value = IPv6.fromString(text).getValue();
+        if (value >= IPV4_MAPPED_START && value <= IPV4_MAPPED_END) {
+            return {
+                ok: false,
+                message: `${JSON.stringify(text)} is an IPv4-mapped IPv6 address, which Kubernetes rejects`,
+                fix: "write the plain IPv4 form instead",
+            };
+        }
+        return { ok: true, value: { family: IpFamily.IPv6, value } };
+    }
+    const [valid] = Validator.isValidIPv4String(text);
+    if (!valid || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+        return { ok: false, message: `${JSON.stringify(text)} is not an IPv4 or IPv6 address` };
+    }
+    return { ok: true, value: { family: IpFamily.IPv4, value: IPv4.fromString(text).getValue() } };
+}
+
+/**
+ * Parses an IP address strictly, as Kubernetes validates one: canonical form only (no leading zeros, IPv6
+ * compressed and lowercase), no IPv4-mapped IPv6.
+ */
+export function parseAddress(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+    const parsed = parseAddressText(text);
+    if (!parsed.ok) {
+        return parsed;
+    }
+    const canonical = formatAddress(parsed.value.family, parsed.value.value);
+    if (canonical !== text) {
+        return { ok: false, message: `${JSON.stringify(text)} is not in canonical form`, fix: `write ${canonical}` };
+    }
+    return parsed;
+}
+
+/**
+ * Parses a CIDR strictly: a canonical address, a decimal prefix without leading zeros and within the family's
+ * bounds, and no bits set beyond the prefix. ip-num validates the address; the rest is bigint arithmetic.
+ */
+export function parseCidr(text: string): Parsed<Cidr> {
+    const slash = text.indexOf("/");
+    if (slash < 0 || slash !== text.lastIndexOf("/")) {
+        return {
+            ok: false,
+            message: `${JSON.stringify(text)} is not a CIDR`,
+            fix: "write an address and a prefix length, such as 10.244.0.0/16 or fd00:10:244::/56",
+        };
+    }
+    const addressText = text.slice(0, slash);
+    const prefixText = text.slice(slash + 1);
+    const address = parseAddressText(addressText);
+    if (!address.ok) {
+        return { ok: false, message: `${JSON.stringify(text)} is not a CIDR: ${address.message}`, fix: address.fix };
+    }
+    const { family, value } = address.value;
+    const bits = familyBits(family);
+    if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
+        return {
+            ok: false,
+            message: `${JSON.stringify(text)} has an invalid prefix length ${JSON.stringify(prefixText)}`,
+            fix: `use a whole number from 0 to ${bits} without leading zeros`,
+        };
+    }
+    const prefix = Number(prefixText);
+    const hostMask = (1n << BigInt(bits - prefix)) - 1n;
+    const start = value & ~hostMask;
+    const cidr: Cidr = { family, start, prefix };
+    if ((value & hostMask) !== 0n) {
+        return {
+            ok: false,
+            message: `${JSON.stringify(text)} has host bits set beyond the /${prefix} prefix`,
+            fix: `write ${formatCidr(cidr)}`,
+        };
+    }
+    const canonical = formatCidr(cidr);
+    if (canonical !== text) {
+        return { ok: false, message: `${JSON.stringify(text)} is not in canonical form`, fix: `write ${canonical}` };
+    }
+    return { ok: true, value: cidr };
+}
+
+/** The block of the given prefix length that holds `address` (used for node IPs as /32 or /128 intervals). */
+export function hostCidr(family: IpFamily, address: bigint): Cidr {
+    return { family, start: address, prefix: familyBits(family) };
+}

@@ -1,0 +1,5 @@
+export * from "./cidr";
+export * from "./intervals";
+export * from "./allocate";
+export * from "./types";
+export * from "./plan";

@@ -1,0 +1,108 @@
+import { IpFamily } from "./cidr";
+
+/** A range the cluster must never use (a VPN, an office network, a peered cluster). */
+export interface ReservedRange {
+    /** A short name shown in messages, e.g. `office-vpn`. */
+    readonly name: string;
+    /** The range, e.g. `10.8.0.0/16`. */
+    readonly cidr: string;
+}
+
+/** The cluster-wide address settings, as in `clusternet:cluster`. */
+export interface ClusterSpec {
+    /** The cluster's name, a DNS-1123 label. Default `lab`. */
+    readonly name?: string;
+    /** The IPv4 pod network (flannel's Network), e.g. `10.244.0.0/16`. Omit for an IPv6-only cluster. */
+    readonly podCidr?: string;
+    /** The IPv6 pod network, e.g. `fd00:10:244::/56`; with `podCidr` the cluster is dual-stack. */
+    readonly podCidrV6?: string;
+    /** The prefix length of each node's IPv4 subnet. Default 24. */
+    readonly nodeMaskSize?: number;
+    /** The prefix length of each node's IPv6 subnet. Default 64. */
+    readonly nodeMaskSizeV6?: number;
+    /** The IPv4 Service network. Default `10.96.0.0/12` when the cluster has IPv4. */
+    readonly serviceCidr?: string;
+    /** The IPv6 Service network; required for an IPv6-only cluster. */
+    readonly serviceCidrV6?: string;
+    /** The hosts' own network; when given, every node IP must lie inside it. */
+    readonly nodeNetwork?: string;
+    /** Ranges nothing in the cluster may overlap. */
+    readonly reserved?: readonly ReservedRange[];
+}
+
+/** One node, as in `clusternet:nodes[i]`. */
+export interface NodeSpec {
+    /** The Kubernetes Node name (a DNS-1123 subdomain). */
+    readonly name: string;
+    /** The node's address on the node network. */
+    readonly ip: string;
+    /** A pinned IPv4 pod subnet for this node; otherwise one is allocated. */
+    readonly podCidr?: string;
+    /** A pinned IPv6 pod subnet for this node; otherwise one is allocated. */
+    readonly podCidrV6?: string;
+}
+
+/** What was allocated before, by node name: the memory that keeps a node's subnet from moving. */
+export type PreviousAllocation = Readonly<Record<string, { readonly podCidr?: string | null; readonly podCidrV6?: string | null }>>;
+
+/** Where a node's subnet came from. */
+export const SubnetSource = {
+    Pinned: "pinned",
+    Previous: "previous",
+    Allocated: "allocated",
+} as const;
+export type SubnetSource = (typeof SubnetSource)[keyof typeof SubnetSource];
+
+export interface PlannedNode {
+    readonly name: string;
+    readonly ip: string;
+    readonly podCidr: string | null;
+    readonly podCidrV6: string | null;
+    readonly podCidrSource: SubnetSource | null;
+    readonly podCidrV6Source: SubnetSource | null;
+    /** cni0's address: the first usable address of the IPv4 subnet. */
+    readonly gateway: string | null;
+    /** cni0's IPv6 address: the first usable address of the IPv6 subnet. */
+    readonly gatewayV6: string | null;
+    /** flannel.1's address: the IPv4 subnet's network address (`.0`). */
+    readonly vtep: string | null;
+}
+
+/** How full one family's pod CIDR is. Counts beyond 2^53 are written as decimal strings. */
+export interface FamilyCapacity {
+    readonly podCidr: string;
+    readonly nodeMaskSize: number;
+    /** How many node subnets fit in the pod CIDR. */
+    readonly maxNodes: number;
+    /** Pod addresses host-local can hand out per node (network, gateway and, for IPv4, broadcast excluded). */
+    readonly podsPerNode: number | string;
+    readonly used: number;
+    readonly free: number;
+    /** Share of node subnets in use, 0-100, one decimal. */
+    readonly usedPercent: number;
+}
+
+/** The address plan: plain JSON, identical for identical input. */
+export interface AddressPlan {
+    readonly cluster: {
+        readonly name: string;
+        readonly families: readonly IpFamily[];
+        readonly podCidr: string | null;
+        readonly podCidrV6: string | null;
+        readonly nodeMaskSize: number;
+        readonly nodeMaskSizeV6: number;
+        readonly serviceCidr: string | null;
+        readonly serviceCidrV6: string | null;
+        readonly nodeNetwork: string | null;
+        readonly reserved: readonly ReservedRange[];
+    };
+    /** The `kubernetes` Service's IP: the first address after the service network's. */
+    readonly kubernetesServiceIp: string | null;
+    readonly kubernetesServiceIpV6: string | null;
+    /** The cluster DNS Service IP: the 10th address, as kubeadm places it. */
+    readonly dnsServiceIp: string | null;
+    readonly dnsServiceIpV6: string | null;
+    readonly nodes: readonly PlannedNode[];
+    readonly capacity: { readonly ipv4: FamilyCapacity | null; readonly ipv6: FamilyCapacity | null };
+    readonly warnings: readonly string[];
+}

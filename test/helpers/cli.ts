@@ -1,0 +1,41 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+
+export const REPO = path.resolve(__dirname, "..", "..");
+export const BIN = path.join(REPO, "bin", "clusternet.js");
+
+export interface CliResult {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs the clusternet command line in `cwd`, as a user would. */
+export function clusternet(args: readonly string[], cwd: string = REPO): CliResult {
+    const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh temporary folder, removed when the process exits. */
+export function temporaryDirectory(prefix = "clusternet-test-"): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+}
+
+/** Writes a stack file with these `clusternet:*` values (keys without the namespace) and returns its path. */
+export function writeStackFile(dir: string, name: string, config: Record<string, unknown>): string {
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    const entries = Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `clusternet:${key}`, value]));
+    fs.writeFileSync(file, stringify({ config: entries }));
+    return file;
+}
+
+/** The dev stack's `clusternet:*` values (keys without the namespace), read from Pulumi.dev.yaml, to vary in tests. */
+export function devConfig(): Record<string, any> {
+    const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(document.config).map(([key, value]) => [key.replace(/^clusternet:/, ""), value]));
+}
