@@ -25,6 +25,8 @@ export default tseslint.config(
         files: ["test/**/*.ts", "bench/**/*.ts"],
         rules: {
             "@typescript-eslint/no-non-null-assertion": "off",
+            // node:test's describe() and it() return promises the runner itself awaits.
+            "@typescript-eslint/no-floating-promises": "off",
             "@typescript-eslint/no-unsafe-assignment": "off",
             "@typescript-eslint/no-unsafe-member-access": "off",
             "@typescript-eslint/no-explicit-any": "off",

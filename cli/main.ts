@@ -1,10 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { stackFileJsonSchema } from "../components/config";
 import { PreviousAllocation } from "../components/plan";
 import { ExitCode, InputError, UsageError } from "./errors";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
-import { runOffline, OfflineRun } from "./offline";
+import type { OfflineRun } from "./offline";
 import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
 import { StackInput, formatProblems, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
 
@@ -71,6 +72,9 @@ function prepare(options: StackCommandOptions, io: Io) {
 /** Runs the stack program offline, with console.log (the SDK's info lines) sent to stderr. */
 async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Promise<OfflineRun> {
     const { config, secretKeys } = runtimeConfig(prepared.source);
+    // Loaded on demand: the Pulumi SDK takes a second to load, and plan does not need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runOffline } = require("./offline") as typeof import("./offline");
     const log = console.log;
     console.log = (...args: unknown[]) => io.stderr(`${args.map(String).join(" ")}\n`);
     try {
@@ -139,6 +143,19 @@ export function buildProgram(io: Io): Command {
             io.stdout(`  ${file}\n`);
         }
     });
+
+    program
+        .command("schema")
+        .description("Print the JSON Schema of clusternet stack files, for editors (yaml-language-server).")
+        .option("-o, --out <file>", "write it to this file instead")
+        .action((options: { out?: string }) => {
+            const text = `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
+            if (options.out) {
+                fs.writeFileSync(path.resolve(io.cwd, options.out), text);
+            } else {
+                io.stdout(text);
+            }
+        });
 
     return program;
 }

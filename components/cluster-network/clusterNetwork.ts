@@ -13,6 +13,15 @@ export interface ClusterNetworkArgs {
     previous?: PreviousAllocation;
 }
 
+/** Returns the args if they are valid; otherwise throws, before the component itself is registered. */
+function validArgs(name: string, args: ClusterNetworkArgs): ClusterNetworkArgs {
+    const validated = validateClusterNetwork(args, ARGS_KEYS);
+    if (!validated.ok) {
+        throw new pulumi.RunError(`ClusterNetwork "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`);
+    }
+    return args;
+}
+
 /**
  * A lab cluster's whole network: the address plan and everything built on it. Validates all of its args before
  * registering any child, so bad input never half-applies.
@@ -26,11 +35,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     public readonly nodeSubnets: pulumi.Output<Record<string, NodeSubnets>>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("clusternet:index:ClusterNetwork", name, args, opts);
-        const validated = validateClusterNetwork(args, ARGS_KEYS);
-        if (!validated.ok) {
-            throw new pulumi.RunError(`ClusterNetwork "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`);
-        }
+        super("clusternet:index:ClusterNetwork", name, validArgs(name, args), opts);
         this.networkPlan = new NetworkPlan(`${name}-plan`, { cluster: args.cluster, nodes: args.nodes, previous: args.previous }, { parent: this });
         this.plan = this.networkPlan.plan;
         this.nodeSubnets = this.networkPlan.nodeSubnets;

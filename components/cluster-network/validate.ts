@@ -1,6 +1,6 @@
 import { Problem, SectionKeys } from "../common";
 import { AddressPlan, planNetwork } from "../plan";
-import { ClusterNetworkArgs } from "./clusterNetwork";
+import type { ClusterNetworkArgs } from "./clusterNetwork";
 
 export type ValidationResult = { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
 

@@ -37,13 +37,13 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             ],
         };
     }
-    const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     if (document.errors.length > 0) {
         return {
             ok: false,
             problems: document.errors.map((error) => ({
                 key: `${path}:${error.linePos?.[0]?.line ?? "?"}`,
-                message: `is not valid YAML: ${error.message.split("\n")[0]}`,
+                message: `is not valid YAML: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:$/, "")}`,
                 fix: "fix the YAML syntax",
             })),
         };
@@ -142,7 +142,14 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
             for (const issue of result.error.issues) {
                 problems.push(...issueProblems(issue, root, schema));
             }
-            failedKeys.add(key);
+            // A value whose only fault is unknown keys is still checked further without them, so a typo does
+            // not hide the other problems.
+            const salvaged = result.error.issues.every((issue) => issue.code === "unrecognized_keys") ? schema.safeParse(withoutKeys(value, result.error.issues)) : undefined;
+            if (salvaged?.success) {
+                parsed[key] = salvaged.data;
+            } else {
+                failedKeys.add(key);
+            }
             continue;
         }
         parsed[key] = result.data;
@@ -184,6 +191,9 @@ function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType)
         case "invalid_type":
             if (input === undefined) {
                 return [{ key, message: "is required", fix: `set it (expected ${article(issue.expected)})` }];
+            }
+            if (issue.expected === "number" && typeof input === "string" && input.trim() !== "" && !Number.isNaN(Number(input))) {
+                return [{ key, message: `${show(input)} is a string, not a number`, fix: `write it without quotes: ${input.trim()}` }];
             }
             return [{ key, message: `${show(input)} is not ${article(issue.expected)}`, fix: `write ${article(issue.expected)}` }];
         case "invalid_value":
@@ -285,15 +295,33 @@ function containsSecure(value: unknown): boolean {
     return false;
 }
 
+/** The value at a path of property names or list indexes (as strings). */
 function dig(value: unknown, path: readonly string[]): unknown {
     let current = value;
     for (const segment of path) {
-        if (!isPlainObject(current)) {
+        if (typeof current !== "object" || current === null) {
             return undefined;
         }
-        current = current[segment];
+        current = (current as Record<string, unknown>)[segment];
     }
     return current;
+}
+
+/** A copy of `value` without the keys that unrecognized_keys issues name. */
+function withoutKeys(value: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
+    const copy = structuredClone(value);
+    for (const issue of issues) {
+        if (issue.code !== "unrecognized_keys") {
+            continue;
+        }
+        const target = dig(copy, issue.path.map(String));
+        if (isPlainObject(target)) {
+            for (const unknownKey of issue.keys) {
+                delete target[unknownKey];
+            }
+        }
+    }
+    return copy;
 }
 
 function parseJsonOrText(text: string): unknown {

@@ -1,5 +1,7 @@
 import { STACK_KEYS } from "../common";
-import { ClusterNetworkArgs, validateClusterNetwork } from "../cluster-network";
+import type { ClusterNetworkArgs } from "../cluster-network/clusterNetwork";
+// The validator, not the component: validation must not load the Pulumi SDK (the CLI's plan stays fast).
+import { validateClusterNetwork } from "../cluster-network/validate";
 import { AddressPlan, PreviousAllocation } from "../plan";
 import { ConfigSource, Loaded, validateConfigShape } from "./load";
 import { ClusternetConfig, ConfigKey } from "./schema";

@@ -22,6 +22,15 @@ export function nodeSubnetsOf(plan: AddressPlan): Record<string, NodeSubnets> {
     return Object.fromEntries(plan.nodes.map((node) => [node.name, { podCidr: node.podCidr, podCidrV6: node.podCidrV6 }]));
 }
 
+/** The plan, or a RunError listing every problem (thrown before anything is registered). */
+function planOrThrow(name: string, args: NetworkPlanArgs): AddressPlan {
+    const result = planNetwork(args, ARGS_KEYS);
+    if (!result.ok) {
+        throw new pulumi.RunError(`NetworkPlan "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`);
+    }
+    return result.plan;
+}
+
 /**
  * The cluster's address plan as a component: validates the ranges, allocates node subnets and exposes them. It
  * creates no cloud or cluster objects; other components read {@link NetworkPlan.value} at construction time.
@@ -41,18 +50,15 @@ export class NetworkPlan extends pulumi.ComponentResource {
     public readonly capacity: pulumi.Output<{ ipv4: FamilyCapacity | null; ipv6: FamilyCapacity | null }>;
 
     constructor(name: string, args: NetworkPlanArgs, opts?: pulumi.ComponentResourceOptions) {
+        const plan = planOrThrow(name, args);
         super("clusternet:index:NetworkPlan", name, args, opts);
-        const result = planNetwork(args, ARGS_KEYS);
-        if (!result.ok) {
-            throw new pulumi.RunError(`NetworkPlan "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`);
-        }
-        this.value = result.plan;
-        this.plan = pulumi.output(result.plan);
-        this.nodeSubnets = pulumi.output(nodeSubnetsOf(result.plan));
-        this.kubernetesServiceIp = pulumi.output(result.plan.kubernetesServiceIp);
-        this.dnsServiceIp = pulumi.output(result.plan.dnsServiceIp);
-        this.capacity = pulumi.output(result.plan.capacity);
-        for (const warning of result.plan.warnings) {
+        this.value = plan;
+        this.plan = pulumi.output(plan);
+        this.nodeSubnets = pulumi.output(nodeSubnetsOf(plan));
+        this.kubernetesServiceIp = pulumi.output(plan.kubernetesServiceIp);
+        this.dnsServiceIp = pulumi.output(plan.dnsServiceIp);
+        this.capacity = pulumi.output(plan.capacity);
+        for (const warning of plan.warnings) {
             void pulumi.log.warn(warning, this);
         }
         this.registerOutputs({

@@ -51,7 +51,8 @@ export function addressAt(cidr: Cidr, index: bigint): bigint {
 /** IPv4 dotted quad; IPv6 in RFC 5952 canonical form (lowercase, no leading zeros, longest zero run as `::`). */
 export function formatAddress(family: IpFamily, value: bigint): string {
     if (family === IpFamily.IPv4) {
-        return [24n, 16n, 8n, 0n].map((shift) => ((value >> shift) & 0xffn).toString()).join(".");
+        const n = Number(value);
+        return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
     }
     const groups: number[] = [];
     for (let shift = 112n; shift >= 0n; shift -= 16n) {

@@ -41,9 +41,16 @@ const PRIVATE_POOLS: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.
 /** An input range in the overlap sweep; `rank` orders how easily it can be changed (lowest changes first). */
 interface RangeItem extends Interval {
     readonly key: string;
-    /** What the range is, for messages: `the pod CIDR 10.244.0.0/16`. */
-    readonly what: string;
+    /** What the range is, for messages: `the pod CIDR`. */
+    readonly label: string;
+    readonly cidr: Cidr;
     readonly rank: number;
+}
+
+/** `the pod CIDR 10.244.0.0/16`, or for a node IP just the address. Built only when a message needs it. */
+function describeRange(item: RangeItem): string {
+    const shown = item.group === "nodeIp" ? formatAddress(item.cidr.family, item.cidr.start) : formatCidr(item.cidr);
+    return `${item.label} ${shown}`;
 }
 
 const RANK = { serviceCidr: 0, podCidr: 1, nodeNetwork: 2, nodeIp: 3, reserved: 4 } as const;
@@ -156,6 +163,9 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const minimumPrefix = familyBits(family) - MAX_SERVICE_HOST_BITS;
         // Room for the DNS IP (10th address), and for IPv4 the broadcast address the allocator skips.
         const maximumPrefix = family === IpFamily.IPv4 ? 28 : 124;
+        if (!hasV4 && !hasV6) {
+            continue; // the missing pod CIDR is the problem already reported
+        }
         if (family === IpFamily.IPv4 ? !hasV4 : !hasV6) {
             problems.push({ key, message: `the cluster has no ${family} pod CIDR, so ${family} Services could not reach pods`, fix: `remove ${field}, or set ${fieldFor(family, "podCidr")}` });
         } else if (hostBits > MAX_SERVICE_HOST_BITS) {
@@ -176,10 +186,9 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     const nodeNetwork = parseRange(cluster.nodeNetwork, clusterKey("nodeNetwork"));
 
     const items: RangeItem[] = [];
-    const addItem = (cidr: Cidr | undefined, group: keyof typeof RANK, key: string, what: string): void => {
+    const addItem = (cidr: Cidr | undefined, group: keyof typeof RANK, key: string, label: string): void => {
         if (cidr) {
-            const shown = group === "nodeIp" ? formatAddress(cidr.family, cidr.start) : formatCidr(cidr);
-            items.push({ ...cidrInterval(cidr), group, key, what: `${what} ${shown}`, rank: RANK[group] });
+            items.push({ ...cidrInterval(cidr), group, key, label, cidr, rank: RANK[group] });
         }
     };
     for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
@@ -248,7 +257,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const suggestion = suggestFor(moved);
         problems.push({
             key: moved.key,
-            message: `${moved.what} overlaps ${kept.what} (${kept.key})`,
+            message: `${describeRange(moved)} overlaps ${describeRange(kept)} (${kept.key})`,
             fix: suggestion ? `choose a range that overlaps nothing else, e.g. ${formatCidr(suggestion)}` : "choose ranges that do not overlap",
         });
     }

@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: measures what DESIGN.md promises to keep fast, and prints each figure against its target.
+ * A benchmark, not a test: nothing here fails the build.
+ */
+import { BenchResult, benchPlan } from "./plan";
+
+function report(results: readonly BenchResult[]): void {
+    const rows = results.map((result) => [result.name, `${result.ms.toFixed(1)} ms`, result.target ?? "(reference)", result.met === undefined ? "" : result.met ? "met" : "MISSED"]);
+    const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+    console.log("");
+    for (const row of rows) {
+        console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
+    }
+}
+
+function main(): void {
+    const log = (line: string): void => console.log(line);
+    const only = process.argv.slice(2);
+    const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+    const results: BenchResult[] = [];
+    if (wanted("plan")) {
+        results.push(...benchPlan(log));
+    }
+    report(results);
+}
+
+main();
