@@ -29,3 +29,22 @@ export class InputError extends Error {
         this.problems = problems;
     }
 }
+
+/** The command ran, and what it checked failed (a mandatory policy, a moved subnet, a lab path): exit 1. */
+export class CheckFailed extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "CheckFailed";
+    }
+}
+
+/** Ends the command with another program's exit code (the Pulumi CLI's). */
+export class ExitWith extends Error {
+    public readonly code: number;
+
+    constructor(code: number) {
+        super(`exit ${code}`);
+        this.name = "ExitWith";
+        this.code = code;
+    }
+}

@@ -1,13 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { stackFileJsonSchema } from "../components/config";
 import { PreviousAllocation } from "../components/plan";
-import { ExitCode, InputError, UsageError } from "./errors";
+import { CheckFailed, ExitCode, ExitWith, InputError, UsageError } from "./errors";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
+import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
 import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
-import { StackInput, formatProblems, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
+import { PulumiCommand, runPulumi } from "./pulumi";
+import { DEFAULT_STACK, StackInput, formatProblems, projectDirectory, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
 
 /** The stack program that `render` runs under mocks: the same one `pulumi up` runs. */
 export const STACK_PROGRAM = path.join(__dirname, "..", "index.ts");
@@ -40,6 +42,22 @@ function addStackOptions(command: Command): Command {
         .option("--previous <file>", "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)")
         .option("--no-previous", "ignore any previous plan: allocate from scratch")
         .option("--no-save", "do not update the plan record plans/<stack>.json");
+}
+
+/** Reads a plan JSON (for --diff); bad input is an InputError. */
+function readPlanJson(file: string): ComparablePlan {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new InputError([{ key: file, message: code ? `cannot be read (${code})` : "is not JSON", fix: "pass a plan JSON written by clusternet plan --format json" }]);
+    }
+    const plan = asComparablePlan(parsed);
+    if (!plan) {
+        throw new InputError([{ key: file, message: "is not a plan JSON (no nodes list)", fix: "pass a plan JSON written by clusternet plan --format json" }]);
+    }
+    return plan;
 }
 
 function previousFor(input: StackInput, options: StackCommandOptions): PreviousAllocation | undefined {
@@ -102,9 +120,22 @@ export function buildProgram(io: Io): Command {
         program
             .command("plan")
             .description("Print the address plan: pod, Service and node ranges, each node's subnets, capacity. Records it in plans/<stack>.json.")
-            .addOption(new Option("-f, --format <format>", "output format").choices(Object.values(PlanFormat)).default(PlanFormat.Table)),
-    ).action((options: StackCommandOptions & { format: PlanFormat }) => {
+            .addOption(new Option("-f, --format <format>", "output format").choices(Object.values(PlanFormat)).default(PlanFormat.Table))
+            .option("--diff <old.json>", "compare with an older plan JSON instead of printing the plan: nodes added and removed, subnets changed (an error: exit 1), capacity"),
+    ).action((options: StackCommandOptions & { format: PlanFormat; diff?: string }) => {
+        const older = options.diff === undefined ? undefined : readPlanJson(path.resolve(io.cwd, options.diff));
         const prepared = prepare(options, io);
+        if (older) {
+            const diff = diffPlans(older, prepared.document);
+            io.stdout(formatPlanDiff(diff, prepared.document, options.format));
+            if (options.save) {
+                savePlanRecord(prepared.input, prepared.document);
+            }
+            if (diff.errors.length > 0) {
+                throw new CheckFailed(diff.errors.join("\n"));
+            }
+            return;
+        }
         io.stdout(formatPlan(prepared.document, options.format));
         if (options.format === PlanFormat.Json) {
             for (const warning of prepared.document.warnings) {
@@ -145,6 +176,27 @@ export function buildProgram(io: Io): Command {
     });
 
     program
+        .command("pulumi")
+        .description("Run the real Pulumi CLI on a stack (preview and up with the policy pack always on), with a local file backend in the project unless PULUMI_BACKEND_URL says otherwise.")
+        .addArgument(new Argument("<command>", "what to run").choices(Object.values(PulumiCommand)))
+        .argument("[pulumiArgs...]", "more arguments for pulumi, after --")
+        .option("-s, --stack <name>", "the stack", DEFAULT_STACK)
+        .action((command: PulumiCommand, pulumiArgs: string[], options: { stack: string }) => {
+            const code = runPulumi({
+                command,
+                stack: options.stack,
+                projectDir: projectDirectory(io.cwd),
+                extraArgs: pulumiArgs,
+                env: process.env,
+                interactive: Boolean(process.stdin.isTTY),
+                log: (line) => io.stderr(`${line}\n`),
+            });
+            if (code !== 0) {
+                throw new ExitWith(code);
+            }
+        });
+
+    program
         .command("schema")
         .description("Print the JSON Schema of clusternet stack files, for editors (yaml-language-server).")
         .option("-o, --out <file>", "write it to this file instead")
@@ -178,6 +230,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             io.stderr(`${formatProblems(error.problems)}\n`);
             io.stderr(`clusternet: ${error.problems.length} problem(s) in the input; nothing was written\n`);
             return ExitCode.BadInput;
+        }
+        if (error instanceof ExitWith) {
+            return error.code;
+        }
+        if (error instanceof CheckFailed) {
+            io.stderr(`${error.message}\n`);
+            return ExitCode.Failed;
         }
         if (error instanceof UsageError) {
             io.stderr(`clusternet: ${error.message}\n`);

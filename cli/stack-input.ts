@@ -4,6 +4,7 @@ import { formatProblem, Problem } from "../components/common";
 import { ConfigSource, LoadedStack, STRING_KEYS, loadStack, readStackFile } from "../components/config";
 import { PreviousAllocation } from "../components/plan";
 import { InputError, UsageError } from "./errors";
+import { asComparablePlan } from "./plan-diff";
 
 /** Which stack a command works on, and where its files are. */
 export interface StackInput {
@@ -70,21 +71,13 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
     } catch {
         throw new InputError([problem]);
     }
-    const nodes = (parsed as { nodes?: unknown }).nodes;
-    if (!Array.isArray(nodes)) {
+    const plan = asComparablePlan(parsed);
+    if (!plan) {
         throw new InputError([problem]);
     }
-    const previous: Record<string, { podCidr?: string | null; podCidrV6?: string | null }> = {};
-    for (const node of nodes as Array<Record<string, unknown>>) {
-        if (typeof node?.["name"] !== "string") {
-            throw new InputError([problem]);
-        }
-        const text4 = node["podCidr"];
-        const text6 = node["podCidrV6"];
-        previous[node["name"]] = {
-            podCidr: typeof text4 === "string" ? text4 : null,
-            podCidrV6: typeof text6 === "string" ? text6 : null,
-        };
+    const previous: Record<string, { podCidr: string | null; podCidrV6: string | null }> = {};
+    for (const node of plan.nodes) {
+        previous[node.name] = { podCidr: typeof node.podCidr === "string" ? node.podCidr : null, podCidrV6: typeof node.podCidrV6 === "string" ? node.podCidrV6 : null };
     }
     return previous;
 }
