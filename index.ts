@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetwork, formatProblem } from "./components";
 import { loadStack, readRuntimeConfig, validateConfigShape } from "./components/config";
-import { PreviousAllocation } from "./components/plan";
+import { NodeSubnets } from "./components/plan";
 
 /** Where manifests go when no kubeconfig is configured: `pulumi up` then touches no cluster. */
 const RENDER_DIRECTORY = `rendered/pulumi-${pulumi.getStack()}`;
@@ -19,11 +19,11 @@ function invalid(lines: readonly string[]): pulumi.RunError {
 }
 
 /** This stack's own last `nodeSubnets` output: the memory that keeps node subnets from moving. */
-async function previousAllocation(): Promise<PreviousAllocation | undefined> {
+async function previousAllocation(): Promise<Record<string, NodeSubnets> | undefined> {
     const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
     try {
         const details = await self.getOutputDetails("nodeSubnets");
-        return (details.value ?? undefined) as PreviousAllocation | undefined;
+        return (details.value ?? undefined) as Record<string, NodeSubnets> | undefined;
     } catch (error) {
         await pulumi.log.warn(`could not read this stack's previous outputs (${String(error)}); unpinned nodes get the lowest free subnets`);
         return undefined;
@@ -55,10 +55,10 @@ export = async () => {
 
     const network = new ClusterNetwork(config.cluster.name, args, { providers: { kubernetes: provider } });
     return {
-        plan: network.plan,
+        plan: loaded.value.plan,
         nodeSubnets: network.nodeSubnets,
-        kubernetesServiceIp: network.networkPlan.kubernetesServiceIp,
-        dnsServiceIp: network.networkPlan.dnsServiceIp,
-        capacity: network.networkPlan.capacity,
+        kubernetesServiceIp: network.kubernetesServiceIp,
+        dnsServiceIp: network.dnsServiceIp,
+        capacity: network.capacity,
     };
 };

@@ -75,9 +75,12 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
     if (!plan) {
         throw new InputError([problem]);
     }
-    const previous: Record<string, { podCidr: string | null; podCidrV6: string | null }> = {};
+    const previous: PreviousAllocation = {};
     for (const node of plan.nodes) {
-        previous[node.name] = { podCidr: typeof node.podCidr === "string" ? node.podCidr : null, podCidrV6: typeof node.podCidrV6 === "string" ? node.podCidrV6 : null };
+        previous[node.name] = {
+            ...(typeof node.podCidr === "string" ? { podCidr: node.podCidr } : {}),
+            ...(typeof node.podCidrV6 === "string" ? { podCidrV6: node.podCidrV6 } : {}),
+        };
     }
     return previous;
 }

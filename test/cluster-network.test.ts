@@ -26,7 +26,7 @@ before(async () => {
                 invalidArgsError = error as Error;
                 isRunError = RunError.isInstance(error);
             }
-            return { nodeSubnets: network.nodeSubnets, capacity: network.networkPlan.capacity };
+            return { nodeSubnets: network.nodeSubnets, capacity: network.capacity };
         },
         project: "clusternet",
         stack: "test",
@@ -47,8 +47,8 @@ describe("ClusterNetwork", () => {
 
     it("exposes the plan's outputs", () => {
         assert.deepEqual(run.outputs["nodeSubnets"], {
-            "cp-1": { podCidr: "10.244.0.0/24", podCidrV6: null },
-            "worker-1": { podCidr: "10.244.1.0/24", podCidrV6: null },
+            "cp-1": { podCidr: "10.244.0.0/24" },
+            "worker-1": { podCidr: "10.244.1.0/24" },
         });
         assert.equal((run.outputs["capacity"] as { ipv4: { used: number } }).ipv4.used, 2);
     });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { AddressPlan, IpFamily, NodeSpec, PlanInput, PreviousAllocation, cidrContains, cidrEnd, formatCidr, parseCidr, planNetwork } from "../components/plan";
+import { AddressPlan, IpFamily, NodeSpec, PlanInput, PreviousAllocation, cidrContains, cidrEnd, formatCidr, nodeSubnetsOf, parseCidr, planNetwork } from "../components/plan";
 
 /** A random IPv4 cluster small enough to fill: a pod CIDR of /16 to /22 with 1 to 6 bits per node subnet. */
 const clusterArbitrary = fc.record({
@@ -31,7 +31,7 @@ function mustPlan(input: PlanInput): AddressPlan {
 }
 
 function remembered(plan: AddressPlan): PreviousAllocation {
-    return Object.fromEntries(plan.nodes.map((node) => [node.name, { podCidr: node.podCidr }]));
+    return nodeSubnetsOf(plan);
 }
 
 function assertWellFormed(plan: AddressPlan): void {

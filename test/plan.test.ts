@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatProblem } from "../components/common";
-import { ClusterSpec, IpFamily, NodeSpec, PlanInput, formatAddress, lowestFreeBlock, parseAddress, parseCidr, planNetwork, sweepOverlaps } from "../components/plan";
+import { ClusterSpec, IpFamily, NodeSpec, PlanInput, formatAddress, lowestFreeBlock, nodeSubnetsOf, parseAddress, parseCidr, planNetwork, sweepOverlaps } from "../components/plan";
 
 const DEV: PlanInput = {
     cluster: {
@@ -192,7 +192,7 @@ describe("planNetwork across families", () => {
 describe("planNetwork stability", () => {
     it("keeps every node's previous subnet when nodes are added, removed or reordered", () => {
         const first = plan(DEV);
-        const previous = Object.fromEntries(first.nodes.map((node) => [node.name, { podCidr: node.podCidr }]));
+        const previous = nodeSubnetsOf(first);
         const next = plan({
             cluster: DEV.cluster,
             nodes: [{ name: "worker-2", ip: "192.168.56.12" }, { name: "a-new", ip: "192.168.56.20" }, { name: "cp-1", ip: "192.168.56.10", podCidr: "10.244.0.0/24" }],

@@ -17,7 +17,7 @@ before(async () => {
         stack: "dev",
         config,
         secretKeys: [],
-        previousOutputs: { nodeSubnets: { "worker-1": { podCidr: "10.244.5.0/24", podCidrV6: null } } },
+        previousOutputs: { nodeSubnets: { "worker-1": { podCidr: "10.244.5.0/24" } } },
     });
 });
 
@@ -36,9 +36,9 @@ describe("the stack program", () => {
 
     it("exports the node subnets it will read back next time", () => {
         assert.deepEqual(run.outputs["nodeSubnets"], {
-            "cp-1": { podCidr: "10.244.0.0/24", podCidrV6: null },
-            "worker-1": { podCidr: "10.244.5.0/24", podCidrV6: null },
-            "worker-2": { podCidr: "10.244.1.0/24", podCidrV6: null },
+            "cp-1": { podCidr: "10.244.0.0/24" },
+            "worker-1": { podCidr: "10.244.5.0/24" },
+            "worker-2": { podCidr: "10.244.1.0/24" },
         });
         assert.equal(run.outputs["kubernetesServiceIp"], "10.96.0.1");
         assert.equal(run.outputs["dnsServiceIp"], "10.96.0.10");

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
-import { NetworkPlan, NodeSubnets } from "../network-plan";
-import { AddressPlan, ClusterSpec, NodeSpec, PreviousAllocation } from "../plan";
+import { NetworkPlan, PlanCapacity } from "../network-plan";
+import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
 import { validateClusterNetwork } from "./validate";
 
 export interface ClusterNetworkArgs {
@@ -9,17 +9,17 @@ export interface ClusterNetworkArgs {
     cluster: ClusterSpec;
     /** The nodes, with optional pinned pod subnets. Plain, not an Input. */
     nodes: NodeSpec[];
-    /** What was allocated before, by node name, so no node's subnet moves. Default: nothing remembered. */
-    previous?: PreviousAllocation;
+    /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
+    previous?: Record<string, NodeSubnets>;
 }
 
-/** Returns the args if they are valid; otherwise throws, before the component itself is registered. */
-function validArgs(name: string, args: ClusterNetworkArgs): ClusterNetworkArgs {
+/** The plan of valid args; otherwise a RunError listing every problem, thrown before anything is registered. */
+function validPlan(name: string, args: ClusterNetworkArgs): AddressPlan {
     const validated = validateClusterNetwork(args, ARGS_KEYS);
     if (!validated.ok) {
         throw new pulumi.RunError(`ClusterNetwork "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`);
     }
-    return args;
+    return validated.plan;
 }
 
 /**
@@ -27,18 +27,33 @@ function validArgs(name: string, args: ClusterNetworkArgs): ClusterNetworkArgs {
  * registering any child, so bad input never half-applies.
  */
 export class ClusterNetwork extends pulumi.ComponentResource {
-    /** The address plan component. */
-    public readonly networkPlan: NetworkPlan;
-    /** The whole address plan. */
-    public readonly plan: pulumi.Output<AddressPlan>;
     /** Each node's pod subnets, by node name (read back as the previous allocation on the next run). */
     public readonly nodeSubnets: pulumi.Output<Record<string, NodeSubnets>>;
+    /** The `kubernetes` Service's IPv4 address, when the cluster has IPv4 Services. */
+    public readonly kubernetesServiceIp: pulumi.Output<string | undefined>;
+    /** The cluster DNS IPv4 address, when the cluster has IPv4 Services. */
+    public readonly dnsServiceIp: pulumi.Output<string | undefined>;
+    /** How full each family's pod CIDR is. */
+    public readonly capacity: pulumi.Output<PlanCapacity>;
+    /** The whole address plan as JSON. */
+    public readonly planJson: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("clusternet:index:ClusterNetwork", name, validArgs(name, args), opts);
-        this.networkPlan = new NetworkPlan(`${name}-plan`, { cluster: args.cluster, nodes: args.nodes, previous: args.previous }, { parent: this });
-        this.plan = this.networkPlan.plan;
-        this.nodeSubnets = this.networkPlan.nodeSubnets;
-        this.registerOutputs({ plan: this.plan, nodeSubnets: this.nodeSubnets });
+        const plan = validPlan(name, args);
+        super("clusternet:index:ClusterNetwork", name, args, opts);
+        const networkPlan = new NetworkPlan(`${name}-plan`, { cluster: args.cluster, nodes: args.nodes, previous: args.previous }, { parent: this });
+        this.nodeSubnets = networkPlan.nodeSubnets;
+        this.kubernetesServiceIp = networkPlan.kubernetesServiceIp;
+        this.dnsServiceIp = networkPlan.dnsServiceIp;
+        this.capacity = networkPlan.capacity;
+        this.planJson = networkPlan.planJson;
+        void plan;
+        this.registerOutputs({
+            nodeSubnets: this.nodeSubnets,
+            kubernetesServiceIp: this.kubernetesServiceIp,
+            dnsServiceIp: this.dnsServiceIp,
+            capacity: this.capacity,
+            planJson: this.planJson,
+        });
     }
 }

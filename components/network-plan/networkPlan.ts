@@ -1,12 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
-import { AddressPlan, ClusterSpec, FamilyCapacity, NodeSpec, PreviousAllocation, planNetwork } from "../plan";
-
-/** A node's pod subnets, as the stack exports them and reads them back as the previous allocation. */
-export interface NodeSubnets {
-    podCidr: string | null;
-    podCidrV6: string | null;
-}
+import { AddressPlan, ClusterSpec, FamilyCapacity, NodeSpec, NodeSubnets, nodeSubnetsOf, planNetwork } from "../plan";
 
 export interface NetworkPlanArgs {
     /** Cluster-wide address settings: pod and Service CIDRs, node masks, node network, reserved ranges. Plain, not an Input: the plan decides which resources exist. */
@@ -14,59 +8,89 @@ export interface NetworkPlanArgs {
     /** The nodes, with optional pinned subnets. Plain, not an Input, for the same reason. */
     nodes: NodeSpec[];
     /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
-    previous?: PreviousAllocation;
+    previous?: Record<string, NodeSubnets>;
 }
 
-/** The per-node subnets of a plan, by node name. */
-export function nodeSubnetsOf(plan: AddressPlan): Record<string, NodeSubnets> {
-    return Object.fromEntries(plan.nodes.map((node) => [node.name, { podCidr: node.podCidr, podCidrV6: node.podCidrV6 }]));
+/** How full one family's pod CIDR is, as a component output. */
+export interface CapacityOutput {
+    /** The pod CIDR. */
+    podCidr: string;
+    /** The node subnets' prefix length. */
+    nodeMaskSize: number;
+    /** Node subnets that fit in the pod CIDR. */
+    maxNodes: number;
+    /** Pod addresses per node, as a decimal string (IPv6 counts exceed 2^53). */
+    podsPerNode: string;
+    /** Node subnets in use. */
+    used: number;
+    /** Share of node subnets in use, in percent. */
+    usedPercent: number;
+}
+
+/** Capacity per family; a family the cluster lacks is absent. */
+export interface PlanCapacity {
+    /** The IPv4 pod CIDR's capacity. */
+    ipv4?: CapacityOutput;
+    /** The IPv6 pod CIDR's capacity. */
+    ipv6?: CapacityOutput;
+}
+
+function capacityOutput(capacity: FamilyCapacity | null): CapacityOutput | undefined {
+    return capacity
+        ? { podCidr: capacity.podCidr, nodeMaskSize: capacity.nodeMaskSize, maxNodes: capacity.maxNodes, podsPerNode: String(capacity.podsPerNode), used: capacity.used, usedPercent: capacity.usedPercent }
+        : undefined;
 }
 
 /** The plan, or a RunError listing every problem (thrown before anything is registered). */
-function planOrThrow(name: string, args: NetworkPlanArgs): AddressPlan {
+export function planOrThrow(component: string, name: string, args: NetworkPlanArgs): AddressPlan {
     const result = planNetwork(args, ARGS_KEYS);
     if (!result.ok) {
-        throw new pulumi.RunError(`NetworkPlan "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`);
+        throw new pulumi.RunError(`${component} "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`);
     }
     return result.plan;
 }
 
 /**
  * The cluster's address plan as a component: validates the ranges, allocates node subnets and exposes them. It
- * creates no cloud or cluster objects; other components read {@link NetworkPlan.value} at construction time.
+ * creates no cluster objects; other components get the same plan from the pure `planNetwork`.
  */
 export class NetworkPlan extends pulumi.ComponentResource {
-    /** The plan as a plain value, for building other components. */
-    public readonly value: AddressPlan;
-    /** The whole plan. */
-    public readonly plan: pulumi.Output<AddressPlan>;
     /** Each node's pod subnets, by node name. */
     public readonly nodeSubnets: pulumi.Output<Record<string, NodeSubnets>>;
-    /** The `kubernetes` Service's IPv4 address (first of the Service CIDR), or null. */
-    public readonly kubernetesServiceIp: pulumi.Output<string | null>;
-    /** The cluster DNS IPv4 address (10th of the Service CIDR), or null. */
-    public readonly dnsServiceIp: pulumi.Output<string | null>;
+    /** The `kubernetes` Service's IPv4 address (first of the Service CIDR), when the cluster has IPv4 Services. */
+    public readonly kubernetesServiceIp: pulumi.Output<string | undefined>;
+    /** The `kubernetes` Service's IPv6 address, when the cluster has IPv6 Services. */
+    public readonly kubernetesServiceIpV6: pulumi.Output<string | undefined>;
+    /** The cluster DNS IPv4 address (10th of the Service CIDR), when the cluster has IPv4 Services. */
+    public readonly dnsServiceIp: pulumi.Output<string | undefined>;
+    /** The cluster DNS IPv6 address, when the cluster has IPv6 Services. */
+    public readonly dnsServiceIpV6: pulumi.Output<string | undefined>;
     /** How full each family's pod CIDR is. */
-    public readonly capacity: pulumi.Output<{ ipv4: FamilyCapacity | null; ipv6: FamilyCapacity | null }>;
+    public readonly capacity: pulumi.Output<PlanCapacity>;
+    /** The whole plan as JSON, as `clusternet plan --format json` prints it (without the stack name). */
+    public readonly planJson: pulumi.Output<string>;
 
     constructor(name: string, args: NetworkPlanArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = planOrThrow(name, args);
+        const plan = planOrThrow("NetworkPlan", name, args);
         super("clusternet:index:NetworkPlan", name, args, opts);
-        this.value = plan;
-        this.plan = pulumi.output(plan);
         this.nodeSubnets = pulumi.output(nodeSubnetsOf(plan));
-        this.kubernetesServiceIp = pulumi.output(plan.kubernetesServiceIp);
-        this.dnsServiceIp = pulumi.output(plan.dnsServiceIp);
-        this.capacity = pulumi.output(plan.capacity);
+        this.kubernetesServiceIp = pulumi.output(plan.kubernetesServiceIp ?? undefined);
+        this.kubernetesServiceIpV6 = pulumi.output(plan.kubernetesServiceIpV6 ?? undefined);
+        this.dnsServiceIp = pulumi.output(plan.dnsServiceIp ?? undefined);
+        this.dnsServiceIpV6 = pulumi.output(plan.dnsServiceIpV6 ?? undefined);
+        this.capacity = pulumi.output({ ipv4: capacityOutput(plan.capacity.ipv4), ipv6: capacityOutput(plan.capacity.ipv6) });
+        this.planJson = pulumi.output(JSON.stringify(plan));
         for (const warning of plan.warnings) {
             void pulumi.log.warn(warning, this);
         }
         this.registerOutputs({
-            plan: this.plan,
             nodeSubnets: this.nodeSubnets,
             kubernetesServiceIp: this.kubernetesServiceIp,
+            kubernetesServiceIpV6: this.kubernetesServiceIpV6,
             dnsServiceIp: this.dnsServiceIp,
+            dnsServiceIpV6: this.dnsServiceIpV6,
             capacity: this.capacity,
+            planJson: this.planJson,
         });
     }
 }

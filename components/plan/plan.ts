@@ -2,7 +2,7 @@ import { Problem, STACK_KEYS, SectionKeys, formatProblem, isDns1123Label, isDns1
 import { allocateNodeSubnets } from "./allocate";
 import { Cidr, IpFamily, addressAt, cidrContainsAddress, cidrSize, familyBits, formatAddress, formatCidr, hostCidr, parseAddress, parseCidr } from "./cidr";
 import { Interval, cidrInterval, lowestFreeBlock, sweepOverlaps } from "./intervals";
-import { ClusterSpec, FamilyCapacity, AddressPlan, NodeSpec, PlannedNode, PreviousAllocation, SubnetSource } from "./types";
+import { AddressPlan, ClusterSpec, FamilyCapacity, NodeSpec, NodeSubnets, PlannedNode, PreviousAllocation, SubnetSource } from "./types";
 
 export const DEFAULT_CLUSTER_NAME = "lab";
 export const DEFAULT_NODE_MASK_SIZE = 24;
@@ -372,4 +372,11 @@ function parseQuiet(text: string | undefined, family: IpFamily): Cidr | undefine
 
 function bitLength(value: bigint): number {
     return value === 0n ? 0 : value.toString(2).length;
+}
+
+/** Each node's pod subnets by node name, absent families left out. */
+export function nodeSubnetsOf(plan: AddressPlan): Record<string, NodeSubnets> {
+    return Object.fromEntries(
+        plan.nodes.map((node) => [node.name, { ...(node.podCidr ? { podCidr: node.podCidr } : {}), ...(node.podCidrV6 ? { podCidrV6: node.podCidrV6 } : {}) }]),
+    );
 }

@@ -3,47 +3,55 @@ import { IpFamily } from "./cidr";
 /** A range the cluster must never use (a VPN, an office network, a peered cluster). */
 export interface ReservedRange {
     /** A short name shown in messages, e.g. `office-vpn`. */
-    readonly name: string;
+    name: string;
     /** The range, e.g. `10.8.0.0/16`. */
-    readonly cidr: string;
+    cidr: string;
 }
 
 /** The cluster-wide address settings, as in `clusternet:cluster`. */
 export interface ClusterSpec {
     /** The cluster's name, a DNS-1123 label. Default `lab`. */
-    readonly name?: string;
+    name?: string;
     /** The IPv4 pod network (flannel's Network), e.g. `10.244.0.0/16`. Omit for an IPv6-only cluster. */
-    readonly podCidr?: string;
+    podCidr?: string;
     /** The IPv6 pod network, e.g. `fd00:10:244::/56`; with `podCidr` the cluster is dual-stack. */
-    readonly podCidrV6?: string;
+    podCidrV6?: string;
     /** The prefix length of each node's IPv4 subnet. Default 24. */
-    readonly nodeMaskSize?: number;
+    nodeMaskSize?: number;
     /** The prefix length of each node's IPv6 subnet. Default 64. */
-    readonly nodeMaskSizeV6?: number;
+    nodeMaskSizeV6?: number;
     /** The IPv4 Service network. Default `10.96.0.0/12` when the cluster has IPv4. */
-    readonly serviceCidr?: string;
+    serviceCidr?: string;
     /** The IPv6 Service network; required for an IPv6-only cluster. */
-    readonly serviceCidrV6?: string;
+    serviceCidrV6?: string;
     /** The hosts' own network; when given, every node IP must lie inside it. */
-    readonly nodeNetwork?: string;
+    nodeNetwork?: string;
     /** Ranges nothing in the cluster may overlap. */
-    readonly reserved?: readonly ReservedRange[];
+    reserved?: ReservedRange[];
 }
 
 /** One node, as in `clusternet:nodes[i]`. */
 export interface NodeSpec {
     /** The Kubernetes Node name (a DNS-1123 subdomain). */
-    readonly name: string;
+    name: string;
     /** The node's address on the node network. */
-    readonly ip: string;
+    ip: string;
     /** A pinned IPv4 pod subnet for this node; otherwise one is allocated. */
-    readonly podCidr?: string;
+    podCidr?: string;
     /** A pinned IPv6 pod subnet for this node; otherwise one is allocated. */
-    readonly podCidrV6?: string;
+    podCidrV6?: string;
+}
+
+/** A node's pod subnets: what the stack exports as `nodeSubnets` and reads back as the previous allocation. */
+export interface NodeSubnets {
+    /** The node's IPv4 pod subnet, when the cluster has IPv4. */
+    podCidr?: string;
+    /** The node's IPv6 pod subnet, when the cluster has IPv6. */
+    podCidrV6?: string;
 }
 
 /** What was allocated before, by node name: the memory that keeps a node's subnet from moving. */
-export type PreviousAllocation = Readonly<Record<string, { readonly podCidr?: string | null; readonly podCidrV6?: string | null }>>;
+export type PreviousAllocation = Record<string, NodeSubnets>;
 
 /** Where a node's subnet came from. */
 export const SubnetSource = {
@@ -54,10 +62,10 @@ export const SubnetSource = {
 export type SubnetSource = (typeof SubnetSource)[keyof typeof SubnetSource];
 
 export interface PlannedNode {
-    readonly name: string;
-    readonly ip: string;
-    readonly podCidr: string | null;
-    readonly podCidrV6: string | null;
+    name: string;
+    ip: string;
+    podCidr: string | null;
+    podCidrV6: string | null;
     readonly podCidrSource: SubnetSource | null;
     readonly podCidrV6Source: SubnetSource | null;
     /** cni0's address: the first usable address of the IPv4 subnet. */
@@ -70,8 +78,8 @@ export interface PlannedNode {
 
 /** How full one family's pod CIDR is. Counts beyond 2^53 are written as decimal strings. */
 export interface FamilyCapacity {
-    readonly podCidr: string;
-    readonly nodeMaskSize: number;
+    podCidr: string;
+    nodeMaskSize: number;
     /** How many node subnets fit in the pod CIDR. */
     readonly maxNodes: number;
     /** Pod addresses host-local can hand out per node (network, gateway and, for IPv4, broadcast excluded). */
