@@ -28,6 +28,10 @@ export interface ClusterSpec {
     readonly nodeNetwork?: string;
     /** Ranges nothing in the cluster may overlap. */
     readonly reserved?: readonly ReservedRange[];
+    /** The API server's --service-node-port-range, `FIRST-LAST` (checked by components/services). Default `30000-32767`. */
+    readonly nodePortRange?: string;
+    /** Whether a load-balancer provider (e.g. MetalLB) gives LoadBalancer Services an address. Default false. */
+    readonly loadBalancer?: boolean;
 }
 
 /** One node, as in `clusternet:nodes[i]`. */
