@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { PreviousAllocation } from "../components/plan";
+import { serviceClusterOf, servicePortMaps } from "../components/services";
 import { ExitCode, InputError, UsageError } from "./errors";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import { runOffline, OfflineRun } from "./offline";
@@ -64,7 +65,9 @@ function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
-    const document: PlanDocument = { stack: input.stackName, ...loaded.plan };
+    const { plan, args } = loaded;
+    const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name);
+    const document: PlanDocument = { stack: input.stackName, ...plan, portMaps };
     return { input, previous, source, loaded, document };
 }
 
@@ -97,7 +100,7 @@ export function buildProgram(io: Io): Command {
     addStackOptions(
         program
             .command("plan")
-            .description("Print the address plan: pod, Service and node ranges, each node's subnets, capacity. Records it in plans/<stack>.json.")
+            .description("Print the address plan (pod, Service and node ranges, each node's subnets, capacity) and the Services' port maps. Records it in plans/<stack>.json.")
             .addOption(new Option("-f, --format <format>", "output format").choices(Object.values(PlanFormat)).default(PlanFormat.Table)),
     ).action((options: StackCommandOptions & { format: PlanFormat }) => {
         const prepared = prepare(options, io);
