@@ -121,11 +121,11 @@ export const containerPortSchema = z.strictObject({
 });
 
 export const servicePortSchema = z.strictObject({
-    name: z.string().optional().describe("Port name; required when the Service has more than one port."),
+    name: z.string().optional().describe("Port name (a DNS-1123 label); required when the Service has more than one port."),
     port: port.describe("The Service's port (on its cluster IP)."),
     targetPort: portReference.optional().describe("The pod's port: a number or a container port's name. Default: the same as port."),
     protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
-    nodePort: port.optional().describe("A fixed node port for NodePort and LoadBalancer Services; otherwise the cluster picks one."),
+    nodePort: port.optional().describe("A fixed node port for NodePort and LoadBalancer Services, inside cluster.nodePortRange and unique in the stack; otherwise the cluster picks one."),
 });
 
 export const serviceSchema = z.strictObject({
