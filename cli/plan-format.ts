@@ -102,7 +102,8 @@ export function planTable(document: PlanDocument): string {
 }
 
 function markdownTable(rows: ReadonlyArray<readonly string[]>): string {
-    const escape = (cell: string): string => cell.replace(/\|/g, "\\|");
+    // `<clusterIP>` would be read as an HTML tag and vanish: write angle brackets as entities.
+    const escape = (cell: string): string => cell.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const [header, ...body] = rows;
     return [`| ${header!.map(escape).join(" | ")} |`, `|${header!.map(() => "---").join("|")}|`, ...body.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
 }

@@ -107,7 +107,7 @@ describe("clusternet plan formats", () => {
         const result = clusternet(["plan", "--stack", "dev", "--format", "markdown", "--no-save"], project);
         assert.equal(result.code, 0, result.stderr);
         assert.ok(result.stdout.includes("#### Service port map"), result.stdout);
-        assert.ok(result.stdout.includes("| demo/web | NodePort | http | TCP | 30808 | <clusterIP> | 8080 | 80 (http) |"), result.stdout);
+        assert.ok(result.stdout.includes("| demo/web | NodePort | http | TCP | 30808 | &lt;clusterIP&gt; | 8080 | 80 (http) |"), result.stdout);
         assert.ok(result.stdout.includes(["```text", ...SEED_CHAINS, "```"].join("\n")), result.stdout);
     });
 });
