@@ -25,14 +25,17 @@ export default tseslint.config(
         files: ["test/**/*.ts", "bench/**/*.ts"],
         rules: {
             "@typescript-eslint/no-non-null-assertion": "off",
-            // node:test's describe() and it() return promises the runner itself awaits.
-            "@typescript-eslint/no-floating-promises": "off",
             "@typescript-eslint/no-unsafe-assignment": "off",
             "@typescript-eslint/no-unsafe-member-access": "off",
             "@typescript-eslint/no-explicit-any": "off",
             "@typescript-eslint/no-unsafe-argument": "off",
             "@typescript-eslint/no-unsafe-call": "off",
             "@typescript-eslint/no-unsafe-return": "off",
+            // node:test's describe/it return promises the runner itself awaits.
+            "@typescript-eslint/no-floating-promises": [
+                "error",
+                { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+            ],
         },
     },
 );

@@ -1,6 +1,6 @@
 /**
  * The clusternet stack: reads and validates the `clusternet:*` config, builds one ClusterNetwork, and exports the
- * plan. Wiring only; the logic lives in components/.
+ * plan and the Services' port maps. Wiring only; the logic lives in components/.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -60,5 +60,6 @@ export = async () => {
         kubernetesServiceIp: network.kubernetesServiceIp,
         dnsServiceIp: network.dnsServiceIp,
         capacity: network.capacity,
+        portMaps: network.portMaps,
     };
 };

@@ -3,6 +3,8 @@ import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { stackFileJsonSchema } from "../components/config";
 import { PreviousAllocation } from "../components/plan";
+import { serviceClusterOf } from "../components/services/network";
+import { servicePortMaps } from "../components/services/port-map";
 import { CheckFailed, ExitCode, ExitWith, InputError, UsageError } from "./errors";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
@@ -83,7 +85,9 @@ function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
-    const document: PlanDocument = { stack: input.stackName, ...loaded.plan };
+    const { plan, args } = loaded;
+    const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name);
+    const document: PlanDocument = { stack: input.stackName, ...plan, portMaps };
     return { input, previous, source, loaded, document };
 }
 
@@ -119,7 +123,7 @@ export function buildProgram(io: Io): Command {
     addStackOptions(
         program
             .command("plan")
-            .description("Print the address plan: pod, Service and node ranges, each node's subnets, capacity. Records it in plans/<stack>.json.")
+            .description("Print the address plan (pod, Service and node ranges, each node's subnets, capacity) and the Services' port maps. Records it in plans/<stack>.json.")
             .addOption(new Option("-f, --format <format>", "output format").choices(Object.values(PlanFormat)).default(PlanFormat.Table))
             .option("--diff <old.json>", "compare with an older plan JSON instead of printing the plan: nodes added and removed, subnets changed (an error: exit 1), capacity"),
     ).action((options: StackCommandOptions & { format: PlanFormat; diff?: string }) => {

@@ -1,8 +1,11 @@
 import { AddressPlan, FamilyCapacity } from "../components/plan";
+import { Placeholder, PortMapEntry } from "../components/services/port-map";
 
-/** What `clusternet plan` prints and records: the address plan of one stack. */
+/** What `clusternet plan` prints and records: the address plan of one stack, and its Services' port maps. */
 export interface PlanDocument extends AddressPlan {
     readonly stack: string;
+    /** Every Service port's chain from client to pod, as the config tells it (placeholders for what the cluster picks). */
+    readonly portMaps: readonly PortMapEntry[];
 }
 
 export const PlanFormat = {
@@ -61,10 +64,37 @@ function nodeRows(document: PlanDocument): string[][] {
     return [header, ...rows];
 }
 
+/** One row per Service port: where it listens and where it leads. */
+function portRows(document: PlanDocument): string[][] {
+    const header = ["SERVICE", "TYPE", "PORT", "PROTOCOL", "NODE PORT", "CLUSTER IP", "SERVICE PORT", "TARGET PORT"];
+    const rows = document.portMaps.map((entry) => [
+        `${entry.namespace}/${entry.service}`,
+        entry.headless ? "ClusterIP (headless)" : entry.type,
+        entry.portName ?? "",
+        entry.protocol,
+        entry.type === "ClusterIP" ? "-" : String(entry.nodePort ?? Placeholder.NodePort),
+        entry.clusterIP ?? Placeholder.ClusterIP,
+        String(entry.port),
+        entry.targetPortName !== null && entry.targetPortName !== String(entry.targetPort) ? `${entry.targetPort} (${entry.targetPortName})` : String(entry.targetPort),
+    ]);
+    return [header, ...rows];
+}
+
+/** Each port's chains, under a `namespace/service port` heading. */
+function chainLines(document: PlanDocument): string[] {
+    return document.portMaps.flatMap((entry) => [
+        `${entry.namespace}/${entry.service} ${entry.portName ?? entry.port}/${entry.protocol}:`,
+        ...entry.chains.map((chain) => `  ${chain}`),
+    ]);
+}
+
 export function planTable(document: PlanDocument): string {
     const { cluster } = document;
     const lines = [`clusternet plan: stack ${document.stack}, cluster ${cluster.name} (${cluster.families.join(" + ")})`, ""];
     lines.push(table(rangeRows(document)), "", table(nodeRows(document)));
+    if (document.portMaps.length > 0) {
+        lines.push("", "Service port map (client -> node -> Service -> pod):", "", table(portRows(document)), "", ...chainLines(document));
+    }
     if (document.warnings.length > 0) {
         lines.push("", ...document.warnings.map((warning) => `warning: ${warning}`));
     }
@@ -72,7 +102,8 @@ export function planTable(document: PlanDocument): string {
 }
 
 function markdownTable(rows: ReadonlyArray<readonly string[]>): string {
-    const escape = (cell: string): string => cell.replace(/\|/g, "\\|");
+    // `<clusterIP>` would be read as an HTML tag and vanish: write angle brackets as entities.
+    const escape = (cell: string): string => cell.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const [header, ...body] = rows;
     return [`| ${header!.map(escape).join(" | ")} |`, `|${header!.map(() => "---").join("|")}|`, ...body.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
 }
@@ -129,6 +160,9 @@ export function planMarkdown(document: PlanDocument): string {
         markdownTable(nodeRows(document)),
         ["```mermaid", planMermaid(document), "```"].join("\n"),
     ];
+    if (document.portMaps.length > 0) {
+        parts.push("#### Service port map", markdownTable(portRows(document)), ["```text", ...chainLines(document), "```"].join("\n"));
+    }
     if (document.warnings.length > 0) {
         parts.push(document.warnings.map((warning) => `> **Warning:** ${warning}`).join("\n"));
     }

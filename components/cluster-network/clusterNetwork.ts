@@ -1,16 +1,20 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
 import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
+import { AppService, AppServiceSpec, DEFAULT_NAMESPACE, PortMapEntry, buildNamespace, namespacesToCreate, serviceClusterOf } from "../services";
 import { validateClusterNetwork } from "./validate";
 
 export interface ClusterNetworkArgs {
-    /** Cluster-wide address settings (pod and Service CIDRs, node masks, node network, reserved ranges). Plain, not an Input: the plan decides which resources exist. */
+    /** Cluster-wide address settings (pod and Service CIDRs, node masks, node network, reserved ranges, node port range). Plain, not an Input: the plan decides which resources exist. */
     cluster: ClusterSpec;
     /** The nodes, with optional pinned pod subnets. Plain, not an Input. */
     nodes: NodeSpec[];
     /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
     previous?: Record<string, NodeSubnets>;
+    /** Services and the workloads behind them, one AppService each; their namespaces are created once each. Plain. Default: none. */
+    services?: AppServiceSpec[];
 }
 
 /** The plan of valid args; otherwise a RunError listing every problem, thrown before anything is registered. */
@@ -37,6 +41,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     public readonly capacity: pulumi.Output<PlanCapacity>;
     /** The whole address plan as JSON. */
     public readonly planJson: pulumi.Output<string>;
+    /** Every Service port's chain from client to pod, all Services in order. */
+    public readonly portMaps: pulumi.Output<PortMapEntry[]>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
@@ -47,13 +53,32 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.dnsServiceIp = networkPlan.dnsServiceIp;
         this.capacity = networkPlan.capacity;
         this.planJson = networkPlan.planJson;
-        void plan;
+
+        // Several Services may share a namespace: it is created here, once, and each AppService depends on it.
+        const services = args.services ?? [];
+        const namespaces = new Map(
+            namespacesToCreate(services).map((namespace) => [namespace, new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), { parent: this })]),
+        );
+        const serviceCluster = serviceClusterOf(plan, args.cluster);
+        const appServices = services.map((spec) => {
+            const namespace = spec.namespace ?? DEFAULT_NAMESPACE;
+            const created = namespaces.get(namespace);
+            // `namespace.name` is unambiguous: neither a namespace nor a Service name may contain a dot.
+            return new AppService(
+                `${name}-${namespace}.${spec.name}`,
+                { ...spec, createNamespace: false, cluster: serviceCluster, instance: plan.cluster.name },
+                { parent: this, ...(created ? { dependsOn: [created] } : {}) },
+            );
+        });
+        this.portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
+
         this.registerOutputs({
             nodeSubnets: this.nodeSubnets,
             kubernetesServiceIp: this.kubernetesServiceIp,
             dnsServiceIp: this.dnsServiceIp,
             capacity: this.capacity,
             planJson: this.planJson,
+            portMaps: this.portMaps,
         });
     }
 }

@@ -1,5 +1,7 @@
 import { Problem, SectionKeys } from "../common";
 import { AddressPlan, planNetwork } from "../plan";
+import { serviceClusterOf } from "../services/network";
+import { servicesKeys, validateServices } from "../services/validate";
 import type { ClusterNetworkArgs } from "./clusterNetwork";
 
 export type ValidationResult = { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
@@ -14,6 +16,8 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
         return { ok: false, problems: planned.problems };
     }
     const problems: Problem[] = [];
+    // Services, and node ports stack-wide: other node port claims (the ingress controller's) go in extraNodePortClaims.
+    problems.push(...validateServices(args.services ?? [], serviceClusterOf(planned.plan, args.cluster), servicesKeys(keys)));
     if (problems.length > 0) {
         return { ok: false, problems };
     }

@@ -27,3 +27,24 @@ export function isIanaServiceName(value: string): boolean {
         /[a-z]/.test(value)
     );
 }
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A DNS-1035 label (how Kubernetes checks Service names): like a DNS-1123 label, but starting with a letter. */
+export function isDns1035Label(value: string): boolean {
+    return value.length <= 63 && DNS1035_LABEL.test(value);
+}
+
+/** A label value: empty, or at most 63 alphanumerics, '-', '_' and '.', starting and ending alphanumeric. */
+export function isLabelValue(value: string): boolean {
+    return value === "" || (value.length <= 63 && LABEL_NAME.test(value));
+}
+
+/** A label key: an optional DNS-1123 subdomain prefix and '/', then a name as for label values (but not empty). */
+export function isLabelKey(key: string): boolean {
+    const slash = key.indexOf("/");
+    const prefix = slash < 0 ? undefined : key.slice(0, slash);
+    const name = slash < 0 ? key : key.slice(slash + 1);
+    return (prefix === undefined || isDns1123Subdomain(prefix)) && name.length > 0 && name.length <= 63 && LABEL_NAME.test(name);
+}

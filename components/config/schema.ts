@@ -121,30 +121,32 @@ export const containerPortSchema = z.strictObject({
 });
 
 export const servicePortSchema = z.strictObject({
-    name: z.string().optional().describe("Port name; required when the Service has more than one port."),
+    name: z.string().optional().describe("Port name (a DNS-1123 label); required when the Service has more than one port."),
     port: port.describe("The Service's port (on its cluster IP)."),
     targetPort: portReference.optional().describe("The pod's port: a number or a container port's name. Default: the same as port."),
     protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
-    nodePort: port.optional().describe("A fixed node port for NodePort and LoadBalancer Services; otherwise the cluster picks one."),
+    nodePort: port.optional().describe("A fixed node port for NodePort and LoadBalancer Services, inside cluster.nodePortRange and unique in the stack; otherwise the cluster picks one."),
 });
 
 export const serviceSchema = z.strictObject({
     name: z.string().describe("The Service's name (a DNS-1035 label)."),
     namespace: z.string().default("default").describe("Its namespace. Default default."),
-    createNamespace: z.boolean().default(true).describe("Create the namespace; false when it already exists. Default true."),
+    createNamespace: z.boolean().default(true).describe("Create the namespace (once, however many Services share it); false when it already exists. Built-in namespaces are never created. Default true."),
     type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("The Service type. Default ClusterIP."),
-    headless: z.boolean().default(false).describe("A headless Service (clusterIP: None). Default false."),
-    clusterIP: z.string().optional().describe("A fixed cluster IP inside the Service CIDR."),
+    headless: z.boolean().default(false).describe("A headless Service (clusterIP: None), only with type ClusterIP. Default false."),
+    clusterIP: z.string().optional().describe("A fixed cluster IP inside the Service CIDR, not the kubernetes or DNS Service's IP."),
     selector: z.record(z.string(), z.string()).optional().describe("Pod labels to select when there is no app; with an app the selector comes from it."),
     app: z
         .strictObject({
             image: z.string().describe("Container image, pinned by tag or digest."),
             replicas: z.int().min(0).default(1).describe("Pod count. Default 1."),
             containerPorts: z.array(containerPortSchema).min(1).describe("The ports the container listens on."),
-            readinessPath: z.string().optional().describe("HTTP readiness probe path; default is a TCP probe on the first container port."),
-            readinessPort: portReference.optional().describe("The readiness probe's port. Default: the first container port."),
-            resources: resources.optional(),
+            readinessPath: z.string().optional().describe("HTTP readiness probe path; default is a TCP probe on the first TCP container port."),
+            readinessPort: portReference.optional().describe("The readiness probe's port, by number or name. Default: the first TCP container port."),
+            resources: resources.optional().describe("The container's requests and limits. Default: none."),
             env: z.record(z.string(), z.string()).optional().describe("Environment variables."),
+            waitForReady: z.boolean().default(true).describe("Let pulumi up wait for Ready pods and endpoints. Default true; false sets pulumi.com/skipAwait."),
+            readyTimeoutSeconds: z.int().min(1).default(300).describe("Seconds pulumi up waits for Ready pods and endpoints before failing. Default 300."),
         })
         .optional()
         .describe("The workload behind the Service: a Deployment."),

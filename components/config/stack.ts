@@ -19,6 +19,7 @@ export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousA
         cluster: config.cluster,
         nodes: config.nodes,
         previous,
+        services: config.services,
     };
 }
 

@@ -28,6 +28,10 @@ export interface ClusterSpec {
     nodeNetwork?: string;
     /** Ranges nothing in the cluster may overlap. */
     reserved?: ReservedRange[];
+    /** The API server's --service-node-port-range, `FIRST-LAST` (checked by components/services). Default `30000-32767`. */
+    nodePortRange?: string;
+    /** Whether a load-balancer provider (e.g. MetalLB) gives LoadBalancer Services an address. Default false. */
+    loadBalancer?: boolean;
 }
 
 /** One node, as in `clusternet:nodes[i]`. */

@@ -1,0 +1,10 @@
+/** Services with their port mappings, and the workloads behind them. */
+export * from "./types";
+export * from "./labels";
+export * from "./network";
+export * from "./resolve";
+export * from "./validate";
+export * from "./builders";
+export * from "./port-map";
+export * from "./backend";
+export * from "./appService";

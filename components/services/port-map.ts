@@ -1,0 +1,113 @@
+import { resolveServiceNetwork } from "./network";
+import { ResolvedService, resolveService } from "./resolve";
+import { AppServiceSpec, Protocol, ServiceClusterSpec, ServiceNodeAddress, ServiceType } from "./types";
+
+/** What the port map prints for a value only the cluster knows (before deployment, under mocks or preview). */
+export const Placeholder = {
+    ClusterIP: "<clusterIP>",
+    NodePort: "<nodePort>",
+    NodeIP: "<nodeIP>",
+    PodIP: "<podIP>",
+    LoadBalancerIP: "<loadBalancerIP>",
+} as const;
+
+/**
+ * One Service port and the way traffic reaches the pods through it, as the seed draws it:
+ * `client -> <nodeIP>:<nodePort> -> <clusterIP>:<port> -> <podIP>:<targetPort>`.
+ */
+export interface PortMapEntry {
+    /** The Service's name. */
+    readonly service: string;
+    readonly namespace: string;
+    readonly type: ServiceType;
+    /** A headless Service has no cluster IP: DNS answers with the pod IPs. */
+    readonly headless: boolean;
+    /** The Service port's name; null when it has none. */
+    readonly portName: string | null;
+    readonly protocol: Protocol;
+    /** The cluster IP: pinned, or read back after deployment; "None" when headless; null while the cluster has not picked it. */
+    readonly clusterIP: string | null;
+    /** The node port: pinned, or read back after deployment; null for ClusterIP Services and while the cluster has not picked it. */
+    readonly nodePort: number | null;
+    /** The Service port (on the cluster IP). */
+    readonly port: number;
+    /** The pod port as a number; a name only when no app declares it. */
+    readonly targetPort: number | string;
+    /** The container port's name when the config targets it by name; else null. */
+    readonly targetPortName: string | null;
+    /** Every path to the pods, e.g. `client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80`. */
+    readonly chains: readonly string[];
+}
+
+/** What the cluster decided, read from the Service after deployment. Everything optional: unknown before. */
+export interface LiveServiceState {
+    /** `spec.clusterIP`. */
+    readonly clusterIP?: string;
+    /** `spec.ports`, for the node ports the cluster picked. */
+    readonly ports?: ReadonlyArray<{ readonly port?: number; readonly protocol?: string; readonly nodePort?: number }>;
+    /** The first `status.loadBalancer.ingress` IP or hostname. */
+    readonly loadBalancerAddress?: string;
+}
+
+/** What the port map needs to know about the cluster. */
+export interface PortMapCluster {
+    readonly nodes: readonly ServiceNodeAddress[];
+    /** Whether LoadBalancer Services get an external address. */
+    readonly loadBalancer: boolean;
+}
+
+function endpoint(host: string, port: number | string): string {
+    // IPv6 addresses are bracketed, as in URLs, so the port stays readable.
+    return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The port map of one Service: every port, each with its chains. Pure; `live` fills in what the cluster picked. */
+export function portMapOf(service: ResolvedService, cluster: PortMapCluster, live: LiveServiceState = {}): PortMapEntry[] {
+    const liveClusterIp = live.clusterIP !== undefined && live.clusterIP !== "" && live.clusterIP !== "None" ? live.clusterIP : undefined;
+    const clusterIP = service.headless ? "None" : (service.clusterIP ?? liveClusterIp ?? null);
+    const hasNodePorts = service.type !== ServiceType.ClusterIP;
+    return service.ports.map((port): PortMapEntry => {
+        const liveNodePort = live.ports?.find((candidate) => candidate.port === port.port && (candidate.protocol ?? Protocol.TCP) === port.protocol)?.nodePort;
+        const nodePort = hasNodePorts ? (port.nodePort ?? liveNodePort ?? null) : null;
+        const targetPort = port.targetPortNumber ?? port.targetPort;
+        const pod = endpoint(Placeholder.PodIP, targetPort);
+        const serviceHop = `${endpoint(clusterIP ?? Placeholder.ClusterIP, port.port)} -> ${pod}`;
+        const chains: string[] = [];
+        if (service.headless) {
+            chains.push(`pod -> ${pod}`);
+        } else if (!hasNodePorts) {
+            chains.push(`pod -> ${serviceHop}`);
+        } else {
+            if (service.type === ServiceType.LoadBalancer && cluster.loadBalancer) {
+                chains.push(`client -> ${endpoint(live.loadBalancerAddress ?? Placeholder.LoadBalancerIP, port.port)} -> ${serviceHop}`);
+            }
+            const nodes = cluster.nodes.length > 0 ? cluster.nodes.map((node) => node.ip) : [Placeholder.NodeIP];
+            for (const ip of nodes) {
+                chains.push(`client -> ${endpoint(ip, nodePort ?? Placeholder.NodePort)} -> ${serviceHop}`);
+            }
+        }
+        return {
+            service: service.name,
+            namespace: service.namespace,
+            type: service.type,
+            headless: service.headless,
+            portName: port.name ?? null,
+            protocol: port.protocol,
+            clusterIP,
+            nodePort,
+            port: port.port,
+            targetPort,
+            targetPortName: typeof port.targetPort === "string" ? port.targetPort : null,
+            chains,
+        };
+    });
+}
+
+/**
+ * The port maps of a stack's Services as the config alone tells them (what `clusternet plan` prints): pinned
+ * values where given, placeholders for what the cluster will pick. Expects validated specs.
+ */
+export function servicePortMaps(services: readonly AppServiceSpec[], cluster: ServiceClusterSpec, instance?: string): PortMapEntry[] {
+    const { network } = resolveServiceNetwork(cluster, "cluster");
+    return services.flatMap((spec) => portMapOf(resolveService(spec, instance), network));
+}

@@ -1,0 +1,485 @@
+import { Problem, SectionKeys, isDns1035Label, isDns1123Label, isIanaServiceName, isLabelKey, isLabelValue, keyPath, show } from "../common";
+import { IpFamily, cidrContainsAddress, cidrEnd, parseAddress } from "../plan";
+import { parseImage } from "./labels";
+import { NodePortRange, ServiceNetwork, resolveServiceNetwork } from "./network";
+import { ResolvedContainerPort, findContainerPort, isBuiltinNamespace, resolveContainerPorts } from "./resolve";
+import { AppServiceSpec, AppSpec, DEFAULT_NAMESPACE, Protocol, ServiceClusterSpec, ServiceType } from "./types";
+
+/** Where the Services and the cluster settings live, for naming them in problems. */
+export interface ServicesKeys {
+    /** The key path of the Service at `index`: `clusternet:services[0]`, `args.services[0]`, or `args` for one AppService. */
+    service(index: number): string;
+    /** The key path of the cluster settings: `clusternet:cluster`, `args.cluster`. */
+    readonly cluster: string;
+}
+
+/** Services keys for a stack (`STACK_KEYS`) or a ClusterNetwork (`ARGS_KEYS`). */
+export function servicesKeys(keys: Pick<SectionKeys, "services" | "cluster">): ServicesKeys {
+    return { service: (index) => keyPath(keys.services, index), cluster: keys.cluster };
+}
+
+/**
+ * A node port someone claims. Node ports are one pool per cluster: the same number can serve one Service's TCP and
+ * UDP ports, but never two owners.
+ */
+export interface NodePortClaim {
+    readonly nodePort: number;
+    readonly protocol: Protocol;
+    /** Who claims it; claims by one owner may share a number across protocols. E.g. `Service demo/web`. */
+    readonly owner: string;
+    /** The claiming key, e.g. `clusternet:services[0].ports[1].nodePort`. */
+    readonly key: string;
+}
+
+const PORT_FIX = "use a whole number from 1 to 65535";
+const IANA_RULE = "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
+const PROTOCOLS = Object.values(Protocol) as string[];
+const SERVICE_TYPES = Object.values(ServiceType) as string[];
+/** Kubernetes' quantity syntax: a decimal number and an optional binary (Ki...), decimal (m, k, M...) or exponent suffix. */
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+
+function isPort(value: unknown): value is number {
+    return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+function isProtocol(value: unknown): value is Protocol {
+    return typeof value === "string" && PROTOCOLS.includes(value);
+}
+
+/** `http (80), 9000` */
+function describePorts(ports: readonly ResolvedContainerPort[]): string {
+    return ports.map((port) => (port.name ? `${port.name} (${port.port})` : String(port.port))).join(", ");
+}
+
+function ofProtocol(ports: readonly ResolvedContainerPort[], protocol: Protocol): ResolvedContainerPort[] {
+    return ports.filter((port) => port.protocol === protocol);
+}
+
+function portListNote(ports: readonly ResolvedContainerPort[], protocol: Protocol): string {
+    const matching = ofProtocol(ports, protocol);
+    return matching.length > 0 ? `its ${protocol} ports: ${describePorts(matching)}` : `it has no ${protocol} ports`;
+}
+
+/** The Service port's own checks: everything but node port ranges and conflicts, which are stack-wide. */
+function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readonly ResolvedContainerPort[] | undefined, problems: Problem[]): void {
+    const portsKey = keyPath(key, "ports");
+    if (!Array.isArray(spec.ports) || spec.ports.length === 0) {
+        problems.push({ key: portsKey, message: "has no ports", fix: "add at least one port, e.g. { name: http, port: 80 }" });
+        return;
+    }
+    const type = spec.type ?? ServiceType.ClusterIP;
+    const several = spec.ports.length > 1;
+    const names = new Map<string, number>();
+    const pairs = new Map<string, number>();
+    spec.ports.forEach((port, index) => {
+        const at = (field: string): string => keyPath(portsKey, index, field);
+        if (port.name === undefined || port.name === "") {
+            if (several) {
+                problems.push({ key: at("name"), message: `is required because the Service has ${spec.ports.length} ports`, fix: "name every port with a DNS-1123 label, e.g. http" });
+            }
+        } else if (!isDns1123Label(port.name)) {
+            problems.push({ key: at("name"), message: `${show(port.name)} is not a valid port name (a DNS-1123 label)`, fix: "use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http" });
+        } else if (names.has(port.name)) {
+            problems.push({ key: at("name"), message: `${show(port.name)} is also the name of ports[${names.get(port.name)}]`, fix: "give every port its own name" });
+        } else {
+            names.set(port.name, index);
+        }
+
+        const protocolValid = port.protocol === undefined || isProtocol(port.protocol);
+        if (!protocolValid) {
+            problems.push({ key: at("protocol"), message: `${show(port.protocol)} is not a protocol`, fix: "use TCP, UDP or SCTP" });
+        }
+        const protocol = port.protocol ?? Protocol.TCP;
+        if (!isPort(port.port)) {
+            problems.push({ key: at("port"), message: `${show(port.port)} is not a port number`, fix: PORT_FIX });
+        } else if (protocolValid) {
+            const pair = `${protocol} ${port.port}`;
+            if (pairs.has(pair)) {
+                problems.push({ key: at("port"), message: `${pair} is also ports[${pairs.get(pair)}]; a Service maps each protocol and port once`, fix: "use another port number, or remove one of them" });
+            } else {
+                pairs.set(pair, index);
+            }
+        }
+
+        const target = port.targetPort;
+        if (typeof target === "string") {
+            if (!isIanaServiceName(target)) {
+                problems.push({ key: at("targetPort"), message: `${show(target)} is not a valid port name (${IANA_RULE})`, fix: "use a container port's name, such as http, or a port number" });
+            } else if (containerPorts && protocolValid) {
+                validateNamedTarget(target, protocol, containerPorts, at("targetPort"), problems);
+            }
+        } else if (target !== undefined && !isPort(target)) {
+            problems.push({ key: at("targetPort"), message: `${show(target)} is not a port number`, fix: `${PORT_FIX}, or a container port's name` });
+        } else if (containerPorts && protocolValid && isPort(port.port)) {
+            // Container ports are informational to Kubernetes, but here the app declares all of them: a number
+            // that is not among them is a typo that leaves the port without a listener.
+            const number = target ?? port.port;
+            if (!findContainerPort(containerPorts, number, protocol)) {
+                const named = ofProtocol(containerPorts, protocol);
+                problems.push({
+                    key: at("targetPort"),
+                    message:
+                        target === undefined
+                            ? `is not set, so it is the port ${number}, which is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`
+                            : `${number} is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`,
+                    fix: named.length > 0 ? `target one of ${describePorts(named)}, or add ${number}/${protocol} to app.containerPorts` : `add ${number}/${protocol} to app.containerPorts`,
+                });
+            }
+        }
+
+        if (port.nodePort !== undefined) {
+            if (!isPort(port.nodePort)) {
+                problems.push({ key: at("nodePort"), message: `${show(port.nodePort)} is not a port number`, fix: `${PORT_FIX}, inside the node port range` });
+            } else if (type === ServiceType.ClusterIP) {
+                problems.push({ key: at("nodePort"), message: "is set, but a ClusterIP Service has no node ports", fix: "remove nodePort, or make the Service type NodePort" });
+            }
+        }
+    });
+}
+
+function validateNamedTarget(target: string, protocol: Protocol, containerPorts: readonly ResolvedContainerPort[], key: string, problems: Problem[]): void {
+    if (findContainerPort(containerPorts, target, protocol)) {
+        return;
+    }
+    const other = containerPorts.find((port) => port.name === target);
+    if (other) {
+        problems.push({
+            key,
+            message: `${show(target)} names a ${other.protocol} container port, but this port is ${protocol}; Kubernetes matches named ports by name and protocol`,
+            fix: `set this port's protocol to ${other.protocol}, or target a ${protocol} container port`,
+        });
+        return;
+    }
+    const named = ofProtocol(containerPorts, protocol).filter((port) => port.name !== undefined);
+    problems.push({
+        key,
+        message: `${show(target)} is not the name of a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`,
+        fix: named.length > 0 ? `use one of ${named.map((port) => port.name).join(", ")}, or a port number` : `name a ${protocol} port ${show(target)} in app.containerPorts, or use a port number`,
+    });
+}
+
+function validateQuantities(values: Record<string, string | number> | undefined, key: string, problems: Problem[]): void {
+    for (const [resource, value] of Object.entries(values ?? {})) {
+        const valid = typeof value === "number" ? Number.isFinite(value) && value >= 0 : QUANTITY.test(value) && !value.startsWith("-");
+        if (!valid) {
+            problems.push({ key: keyPath(key, resource), message: `${show(value)} is not a Kubernetes quantity`, fix: "write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)" });
+        }
+    }
+}
+
+function validateApp(app: AppSpec, key: string, problems: Problem[]): readonly ResolvedContainerPort[] | undefined {
+    const at = (...segments: Array<string | number>): string => keyPath(key, ...segments);
+    if (typeof app.image !== "string" || app.image.trim() === "") {
+        problems.push({ key: at("image"), message: "is empty", fix: "set a container image pinned by tag or digest, e.g. nginx:1.27.5" });
+    } else {
+        const image = parseImage(app.image);
+        if (/\s/.test(app.image) || image.repository === "" || image.tag === "" || image.digest === "") {
+            problems.push({ key: at("image"), message: `${show(app.image)} is not an image reference`, fix: "write REPOSITORY:TAG or REPOSITORY@sha256:DIGEST, e.g. nginx:1.27.5" });
+        } else if (image.digest === undefined && (image.tag === undefined || image.tag === "latest")) {
+            problems.push({
+                key: at("image"),
+                message: `${show(app.image)} is not pinned (${image.tag === undefined ? "no tag, so latest" : "the latest tag"}): nodes may run different versions and a restart may upgrade it`,
+                fix: `pin a version or digest, e.g. ${image.repository}:1.2.3 or ${image.repository}@sha256:...`,
+            });
+        }
+    }
+    if (app.replicas !== undefined && !(Number.isInteger(app.replicas) && app.replicas >= 0)) {
+        problems.push({ key: at("replicas"), message: `${show(app.replicas)} is not a replica count`, fix: "use a whole number, 0 or more" });
+    }
+    if (app.readyTimeoutSeconds !== undefined && !(Number.isInteger(app.readyTimeoutSeconds) && app.readyTimeoutSeconds >= 1)) {
+        problems.push({ key: at("readyTimeoutSeconds"), message: `${show(app.readyTimeoutSeconds)} is not a timeout`, fix: "use a whole number of seconds, at least 1" });
+    }
+
+    if (!Array.isArray(app.containerPorts) || app.containerPorts.length === 0) {
+        problems.push({ key: at("containerPorts"), message: "has no ports", fix: "list the ports the container listens on, e.g. { name: http, port: 80 }" });
+        return undefined;
+    }
+    let portsValid = true;
+    const names = new Map<string, number>();
+    app.containerPorts.forEach((port, index) => {
+        if (port.name !== undefined) {
+            if (!isIanaServiceName(port.name)) {
+                portsValid = false;
+                problems.push({ key: at("containerPorts", index, "name"), message: `${show(port.name)} is not a valid container port name (${IANA_RULE})`, fix: "use a short name such as http, https or metrics" });
+            } else if (names.has(port.name)) {
+                portsValid = false;
+                problems.push({ key: at("containerPorts", index, "name"), message: `${show(port.name)} is also the name of containerPorts[${names.get(port.name)}]`, fix: "give every container port its own name" });
+            } else {
+                names.set(port.name, index);
+            }
+        }
+        if (!isPort(port.port)) {
+            portsValid = false;
+            problems.push({ key: at("containerPorts", index, "port"), message: `${show(port.port)} is not a port number`, fix: PORT_FIX });
+        }
+        if (port.protocol !== undefined && !isProtocol(port.protocol)) {
+            portsValid = false;
+            problems.push({ key: at("containerPorts", index, "protocol"), message: `${show(port.protocol)} is not a protocol`, fix: "use TCP, UDP or SCTP" });
+        }
+    });
+    // Port lookups against broken container ports would only repeat those problems.
+    const containerPorts = portsValid ? resolveContainerPorts(app.containerPorts) : undefined;
+
+    if (app.readinessPath !== undefined && !app.readinessPath.startsWith("/")) {
+        problems.push({ key: at("readinessPath"), message: `${show(app.readinessPath)} is not an absolute path`, fix: `start it with /, e.g. /${app.readinessPath}` });
+    }
+    if (containerPorts) {
+        const probe = app.readinessPort;
+        if (typeof probe === "string") {
+            const port = containerPorts.find((candidate) => candidate.name === probe);
+            if (!port) {
+                const named = containerPorts.filter((candidate) => candidate.name !== undefined && candidate.protocol === Protocol.TCP);
+                problems.push({
+                    key: at("readinessPort"),
+                    message: `${show(probe)} is not the name of a container port of the app`,
+                    fix: named.length > 0 ? `use one of ${named.map((candidate) => candidate.name).join(", ")}, or a port number` : "use a port number",
+                });
+            } else if (port.protocol !== Protocol.TCP) {
+                problems.push({ key: at("readinessPort"), message: `${show(probe)} is a ${port.protocol} port, but readiness probes connect over TCP`, fix: "probe a TCP port" });
+            }
+        } else if (probe !== undefined && !isPort(probe)) {
+            problems.push({ key: at("readinessPort"), message: `${show(probe)} is not a port number`, fix: `${PORT_FIX}, or a container port's name` });
+        } else if (probe === undefined && app.readinessPath !== undefined && !containerPorts.some((port) => port.protocol === Protocol.TCP)) {
+            problems.push({ key: at("readinessPath"), message: "needs a TCP port to probe, and the app has none", fix: "set readinessPort, or drop readinessPath" });
+        }
+    }
+    validateQuantities(app.resources?.requests, at("resources", "requests"), problems);
+    validateQuantities(app.resources?.limits, at("resources", "limits"), problems);
+    for (const name of Object.keys(app.env ?? {})) {
+        // Kubernetes 1.34 accepts any printable ASCII but '='.
+        if (name === "" || name.includes("=") || !/^[\x20-\x7e]+$/.test(name)) {
+            problems.push({ key: at("env"), message: `${show(name)} is not a valid environment variable name`, fix: "use printable characters without '=', e.g. LOG_LEVEL" });
+        }
+    }
+    return containerPorts;
+}
+
+function validateSelector(selector: Record<string, string>, key: string, problems: Problem[]): void {
+    const entries = Object.entries(selector);
+    if (entries.length === 0) {
+        problems.push({ key, message: "is empty, and a Service with an empty selector manages no endpoints", fix: "list the labels of the pods to select, e.g. { app: web }" });
+    }
+    for (const [label, value] of entries) {
+        if (!isLabelKey(label)) {
+            problems.push({ key, message: `${show(label)} is not a valid label key`, fix: "write NAME or PREFIX/NAME, e.g. app or app.kubernetes.io/name" });
+        } else if (typeof value !== "string" || !isLabelValue(value)) {
+            problems.push({ key: keyPath(key, label), message: `${show(value)} is not a valid label value`, fix: "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit" });
+        }
+    }
+}
+
+/** Checks a pinned clusterIP against the Service CIDR of its family and the addresses Kubernetes keeps for itself. */
+function validateClusterIp(clusterIP: string, key: string, network: ServiceNetwork, problems: Problem[]): bigint | undefined {
+    if (clusterIP === "None") {
+        problems.push({ key, message: `"None" is how Kubernetes spells a headless Service`, fix: "write headless: true instead" });
+        return undefined;
+    }
+    const parsed = parseAddress(clusterIP);
+    if (!parsed.ok) {
+        problems.push({ key, message: parsed.message, fix: parsed.fix ?? "write an IP address inside the Service CIDR" });
+        return undefined;
+    }
+    const { family, value } = parsed.value;
+    const range = network.ranges[family];
+    if (!range) {
+        const other = network.ranges[family === IpFamily.IPv4 ? IpFamily.IPv6 : IpFamily.IPv4];
+        problems.push({
+            key,
+            message: `${clusterIP} is ${family}, but the cluster has no ${family} Service CIDR`,
+            fix: other ? `pick an address inside ${other.text} (${other.key})` : "set the cluster's Service CIDR first",
+        });
+        return undefined;
+    }
+    const inside = `pick another address inside ${range.text} (${range.key})`;
+    if (!cidrContainsAddress(range.cidr, family, value)) {
+        problems.push({ key, message: `${clusterIP} is outside the Service CIDR ${range.text}`, fix: `pick an address inside ${range.text} (${range.key})` });
+    } else if (value === range.cidr.start) {
+        problems.push({ key, message: `${clusterIP} is the network address of the Service CIDR ${range.text}, which Kubernetes never assigns`, fix: inside });
+    } else if (family === IpFamily.IPv4 && value === cidrEnd(range.cidr)) {
+        problems.push({ key, message: `${clusterIP} is the broadcast address of the Service CIDR ${range.text}, which Kubernetes never assigns`, fix: inside });
+    } else if (value === range.kubernetesIp) {
+        problems.push({ key, message: `${clusterIP} is the kubernetes Service's IP (the first address of ${range.text})`, fix: inside });
+    } else if (value === range.dnsIp) {
+        problems.push({ key, message: `${clusterIP} is the cluster DNS Service's IP (the 10th address of ${range.text})`, fix: inside });
+    } else {
+        return value;
+    }
+    return undefined;
+}
+
+function where(spec: AppServiceSpec): string {
+    return `${spec.namespace ?? DEFAULT_NAMESPACE}/${spec.name}`;
+}
+
+/** One Service's checks. Returns the problems, and the parsed pinned clusterIP when it is usable. */
+function validateService(spec: AppServiceSpec, key: string, network: ServiceNetwork): { problems: Problem[]; clusterIp?: bigint } {
+    const problems: Problem[] = [];
+    const at = (field: string): string => keyPath(key, field);
+    if (typeof spec.name !== "string" || !isDns1035Label(spec.name)) {
+        problems.push({ key: at("name"), message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)`, fix: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web" });
+    }
+    if (spec.namespace !== undefined && !isDns1123Label(spec.namespace)) {
+        problems.push({ key: at("namespace"), message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)`, fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo" });
+    }
+    const type = spec.type ?? ServiceType.ClusterIP;
+    if (!SERVICE_TYPES.includes(type)) {
+        problems.push({ key: at("type"), message: `${show(type)} is not a Service type`, fix: "use ClusterIP, NodePort or LoadBalancer" });
+    }
+    let clusterIp: bigint | undefined;
+    if (spec.headless) {
+        if (type !== ServiceType.ClusterIP) {
+            problems.push({ key: at("headless"), message: `a headless Service cannot be of type ${type}`, fix: "use type ClusterIP with headless: true, or drop headless" });
+        }
+        if (spec.clusterIP !== undefined) {
+            problems.push({ key: at("clusterIP"), message: 'is set, but a headless Service has no cluster IP ("None")', fix: "remove clusterIP, or drop headless" });
+        }
+    } else if (spec.clusterIP !== undefined) {
+        clusterIp = validateClusterIp(spec.clusterIP, at("clusterIP"), network, problems);
+    }
+
+    let containerPorts: readonly ResolvedContainerPort[] | undefined;
+    if (spec.app && spec.selector) {
+        problems.push({ key: at("selector"), message: "is set together with app, whose labels are the selector", fix: "remove selector (or app, to select pods that exist already)" });
+    } else if (spec.app) {
+        containerPorts = validateApp(spec.app, at("app"), problems);
+    } else if (spec.selector) {
+        validateSelector(spec.selector, at("selector"), problems);
+    } else {
+        problems.push({
+            key,
+            message: `Service ${where(spec)} has neither app nor selector, so it selects no pods and never has endpoints`,
+            fix: "add app (a Deployment made with the Service) or selector (the labels of pods that exist)",
+        });
+    }
+    validatePorts(spec, key, spec.app ? containerPorts : undefined, problems);
+    return { problems, clusterIp };
+}
+
+/** The node ports a list of Services claims: fixed ones of NodePort and LoadBalancer Services. */
+export function serviceNodePortClaims(services: readonly AppServiceSpec[], keys: ServicesKeys): NodePortClaim[] {
+    const claims: NodePortClaim[] = [];
+    services.forEach((spec, index) => {
+        const type = spec.type ?? ServiceType.ClusterIP;
+        if (type !== ServiceType.NodePort && type !== ServiceType.LoadBalancer) {
+            return;
+        }
+        (Array.isArray(spec.ports) ? spec.ports : []).forEach((port, portIndex) => {
+            const protocol = port.protocol ?? Protocol.TCP;
+            if (isPort(port.nodePort) && isProtocol(protocol)) {
+                claims.push({ nodePort: port.nodePort, protocol, owner: `Service ${where(spec)}`, key: keyPath(keys.service(index), "ports", portIndex, "nodePort") });
+            }
+        });
+    });
+    return claims;
+}
+
+/**
+ * Checks node port claims from anywhere in the stack (Services, the ingress controller...): each inside the node
+ * port range, and no number claimed twice, except by one owner on different protocols. Problems name the later
+ * claim's key and the earlier one.
+ */
+export function checkNodePortClaims(claims: readonly NodePortClaim[], range: { readonly range: NodePortRange | undefined; readonly text: string; readonly key: string }): Problem[] {
+    const problems: Problem[] = [];
+    const seen = new Map<number, NodePortClaim[]>();
+    const pick = range.range ? `pick a port from ${range.range.first} to ${range.range.last}` : "pick another port";
+    for (const claim of claims) {
+        if (range.range && (claim.nodePort < range.range.first || claim.nodePort > range.range.last)) {
+            problems.push({
+                key: claim.key,
+                message: `${claim.nodePort} is outside the node port range ${range.text} (${range.key})`,
+                fix: `${pick}, or leave it out to let the cluster choose`,
+            });
+            continue;
+        }
+        const earlier = seen.get(claim.nodePort) ?? [];
+        const clash = earlier.find((other) => other.owner !== claim.owner || other.protocol === claim.protocol);
+        if (clash) {
+            problems.push({
+                key: claim.key,
+                message:
+                    clash.owner === claim.owner
+                        ? `${claim.protocol} node port ${claim.nodePort} is also ${clash.key}`
+                        : `${claim.nodePort} is already the node port of ${clash.owner} (${clash.key}); node ports are unique across the cluster`,
+                fix: `${pick} that nothing else uses, or leave it out to let the cluster choose`,
+            });
+            continue;
+        }
+        seen.set(claim.nodePort, [...earlier, claim]);
+    }
+    return problems;
+}
+
+export interface ValidateServicesOptions {
+    /** Node ports claimed elsewhere in the stack (the ingress controller's), checked together with the Services'. Default none. */
+    readonly extraNodePortClaims?: readonly NodePortClaim[];
+}
+
+/**
+ * Validates Services and the workloads behind them with Kubernetes' own rules, plus what only the whole stack can
+ * see: duplicate Services, pinned cluster IPs used twice, node ports outside the range or claimed twice (the
+ * ingress controller's included), namespaces one Service creates and another says exist. Pure; never throws.
+ */
+export function validateServices(services: readonly AppServiceSpec[], cluster: ServiceClusterSpec | undefined, keys: ServicesKeys, options: ValidateServicesOptions = {}): Problem[] {
+    const { network, problems } = resolveServiceNetwork(cluster, keys.cluster);
+    const byName = new Map<string, number>();
+    const byClusterIp = new Map<bigint, number>();
+    const namespaceCreators = new Map<string, { create: boolean; index: number }>();
+    services.forEach((spec, index) => {
+        const key = keys.service(index);
+        const checked = validateService(spec, key, network);
+        problems.push(...checked.problems);
+
+        const id = where(spec);
+        const first = byName.get(id);
+        if (first !== undefined) {
+            problems.push({ key: keyPath(key, "name"), message: `Service ${id} is also defined at ${keys.service(first)}`, fix: "rename one of them, or move it to another namespace" });
+        } else {
+            byName.set(id, index);
+        }
+
+        if (checked.clusterIp !== undefined) {
+            const owner = byClusterIp.get(checked.clusterIp);
+            if (owner !== undefined) {
+                problems.push({
+                    key: keyPath(key, "clusterIP"),
+                    message: `${spec.clusterIP} is also the clusterIP of ${keys.service(owner)} (Service ${where(services[owner]!)}); cluster IPs are unique across the cluster`,
+                    fix: "pick another address, or leave clusterIP out to let the cluster choose",
+                });
+            } else {
+                byClusterIp.set(checked.clusterIp, index);
+            }
+        }
+
+        const namespace = spec.namespace ?? DEFAULT_NAMESPACE;
+        if (!isBuiltinNamespace(namespace)) {
+            const create = spec.createNamespace ?? true;
+            const other = namespaceCreators.get(namespace);
+            if (other === undefined) {
+                namespaceCreators.set(namespace, { create, index });
+            } else if (other.create !== create) {
+                problems.push({
+                    key: keyPath(key, "createNamespace"),
+                    message: create
+                        ? `asks the stack to create namespace ${namespace}, but ${keys.service(other.index)} says it exists already (createNamespace: false)`
+                        : `says namespace ${namespace} exists already, but ${keys.service(other.index)} asks the stack to create it`,
+                    fix: `set createNamespace the same way on every Service in namespace ${namespace}`,
+                });
+            }
+        }
+    });
+    const claims = [...serviceNodePortClaims(services, keys), ...(options.extraNodePortClaims ?? [])];
+    problems.push(...checkNodePortClaims(claims, { range: network.nodePortRange, text: network.nodePortRangeText, key: network.nodePortRangeKey }));
+    return problems;
+}
+
+/** Namespaces the stack creates for these Services, once each, in first-use order. Built-in namespaces never. */
+export function namespacesToCreate(services: readonly AppServiceSpec[]): string[] {
+    const namespaces: string[] = [];
+    for (const spec of services) {
+        const namespace = spec.namespace ?? DEFAULT_NAMESPACE;
+        if ((spec.createNamespace ?? true) && !isBuiltinNamespace(namespace) && !namespaces.includes(namespace)) {
+            namespaces.push(namespace);
+        }
+    }
+    return namespaces;
+}

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { STACK_KEYS } from "../components/common";
+import { planNetwork } from "../components/plan";
+import { AppServiceSpec, PortMapCluster, findServiceBackend, portMapOf, resolveService, serviceClusterOf, servicePortMaps } from "../components/services";
+
+const NODES: PortMapCluster = {
+    nodes: [
+        { name: "cp-1", ip: "192.168.56.10" },
+        { name: "worker-1", ip: "192.168.56.11" },
+    ],
+    loadBalancer: false,
+};
+
+function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
+    return {
+        name: "web",
+        namespace: "demo",
+        type: "NodePort",
+        app: {
+            image: "nginx:1.27.5",
+            containerPorts: [
+                { name: "http", port: 80 },
+                { name: "https", port: 443 },
+            ],
+        },
+        ports: [
+            { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
+            { name: "https", port: 443, targetPort: "https" },
+        ],
+        ...overrides,
+    };
+}
+
+describe("portMapOf", () => {
+    it("maps a NodePort Service per node, resolving named targetPorts and leaving unknowns as placeholders", () => {
+        assert.deepEqual(portMapOf(resolveService(web()), NODES), [
+            {
+                service: "web",
+                namespace: "demo",
+                type: "NodePort",
+                headless: false,
+                portName: "http",
+                protocol: "TCP",
+                clusterIP: null,
+                nodePort: 30808,
+                port: 8080,
+                targetPort: 80,
+                targetPortName: "http",
+                chains: ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80", "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80"],
+            },
+            {
+                service: "web",
+                namespace: "demo",
+                type: "NodePort",
+                headless: false,
+                portName: "https",
+                protocol: "TCP",
+                clusterIP: null,
+                nodePort: null,
+                port: 443,
+                targetPort: 443,
+                targetPortName: "https",
+                chains: ["client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443", "client -> 192.168.56.11:<nodePort> -> <clusterIP>:443 -> <podIP>:443"],
+            },
+        ]);
+    });
+
+    it("fills in what the cluster picked after deployment", () => {
+        const live = { clusterIP: "10.100.12.7", ports: [{ port: 8080, protocol: "TCP", nodePort: 30808 }, { port: 443, protocol: "TCP", nodePort: 31443 }] };
+        const entries = portMapOf(resolveService(web()), NODES, live);
+        assert.deepEqual(
+            entries.map((entry) => [entry.clusterIP, entry.nodePort, entry.chains[0]]),
+            [
+                ["10.100.12.7", 30808, "client -> 192.168.56.10:30808 -> 10.100.12.7:8080 -> <podIP>:80"],
+                ["10.100.12.7", 31443, "client -> 192.168.56.10:31443 -> 10.100.12.7:443 -> <podIP>:443"],
+            ],
+        );
+    });
+
+    it("maps a ClusterIP Service from inside the cluster, with a pinned IP and numeric targetPorts", () => {
+        const spec = web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPort: 80 }, { name: "alt", port: 8443 , targetPort: 443 }] });
+        const entries = portMapOf(resolveService(spec), NODES, { clusterIP: "10.96.0.99" });
+        assert.deepEqual(
+            entries.map((entry) => ({ clusterIP: entry.clusterIP, nodePort: entry.nodePort, targetPort: entry.targetPort, targetPortName: entry.targetPortName, chains: entry.chains })),
+            [
+                { clusterIP: "10.96.0.50", nodePort: null, targetPort: 80, targetPortName: null, chains: ["pod -> 10.96.0.50:80 -> <podIP>:80"] },
+                { clusterIP: "10.96.0.50", nodePort: null, targetPort: 443, targetPortName: null, chains: ["pod -> 10.96.0.50:8443 -> <podIP>:443"] },
+            ],
+        );
+    });
+
+    it("defaults targetPort to port, keeps a name when no app declares it, and handles headless Services", () => {
+        const selectorOnly: AppServiceSpec = { name: "legacy", selector: { app: "legacy" }, ports: [{ name: "http", port: 80, targetPort: "http" }, { name: "raw", port: 9000 }] };
+        assert.deepEqual(
+            portMapOf(resolveService(selectorOnly), NODES).map((entry) => [entry.targetPort, entry.chains]),
+            [
+                ["http", ["pod -> <clusterIP>:80 -> <podIP>:http"]],
+                [9000, ["pod -> <clusterIP>:9000 -> <podIP>:9000"]],
+            ],
+        );
+        const headless = web({ type: "ClusterIP", headless: true, ports: [{ name: "http", port: 80, targetPort: "http" }] });
+        const [entry] = portMapOf(resolveService(headless), NODES);
+        assert.equal(entry!.clusterIP, "None");
+        assert.deepEqual(entry!.chains, ["pod -> <podIP>:80"]);
+    });
+
+    it("adds the load balancer's chain only when the cluster has a provider, and brackets IPv6", () => {
+        const lb = resolveService(web({ type: "LoadBalancer", ports: [{ name: "http", port: 8080, targetPort: "http", nodePort: 30808 }] }));
+        assert.deepEqual(portMapOf(lb, NODES)[0]!.chains, ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80", "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80"]);
+        assert.deepEqual(portMapOf(lb, { nodes: [{ name: "v6", ip: "fd00::10" }], loadBalancer: true }, { loadBalancerAddress: "192.168.56.200", clusterIP: "fd00:10:96::7" })[0]!.chains, [
+            "client -> 192.168.56.200:8080 -> [fd00:10:96::7]:8080 -> <podIP>:80",
+            "client -> [fd00::10]:30808 -> [fd00:10:96::7]:8080 -> <podIP>:80",
+        ]);
+        assert.deepEqual(portMapOf(lb, { nodes: [], loadBalancer: true })[0]!.chains, [
+            "client -> <loadBalancerIP>:8080 -> <clusterIP>:8080 -> <podIP>:80",
+            "client -> <nodeIP>:30808 -> <clusterIP>:8080 -> <podIP>:80",
+        ]);
+    });
+
+    it("maps a stack's Services with the node IPs of its address plan", () => {
+        const planned = planNetwork({ cluster: { podCidr: "10.244.0.0/16" }, nodes: [{ name: "a", ip: "192.168.56.10" }, { name: "b", ip: "192.168.56.11" }, { name: "c", ip: "192.168.56.12" }] }, STACK_KEYS);
+        assert.ok(planned.ok);
+        const maps = servicePortMaps([web()], serviceClusterOf(planned.plan, {}));
+        assert.deepEqual(maps[0]!.chains, [
+            "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
+            "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
+            "client -> 192.168.56.12:30808 -> <clusterIP>:8080 -> <podIP>:80",
+        ]);
+    });
+});
+
+describe("findServiceBackend", () => {
+    const services = [web(), web({ namespace: "prod" }), web({ name: "api", namespace: "prod", type: "ClusterIP", ports: [{ name: "http", port: 80, targetPort: "http" }] })];
+
+    it("finds a port by name or number, with the numbers resolved", () => {
+        assert.deepEqual(findServiceBackend(services, { service: "api", port: "http" }), {
+            ok: true,
+            value: { serviceIndex: 2, portIndex: 0, service: "api", namespace: "prod", type: "ClusterIP", headless: false, portName: "http", protocol: "TCP", port: 80, targetPort: 80, nodePort: null },
+        });
+        const byNumber = findServiceBackend(services, { service: "web", namespace: "demo", port: 8080 });
+        assert.ok(byNumber.ok);
+        assert.deepEqual([byNumber.value.serviceIndex, byNumber.value.portName, byNumber.value.targetPort, byNumber.value.nodePort], [0, "http", 80, 30808]);
+    });
+
+    it("explains what is missing or ambiguous", () => {
+        assert.deepEqual(findServiceBackend(services, { service: "web", port: "http" }), { ok: false, message: '"web" is the name of Services in namespaces demo, prod', fix: "say which one with namespace" });
+        assert.deepEqual(findServiceBackend(services, { service: "shop", port: 80 }), { ok: false, message: 'there is no Service "shop" in this stack', fix: "use one of demo/web, prod/web, prod/api" });
+        assert.deepEqual(findServiceBackend(services, { service: "api", port: 8080 }), { ok: false, message: "Service prod/api has no port 8080", fix: "use one of its ports: http (80)" });
+    });
+});
