@@ -28,6 +28,8 @@ export interface ClusterSpec {
     readonly nodeNetwork?: string;
     /** Ranges nothing in the cluster may overlap. */
     readonly reserved?: readonly ReservedRange[];
+    /** The API server's --service-node-port-range, which every fixed node port must lie in. Default `30000-32767`. */
+    readonly nodePortRange?: string;
 }
 
 /** One node, as in `clusternet:nodes[i]`. */
