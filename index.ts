@@ -60,5 +60,6 @@ export = async () => {
         kubernetesServiceIp: network.networkPlan.kubernetesServiceIp,
         dnsServiceIp: network.networkPlan.dnsServiceIp,
         capacity: network.networkPlan.capacity,
+        ingressRoutes: network.ingressRoutes,
     };
 };

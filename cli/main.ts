@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { clusterIngressPlan } from "../components/cluster-network";
 import { PreviousAllocation } from "../components/plan";
 import { ExitCode, InputError, UsageError } from "./errors";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
@@ -64,7 +65,12 @@ function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
-    const document: PlanDocument = { stack: input.stackName, ...loaded.plan };
+    const ingress = clusterIngressPlan(loaded.args, loaded.plan);
+    const document: PlanDocument = {
+        stack: input.stackName,
+        ...loaded.plan,
+        ...(ingress ? { ingress, warnings: [...loaded.plan.warnings, ...ingress.warnings] } : {}),
+    };
     return { input, previous, source, loaded, document };
 }
 

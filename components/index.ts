@@ -2,4 +2,5 @@
 export * from "./common";
 export * from "./plan";
 export * from "./network-plan";
+export * from "./ingress";
 export * from "./cluster-network";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
+import { BackendService, ClusterIngressSettings, IngressController, IngressRoutes, RoutePlan } from "../ingress";
 import { NetworkPlan, NodeSubnets } from "../network-plan";
 import { AddressPlan, ClusterSpec, NodeSpec, PreviousAllocation } from "../plan";
 import { validateClusterNetwork } from "./validate";
@@ -11,6 +12,10 @@ export interface ClusterNetworkArgs {
     nodes: NodeSpec[];
     /** What was allocated before, by node name, so no node's subnet moves. Default: nothing remembered. */
     previous?: PreviousAllocation;
+    /** The stack's Services (as in `clusternet:services`): the only backends Ingress routes may name, and node ports already taken. Default: none. */
+    services?: BackendService[];
+    /** The Ingress controller and its routes (as in `clusternet:ingress`). Default: no Ingress controller. */
+    ingress?: ClusterIngressSettings;
 }
 
 /**
@@ -24,6 +29,12 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     public readonly plan: pulumi.Output<AddressPlan>;
     /** Each node's pod subnets, by node name (read back as the previous allocation on the next run). */
     public readonly nodeSubnets: pulumi.Output<Record<string, NodeSubnets>>;
+    /** The Ingress controller, when `ingress` is given. */
+    public readonly ingressController?: IngressController;
+    /** The Ingress objects, when `ingress` is given. */
+    public readonly routes?: IngressRoutes;
+    /** Per route: host, namespace, paths and the curl commands to try it from the nodes' network; empty without Ingress. */
+    public readonly ingressRoutes: pulumi.Output<RoutePlan[]>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusternet:index:ClusterNetwork", name, args, opts);
@@ -34,6 +45,22 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.networkPlan = new NetworkPlan(`${name}-plan`, { cluster: args.cluster, nodes: args.nodes, previous: args.previous }, { parent: this });
         this.plan = this.networkPlan.plan;
         this.nodeSubnets = this.networkPlan.nodeSubnets;
-        this.registerOutputs({ plan: this.plan, nodeSubnets: this.nodeSubnets });
+        if (args.ingress !== undefined) {
+            const plan = this.networkPlan.value;
+            this.ingressController = new IngressController(
+                `${name}-ingress`,
+                { ...args.ingress.controller, ipFamilies: [...plan.cluster.families], nodePortRange: args.cluster.nodePortRange },
+                { parent: this },
+            );
+            this.routes = new IngressRoutes(
+                `${name}-routes`,
+                { routes: args.ingress.routes ?? [], services: args.services ?? [], controller: this.ingressController, nodeAddresses: plan.nodes.map((node) => node.ip) },
+                { parent: this },
+            );
+            this.ingressRoutes = this.routes.routes;
+        } else {
+            this.ingressRoutes = pulumi.output([]);
+        }
+        this.registerOutputs({ plan: this.plan, nodeSubnets: this.nodeSubnets, ingressRoutes: this.ingressRoutes });
     }
 }

@@ -1,4 +1,5 @@
 import { Problem, SectionKeys } from "../common";
+import { validateIngress } from "../ingress";
 import { AddressPlan, planNetwork } from "../plan";
 import { ClusterNetworkArgs } from "./clusterNetwork";
 
@@ -10,11 +11,12 @@ export type ValidationResult = { readonly ok: true; readonly plan: AddressPlan }
  */
 export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKeys): ValidationResult {
     const planned = planNetwork({ cluster: args.cluster, nodes: args.nodes, previous: args.previous }, keys);
-    if (!planned.ok) {
-        return { ok: false, problems: planned.problems };
+    const problems: Problem[] = planned.ok ? [] : [...planned.problems];
+    // Checks that do not need the plan run even when it failed, so one run reports every problem.
+    if (args.ingress !== undefined) {
+        problems.push(...validateIngress(args.ingress, { services: args.services, nodePortRange: args.cluster.nodePortRange }, keys));
     }
-    const problems: Problem[] = [];
-    if (problems.length > 0) {
+    if (!planned.ok || problems.length > 0) {
         return { ok: false, problems };
     }
     return { ok: true, plan: planned.plan };

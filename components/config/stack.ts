@@ -17,6 +17,8 @@ export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousA
         cluster: config.cluster,
         nodes: config.nodes,
         previous,
+        services: config.services,
+        ingress: config.ingress,
     };
 }
 

@@ -1,0 +1,18 @@
+import { IngressPlan, ingressPlanOf } from "../ingress";
+import { AddressPlan } from "../plan";
+import { ClusterNetworkArgs } from "./clusterNetwork";
+
+/**
+ * The Ingress part of a cluster's plan (controller, ports, routes and how to try them), as `clusternet plan`
+ * prints it and the stack exports it; undefined without `ingress` or when it does not validate.
+ */
+export function clusterIngressPlan(args: ClusterNetworkArgs, plan: AddressPlan): IngressPlan | undefined {
+    if (args.ingress === undefined) {
+        return undefined;
+    }
+    return ingressPlanOf(
+        args.ingress,
+        { services: args.services, nodePortRange: args.cluster.nodePortRange },
+        { families: plan.cluster.families, nodeAddresses: plan.nodes.map((node) => node.ip) },
+    );
+}
