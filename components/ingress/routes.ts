@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { Validator } from "ip-num";
 import { Problem, isDns1123Label, isDns1123Subdomain, keyPath, show } from "../common";
 import { parseAddress } from "../plan";
 import { resolveBackend } from "./backends";
@@ -12,14 +13,13 @@ export interface Finding {
 
 const LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
-/** Whether the text is an IP address in any spelling Go's net.ParseIP would take (Kubernetes refuses those as hosts). */
+/**
+ * Whether the text is an IP address in any spelling (Kubernetes refuses those as hosts): canonical or not, so
+ * leading zeros, upper case and uncompressed IPv6 count too, as do brackets around IPv6.
+ */
 function looksLikeIp(text: string): boolean {
     const bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
-    if (parseAddress(bare).ok || /^\d{1,3}(\.\d{1,3}){3}$/.test(bare)) {
-        return true;
-    }
-    // Non-canonical IPv6 spellings (upper case, leading zeros, uncompressed) are still addresses.
-    return bare.includes(":") && /^[0-9a-fA-F:.]+$/.test(bare) && parseAddress(bare.toLowerCase().replace(/(^|:)0+([0-9a-f])/g, "$1$2")).ok;
+    return parseAddress(bare).ok || /^\d{1,3}(\.\d{1,3}){3}$/.test(bare) || Validator.isValidIPv6String(bare)[0];
 }
 
 /**
