@@ -91,6 +91,13 @@ void describe("IngressController", () => {
         assert.deepEqual(named("t-cluster-role").dependsOn, []);
     });
 
+    void it("replaces what holds fixed ports by deleting it first: the Service's node ports, a DaemonSet's hostPorts", () => {
+        assert.equal(named("t-service").options.deleteBeforeReplace, true);
+        assert.equal(named("p-service").options.deleteBeforeReplace, true);
+        assert.equal(named("p-daemon-set").options.deleteBeforeReplace, true);
+        assert.equal(named("t-deployment").options.deleteBeforeReplace, undefined, "a Deployment without hostPorts rolls over");
+    });
+
     void it("with the webhook: certificate Job, then the controller (awaited Ready), then the webhook, then the CA patch", () => {
         assert.ok(named("n-deployment").dependsOn.includes(urn("n-admission-create-job")));
         assert.ok(named("n-validating-webhook-configuration").dependsOn.includes(urn("n-deployment")));

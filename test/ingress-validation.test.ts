@@ -189,6 +189,13 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
         });
     }
 
+    void it("leaves a Service listed twice in one namespace to the Services' own check", () => {
+        const twice: BackendService[] = [SERVICES[0]!, { ...SERVICES[0]!, ports: [{ name: "other", port: 1 }] }];
+        const result = resolveBackend(twice, { service: "web", port: "http" });
+        assert.ok(result.ok);
+        assert.equal(result.backend.serviceIndex, 0);
+    });
+
     void it("refuses every backend when the stack has no Services", () => {
         assert.match(only(check(routesOf(route("web.lab.example")), [])), /there is no Service "web" in the stack's Services; add it to clusternet:services \(the stack has no Services yet\)/);
     });

@@ -84,7 +84,8 @@ export function resolveBackend(services: readonly BackendService[], reference: {
             },
         };
     }
-    if (matches.length > 1) {
+    // The same name twice in one namespace is the Services' own problem to report; here the first one stands.
+    if (new Set(matches.map((match) => match.namespace)).size > 1) {
         return {
             ok: false,
             error: {

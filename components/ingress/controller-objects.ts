@@ -67,6 +67,13 @@ export function serviceIpFamilies(families: readonly IpFamily[]): { ipFamilies: 
     return families.length > 1 ? { ipFamilies: [...families], ipFamilyPolicy: "PreferDualStack" } : { ipFamilies: [...families], ipFamilyPolicy: "SingleStack" };
 }
 
+/**
+ * The controller's Service holds fixed node ports: a replacement (e.g. switching implementation, which moves it to
+ * another namespace) created before the old one is deleted would find its node ports taken. Likewise a hostPort
+ * DaemonSet's new pods could never start beside the old ones, so both are replaced by deleting first.
+ */
+export const DELETE_BEFORE_REPLACE: ObjectOptions = { deleteBeforeReplace: true };
+
 /** kubeadm taints control-plane nodes; in hostPort mode the controller runs there too, so every node answers on 80/443. */
 export const CONTROL_PLANE_TOLERATION: k8s.types.input.core.v1.Toleration = {
     key: "node-role.kubernetes.io/control-plane",

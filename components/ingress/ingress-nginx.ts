@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, controllerObject, serviceIpFamilies } from "./controller-objects";
+import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, DELETE_BEFORE_REPLACE, controllerObject, serviceIpFamilies } from "./controller-objects";
 import { INGRESS_NGINX_CERTGEN_IMAGE, INGRESS_NGINX_VERSION, IngressMode, ResolvedController } from "./types";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
@@ -150,7 +150,7 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                 // In hostPort mode clients use the nodes' ports 80/443; the Service stays for in-cluster use only.
                 type: hostPort ? "ClusterIP" : "NodePort",
             },
-        } satisfies k8s.types.input.core.v1.Service),
+        } satisfies k8s.types.input.core.v1.Service, DELETE_BEFORE_REPLACE),
     );
     if (webhook) {
         add(
@@ -249,7 +249,7 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.DaemonSet,
-                  { waitsFor: workloadWaitsFor, gatesIngresses: true },
+                  { waitsFor: workloadWaitsFor, gatesIngresses: true, deleteBeforeReplace: true },
               )
             : controllerObject(
                   "deployment",

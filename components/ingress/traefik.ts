@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, controllerObject, serviceIpFamilies } from "./controller-objects";
+import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, DELETE_BEFORE_REPLACE, controllerObject, serviceIpFamilies } from "./controller-objects";
 import { IngressMode, ResolvedController, TRAEFIK_VERSION } from "./types";
 
 
@@ -110,7 +110,7 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                     { name: "websecure", port: 443, protocol: "TCP", targetPort: "websecure", ...(settings.httpsNodePort !== null ? { nodePort: settings.httpsNodePort } : {}) },
                 ],
             },
-        } satisfies k8s.types.input.core.v1.Service),
+        } satisfies k8s.types.input.core.v1.Service, DELETE_BEFORE_REPLACE),
     );
 
     const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
@@ -175,7 +175,7 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.DaemonSet,
-                  { waitsFor, gatesIngresses: true },
+                  { waitsFor, gatesIngresses: true, deleteBeforeReplace: true },
               )
             : controllerObject(
                   "deployment",
