@@ -196,6 +196,10 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
         assert.equal(result.backend.serviceIndex, 0);
     });
 
+    void it("refuses a backend without a port, even from untyped callers", () => {
+        assert.equal(only(check(routesOf({ host: "web.lab.example", paths: [{ service: "cart" } as never] }))), "clusternet:ingress.routes[0].paths[0].port: is required; name the Service's port, by name or number");
+    });
+
     void it("refuses every backend when the stack has no Services", () => {
         assert.match(only(check(routesOf(route("web.lab.example")), [])), /there is no Service "web" in the stack's Services; add it to clusternet:services \(the stack has no Services yet\)/);
     });

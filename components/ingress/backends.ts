@@ -61,6 +61,9 @@ function qualified(match: { namespace: string; service: BackendService }): strin
  * number that is the port's targetPort or nodePort instead of its port, a port that does not carry TCP.
  */
 export function resolveBackend(services: readonly BackendService[], reference: { service: string; port: number | string; namespace?: string }): BackendLookup {
+    if (typeof reference.port !== "number" && typeof reference.port !== "string") {
+        return { ok: false, error: { field: "port", message: "is required", fix: "name the Service's port, by name or number" } };
+    }
     const byName = findServices(services, reference.service);
     if (byName.length === 0) {
         const known = services.map((service) => `${service.namespace ?? DEFAULT_NAMESPACE}/${service.name}`);

@@ -185,7 +185,7 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
         const paths: ResolvedPath[] = [];
         const pathOwner = new Map<string, number>();
         let namespace: { name: string; pathIndex: number } | undefined;
-        (route.paths ?? []).forEach((spec: IngressPathSpec, pathIndex) => {
+        (Array.isArray(route.paths) ? route.paths : []).forEach((spec: IngressPathSpec, pathIndex) => {
             const path = spec.path ?? "/";
             const pathType = spec.pathType ?? PathType.Prefix;
             const field = (Object.values(PathType) as string[]).includes(pathType) ? "path" : "pathType";
