@@ -61,5 +61,6 @@ export = async () => {
         dnsServiceIp: network.dnsServiceIp,
         capacity: network.capacity,
         portMaps: network.portMaps,
+        ingressRoutes: network.ingressRoutes,
     };
 };

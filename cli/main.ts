@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { stackFileJsonSchema } from "../components/config";
+import { clusterIngressPlan } from "../components/cluster-network/ingressPlan";
 import { PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
@@ -87,7 +88,13 @@ function prepare(options: StackCommandOptions, io: Io) {
     const { source, loaded } = loadStackInput(input, previous);
     const { plan, args } = loaded;
     const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name);
-    const document: PlanDocument = { stack: input.stackName, ...plan, portMaps };
+    const ingress = clusterIngressPlan(args, plan);
+    const document: PlanDocument = {
+        stack: input.stackName,
+        ...plan,
+        portMaps,
+        ...(ingress ? { ingress, warnings: [...plan.warnings, ...ingress.warnings] } : {}),
+    };
     return { input, previous, source, loaded, document };
 }
 

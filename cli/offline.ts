@@ -111,6 +111,11 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
+            // A resource built from a URN (a reference deserialized from another resource's state) is not a
+            // registration: skip it.
+            if (args.opts.urn !== undefined) {
+                return undefined;
+            }
             const parent = args.opts.parent && registrations.has(args.opts.parent) ? args.opts.parent : undefined;
             const parentType = parent ? registrations.get(parent)!.qualifiedType : undefined;
             registrations.set(args.resource, {

@@ -1,11 +1,14 @@
+import { IngressMode, IngressPlan } from "../components/ingress";
 import { AddressPlan, FamilyCapacity } from "../components/plan";
 import { Placeholder, PortMapEntry } from "../components/services/port-map";
 
-/** What `clusternet plan` prints and records: the address plan of one stack, and its Services' port maps. */
+/** What `clusternet plan` prints and records: the address plan of one stack, its Services' port maps, and its Ingress. */
 export interface PlanDocument extends AddressPlan {
     readonly stack: string;
     /** Every Service port's chain from client to pod, as the config tells it (placeholders for what the cluster picks). */
     readonly portMaps: readonly PortMapEntry[];
+    /** The Ingress controller and routes, with the commands to try each route; absent without clusternet:ingress. */
+    readonly ingress?: IngressPlan;
 }
 
 export const PlanFormat = {
@@ -88,12 +91,50 @@ function chainLines(document: PlanDocument): string[] {
     ]);
 }
 
+/** One line on the controller: which, its IngressClass, and where it answers. */
+function ingressSummary(ingress: IngressPlan): string {
+    const reach =
+        ingress.mode === IngressMode.HostPort
+            ? `hostPort: HTTP ${ingress.httpPort}, HTTPS ${ingress.httpsPort} on every node`
+            : `NodePort: HTTP ${ingress.httpPort}, HTTPS ${ingress.httpsPort} on every node`;
+    return `Ingress: ${ingress.implementation} (IngressClass ${ingress.ingressClassName}, namespace ${ingress.namespace}), ${reach}`;
+}
+
+function routeRows(ingress: IngressPlan): string[][] {
+    const rows = ingress.routes.flatMap((route) =>
+        route.paths.map((path, index) => [
+            index === 0 ? route.host : "",
+            index === 0 ? route.namespace : "",
+            `${path.path} (${path.pathType})`,
+            `${path.service}:${path.port}`,
+            index === 0 ? (route.tlsSecret ?? "-") : "",
+        ]),
+    );
+    return [["HOST", "NAMESPACE", "PATH", "BACKEND", "TLS SECRET"], ...rows];
+}
+
+function tryLines(ingress: IngressPlan): string[] {
+    return ingress.routes.flatMap((route) => route.try);
+}
+
+function ingressTable(ingress: IngressPlan): string[] {
+    const lines = [ingressSummary(ingress)];
+    if (ingress.routes.length === 0) {
+        return [...lines, "no routes (clusternet:ingress.routes is empty)"];
+    }
+    lines.push("", table(routeRows(ingress)), "", "try, from a machine on the nodes' network:", ...tryLines(ingress).map((command) => `  ${command}`));
+    return lines;
+}
+
 export function planTable(document: PlanDocument): string {
     const { cluster } = document;
     const lines = [`clusternet plan: stack ${document.stack}, cluster ${cluster.name} (${cluster.families.join(" + ")})`, ""];
     lines.push(table(rangeRows(document)), "", table(nodeRows(document)));
     if (document.portMaps.length > 0) {
         lines.push("", "Service port map (client -> node -> Service -> pod):", "", table(portRows(document)), "", ...chainLines(document));
+    }
+    if (document.ingress) {
+        lines.push("", ...ingressTable(document.ingress));
     }
     if (document.warnings.length > 0) {
         lines.push("", ...document.warnings.map((warning) => `warning: ${warning}`));
@@ -162,6 +203,15 @@ export function planMarkdown(document: PlanDocument): string {
     ];
     if (document.portMaps.length > 0) {
         parts.push("#### Service port map", markdownTable(portRows(document)), ["```text", ...chainLines(document), "```"].join("\n"));
+    }
+    if (document.ingress) {
+        const ingress = document.ingress;
+        parts.push(`#### ${ingressSummary(ingress)}`);
+        if (ingress.routes.length === 0) {
+            parts.push("No routes (`clusternet:ingress.routes` is empty).");
+        } else {
+            parts.push(markdownTable(routeRows(ingress)), ["Try, from a machine on the nodes' network:", "", "```sh", ...tryLines(ingress), "```"].join("\n"));
+        }
     }
     if (document.warnings.length > 0) {
         parts.push(document.warnings.map((warning) => `> **Warning:** ${warning}`).join("\n"));

@@ -3,4 +3,5 @@ export * from "./common";
 export * from "./plan";
 export * from "./network-plan";
 export * from "./services";
+export * from "./ingress";
 export * from "./cluster-network";

@@ -59,17 +59,16 @@ describe("npm start on the dev stack", () => {
     it("render writes the web Service and Deployment with the seed's port mappings", () => {
         assert.equal(render.code, 0, render.stderr);
         const dir = path.join(project, "rendered");
-        assert.deepEqual(
-            fs.readdirSync(dir).filter((file) => file.endsWith(".yaml")),
-            ["000-namespace-demo.yaml", "001-service-demo-web.yaml", "002-deployment-demo-web.yaml"],
-        );
-        const service = parse(fs.readFileSync(path.join(dir, "001-service-demo-web.yaml"), "utf8"));
+        const files = fs.readdirSync(dir).filter((file) => file.endsWith(".yaml"));
+        const fileOf = (suffix: string): string => files.find((file) => file.endsWith(suffix))!;
+        assert.ok(fileOf("-namespace-demo.yaml") < fileOf("-service-demo-web.yaml"), "the namespace is applied before its Service");
+        const service = parse(fs.readFileSync(path.join(dir, fileOf("-service-demo-web.yaml")), "utf8"));
         assert.equal(service.spec.type, "NodePort");
         assert.deepEqual(service.spec.ports, [
             { name: "http", nodePort: 30808, port: 8080, protocol: "TCP", targetPort: "http" },
             { name: "https", port: 443, protocol: "TCP", targetPort: "https" },
         ]);
-        const deployment = parse(fs.readFileSync(path.join(dir, "002-deployment-demo-web.yaml"), "utf8"));
+        const deployment = parse(fs.readFileSync(path.join(dir, fileOf("-deployment-demo-web.yaml")), "utf8"));
         const container = deployment.spec.template.spec.containers[0];
         assert.equal(container.image, "nginx:1.27.5");
         assert.deepEqual(container.ports, [
@@ -125,7 +124,8 @@ describe("bad services config on the command line", () => {
         assert.deepEqual(result.stderr.trim().split("\n"), [
             'clusternet:services[0].ports[1].targetPort: "tls" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
             "clusternet:services[1].ports[0].nodePort: 30080 is already the node port of Service demo/web (clusternet:services[0].ports[0].nodePort); node ports are unique across the cluster; pick a port from 30000 to 32767 that nothing else uses, or leave it out to let the cluster choose",
-            "clusternet: 2 problem(s) in the input; nothing was written",
+            "clusternet:ingress.controller.httpNodePort: 30080 is already the node port of Service demo/web (clusternet:services[0].ports[0].nodePort); node ports are unique across the cluster; pick a port from 30000 to 32767 that nothing else uses",
+            "clusternet: 3 problem(s) in the input; nothing was written",
         ]);
         assert.equal(fs.existsSync(path.join(dir, "out")), false);
         assert.equal(fs.existsSync(path.join(dir, "plans")), false);

@@ -49,6 +49,7 @@ describe("clusternet:services in the stack config", () => {
         config["services"][0].ports[1].targetPort = "htps";
         config["services"][0].ports[0].nodePort = 30080;
         config["cluster"].nodePortRange = "30000-30079";
+        delete config["ingress"];
         assert.deepEqual(problems(config), [
             'clusternet:services[0].ports[1].targetPort: "htps" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
             "clusternet:services[0].ports[0].nodePort: 30080 is outside the node port range 30000-30079 (clusternet:cluster.nodePortRange); pick a port from 30000 to 30079, or leave it out to let the cluster choose",
@@ -76,6 +77,7 @@ describe("clusternet:services in the stack config", () => {
     it("accepts a stack without services", () => {
         const config = devConfig();
         delete config["services"];
+        delete config["ingress"];
         const loaded = loadStack(source(config));
         assert.ok(loaded.ok);
         assert.deepEqual(loaded.value.args.services, []);

@@ -144,8 +144,18 @@ describe("findServiceBackend", () => {
     });
 
     it("explains what is missing or ambiguous", () => {
-        assert.deepEqual(findServiceBackend(services, { service: "web", port: "http" }), { ok: false, message: '"web" is the name of Services in namespaces demo, prod', fix: "say which one with namespace" });
-        assert.deepEqual(findServiceBackend(services, { service: "shop", port: 80 }), { ok: false, message: 'there is no Service "shop" in this stack', fix: "use one of demo/web, prod/web, prod/api" });
-        assert.deepEqual(findServiceBackend(services, { service: "api", port: 8080 }), { ok: false, message: "Service prod/api has no port 8080", fix: "use one of its ports: http (80)" });
+        assert.deepEqual(findServiceBackend(services, { service: "web", port: "http" }), {
+            ok: false,
+            field: "service",
+            message: '"web" names Services in several namespaces (demo/web, prod/web)',
+            fix: "add namespace to say which one",
+        });
+        assert.deepEqual(findServiceBackend(services, { service: "shop", port: 80 }), {
+            ok: false,
+            field: "service",
+            message: 'there is no Service "shop" in the stack\'s Services',
+            fix: "name one of demo/web, prod/web, prod/api, or add it to clusternet:services",
+        });
+        assert.deepEqual(findServiceBackend(services, { service: "api", port: 8080 }), { ok: false, field: "port", message: "Service prod/api has no port 8080", fix: "use one of its ports: http (80)" });
     });
 });

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
+import { ClusterIngressSettings, IngressController, IngressRoutes, RoutePlan } from "../ingress";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
 import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
 import { AppService, AppServiceSpec, DEFAULT_NAMESPACE, PortMapEntry, buildNamespace, namespacesToCreate, serviceClusterOf } from "../services";
@@ -15,6 +16,8 @@ export interface ClusterNetworkArgs {
     previous?: Record<string, NodeSubnets>;
     /** Services and the workloads behind them, one AppService each; their namespaces are created once each. Plain. Default: none. */
     services?: AppServiceSpec[];
+    /** The Ingress controller and its routes (as in `clusternet:ingress`); routes may name only the Services above. Default: no Ingress controller. */
+    ingress?: ClusterIngressSettings;
 }
 
 /** The plan of valid args; otherwise a RunError listing every problem, thrown before anything is registered. */
@@ -43,6 +46,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     public readonly planJson: pulumi.Output<string>;
     /** Every Service port's chain from client to pod, all Services in order. */
     public readonly portMaps: pulumi.Output<PortMapEntry[]>;
+    /** Per route: host, namespace, paths and the curl commands to try it from the nodes' network; empty without Ingress. */
+    public readonly ingressRoutes: pulumi.Output<RoutePlan[]>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
@@ -72,6 +77,29 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         });
         this.portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
 
+        if (args.ingress !== undefined) {
+            const ingressController = new IngressController(
+                `${name}-ingress`,
+                { ...args.ingress.controller, ipFamilies: [...plan.cluster.families], nodePortRange: args.cluster.nodePortRange },
+                { parent: this },
+            );
+            // An Ingress lives in its backends' namespace, and routes to their Services: both must exist first.
+            const routes = new IngressRoutes(
+                `${name}-routes`,
+                {
+                    routes: args.ingress.routes ?? [],
+                    services,
+                    controller: ingressController,
+                    nodeAddresses: plan.nodes.map((node) => node.ip),
+                    backendResources: [...namespaces.values(), ...appServices],
+                },
+                { parent: this },
+            );
+            this.ingressRoutes = routes.routes;
+        } else {
+            this.ingressRoutes = pulumi.output([]);
+        }
+
         this.registerOutputs({
             nodeSubnets: this.nodeSubnets,
             kubernetesServiceIp: this.kubernetesServiceIp,
@@ -79,6 +107,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             capacity: this.capacity,
             planJson: this.planJson,
             portMaps: this.portMaps,
+            ingressRoutes: this.ingressRoutes,
         });
     }
 }

@@ -1,2 +1,3 @@
 export * from "./clusterNetwork";
 export * from "./validate";
+export * from "./ingressPlan";

@@ -1,7 +1,9 @@
-import { Problem, SectionKeys } from "../common";
+import { Problem, SectionKeys, keyPath } from "../common";
+import { controllerNodePortClaims } from "../ingress/controller-settings";
+import { validateIngress } from "../ingress/validate";
 import { AddressPlan, planNetwork } from "../plan";
 import { serviceClusterOf } from "../services/network";
-import { servicesKeys, validateServices } from "../services/validate";
+import { servicesKeys, validateNodePorts, validateServices } from "../services/validate";
 import type { ClusterNetworkArgs } from "./clusterNetwork";
 
 export type ValidationResult = { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
@@ -12,13 +14,19 @@ export type ValidationResult = { readonly ok: true; readonly plan: AddressPlan }
  */
 export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKeys): ValidationResult {
     const planned = planNetwork({ cluster: args.cluster, nodes: args.nodes, previous: args.previous }, keys);
-    if (!planned.ok) {
-        return { ok: false, problems: planned.problems };
+    const problems: Problem[] = planned.ok ? [] : [...planned.problems];
+    // Checks that do not need the plan run even when it failed, so one run reports every problem.
+    if (args.ingress !== undefined) {
+        problems.push(...validateIngress(args.ingress, { services: args.services }, keys));
     }
-    const problems: Problem[] = [];
-    // Services, and node ports stack-wide: other node port claims (the ingress controller's) go in extraNodePortClaims.
-    problems.push(...validateServices(args.services ?? [], serviceClusterOf(planned.plan, args.cluster), servicesKeys(keys)));
-    if (problems.length > 0) {
+    // Services, and node ports stack-wide: the ingress controller's count too. Without a plan, only the node ports.
+    const claims = args.ingress ? controllerNodePortClaims(args.ingress.controller ?? {}, keyPath(keys.ingress, "controller")) : [];
+    if (planned.ok) {
+        problems.push(...validateServices(args.services ?? [], serviceClusterOf(planned.plan, args.cluster), servicesKeys(keys), { extraNodePortClaims: claims }));
+    } else {
+        problems.push(...validateNodePorts(args.services ?? [], claims, args.cluster.nodePortRange, servicesKeys(keys)));
+    }
+    if (!planned.ok || problems.length > 0) {
         return { ok: false, problems };
     }
     return { ok: true, plan: planned.plan };

@@ -156,34 +156,42 @@ export const serviceSchema = z.strictObject({
 export const servicesSchema = z.array(serviceSchema).default([]).describe("Services and the workloads behind them.");
 
 export const ingressRoutePathSchema = z.strictObject({
-    path: z.string().default("/").describe("The path. Default /."),
-    pathType: z.enum(["Prefix", "Exact", "ImplementationSpecific"]).default("Prefix").describe("Default Prefix."),
-    service: z.string().describe("A Service of this stack, by name."),
-    port: portReference.describe("That Service's port, by name or number."),
-    namespace: z.string().optional().describe("The Service's namespace, when two Services share a name."),
+    path: z.string().default("/").describe("The request path. Default /."),
+    pathType: z
+        .enum(["Prefix", "Exact", "ImplementationSpecific"])
+        .default("Prefix")
+        .describe("How the path matches: Prefix (by path element), Exact, or ImplementationSpecific (up to the controller). Default Prefix."),
+    service: z.string().describe("The backend: a Service of this stack (clusternet:services), by name."),
+    port: portReference.describe("That Service's port, by name or number (its port, not its targetPort or nodePort)."),
+    namespace: z.string().optional().describe("The Service's namespace, needed only when Services in two namespaces share the name."),
 });
 
 export const ingressRouteSchema = z.strictObject({
-    host: z.string().describe("A DNS name (never an IP); a wildcard only as the whole first label."),
-    paths: z.array(ingressRoutePathSchema).min(1).describe("Paths routed to backend Services."),
-    tlsSecret: z.string().optional().describe("A TLS Secret in the backend's namespace for this host."),
+    host: z.string().describe("A DNS name clients use (never an IP address, no port); a wildcard only as the whole first label, e.g. *.lab.example."),
+    paths: z.array(ingressRoutePathSchema).min(1).describe("Paths routed to backend Services, all in one namespace: the route becomes one Ingress there."),
+    tlsSecret: z.string().optional().describe("A kubernetes.io/tls Secret in the route's namespace with this host's certificate. Default: none."),
 });
+
+export const ingressControllerSchema = z
+    .strictObject({
+        implementation: z.enum(["traefik", "ingress-nginx"]).default("traefik").describe("traefik (v3.7, maintained; default) or ingress-nginx (v1.15.1, retired March 2026, no security fixes)."),
+        mode: z
+            .enum(["NodePort", "hostPort"])
+            .default("NodePort")
+            .describe("How the controller is reached: a NodePort Service with fixed node ports, or ports 80/443 on every node (a DaemonSet with hostPorts). Default NodePort."),
+        httpNodePort: port.optional().describe("The fixed HTTP node port (NodePort mode only). Default 30080."),
+        httpsNodePort: port.optional().describe("The fixed HTTPS node port (NodePort mode only). Default 30443."),
+        replicas: z.int().min(1).optional().describe("Controller replicas (NodePort mode only; hostPort runs one per node). Default 1."),
+        image: z.string().optional().describe("Controller image override, pinned by tag or digest. Default traefik:v3.7.11 or ingress-nginx v1.15.1."),
+        admissionWebhook: z.boolean().default(false).describe("ingress-nginx only: its validating admission webhook and certgen Jobs. Default false."),
+    })
+    .default({ implementation: "traefik", mode: "NodePort", admissionWebhook: false })
+    .describe("The Ingress controller.");
 
 export const ingressSchema = z
     .strictObject({
-        controller: z
-            .strictObject({
-                implementation: z.enum(["traefik", "ingress-nginx"]).default("traefik").describe("traefik (maintained, default) or ingress-nginx (retired March 2026)."),
-                mode: z.enum(["NodePort", "hostPort"]).default("NodePort").describe("How the controller is reached: a NodePort Service, or ports 80/443 on every node. Default NodePort."),
-                httpNodePort: port.default(30080).describe("Fixed HTTP node port. Default 30080."),
-                httpsNodePort: port.default(30443).describe("Fixed HTTPS node port. Default 30443."),
-                replicas: z.int().min(1).default(1).describe("Controller replicas. Default 1."),
-                image: z.string().optional().describe("Controller image override, pinned."),
-                admissionWebhook: z.boolean().default(false).describe("ingress-nginx only: its validating admission webhook. Default false."),
-            })
-            .default({ implementation: "traefik", mode: "NodePort", httpNodePort: 30080, httpsNodePort: 30443, replicas: 1, admissionWebhook: false })
-            .describe("The Ingress controller."),
-        routes: z.array(ingressRouteSchema).default([]).describe("Hosts and paths, each routed to a Service of this stack."),
+        controller: ingressControllerSchema,
+        routes: z.array(ingressRouteSchema).default([]).describe("Hosts and paths, each host one Ingress routed to Services of this stack. Default: none."),
     })
     .optional()
     .describe("Ingress and its controller; omit for none.");

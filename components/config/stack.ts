@@ -20,6 +20,7 @@ export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousA
         nodes: config.nodes,
         previous,
         services: config.services,
+        ingress: config.ingress,
     };
 }
 

@@ -31,30 +31,51 @@ export interface ServiceBackend {
     readonly nodePort: number | null;
 }
 
-export type BackendLookup = { readonly ok: true; readonly value: ServiceBackend } | { readonly ok: false; readonly message: string; readonly fix: string };
+/** Why a reference does not resolve: which of its fields is wrong, what is wrong, what would be right. */
+export interface BackendError {
+    readonly field: "service" | "namespace" | "port";
+    readonly message: string;
+    readonly fix: string;
+}
+
+export type BackendLookup = { readonly ok: true; readonly value: ServiceBackend } | ({ readonly ok: false } & BackendError);
+
+function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: number }>): string {
+    return ports.map((candidate) => (candidate.name !== undefined ? `${candidate.name} (${candidate.port})` : String(candidate.port))).join(", ");
+}
 
 /**
  * Finds a Service port among the stack's Services by name (and namespace) and port name or number, resolving the
- * target port to a number. Errors are values (message and fix, without a key: the caller knows where the
- * reference was written). Expects validated Service specs.
+ * target port to a number. Errors are values naming the reference's wrong field (the caller knows where the
+ * reference was written), and explain the near misses: a Service in another namespace, a name in several
+ * namespaces, a number that is the port's targetPort or nodePort. Expects validated Service specs.
  */
 export function findServiceBackend(services: readonly AppServiceSpec[], ref: ServiceBackendRef): BackendLookup {
-    const candidates = services
-        .map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE }))
-        .filter((candidate) => candidate.spec.name === ref.service && (ref.namespace === undefined || candidate.namespace === ref.namespace));
-    if (candidates.length === 0) {
+    const named = services.map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE })).filter((candidate) => candidate.spec.name === ref.service);
+    if (named.length === 0) {
         const names = [...new Set(services.map((spec) => `${spec.namespace ?? DEFAULT_NAMESPACE}/${spec.name}`))];
         return {
             ok: false,
-            message: `there is no Service ${ref.namespace !== undefined ? `${ref.namespace}/${ref.service}` : JSON.stringify(ref.service)} in this stack`,
-            fix: names.length > 0 ? `use one of ${names.join(", ")}` : "add the Service to clusternet:services first",
+            field: "service",
+            message: `there is no Service ${JSON.stringify(ref.service)} in the stack's Services`,
+            fix: names.length > 0 ? `name one of ${names.join(", ")}, or add it to clusternet:services` : "add it to clusternet:services (the stack has no Services yet)",
+        };
+    }
+    const candidates = ref.namespace === undefined ? named : named.filter((candidate) => candidate.namespace === ref.namespace);
+    if (candidates.length === 0) {
+        return {
+            ok: false,
+            field: "namespace",
+            message: `Service ${JSON.stringify(ref.service)} is not in namespace ${JSON.stringify(ref.namespace)}`,
+            fix: `use the namespace it is in: ${named.map((candidate) => candidate.namespace).join(" or ")}`,
         };
     }
     if (candidates.length > 1) {
         return {
             ok: false,
-            message: `${JSON.stringify(ref.service)} is the name of Services in namespaces ${candidates.map((candidate) => candidate.namespace).join(", ")}`,
-            fix: "say which one with namespace",
+            field: "service",
+            message: `${JSON.stringify(ref.service)} names Services in several namespaces (${candidates.map((candidate) => `${candidate.namespace}/${ref.service}`).join(", ")})`,
+            fix: "add namespace to say which one",
         };
     }
     const { spec, index } = candidates[0]!;
@@ -62,11 +83,13 @@ export function findServiceBackend(services: readonly AppServiceSpec[], ref: Ser
     const portIndex = resolved.ports.findIndex((port) => (typeof ref.port === "string" ? port.name === ref.port : port.port === ref.port));
     const port = resolved.ports[portIndex];
     if (!port) {
-        const known = resolved.ports.map((candidate) => (candidate.name !== undefined ? `${candidate.name} (${candidate.port})` : String(candidate.port))).join(", ");
+        const near = typeof ref.port === "number" ? resolved.ports.find((candidate) => candidate.nodePort === ref.port || candidate.targetPortNumber === ref.port) : undefined;
+        const hint = near ? ` (${ref.port} is the ${near.nodePort === ref.port ? "nodePort" : "targetPort"} of its port ${near.name ?? near.port}; a backend names the Service's own port)` : "";
         return {
             ok: false,
-            message: `Service ${resolved.namespace}/${resolved.name} has no port ${typeof ref.port === "string" ? JSON.stringify(ref.port) : ref.port}`,
-            fix: `use one of its ports: ${known}`,
+            field: "port",
+            message: `Service ${resolved.namespace}/${resolved.name} has no port ${typeof ref.port === "string" ? JSON.stringify(ref.port) : ref.port}${hint}`,
+            fix: `use one of its ports: ${portList(resolved.ports)}`,
         };
     }
     return {

@@ -1,9 +1,9 @@
 import { Problem, SectionKeys, isDns1035Label, isDns1123Label, isIanaServiceName, isLabelKey, isLabelValue, keyPath, show } from "../common";
 import { IpFamily, cidrContainsAddress, cidrEnd, parseAddress } from "../plan";
 import { parseImage } from "./labels";
-import { NodePortRange, ServiceNetwork, resolveServiceNetwork } from "./network";
+import { NodePortRange, ServiceNetwork, parseNodePortRange, resolveServiceNetwork } from "./network";
 import { ResolvedContainerPort, findContainerPort, isBuiltinNamespace, resolveContainerPorts } from "./resolve";
-import { AppServiceSpec, AppSpec, DEFAULT_NAMESPACE, Protocol, ServiceClusterSpec, ServiceType } from "./types";
+import { AppServiceSpec, AppSpec, DEFAULT_NAMESPACE, DEFAULT_NODE_PORT_RANGE, Protocol, ServiceClusterSpec, ServiceType } from "./types";
 
 /** Where the Services and the cluster settings live, for naming them in problems. */
 export interface ServicesKeys {
@@ -29,6 +29,8 @@ export interface NodePortClaim {
     readonly owner: string;
     /** The claiming key, e.g. `clusternet:services[0].ports[1].nodePort`. */
     readonly key: string;
+    /** Whether leaving the key out lets the cluster choose (a Service's node port), instead of a default applying. Default true. */
+    readonly clusterChoosesWhenOmitted?: boolean;
 }
 
 const PORT_FIX = "use a whole number from 1 to 65535";
@@ -383,11 +385,12 @@ export function checkNodePortClaims(claims: readonly NodePortClaim[], range: { r
     const seen = new Map<number, NodePortClaim[]>();
     const pick = range.range ? `pick a port from ${range.range.first} to ${range.range.last}` : "pick another port";
     for (const claim of claims) {
+        const orOmit = claim.clusterChoosesWhenOmitted === false ? "" : ", or leave it out to let the cluster choose";
         if (range.range && (claim.nodePort < range.range.first || claim.nodePort > range.range.last)) {
             problems.push({
                 key: claim.key,
                 message: `${claim.nodePort} is outside the node port range ${range.text} (${range.key})`,
-                fix: `${pick}, or leave it out to let the cluster choose`,
+                fix: `${pick}${orOmit}`,
             });
             continue;
         }
@@ -400,13 +403,27 @@ export function checkNodePortClaims(claims: readonly NodePortClaim[], range: { r
                     clash.owner === claim.owner
                         ? `${claim.protocol} node port ${claim.nodePort} is also ${clash.key}`
                         : `${claim.nodePort} is already the node port of ${clash.owner} (${clash.key}); node ports are unique across the cluster`,
-                fix: `${pick} that nothing else uses, or leave it out to let the cluster choose`,
+                fix: `${pick} that nothing else uses${orOmit}`,
             });
             continue;
         }
         seen.set(claim.nodePort, [...earlier, claim]);
     }
     return problems;
+}
+
+/**
+ * Only the stack-wide node port rules (range, uniqueness) over the Services' and the extra claims: for when the
+ * address plan failed and the Services cannot be checked in full, so the run still reports node port clashes.
+ */
+export function validateNodePorts(services: readonly AppServiceSpec[], extraClaims: readonly NodePortClaim[], nodePortRange: string | undefined, keys: ServicesKeys): Problem[] {
+    const text = nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
+    const key = keyPath(keys.cluster, "nodePortRange");
+    const range = parseNodePortRange(text);
+    if (!range.ok) {
+        return [{ key, message: range.message, fix: range.fix }];
+    }
+    return checkNodePortClaims([...serviceNodePortClaims(services, keys), ...extraClaims], { range: range.value, text, key });
 }
 
 export interface ValidateServicesOptions {

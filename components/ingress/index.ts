@@ -1,0 +1,12 @@
+/** Ingress on bare metal: an Ingress controller (Traefik or ingress-nginx) and the routes it serves. */
+export * from "./types";
+export * from "./controller-settings";
+export * from "./routes";
+export * from "./controller-objects";
+export * from "./traefik";
+export * from "./ingress-nginx";
+export * from "./build";
+export * from "./ingress-plan";
+export * from "./validate";
+export * from "./ingressController";
+export * from "./ingressRoutes";

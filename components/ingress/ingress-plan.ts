@@ -1,0 +1,97 @@
+import { ResolvedRoute } from "./routes";
+import { INGRESS_NGINX_RETIREMENT_WARNING, IngressImplementation, IngressMode, PathType, ResolvedController } from "./types";
+
+/** One route as `clusternet plan` shows it and the stack exports it: where it lives and how to try it. */
+export interface RoutePlan {
+    readonly host: string;
+    readonly namespace: string;
+    /** The Ingress object's name. */
+    readonly ingressName: string;
+    readonly tlsSecret: string | null;
+    readonly paths: ReadonlyArray<{ readonly path: string; readonly pathType: PathType; readonly service: string; readonly port: number | string }>;
+    /** What to run from a machine on the nodes' network: one curl per path over HTTP, and over HTTPS when the route has TLS. */
+    readonly try: readonly string[];
+}
+
+/** The Ingress part of the plan: the controller, how it is reached, and every route. */
+export interface IngressPlan {
+    readonly implementation: IngressImplementation;
+    readonly ingressClassName: string;
+    readonly namespace: string;
+    readonly mode: IngressMode;
+    /** Where clients connect on any node: the node ports, or 80/443 in hostPort mode. */
+    readonly httpPort: number;
+    readonly httpsPort: number;
+    /** Whether `pulumi up` waits for each Ingress's status (only when the controller writes it). */
+    readonly awaitsIngressStatus: boolean;
+    /** The node the try-it commands use; every node answers. */
+    readonly tryNode: string | null;
+    readonly routes: readonly RoutePlan[];
+    readonly warnings: readonly string[];
+}
+
+/** Stands in for the node address when the plan has no node. */
+export const NODE_PLACEHOLDER = "<node-ip>";
+
+/** A concrete host to send for a wildcard route: `*.lab.example` is tried as `wildcard-test.lab.example`. */
+export function sampleHost(host: string): string {
+    return host.startsWith("*.") ? `wildcard-test.${host.slice(2)}` : host;
+}
+
+function shellQuote(text: string): string {
+    return /^[A-Za-z0-9._~/:%@+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function urlHost(address: string): string {
+    return address.includes(":") ? `[${address}]` : address;
+}
+
+/**
+ * The curl commands that exercise a route from outside the cluster: HTTP with the route's Host header against
+ * a node, and for TLS routes HTTPS with --resolve (so SNI and the certificate match the host) and -k (lab
+ * certificates are rarely trusted). Ports are left out of URLs where they are the scheme's default.
+ */
+export function tryCommands(route: ResolvedRoute, controller: Pick<ResolvedController, "httpPort" | "httpsPort">, nodeAddress: string | null): string[] {
+    const host = sampleHost(route.host);
+    const node = nodeAddress ?? NODE_PLACEHOLDER;
+    const ipv6 = node.includes(":");
+    const globOff = ipv6 ? "-g " : "";
+    const port = (value: number, standard: number): string => (value === standard ? "" : `:${value}`);
+    const commands: string[] = [];
+    for (const { path } of route.paths) {
+        const requestPath = path === "" ? "/" : path;
+        commands.push(`curl ${globOff}-H 'Host: ${host}' ${shellQuote(`http://${urlHost(node)}${port(controller.httpPort, 80)}${requestPath}`)}`);
+        if (route.tlsSecret !== null) {
+            commands.push(`curl ${globOff}-k --resolve ${shellQuote(`${host}:${controller.httpsPort}:${urlHost(node)}`)} ${shellQuote(`https://${host}${port(controller.httpsPort, 443)}${requestPath}`)}`);
+        }
+    }
+    return commands;
+}
+
+/** The Ingress plan: pure, and the same for `clusternet plan`, the stack's outputs and IngressRoutes. */
+export function planIngress(controller: ResolvedController, routes: readonly ResolvedRoute[], nodeAddresses: readonly string[]): IngressPlan {
+    const tryNode = nodeAddresses[0] ?? null;
+    return {
+        implementation: controller.implementation,
+        ingressClassName: controller.ingressClassName,
+        namespace: controller.namespace,
+        mode: controller.mode,
+        httpPort: controller.httpPort,
+        httpsPort: controller.httpsPort,
+        awaitsIngressStatus: controller.publishesStatus,
+        tryNode,
+        routes: routes.map((route) => planRoute(route, controller, tryNode)),
+        warnings: controller.implementation === IngressImplementation.IngressNginx ? [INGRESS_NGINX_RETIREMENT_WARNING] : [],
+    };
+}
+
+export function planRoute(route: ResolvedRoute, controller: Pick<ResolvedController, "httpPort" | "httpsPort">, nodeAddress: string | null): RoutePlan {
+    return {
+        host: route.host,
+        namespace: route.namespace,
+        ingressName: route.ingressName,
+        tlsSecret: route.tlsSecret,
+        paths: route.paths.map((path) => ({ path: path.path, pathType: path.pathType, service: path.service, port: path.port })),
+        try: tryCommands(route, controller, nodeAddress),
+    };
+}

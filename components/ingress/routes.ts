@@ -1,0 +1,280 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { Validator } from "ip-num";
+import { Problem, isDns1123Label, isDns1123Subdomain, keyPath, show } from "../common";
+import { parseAddress } from "../plan";
+import { findServiceBackend } from "../services/backend";
+import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
+import { BackendService, IngressPathSpec, IngressRouteSpec, PathType } from "./types";
+
+/** What is wrong with a value and what would be right, before it is tied to a key. */
+export interface Finding {
+    readonly message: string;
+    readonly fix?: string;
+}
+
+const LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
+
+/**
+ * Whether the text is an IP address in any spelling (Kubernetes refuses those as hosts): canonical or not, so
+ * leading zeros, upper case and uncompressed IPv6 count too, as do brackets around IPv6.
+ */
+function looksLikeIp(text: string): boolean {
+    const bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+    return parseAddress(bare).ok || /^\d{1,3}(\.\d{1,3}){3}$/.test(bare) || Validator.isValidIPv6String(bare)[0];
+}
+
+/**
+ * Checks an Ingress host as the API server does (networking/v1 validation): a DNS-1123 subdomain, lowercase,
+ * at most 253 characters, a wildcard only as the whole first label, never an IP address, and no port. On top,
+ * the seed's rule: a fully qualified name, with at least two labels besides any wildcard.
+ */
+export function hostFindings(host: string): Finding[] {
+    if (host.length === 0) {
+        return [{ message: "is empty", fix: "write the DNS name clients use, e.g. web.lab.example" }];
+    }
+    const findings: Finding[] = [];
+    let name = host;
+    const portMatch = /^(.*[^:]):(\d+)$/.exec(host);
+    if (portMatch && !portMatch[1]!.includes(":")) {
+        name = portMatch[1]!;
+        findings.push({ message: `${show(host)} includes a port`, fix: `write ${show(name)}: the controller's ports come from clusternet:ingress.controller, not from the host` });
+    } else if (/^\[.*\]:\d+$/.test(host)) {
+        name = host.slice(0, host.lastIndexOf(":"));
+        findings.push({ message: `${show(host)} includes a port`, fix: "remove the port" });
+    }
+    if (looksLikeIp(name)) {
+        findings.push({ message: `${show(name)} must be a DNS name, not an IP address`, fix: "use a name such as web.lab.example and point it at a node (DNS, /etc/hosts, or curl -H 'Host: …')" });
+        return findings;
+    }
+    if (name !== name.toLowerCase()) {
+        findings.push({ message: `${show(name)} has upper-case letters; Kubernetes accepts only lower case`, fix: `write ${show(name.toLowerCase())}` });
+        name = name.toLowerCase();
+    }
+    if (name.endsWith(".")) {
+        findings.push({ message: `${show(name)} ends with a dot`, fix: `write ${show(name.replace(/\.+$/, ""))}: an Ingress host is written without the root dot` });
+        return findings;
+    }
+    let base = name;
+    if (name.includes("*")) {
+        if (!name.startsWith("*.") || name.indexOf("*", 1) >= 0) {
+            findings.push({ message: `${show(name)} has a wildcard that is not the whole first label`, fix: "a wildcard may only be the whole first label, as in *.lab.example" });
+            return findings;
+        }
+        base = name.slice(2);
+    }
+    if (name.length > 253) {
+        findings.push({ message: `is ${name.length} characters long`, fix: "use at most 253 characters" });
+    }
+    const badLabels = base.split(".").filter((label) => !isDns1123Label(label));
+    if (badLabels.length > 0) {
+        findings.push({
+            message: `${show(name)} is not a DNS-1123 subdomain: ${badLabels.map((label) => (label === "" ? "an empty label" : show(label))).join(", ")}`,
+            fix: `make every dot-separated label ${LABEL_RULE}`,
+        });
+    } else if (!base.includes(".")) {
+        findings.push({
+            message: `${show(name)} is not a fully qualified domain name`,
+            fix: name.startsWith("*.") ? `cover a domain of at least two labels, e.g. *.${base}.example` : `use a full name such as ${base}.lab.example`,
+        });
+    }
+    return findings;
+}
+
+const INVALID_PATH_SEQUENCES = ["//", "/./", "/../", "%2f", "%2F"];
+const INVALID_PATH_SUFFIXES = ["/..", "/."];
+
+/** Checks a path as the API server does for its pathType: Exact and Prefix paths are absolute and clean. */
+export function pathFindings(path: string, pathType: string): Finding[] {
+    const findings: Finding[] = [];
+    switch (pathType) {
+        case PathType.Exact:
+        case PathType.Prefix:
+            if (!path.startsWith("/")) {
+                findings.push({ message: `${show(path)} must be an absolute path`, fix: `start it with /, e.g. ${show(`/${path}`)}` });
+            }
+            for (const sequence of INVALID_PATH_SEQUENCES) {
+                if (path.includes(sequence)) {
+                    findings.push({ message: `${show(path)} must not contain '${sequence}'`, fix: "write the path in its plain, normalised form" });
+                }
+            }
+            for (const suffix of INVALID_PATH_SUFFIXES) {
+                if (path.endsWith(suffix)) {
+                    findings.push({ message: `${show(path)} cannot end with '${suffix}'`, fix: "write the path in its plain, normalised form" });
+                }
+            }
+            break;
+        case PathType.ImplementationSpecific:
+            if (path.length > 0 && !path.startsWith("/")) {
+                findings.push({ message: `${show(path)} must be an absolute path`, fix: `start it with /, e.g. ${show(`/${path}`)}` });
+            }
+            break;
+        default:
+            findings.push({ message: `${show(pathType)} is not a pathType`, fix: `use ${Object.values(PathType).join(", ")}` });
+    }
+    return findings;
+}
+
+/** The Ingress name (and resource name) for a host: the host itself, with a leading `*` spelled `wildcard`. */
+export function ingressNameForHost(host: string): string {
+    return host.startsWith("*.") ? `wildcard.${host.slice(2)}` : host;
+}
+
+/** One path of a validated route, its backend resolved. */
+export interface ResolvedPath {
+    readonly path: string;
+    readonly pathType: PathType;
+    readonly service: string;
+    /** The backend port as the route names it: by name or by number. */
+    readonly port: number | string;
+}
+
+/** A validated route: one Ingress named after its host, in its backends' namespace. */
+export interface ResolvedRoute {
+    readonly host: string;
+    readonly ingressName: string;
+    readonly namespace: string;
+    readonly tlsSecret: string | null;
+    readonly paths: readonly ResolvedPath[];
+}
+
+export type RoutesResult = { readonly ok: true; readonly routes: readonly ResolvedRoute[] } | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/**
+ * Validates every route at once and resolves it: hosts and paths as Kubernetes checks them, hosts unique (one
+ * route, one Ingress per host), host+path unique, each backend an existing Service port of the stack, and all of
+ * a route's backends in one namespace (an Ingress reaches only Services in its own namespace; rather than split
+ * a host across namespaces, which would make a namespace move a create-before-delete collision, it is refused).
+ * `root` names the routes list, e.g. `clusternet:ingress.routes`.
+ */
+export function validateRoutes(routes: readonly IngressRouteSpec[], services: readonly BackendService[], root: string): RoutesResult {
+    const problems: Problem[] = [];
+    const resolved: ResolvedRoute[] = [];
+    const hostOwner = new Map<string, number>();
+    const nameOwner = new Map<string, number>();
+    routes.forEach((route, routeIndex) => {
+        const routeKey = (...segments: Array<string | number>): string => keyPath(root, routeIndex, ...segments);
+        const host = typeof route.host === "string" ? route.host : "";
+        const hostIssues = hostFindings(host);
+        problems.push(...hostIssues.map((finding) => ({ key: routeKey("host"), ...finding })));
+        const ingressName = ingressNameForHost(host);
+        if (hostIssues.length === 0) {
+            const earlier = hostOwner.get(host);
+            if (earlier !== undefined) {
+                problems.push({
+                    key: routeKey("host"),
+                    message: `${show(host)} is already the host of ${keyPath(root, earlier)}`,
+                    fix: "merge the two routes' paths into one route: each host is one Ingress",
+                });
+            } else if (nameOwner.has(ingressName)) {
+                problems.push({
+                    key: routeKey("host"),
+                    message: `${show(host)} gives the same Ingress name (${ingressName}) as the host of ${keyPath(root, nameOwner.get(ingressName)!)}`,
+                    fix: "use one of the two hosts only",
+                });
+            } else if (ingressName.length > 253) {
+                problems.push({ key: routeKey("host"), message: `is too long once its wildcard is spelled out as the Ingress name ${show(ingressName.slice(0, 40))}…`, fix: "use a shorter host" });
+            }
+            hostOwner.set(host, hostOwner.get(host) ?? routeIndex);
+            nameOwner.set(ingressName, nameOwner.get(ingressName) ?? routeIndex);
+        }
+        if (route.tlsSecret !== undefined && !isDns1123Subdomain(route.tlsSecret)) {
+            problems.push({ key: routeKey("tlsSecret"), message: `${show(route.tlsSecret)} is not a Secret name`, fix: `name a kubernetes.io/tls Secret: ${LABEL_RULE}, dot-separated` });
+        }
+        if (!Array.isArray(route.paths) || route.paths.length === 0) {
+            problems.push({ key: routeKey("paths"), message: "has no paths", fix: "add at least one, e.g. { path: /, service: web, port: http }" });
+        }
+        const paths: ResolvedPath[] = [];
+        const pathOwner = new Map<string, number>();
+        let namespace: { name: string; pathIndex: number } | undefined;
+        (Array.isArray(route.paths) ? route.paths : []).forEach((spec: IngressPathSpec, pathIndex) => {
+            const path = spec.path ?? "/";
+            const pathType = spec.pathType ?? PathType.Prefix;
+            const field = (Object.values(PathType) as string[]).includes(pathType) ? "path" : "pathType";
+            problems.push(...pathFindings(path, pathType).map((finding) => ({ key: routeKey("paths", pathIndex, field), ...finding })));
+            const earlier = pathOwner.get(path);
+            if (earlier !== undefined) {
+                problems.push({
+                    key: routeKey("paths", pathIndex, "path"),
+                    message: `${show(path)} on ${show(host)} is already routed by ${routeKey("paths", earlier)}`,
+                    fix: "keep one of them: a host+path goes to exactly one backend",
+                });
+            } else {
+                pathOwner.set(path, pathIndex);
+            }
+            if (typeof spec.port !== "number" && typeof spec.port !== "string") {
+                problems.push({ key: routeKey("paths", pathIndex, "port"), message: "is required", fix: "name the Service's port, by name or number" });
+                return;
+            }
+            const lookup = findServiceBackend(services, spec);
+            if (!lookup.ok) {
+                problems.push({ key: routeKey("paths", pathIndex, lookup.field), message: lookup.message, fix: lookup.fix });
+                return;
+            }
+            if (lookup.value.protocol !== "TCP") {
+                const tcpPorts = services[lookup.value.serviceIndex]!.ports.filter((port) => (port.protocol ?? "TCP") === "TCP");
+                problems.push({
+                    key: routeKey("paths", pathIndex, "port"),
+                    message: `port ${show(spec.port)} of Service ${lookup.value.namespace}/${lookup.value.service} carries ${lookup.value.protocol}, but an Ingress routes HTTP, which needs TCP`,
+                    fix: `route to a TCP port: ${tcpPorts.map((port) => (port.name ? `${port.name} (${port.port})` : String(port.port))).join(", ") || "the Service has none"}`,
+                });
+                return;
+            }
+            const backendNamespace = lookup.value.namespace;
+            if (namespace === undefined) {
+                namespace = { name: backendNamespace, pathIndex };
+            } else if (namespace.name !== backendNamespace) {
+                problems.push({
+                    key: routeKey("paths", pathIndex, "service"),
+                    message: `Service ${backendNamespace}/${spec.service} is in namespace ${backendNamespace}, but ${routeKey("paths", namespace.pathIndex)} routes to namespace ${namespace.name}; an Ingress reaches only Services in its own namespace`,
+                    fix: "route this host to Services of one namespace only (use another host for the others, or move the Services together)",
+                });
+            }
+            paths.push({ path, pathType, service: spec.service, port: spec.port });
+        });
+        if (namespace !== undefined) {
+            resolved.push({ host, ingressName, namespace: namespace.name, tlsSecret: route.tlsSecret ?? null, paths });
+        }
+    });
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, routes: resolved };
+}
+
+/** What an Ingress needs from its controller. */
+export interface IngressClassInfo {
+    readonly ingressClassName: string;
+    readonly publishesStatus: boolean;
+}
+
+
+/**
+ * One standard networking.k8s.io/v1 Ingress for a route: named after its host, in its backends' namespace, with
+ * the controller's IngressClass. When the controller writes no status, `pulumi.com/skipAwait` keeps `pulumi up`
+ * from waiting ten minutes for a load balancer address nobody will publish.
+ */
+export function buildIngress(route: ResolvedRoute, controller: IngressClassInfo): k8s.types.input.networking.v1.Ingress {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: {
+            name: route.ingressName,
+            namespace: route.namespace,
+            labels: { "app.kubernetes.io/part-of": "clusternet" },
+            ...(controller.publishesStatus ? {} : { annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } }),
+        },
+        spec: {
+            ingressClassName: controller.ingressClassName,
+            ...(route.tlsSecret !== null ? { tls: [{ hosts: [route.host], secretName: route.tlsSecret }] } : {}),
+            rules: [
+                {
+                    host: route.host,
+                    http: {
+                        paths: route.paths.map((path) => ({
+                            path: path.path,
+                            pathType: path.pathType,
+                            backend: { service: { name: path.service, port: typeof path.port === "number" ? { number: path.port } : { name: path.port } } },
+                        })),
+                    },
+                },
+            ],
+        },
+    };
+}

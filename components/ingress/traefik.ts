@@ -1,0 +1,198 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, DELETE_BEFORE_REPLACE, controllerObject, serviceIpFamilies } from "./controller-objects";
+import { IngressMode, ResolvedController, TRAEFIK_VERSION } from "./types";
+
+
+/** The controller value Traefik's kubernetesIngress provider looks for in IngressClasses. */
+export const TRAEFIK_CONTROLLER = "traefik.io/ingress-controller";
+
+/** Where Traefik listens inside the pod (unprivileged ports, as its Helm chart does). */
+export const TRAEFIK_PORTS = { web: 8000, websecure: 8443, traefik: 8080 } as const;
+
+/**
+ * Traefik's ClusterRole for the kubernetesIngress provider alone: upstream's rules (v3.1+ reads EndpointSlices and
+ * Nodes) minus what this setup never uses. No `ingresses/status` update: status is written only with an
+ * ingressEndpoint, which is not configured. No `pods` get: it only feeds OpenTelemetry attributes, which are off.
+ * No `extensions` group: it has not served Ingress since Kubernetes 1.22.
+ */
+export const TRAEFIK_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    { apiGroups: [""], resources: ["nodes", "services"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    { apiGroups: ["networking.k8s.io"], resources: ["ingressclasses", "ingresses"], verbs: ["get", "list", "watch"] },
+];
+
+/** Traefik's static configuration, as command-line flags. */
+export function traefikArgs(settings: ResolvedController): string[] {
+    return [
+        "--global.checkNewVersion=false",
+        "--global.sendAnonymousUsage=false",
+        `--entryPoints.web.address=:${TRAEFIK_PORTS.web}/tcp`,
+        `--entryPoints.websecure.address=:${TRAEFIK_PORTS.websecure}/tcp`,
+        `--entryPoints.traefik.address=:${TRAEFIK_PORTS.traefik}/tcp`,
+        // Routers from Ingresses attach to these two only, never to the internal ping entry point.
+        "--entryPoints.web.asDefault=true",
+        "--entryPoints.websecure.asDefault=true",
+        // Every router on websecure terminates TLS: with the route's Secret, else Traefik's default certificate.
+        "--entryPoints.websecure.http.tls=true",
+        "--ping=true",
+        "--providers.kubernetesingress=true",
+        `--providers.kubernetesingress.ingressClass=${settings.ingressClassName}`,
+        "--log.level=INFO",
+    ];
+}
+
+/**
+ * Traefik v3.7 reading networking.k8s.io/v1 Ingress through its kubernetesIngress provider: namespace, RBAC,
+ * IngressClass `traefik`, the controller (a Deployment, or a DaemonSet with hostPorts in hostPort mode) with ping
+ * probes, and its Service (NodePort with fixed node ports, or ClusterIP in hostPort mode).
+ */
+export function buildTraefik(settings: ResolvedController): ControllerObjects {
+    const namespace = settings.namespace;
+    const selector = { "app.kubernetes.io/instance": "traefik", "app.kubernetes.io/name": "traefik" };
+    const labels = { ...selector, "app.kubernetes.io/part-of": "clusternet", "app.kubernetes.io/version": TRAEFIK_VERSION };
+    const hostPort = settings.mode === IngressMode.HostPort;
+    const objects: ControllerObject[] = [];
+
+    objects.push(
+        controllerObject("namespace", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: {
+                name: namespace,
+                labels: {
+                    ...selector,
+                    // The pod meets the restricted Pod Security profile; hostPorts are outside even the baseline one.
+                    ...(hostPort ? {} : { "pod-security.kubernetes.io/enforce": "restricted" }),
+                },
+            },
+        } satisfies k8s.types.input.core.v1.Namespace),
+        controllerObject("service-account", {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            automountServiceAccountToken: true,
+            metadata: { name: "traefik", namespace, labels },
+        } satisfies k8s.types.input.core.v1.ServiceAccount),
+        controllerObject("cluster-role", {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name: "traefik", labels },
+            rules: TRAEFIK_RULES,
+        } satisfies k8s.types.input.rbac.v1.ClusterRole),
+        controllerObject("cluster-role-binding", {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: "traefik", labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "traefik" },
+            subjects: [{ kind: "ServiceAccount", name: "traefik", namespace }],
+        } satisfies k8s.types.input.rbac.v1.ClusterRoleBinding),
+        controllerObject(
+            "ingress-class",
+            {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "IngressClass",
+                metadata: { name: settings.ingressClassName, labels },
+                spec: { controller: TRAEFIK_CONTROLLER },
+            } satisfies k8s.types.input.networking.v1.IngressClass,
+            { gatesIngresses: true },
+        ),
+        controllerObject("service", {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "traefik", namespace, labels },
+            spec: {
+                // In hostPort mode clients use the nodes' ports 80/443; the Service stays for in-cluster use only.
+                type: hostPort ? "ClusterIP" : "NodePort",
+                ...serviceIpFamilies(settings.ipFamilies),
+                selector,
+                ports: [
+                    { name: "web", port: 80, protocol: "TCP", targetPort: "web", ...(settings.httpNodePort !== null ? { nodePort: settings.httpNodePort } : {}) },
+                    { name: "websecure", port: 443, protocol: "TCP", targetPort: "websecure", ...(settings.httpsNodePort !== null ? { nodePort: settings.httpsNodePort } : {}) },
+                ],
+            },
+        } satisfies k8s.types.input.core.v1.Service, DELETE_BEFORE_REPLACE),
+    );
+
+    const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
+        httpGet: { path: "/ping", port: "traefik", scheme: "HTTP" },
+        failureThreshold,
+        initialDelaySeconds: 2,
+        periodSeconds: 10,
+        successThreshold: 1,
+        timeoutSeconds: 2,
+    });
+    const template: k8s.types.input.core.v1.PodTemplateSpec = {
+        metadata: { labels },
+        spec: {
+            serviceAccountName: "traefik",
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: 60,
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            ...(hostPort ? { tolerations: [CONTROL_PLANE_TOLERATION] } : {}),
+            securityContext: { runAsUser: 65532, runAsGroup: 65532, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "traefik",
+                    image: settings.image,
+                    imagePullPolicy: "IfNotPresent",
+                    args: traefikArgs(settings),
+                    ports: [
+                        { name: "web", containerPort: TRAEFIK_PORTS.web, protocol: "TCP", ...(hostPort ? { hostPort: 80 } : {}) },
+                        { name: "websecure", containerPort: TRAEFIK_PORTS.websecure, protocol: "TCP", ...(hostPort ? { hostPort: 443 } : {}) },
+                        { name: "traefik", containerPort: TRAEFIK_PORTS.traefik, protocol: "TCP" },
+                    ],
+                    // /ping answers 200 once Traefik serves, and 503 while it shuts down.
+                    readinessProbe: probe(1),
+                    livenessProbe: probe(3),
+                    resources: { requests: { cpu: "100m", memory: "64Mi" } },
+                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+                    volumeMounts: [
+                        { name: "data", mountPath: "/data" },
+                        { name: "tmp", mountPath: "/tmp" },
+                    ],
+                },
+            ],
+            volumes: [
+                { name: "data", emptyDir: {} },
+                { name: "tmp", emptyDir: {} },
+            ],
+        },
+    };
+    const metadata = { name: "traefik", namespace, labels };
+    const waitsFor = ["service-account", "cluster-role-binding"];
+    objects.push(
+        hostPort
+            ? controllerObject(
+                  "daemon-set",
+                  {
+                      apiVersion: "apps/v1",
+                      kind: "DaemonSet",
+                      metadata,
+                      spec: {
+                          selector: { matchLabels: selector },
+                          // A hostPort cannot be held twice on one node, so pods are replaced, never surged.
+                          updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+                          template,
+                      },
+                  } satisfies k8s.types.input.apps.v1.DaemonSet,
+                  { waitsFor, gatesIngresses: true, deleteBeforeReplace: true },
+              )
+            : controllerObject(
+                  "deployment",
+                  {
+                      apiVersion: "apps/v1",
+                      kind: "Deployment",
+                      metadata,
+                      spec: {
+                          replicas: settings.replicas ?? 1,
+                          selector: { matchLabels: selector },
+                          // Start the new pod before stopping the old one: no gap in serving.
+                          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                          template,
+                      },
+                  } satisfies k8s.types.input.apps.v1.Deployment,
+                  { waitsFor, gatesIngresses: true },
+              ),
+    );
+    return { objects };
+}
