@@ -1,0 +1,4 @@
+export * from "./script";
+export * from "./validate";
+export * from "./nodePrep";
+export * from "./fromPlan";
