@@ -60,5 +60,7 @@ export = async () => {
         kubernetesServiceIp: network.networkPlan.kubernetesServiceIp,
         dnsServiceIp: network.networkPlan.dnsServiceIp,
         capacity: network.networkPlan.capacity,
+        podMtu: network.podMtu,
+        ...(network.controllerManagerFlags ? { controllerManagerFlags: network.controllerManagerFlags } : {}),
     };
 };

@@ -2,4 +2,6 @@
 export * from "./common";
 export * from "./plan";
 export * from "./network-plan";
+export * from "./pod-network";
+export * from "./node-prep";
 export * from "./cluster-network";

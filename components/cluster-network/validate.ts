@@ -1,4 +1,7 @@
 import { Problem, SectionKeys } from "../common";
+import { validateNodePrep } from "../node-prep/validate";
+import { FlannelBackend } from "../pod-network/constants";
+import { validatePodNetwork } from "../pod-network/validate";
 import { AddressPlan, planNetwork } from "../plan";
 import { ClusterNetworkArgs } from "./clusterNetwork";
 
@@ -14,6 +17,11 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
         return { ok: false, problems: planned.problems };
     }
     const problems: Problem[] = [];
+    const podNetwork = args.podNetwork ?? {};
+    problems.push(...validatePodNetwork(podNetwork, planned.plan, keys));
+    if (args.nodePrep !== undefined) {
+        problems.push(...validateNodePrep(args.nodePrep, planned.plan, podNetwork.backend ?? FlannelBackend.Vxlan, keys));
+    }
     if (problems.length > 0) {
         return { ok: false, problems };
     }

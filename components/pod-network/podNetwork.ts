@@ -39,7 +39,9 @@ export class PodNetwork extends pulumi.ComponentResource {
     public readonly controllerManagerFlags?: pulumi.Output<string[]>;
 
     constructor(name: string, args: PodNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("clusternet:index:PodNetwork", name, args, opts);
+        // The prerequisites are resources, not inputs: recorded as inputs they would be references to re-create.
+        const { prerequisites: _prerequisites, ...inputs } = args;
+        super("clusternet:index:PodNetwork", name, inputs, opts);
         const problems = validatePodNetwork(args, args.plan, POD_NETWORK_ARGS_KEYS);
         if (problems.length > 0) {
             throw new pulumi.RunError(`PodNetwork "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
