@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_NODE_PREP_PATHS, NodePrepAction, NodePrepPaths, NodePrepScriptOptions, nodePrepScript, remoteInvocation, scriptHash, shellQuote } from "../components/node-prep";
+import { DEFAULT_NODE_PREP_PATHS, NodePrepAction, NodePrepPaths, NodePrepScriptOptions, nodePrepScript, remoteInvocation } from "../components/node-prep";
+import { scriptHash, shellQuote } from "../components/node-prep/script";
 
 const BASIC_TOOLS = ["bash", "sh", "cat", "mkdir", "dirname", "mktemp", "chmod", "mv", "rm", "ln", "grep", "id", "uname"];
 const PLUGINS = ["bridge", "host-local", "portmap", "loopback"];

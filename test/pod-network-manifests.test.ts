@@ -11,12 +11,12 @@ import {
     controllerManagerFlags,
     flannelDaemonSet,
     flannelManifests,
-    jsonText,
     netConf,
     nodeCidrPatches,
     podMtu,
     resolveFlannelSpec,
 } from "../components/pod-network";
+import { jsonText } from "../components/pod-network/netConf";
 import { AddressPlan } from "../components/plan";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { DUAL_STACK, IPV4, IPV6_NODES, IPV6_ONLY, diffPaths, planFor, upstreamObjects, wire } from "./helpers/pod-network";

@@ -6,7 +6,8 @@ import { ARGS_KEYS, formatProblem } from "../components/common";
 import { knownValue } from "../components/common/known";
 import { validateClusterNetwork } from "../components/cluster-network";
 import { ConfigSource, SECRET_PLACEHOLDER, loadStack } from "../components/config";
-import { POD_NETWORK_ARGS_KEYS, parseQuantity, resolveFlannelSpec, validatePodNetwork } from "../components/pod-network";
+import { POD_NETWORK_ARGS_KEYS, resolveFlannelSpec, validatePodNetwork } from "../components/pod-network";
+import { parseQuantity } from "../components/pod-network/validate";
 import { nodePrepArgsProblems } from "../components/node-prep";
 import { devConfig } from "./helpers/cli";
 import { DUAL_STACK, planFor } from "./helpers/pod-network";
@@ -227,6 +228,11 @@ void describe("node preparation settings that cannot work", () => {
             "clusternet:nodePrep.privateKey: holds a public key; set the private key instead: cat ~/.ssh/id_ed25519 | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'",
         ]);
         assert.deepEqual(runtimeProblems(stack({ nodePrep: { enabled: false, privateKey: "~/.ssh/id_ed25519" } }), ["nodePrep"]), [], "unused while disabled");
+        // An OpenSSH key body names its cipher: "none" unless a passphrase protects it.
+        const encrypted = `-----BEGIN OPENSSH PRIVATE KEY-----\n${Buffer.from("openssh-key-v1\0\0\0\0\naes256-ctr\0\0\0\x06bcrypt").toString("base64")}\n-----END OPENSSH PRIVATE KEY-----\n`;
+        assert.deepEqual(runtimeProblems(stack({ nodePrep: { enabled: true, privateKey: encrypted } }), ["nodePrep"]), [
+            "clusternet:nodePrep.privateKey: is encrypted with a passphrase, which clusternet cannot pass on; use an unencrypted key (ssh-keygen -p -N '' -f KEY on a copy), or an ssh-agent",
+        ]);
     });
 
     void it("checks a NodePrep's own args when it is built directly", () => {

@@ -84,7 +84,7 @@ export function userProblems(user: string, key: string): Problem[] {
 export function privateKeyProblems(privateKey: string, key: string): Problem[] {
     const text = privateKey.trim();
     if (/^-----BEGIN (?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]+-----END (?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----$/.test(text)) {
-        return /ENCRYPTED/.test(text)
+        return /ENCRYPTED/.test(text) || openSshCipher(text) !== "none"
             ? [{ key, message: "is encrypted with a passphrase, which clusternet cannot pass on", fix: "use an unencrypted key (ssh-keygen -p -N '' -f KEY on a copy), or an ssh-agent" }]
             : [];
     }
@@ -95,6 +95,20 @@ export function privateKeyProblems(privateKey: string, key: string): Problem[] {
         return [{ key, message: "looks like a file path; the key's contents are needed", fix: `cat ${text} | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'` }];
     }
     return [{ key, message: "is not an SSH private key (expected -----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----)", fix: "set the whole key file: cat ~/.ssh/id_ed25519 | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'" }];
+}
+
+/** The cipher an OpenSSH-format key is encrypted with ("none" when it is not, or when the key is PEM). */
+function openSshCipher(text: string): string {
+    if (!text.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----")) {
+        return "none";
+    }
+    const body = Buffer.from(text.split("\n").slice(1, -1).join(""), "base64");
+    const magic = "openssh-key-v1\0";
+    if (body.subarray(0, magic.length).toString("latin1") !== magic || body.length < magic.length + 4) {
+        return "none"; // not parseable: leave it to ssh, which names the problem itself
+    }
+    const length = body.readUInt32BE(magic.length);
+    return body.subarray(magic.length + 4, magic.length + 4 + length).toString("latin1");
 }
 
 /** A host key as `ssh-keyscan` prints it, without the host name: "ssh-ed25519 AAAA...". */

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { AddressPlan } from "../plan";
 import {
     FLANNEL_CLUSTER_ROLE,
@@ -11,7 +12,10 @@ import {
     SECRET_NET_CONF_DIR,
 } from "./constants";
 import { cniConf, jsonText, netConf } from "./netConf";
-import { FlannelSpec, Plain } from "./types";
+import { FlannelSpec } from "./types";
+
+/** A Kubernetes object type from @pulumi/kubernetes with every Input unwrapped: what the builders return. */
+type Plain<T> = pulumi.Unwrap<T>;
 
 type Namespace = Plain<k8s.types.input.core.v1.Namespace>;
 type ServiceAccount = Plain<k8s.types.input.core.v1.ServiceAccount>;
@@ -42,12 +46,17 @@ export const FLANNEL_METADATA = {
     daemonSet: { name: FLANNEL_DAEMON_SET, namespace: FLANNEL_NAMESPACE, labels: { tier: "node", app: "flannel", "k8s-app": "flannel" } },
 } as const satisfies Record<string, ObjectMeta>;
 
+/** A fresh copy of an object's metadata, so callers may edit what a builder returns. */
+export function flannelMetadata(kind: keyof typeof FLANNEL_METADATA): ObjectMeta {
+    return structuredClone(FLANNEL_METADATA[kind]);
+}
+
 export function flannelNamespace(): Namespace {
-    return { apiVersion: "v1", kind: "Namespace", metadata: FLANNEL_METADATA.namespace };
+    return { apiVersion: "v1", kind: "Namespace", metadata: flannelMetadata("namespace") };
 }
 
 export function flannelServiceAccount(): ServiceAccount {
-    return { apiVersion: "v1", kind: "ServiceAccount", metadata: FLANNEL_METADATA.serviceAccount };
+    return { apiVersion: "v1", kind: "ServiceAccount", metadata: flannelMetadata("serviceAccount") };
 }
 
 /** Exactly upstream's rules: read its own pod, watch the nodes (their podCIDRs and flannel's annotations), annotate its node. */
@@ -55,7 +64,7 @@ export function flannelClusterRole(): ClusterRole {
     return {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRole",
-        metadata: FLANNEL_METADATA.clusterRole,
+        metadata: flannelMetadata("clusterRole"),
         rules: [
             { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
             { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
@@ -68,7 +77,7 @@ export function flannelClusterRoleBinding(): ClusterRoleBinding {
     return {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRoleBinding",
-        metadata: FLANNEL_METADATA.clusterRoleBinding,
+        metadata: flannelMetadata("clusterRoleBinding"),
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: FLANNEL_CLUSTER_ROLE },
         subjects: [{ kind: "ServiceAccount", name: FLANNEL_SERVICE_ACCOUNT, namespace: FLANNEL_NAMESPACE }],
     };
@@ -82,7 +91,7 @@ export function flannelConfigMap(spec: FlannelSpec): ConfigMap {
     return {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: FLANNEL_METADATA.configMap,
+        metadata: flannelMetadata("configMap"),
         data: {
             "cni-conf.json": jsonText(cniConf()),
             ...(spec.wireguard.hasPsk ? {} : { "net-conf.json": jsonText(netConf(spec)) }),
@@ -95,7 +104,7 @@ export function flannelNetConfSecret(spec: FlannelSpec, psk: string): Secret {
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: FLANNEL_METADATA.netConfSecret,
+        metadata: flannelMetadata("netConfSecret"),
         type: "Opaque",
         stringData: { "net-conf.json": jsonText(netConf(spec, psk)) },
     };
@@ -123,7 +132,7 @@ export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
     return {
         apiVersion: "apps/v1",
         kind: "DaemonSet",
-        metadata: FLANNEL_METADATA.daemonSet,
+        metadata: flannelMetadata("daemonSet"),
         spec: {
             selector: { matchLabels: { app: "flannel" } },
             template: {

@@ -1,14 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem } from "../common";
-import { FlannelBackend } from "./constants";
 import {
-    FLANNEL_METADATA,
     controllerManagerFlags,
     flannelClusterRole,
     flannelClusterRoleBinding,
     flannelConfigMap,
     flannelDaemonSet,
+    flannelMetadata,
     nodeCidrPatches,
 } from "./manifests";
 import { jsonText, netConf, podMtu } from "./netConf";
@@ -46,42 +45,31 @@ export class PodNetwork extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.RunError(`PodNetwork "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
         }
-        const plan = args.plan;
-        const psk = args.wireguard?.psk;
+        const { plan, prerequisites, wireguard, ...otherSettings } = args;
+        const psk = wireguard?.psk;
         const hasPsk = psk !== undefined;
         // The PSK stays out of `spec`, so only the Secret (not the ConfigMap or the DaemonSet) is built from a secret.
-        const { psk: _psk, ...wireguard } = args.wireguard ?? {};
-        const settings: PodNetworkSettings = {
-            backend: args.backend,
-            mtu: args.mtu,
-            iface: args.iface,
-            assignNodeCidrs: args.assignNodeCidrs,
-            vxlan: args.vxlan,
-            wireguard: args.wireguard === undefined ? undefined : wireguard,
-            udp: args.udp,
-            images: args.images,
-            resources: args.resources,
-            nodeSelector: args.nodeSelector,
-        };
+        const { psk: _psk, ...wireguardWithoutPsk } = wireguard ?? {};
+        const settings: PodNetworkSettings = { ...otherSettings, ...(wireguard !== undefined ? { wireguard: wireguardWithoutPsk } : {}) };
         const spec: pulumi.Output<FlannelSpec> = pulumi.output(settings).apply((resolved) => resolveFlannelSpec(resolved, plan, hasPsk));
 
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: FLANNEL_METADATA.namespace }, { parent: this });
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: flannelMetadata("namespace") }, { parent: this });
         const inNamespace: pulumi.CustomResourceOptions = { parent: this, dependsOn: [this.namespace] };
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, { metadata: FLANNEL_METADATA.serviceAccount }, inNamespace);
-        const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: FLANNEL_METADATA.clusterRole, rules: flannelClusterRole().rules }, { parent: this });
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, { metadata: flannelMetadata("serviceAccount") }, inNamespace);
+        const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: flannelMetadata("clusterRole"), rules: flannelClusterRole().rules }, { parent: this });
         const binding = flannelClusterRoleBinding();
         const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-cluster-role-binding`,
-            { metadata: FLANNEL_METADATA.clusterRoleBinding, roleRef: binding.roleRef, subjects: binding.subjects },
+            { metadata: flannelMetadata("clusterRoleBinding"), roleRef: binding.roleRef, subjects: binding.subjects },
             { parent: this, dependsOn: [clusterRole, serviceAccount] },
         );
-        this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: FLANNEL_METADATA.configMap, data: spec.apply((resolved) => flannelConfigMap(resolved).data ?? {}) }, inNamespace);
+        this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: flannelMetadata("configMap"), data: spec.apply((resolved) => flannelConfigMap(resolved).data ?? {}) }, inNamespace);
 
         if (hasPsk) {
             const secretText = pulumi.secret(pulumi.all([spec, psk]).apply(([resolved, key]) => jsonText(netConf(resolved, key))));
             this.netConfSecret = new k8s.core.v1.Secret(
                 `${name}-net-conf`,
-                { metadata: FLANNEL_METADATA.netConfSecret, type: "Opaque", stringData: { "net-conf.json": secretText } },
+                { metadata: flannelMetadata("netConfSecret"), type: "Opaque", stringData: { "net-conf.json": secretText } },
                 inNamespace,
             );
             this.netConf = secretText;
@@ -104,7 +92,7 @@ export class PodNetwork extends pulumi.ComponentResource {
         // flanneld exits on a node without a podCIDR and needs the node prepared: it starts after both.
         this.daemonSet = new k8s.apps.v1.DaemonSet(
             `${name}-daemon-set`,
-            { metadata: FLANNEL_METADATA.daemonSet, spec: spec.apply((resolved) => flannelDaemonSet(resolved).spec) },
+            { metadata: flannelMetadata("daemonSet"), spec: spec.apply((resolved) => flannelDaemonSet(resolved).spec) },
             {
                 parent: this,
                 dependsOn: [
@@ -114,7 +102,7 @@ export class PodNetwork extends pulumi.ComponentResource {
                     this.configMap,
                     ...(this.netConfSecret ? [this.netConfSecret] : []),
                     ...this.nodePatches,
-                    ...(args.prerequisites ?? []),
+                    ...(prerequisites ?? []),
                 ],
             },
         );
@@ -123,7 +111,6 @@ export class PodNetwork extends pulumi.ComponentResource {
         this.registerOutputs({
             podMtu: this.podMtu,
             netConf: this.netConf,
-            backend: pulumi.output(args.backend ?? FlannelBackend.Vxlan),
             ...(this.controllerManagerFlags ? { controllerManagerFlags: this.controllerManagerFlags } : {}),
         });
     }

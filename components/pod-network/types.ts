@@ -2,11 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AddressPlan } from "../plan";
 import { FlannelBackend, WireGuardMode } from "./constants";
 
-/** A Kubernetes object type from @pulumi/kubernetes with every Input unwrapped: what the pure builders return. */
-export type Plain<T> = pulumi.Unwrap<T>;
-
-/** Container resources as in a Kubernetes container spec; quantities as strings ("100m", "50Mi") or numbers. */
-export interface ContainerResources {
+/** flanneld's container resources, as in a Kubernetes container spec; quantities as strings ("100m", "50Mi") or numbers. */
+export interface FlannelResources {
     /** Requests by resource name, e.g. { cpu: "100m", memory: "50Mi" }. */
     requests?: Record<string, string | number>;
     /** Limits by resource name, e.g. { memory: "128Mi" }. */
@@ -82,7 +79,7 @@ export interface PodNetworkSettings {
     /** Image overrides. Default: flannel v0.28.9's images. */
     images?: FlannelImages;
     /** flanneld's resources. Default requests 100m CPU and 50Mi memory, no limits; given requests replace the default. */
-    resources?: pulumi.Input<ContainerResources>;
+    resources?: pulumi.Input<FlannelResources>;
     /** Labels a node needs to run flannel, added to the DaemonSet's pod spec. Default none (every Linux node). */
     nodeSelector?: pulumi.Input<Record<string, string>>;
 }

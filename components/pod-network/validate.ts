@@ -19,7 +19,7 @@ import {
     WIREGUARD_MODES,
     WireGuardMode,
 } from "./constants";
-import { ContainerResources, FlannelSpec, PodNetworkSettings } from "./types";
+import { FlannelResources, FlannelSpec, PodNetworkSettings } from "./types";
 
 /** Where the settings live, for naming them in problems: config keys in a stack, `args...` in a component. */
 export interface PodNetworkKeys {
@@ -289,7 +289,7 @@ export function parseQuantity(value: string | number): number | undefined {
     return Number(number) * factor;
 }
 
-function resourcesProblems(resources: ContainerResources, root: string): Problem[] {
+function resourcesProblems(resources: FlannelResources, root: string): Problem[] {
     const problems: Problem[] = [];
     const parsed: Record<"requests" | "limits", Record<string, number>> = { requests: {}, limits: {} };
     for (const section of ["requests", "limits"] as const) {
