@@ -62,5 +62,7 @@ export = async () => {
         capacity: network.capacity,
         portMaps: network.portMaps,
         ingressRoutes: network.ingressRoutes,
+        podMtu: network.podMtu,
+        ...(network.controllerManagerFlags ? { controllerManagerFlags: network.controllerManagerFlags } : {}),
     };
 };

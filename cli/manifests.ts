@@ -68,6 +68,17 @@ export function parseKubernetesType(type: string): { apiVersion: string; kind: s
     return { apiVersion: group === "core" ? version : `${group}/${version}`, kind: patch ? typeKind.slice(0, -"Patch".length) : typeKind, patch };
 }
 
+/** A secret value's stand-in: maps and lists keep their shape (a Secret's data stays a map), every leaf is the placeholder. */
+function placeholderFor(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(placeholderFor);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, placeholderFor(item)]));
+    }
+    return SECRET_PLACEHOLDER;
+}
+
 function redact(value: unknown, paths: ReadonlyArray<ReadonlyArray<string | number>>): unknown {
     if (paths.length === 0) {
         return value;
@@ -75,14 +86,14 @@ function redact(value: unknown, paths: ReadonlyArray<ReadonlyArray<string | numb
     const copy = structuredClone(value) as Record<string | number, unknown>;
     for (const at of paths) {
         if (at.length === 0) {
-            return SECRET_PLACEHOLDER;
+            return placeholderFor(copy);
         }
         let node: Record<string | number, unknown> | undefined = copy;
         for (const segment of at.slice(0, -1)) {
             node = node?.[segment] as Record<string | number, unknown> | undefined;
         }
         if (node) {
-            node[at[at.length - 1]!] = SECRET_PLACEHOLDER;
+            node[at[at.length - 1]!] = placeholderFor(node[at[at.length - 1]!]);
         }
     }
     return copy;

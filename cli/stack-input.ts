@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem, Problem } from "../components/common";
-import { ConfigSource, LoadedStack, STRING_KEYS, loadStack, readStackFile } from "../components/config";
+import { ConfigSource, LoadedStack, SECRET_PLACEHOLDER, STRING_KEYS, loadStack, readStackFile } from "../components/config";
 import { PreviousAllocation } from "../components/plan";
 import { InputError, UsageError } from "./errors";
 import { asComparablePlan } from "./plan-diff";
@@ -108,8 +108,7 @@ export function runtimeConfig(source: ConfigSource): { config: Record<string, st
     return { config, secretKeys: [...source.secretKeys].map((key) => `clusternet:${key}`) };
 }
 
-/** Offline, ciphertext cannot be decrypted: a secret becomes this placeholder. */
-export const SECRET_PLACEHOLDER = "<secret>";
+export { SECRET_PLACEHOLDER };
 
 function withoutCiphertext(value: unknown): unknown {
     if (Array.isArray(value)) {

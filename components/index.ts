@@ -4,4 +4,6 @@ export * from "./plan";
 export * from "./network-plan";
 export * from "./services";
 export * from "./ingress";
+export * from "./pod-network";
+export * from "./node-prep";
 export * from "./cluster-network";

@@ -58,7 +58,7 @@ function resource(name: string): RecordedResource {
 
 describe("ClusterNetwork with Services", () => {
     it("creates each namespace once, however many Services share it, and never a built-in or existing one", () => {
-        const namespaces = run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+        const namespaces = run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && r.parent === resource("lab").urn);
         assert.deepEqual(
             namespaces.map((r) => [r.name, (r.props as any).metadata.name]),
             [

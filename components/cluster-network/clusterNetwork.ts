@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
 import { ClusterIngressSettings, IngressController, IngressRoutes, RoutePlan } from "../ingress";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
+import { NodePrep, NodePrepSettings, nodePrepArgsFor } from "../node-prep";
 import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
+import { PodNetwork, PodNetworkSettings } from "../pod-network";
 import { AppService, AppServiceSpec, DEFAULT_NAMESPACE, PortMapEntry, buildNamespace, namespacesToCreate, serviceClusterOf } from "../services";
 import { validateClusterNetwork } from "./validate";
 
@@ -14,6 +16,10 @@ export interface ClusterNetworkArgs {
     nodes: NodeSpec[];
     /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
     previous?: Record<string, NodeSubnets>;
+    /** The flannel pod network's settings. Default: vxlan, with each Node's podCIDR(s) patched from the plan. */
+    podNetwork?: PodNetworkSettings;
+    /** Prepare every node over SSH before flannel starts (modules, sysctls, CNI plugins). Default: the nodes are left alone. */
+    nodePrep?: NodePrepSettings;
     /** Services and the workloads behind them, one AppService each; their namespaces are created once each. Plain. Default: none. */
     services?: AppServiceSpec[];
     /** The Ingress controller and its routes (as in `clusternet:ingress`); routes may name only the Services above. Default: no Ingress controller. */
@@ -48,6 +54,10 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     public readonly portMaps: pulumi.Output<PortMapEntry[]>;
     /** Per route: host, namespace, paths and the curl commands to try it from the nodes' network; empty without Ingress. */
     public readonly ingressRoutes: pulumi.Output<RoutePlan[]>;
+    /** The pods' MTU: the underlay MTU minus the backend's overhead. */
+    public readonly podMtu: pulumi.Output<number>;
+    /** The kube-controller-manager flags matching the plan; only when the pod network leaves podCIDRs to it. */
+    public readonly controllerManagerFlags?: pulumi.Output<string[]>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
@@ -58,6 +68,13 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.dnsServiceIp = networkPlan.dnsServiceIp;
         this.capacity = networkPlan.capacity;
         this.planJson = networkPlan.planJson;
+
+        // Nodes first (prepared, then flannel with their podCIDRs), then what runs on the pod network.
+        const podNetworkSettings = args.podNetwork ?? {};
+        const nodePrep = args.nodePrep === undefined ? undefined : new NodePrep(`${name}-node-prep`, nodePrepArgsFor(plan, args.nodePrep, podNetworkSettings), { parent: this });
+        const podNetwork = new PodNetwork(`${name}-pod-network`, { ...podNetworkSettings, plan, prerequisites: nodePrep?.commands ?? [] }, { parent: this });
+        this.podMtu = podNetwork.podMtu;
+        this.controllerManagerFlags = podNetwork.controllerManagerFlags;
 
         // Several Services may share a namespace: it is created here, once, and each AppService depends on it.
         const services = args.services ?? [];
@@ -108,6 +125,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             planJson: this.planJson,
             portMaps: this.portMaps,
             ingressRoutes: this.ingressRoutes,
+            podMtu: this.podMtu,
+            ...(this.controllerManagerFlags ? { controllerManagerFlags: this.controllerManagerFlags } : {}),
         });
     }
 }

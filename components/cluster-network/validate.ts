@@ -1,6 +1,9 @@
 import { Problem, SectionKeys, keyPath } from "../common";
 import { controllerNodePortClaims } from "../ingress/controller-settings";
 import { validateIngress } from "../ingress/validate";
+import { validateNodePrep } from "../node-prep/validate";
+import { FlannelBackend } from "../pod-network/constants";
+import { validatePodNetwork } from "../pod-network/validate";
 import { AddressPlan, planNetwork } from "../plan";
 import { serviceClusterOf } from "../services/network";
 import { servicesKeys, validateNodePorts, validateServices } from "../services/validate";
@@ -18,6 +21,13 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
     // Checks that do not need the plan run even when it failed, so one run reports every problem.
     if (args.ingress !== undefined) {
         problems.push(...validateIngress(args.ingress, { services: args.services }, keys));
+    }
+    if (planned.ok) {
+        const podNetwork = args.podNetwork ?? {};
+        problems.push(...validatePodNetwork(podNetwork, planned.plan, keys));
+        if (args.nodePrep !== undefined) {
+            problems.push(...validateNodePrep(args.nodePrep, planned.plan, podNetwork.backend ?? FlannelBackend.Vxlan, keys));
+        }
     }
     // Services, and node ports stack-wide: the ingress controller's count too. Without a plan, only the node ports.
     const claims = args.ingress ? controllerNodePortClaims(args.ingress.controller ?? {}, keyPath(keys.ingress, "controller")) : [];

@@ -18,6 +18,9 @@ export interface ConfigSource {
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] };
 
+/** Offline (a stack file without its passphrase), ciphertext cannot be decrypted: a secret becomes this placeholder. */
+export const SECRET_PLACEHOLDER = "<secret>";
+
 /** Fields that may only come from a secret, as paths under their key. */
 const SECRET_FIELDS: ReadonlyArray<readonly [ConfigKey, ...string[]]> = [["kubeconfig"], ["nodePrep", "privateKey"], ["podNetwork", "wireguard", "psk"]];
 

@@ -61,58 +61,65 @@ export const nodesSchema = z.array(nodeSchema).min(1, { error: "expected at leas
 
 export const podNetworkSchema = z
     .strictObject({
-        backend: z.enum(["vxlan", "host-gw", "wireguard", "udp"]).default("vxlan").describe("flannel's backend. Default vxlan."),
-        mtu: z.int().optional().describe("The underlay (node network) MTU; flannel subtracts its backend's overhead. Default 1500."),
-        iface: z.string().optional().describe("flanneld --iface: the node interface carrying pod traffic (for multi-NIC VMs)."),
-        assignNodeCidrs: z.boolean().default(true).describe("Patch each Node's spec.podCIDR(s) from the plan. Default true."),
+        backend: z
+            .enum(["vxlan", "host-gw", "wireguard", "udp"])
+            .default("vxlan")
+            .describe("flannel's backend: vxlan (default), host-gw (nodes on one layer-2 network; needs cluster.nodeNetwork), wireguard (encrypted), udp (debugging only, IPv4 and amd64 only)."),
+        mtu: z.int().optional().describe("The underlay (node interface) MTU; the pods get it minus the backend's overhead (vxlan 50, wireguard 80, udp 28, host-gw 0). Written as Backend.MTU for vxlan and wireguard. Default: the interface's MTU, assumed 1500."),
+        iface: z.string().optional().describe("flanneld --iface: the interface name (e.g. eth1) carrying pod traffic, for multi-NIC VMs. Default: the default route's interface."),
+        assignNodeCidrs: z.boolean().default(true).describe("Patch each Node's spec.podCIDR(s) from the plan. false: kube-controller-manager assigns them and the stack exports the flags it needs (controllerManagerFlags). Default true."),
         vxlan: z
             .strictObject({
-                vni: z.int().optional().describe("VXLAN network identifier. Default 1."),
+                vni: z.int().optional().describe("VXLAN network identifier, 0-16777215; the device is flannel.<vni>. Default 1."),
                 port: port.optional().describe("UDP port of the VXLAN tunnel. Default 8472 (the Linux kernel's)."),
-                directRouting: z.boolean().optional().describe("Route directly (like host-gw) between nodes on one subnet. Default false."),
+                directRouting: z.boolean().optional().describe("Route directly (like host-gw) to nodes on the same subnet. Default false."),
                 gbp: z.boolean().optional().describe("VXLAN Group Based Policy. Default false."),
             })
             .optional()
-            .describe("Options of the vxlan backend."),
+            .describe("Options of the vxlan backend; only with backend vxlan."),
         wireguard: z
             .strictObject({
-                listenPort: port.optional().describe("UDP port for IPv4. Default 51820."),
-                listenPortV6: port.optional().describe("UDP port for IPv6. Default 51821."),
-                psk: secretString.optional().describe("Pre-shared key, only as a secret."),
-                persistentKeepaliveInterval: z.int().min(0).optional().describe("Seconds between keepalives. Default 0 (off)."),
+                listenPort: port.optional().describe("UDP port of the IPv4 tunnel. Default 51820."),
+                listenPortV6: port.optional().describe("UDP port of the IPv6 tunnel; must differ from listenPort in a dual-stack cluster. Default 51821."),
+                psk: secretString.optional().describe("Pre-shared key (`wg genpsk`), only as a secret; net-conf.json then goes into a Secret instead of the ConfigMap."),
+                persistentKeepaliveInterval: z.int().min(0).optional().describe("Seconds between keepalives, 0-65535. Default 0 (off)."),
+                mode: z.enum(["separate", "auto", "ipv4", "ipv6"]).optional().describe("Tunnels per IP family: separate (one each, default), auto, ipv4 or ipv6 (one tunnel over that family)."),
             })
             .optional()
-            .describe("Options of the wireguard backend."),
+            .describe("Options of the wireguard backend; only with backend wireguard."),
         udp: z
             .strictObject({
                 port: port.optional().describe("UDP port. Default 8285."),
             })
             .optional()
-            .describe("Options of the udp backend (debugging only)."),
+            .describe("Options of the udp backend (debugging only); only with backend udp."),
         images: z
             .strictObject({
-                flannel: z.string().optional().describe("flanneld's image. Default ghcr.io/flannel-io/flannel:v0.28.9."),
-                cniPlugin: z.string().optional().describe("The flannel CNI plugin's image. Default ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3."),
+                flannel: z.string().optional().describe("flanneld's image, pinned by tag (not latest) or digest. Default ghcr.io/flannel-io/flannel:v0.28.9."),
+                cniPlugin: z.string().optional().describe("The flannel CNI plugin's image, pinned. Default ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3."),
             })
             .optional()
             .describe("Image overrides, pinned by tag or digest."),
-        resources: resources.optional().describe("flanneld's resources. Default requests 100m CPU, 50Mi memory."),
-        nodeSelector: z.record(z.string(), z.string()).optional().describe("Extra node selector for the flannel DaemonSet."),
+        resources: resources.optional().describe("flanneld's resources (cpu, memory, ephemeral-storage). Default requests 100m CPU, 50Mi memory; given requests replace them."),
+        nodeSelector: z.record(z.string(), z.string()).optional().describe("Node labels a node needs to run flannel (added to the DaemonSet's pods). Default: every Linux node."),
     })
     .default({ backend: "vxlan", assignNodeCidrs: true })
     .describe("The flannel pod network.");
 
 export const nodePrepSchema = z
     .strictObject({
-        enabled: z.boolean().default(false).describe("Prepare every node over SSH before flannel starts. Default false."),
+        enabled: z.boolean().default(false).describe("Prepare every node over SSH before flannel starts: kernel modules, sysctls, CNI plugins. Default false."),
         user: z.string().default("root").describe("SSH user. Default root; other users need passwordless sudo."),
         port: port.default(22).describe("SSH port. Default 22."),
-        privateKey: secretString.optional().describe("SSH private key, only as a secret."),
-        hostKeys: z.record(z.string(), z.string()).optional().describe("Expected SSH host key per node name; checked when given."),
-        disableVxlanChecksumOffload: z.boolean().default(false).describe("Turn off tx checksum offload on flannel.1 (a known VXLAN bug). Default false."),
+        privateKey: secretString.optional().describe("The SSH private key's contents, only as a secret. Default: the ssh-agent at SSH_AUTH_SOCK."),
+        hostKeys: z
+            .record(z.string(), z.string())
+            .optional()
+            .describe("Each node's SSH host key by node name, as ssh-keyscan prints it without the host name (ssh-ed25519 AAAA...); a node with one refuses any other key. Default: not checked."),
+        disableVxlanChecksumOffload: z.boolean().default(false).describe("Turn off tx checksum offload on flannel's VXLAN devices now and whenever they appear (a known VXLAN bug); vxlan only. Default false."),
     })
     .default({ enabled: false, user: "root", port: 22, disableVxlanChecksumOffload: false })
-    .describe("Node preparation: kernel modules, sysctls, CNI plugins.");
+    .describe("Node preparation over SSH: kernel modules, sysctls, CNI plugins.");
 
 export const containerPortSchema = z.strictObject({
     name: z.string().optional().describe("Port name (an IANA service name, at most 15 characters)."),

@@ -4,6 +4,7 @@ import type { ClusterNetworkArgs } from "../cluster-network/clusterNetwork";
 import { validateClusterNetwork } from "../cluster-network/validate";
 import { AddressPlan, PreviousAllocation } from "../plan";
 import { ConfigSource, Loaded, validateConfigShape } from "./load";
+import { nodePrepSettingsFromConfig, podNetworkSecretProblems, podNetworkSettingsFromConfig } from "./podNetworkConfig";
 import { ClusternetConfig, ConfigKey } from "./schema";
 
 /** A stack's validated configuration, the ClusterNetwork args made from it, and its address plan. */
@@ -21,6 +22,8 @@ export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousA
         previous,
         services: config.services,
         ingress: config.ingress,
+        podNetwork: config.podNetwork === undefined ? undefined : podNetworkSettingsFromConfig(config.podNetwork),
+        nodePrep: config.nodePrep === undefined ? undefined : nodePrepSettingsFromConfig(config.nodePrep),
     };
 }
 
@@ -44,7 +47,7 @@ export function loadStack(source: ConfigSource, previous?: PreviousAllocation): 
     }
     const args = clusterNetworkArgs(usable, previous);
     const validated = validateClusterNetwork(args, STACK_KEYS);
-    const problems = [...shape.problems, ...(validated.ok ? [] : validated.problems)];
+    const problems = [...shape.problems, ...(validated.ok ? [] : validated.problems), ...podNetworkSecretProblems(usable, STACK_KEYS)];
     if (problems.length > 0 || !validated.ok) {
         return { ok: false, problems };
     }
