@@ -3,6 +3,8 @@ import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { PreviousAllocation } from "../components/plan";
 import { ExitCode, InputError, UsageError } from "./errors";
+import { addLabCommands, LabFailedError } from "./lab/command";
+import { LabEnvironmentError, LabInputError } from "./lab/lab";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import { runOffline, OfflineRun } from "./offline";
 import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
@@ -140,6 +142,8 @@ export function buildProgram(io: Io): Command {
         }
     });
 
+    addLabCommands(program, io, { addStackOptions, prepare, runStackProgram });
+
     return program;
 }
 
@@ -160,6 +164,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         if (error instanceof InputError) {
             io.stderr(`${formatProblems(error.problems)}\n`);
             io.stderr(`clusternet: ${error.problems.length} problem(s) in the input; nothing was written\n`);
+            return ExitCode.BadInput;
+        }
+        if (error instanceof LabFailedError) {
+            io.stderr(`clusternet: ${error.message}\n`);
+            return ExitCode.Failed;
+        }
+        if (error instanceof LabInputError) {
+            io.stderr(`${error.problems.map((problem) => `lab: ${problem}`).join("\n")}\nclusternet: the rendered stack cannot be built as a lab (${error.problems.length} problem(s)); nothing was built\n`);
+            return ExitCode.BadInput;
+        }
+        if (error instanceof LabEnvironmentError) {
+            io.stderr(`clusternet lab: ${error.message}\n`);
             return ExitCode.BadInput;
         }
         if (error instanceof UsageError) {
