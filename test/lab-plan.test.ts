@@ -22,6 +22,7 @@ import { LabPlan, planLab } from "../cli/lab/plan";
 import { computeEndpoints, LabState, PodStatus } from "../cli/lab/state";
 import { DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
+import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { ClusterShape, labInputOf, planOf } from "./helpers/lab";
 
 const OPTIONS = { prefix: "cnl-", stateDir: "/run/clusternet-lab/cnl" };
@@ -216,6 +217,29 @@ void describe("lab plan: topology", () => {
         assert.ok(!isLabNamespace("cnl-", "cnlx-lan") && !isLabNamespace("cnl-", "cnl-t1a-lan") && !isLabNamespace("cnl-", "cnl-node-"));
         assert.equal(prefixProblem("cnl-"), undefined);
         assert.ok(prefixProblem("CNL") && prefixProblem("cnl") && prefixProblem("a-b-"));
+    });
+
+    void it("runs a DaemonSet's pod on every node, but leaves hostNetwork agents (flanneld) to the lab itself", () => {
+        const input = labInputOf(DEV_FIXTURE);
+        const daemonSet: LabManifest = {
+            apiVersion: "apps/v1",
+            kind: "DaemonSet",
+            namespace: "monitoring",
+            name: "exporter",
+            object: {
+                apiVersion: "apps/v1",
+                kind: "DaemonSet",
+                metadata: { name: "exporter", namespace: "monitoring" },
+                spec: { template: { metadata: { labels: { app: "exporter" } }, spec: { containers: [{ name: "exporter", image: "exporter:1", ports: [{ name: "metrics", containerPort: 9100 }] }] } } },
+            },
+        };
+        const result = planLab({ ...input, manifests: [...input.manifests, daemonSet] }, OPTIONS);
+        assert.ok(result.ok);
+        assert.deepEqual(
+            result.plan.pods.filter((pod) => pod.namespace === "monitoring").map((pod) => `${pod.name}@${pod.node}`),
+            ["exporter-cp-1@cp-1", "exporter-worker-1@worker-1", "exporter-worker-2@worker-2"],
+        );
+        assert.ok(!result.plan.pods.some((pod) => pod.namespace === "kube-flannel"));
     });
 
     void it("is deterministic", () => {
@@ -448,6 +472,18 @@ void describe("lab plan: inputs", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    void it("lab up renders the real stack and refuses, by name, what it cannot build (exit 2), building nothing", () => {
+        // A wireguard stack: refused for its backend once the pod network renders, for the missing ConfigMap before.
+        const stackFile = writeStackFile(temporaryDirectory(), "wg", { ...devConfig(), podNetwork: { backend: "wireguard" } });
+        const result = clusternet(["lab", "up", "--config-file", stackFile, "--prefix", "cnlunit-"]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, /Backend.Type is "wireguard": the lab builds the vxlan and host-gw backends only|the stack renders no ConfigMap kube-flannel-cfg/);
+        assert.match(result.stderr, /nothing was built/);
+        const badPrefix = clusternet(["lab", "down", "--prefix", "Bad"]);
+        assert.equal(badPrefix.code, 2);
+        assert.match(badPrefix.stderr, /--prefix "Bad": use 1-12 lowercase letters/);
     });
 
     void it("says why a machine cannot run the lab", () => {
