@@ -203,7 +203,7 @@ export function planChecks(state: LabState): CheckCase[] {
             { kind: "answer", responders: [{ pod: CLIENT_LABEL, namespace: CLIENT_LABEL, port: CLIENT_PORT_NUMBER }], seenFrom: node.ip },
         );
     }
-    for (const service of plan.services) {
+    for (const service of plan.services.filter((item) => item.selector !== undefined && Object.keys(item.selector).length > 0)) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
             const responders = endpoints.map((endpoint) => ({ pod: endpoint.pod, namespace: service.namespace, port: endpoint.port }));

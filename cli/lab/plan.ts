@@ -311,6 +311,20 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const servicesPlanned = planServices(model.services, plan.cluster.serviceCidr, input.nodePortRange ?? DEFAULT_NODE_PORT_RANGE);
     problems.push(...servicesPlanned.problems);
     const services = servicesPlanned.services;
+    for (const service of model.services) {
+        const id = `Service ${service.namespace}/${service.name}`;
+        if (service.clusterIP === "None") {
+            warnings.push(`${id} is headless: kube-proxy programs nothing for it, and the lab checks none of its ports`);
+        } else if (!service.selector || Object.keys(service.selector).length === 0) {
+            warnings.push(`${id} has no selector: its endpoints are managed by hand, which the lab does not model; its ports are not checked`);
+        }
+        if (service.externalTrafficPolicy === "Local") {
+            warnings.push(`${id} has externalTrafficPolicy Local: the lab's kube-proxy rules treat it as Cluster`);
+        }
+        for (const port of service.ports.filter((item) => item.protocol === Protocol.SCTP)) {
+            warnings.push(`${id} port ${port.name || port.port} is SCTP: programmed, but the lab's pods do not answer SCTP and it is not checked`);
+        }
+    }
 
     // Pods: the lab's probe pod on every node first, then every replica, spread round-robin over the nodes.
     const pods: LabPod[] = [];
