@@ -7,6 +7,8 @@ import { PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
 import { CheckFailed, ExitCode, ExitWith, InputError, UsageError } from "./errors";
+import { addLabCommands } from "./lab/command";
+import { LabEnvironmentError, LabInputError } from "./lab/lab";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
@@ -220,6 +222,8 @@ export function buildProgram(io: Io): Command {
             }
         });
 
+    addLabCommands(program, io, { addStackOptions, prepare, runStackProgram });
+
     return program;
 }
 
@@ -248,6 +252,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         if (error instanceof CheckFailed) {
             io.stderr(`${error.message}\n`);
             return ExitCode.Failed;
+        }
+        if (error instanceof LabInputError) {
+            io.stderr(`${error.problems.map((problem) => `lab: ${problem}`).join("\n")}\nclusternet: the rendered stack cannot be built as a lab (${error.problems.length} problem(s)); nothing was built\n`);
+            return ExitCode.BadInput;
+        }
+        if (error instanceof LabEnvironmentError) {
+            io.stderr(`clusternet lab: ${error.message}\n`);
+            return ExitCode.BadInput;
         }
         if (error instanceof UsageError) {
             io.stderr(`clusternet: ${error.message}\n`);

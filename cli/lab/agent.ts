@@ -1,0 +1,158 @@
+/**
+ * The lab's agent, run inside a network namespace with `ip netns exec NS node agent.js ...`:
+ * - `serve CONFIG.json`: a pod's stand-in. Answers on every TCP port (HTTP) and UDP port with the pod's name, the
+ *   port and the source address it saw, until SIGTERM.
+ * - `probe`: reads ProbeRequest[] as JSON on stdin, runs them concurrently from this namespace, prints
+ *   ProbeResult[] as JSON.
+ * Self-contained (Node built-ins only) so that the lab can bundle it into one plain JS file that starts fast.
+ */
+import { spawn } from "node:child_process";
+import * as dgram from "node:dgram";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import { ProbeRequest, ProbeResult, ProbeSpec, ServeConfig, ServeReport, formatAnswer } from "./protocol";
+
+function serve(config: ServeConfig): void {
+    const identity = { pod: config.pod, namespace: config.namespace, node: config.node };
+    const bound: string[] = [];
+    const failed: Array<{ port: string; error: string }> = [];
+    const total = config.tcp.length + config.udp.length;
+    const settle = (): void => {
+        if (bound.length + failed.length === total) {
+            const report: ServeReport = { pid: process.pid, bound, failed };
+            fs.writeFileSync(`${config.readyFile}.tmp`, JSON.stringify(report));
+            fs.renameSync(`${config.readyFile}.tmp`, config.readyFile);
+        }
+    };
+    for (const port of config.tcp) {
+        const server = http.createServer((request, response) => {
+            response.setHeader("content-type", "text/plain");
+            response.end(formatAnswer({ ...identity, port, from: request.socket.remoteAddress ?? "?", path: request.url ?? "/" }));
+        });
+        server.on("error", (error) => {
+            failed.push({ port: `${port}/TCP`, error: error.message });
+            settle();
+        });
+        server.listen(port, "0.0.0.0", () => {
+            bound.push(`${port}/TCP`);
+            settle();
+        });
+    }
+    for (const port of config.udp) {
+        const socket = dgram.createSocket("udp4");
+        socket.on("message", (_message, remote) => {
+            socket.send(formatAnswer({ ...identity, port, from: remote.address }), remote.port, remote.address);
+        });
+        socket.on("error", (error) => {
+            failed.push({ port: `${port}/UDP`, error: error.message });
+            settle();
+        });
+        socket.bind(port, "0.0.0.0", () => {
+            bound.push(`${port}/UDP`);
+            settle();
+        });
+    }
+    settle();
+    process.on("SIGTERM", () => process.exit(0));
+}
+
+function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "id" | "ms">> {
+    return new Promise((resolve) => {
+        // ping keeps its own deadline (-W); give it time to report why it failed.
+        const limit = probe.kind === "ping" ? timeoutMs + 2000 : timeoutMs;
+        const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), limit);
+        let done = false;
+        let cleanup = (): void => undefined;
+        function finish(result: Omit<ProbeResult, "id" | "ms">): void {
+            if (!done) {
+                done = true;
+                clearTimeout(timer);
+                cleanup();
+                resolve(result);
+            }
+        }
+        switch (probe.kind) {
+            case "http": {
+                const request = http.get({ host: probe.ip, port: probe.port, path: probe.path, headers: { host: probe.host ?? probe.ip }, agent: false }, (response) => {
+                    let body = "";
+                    response.setEncoding("utf8");
+                    response.on("data", (chunk: string) => (body += chunk));
+                    response.on("end", () => finish({ ok: true, status: response.statusCode, body }));
+                    response.on("error", (error) => finish({ ok: false, error: error.message }));
+                });
+                request.on("error", (error) => finish({ ok: false, error: error.message }));
+                cleanup = () => request.destroy();
+                break;
+            }
+            case "tcp": {
+                const socket = net.connect({ host: probe.ip, port: probe.port }, () => finish({ ok: true }));
+                socket.on("error", (error) => finish({ ok: false, error: error.message }));
+                cleanup = () => socket.destroy();
+                break;
+            }
+            case "udp": {
+                const socket = dgram.createSocket("udp4");
+                socket.on("message", (message) => finish({ ok: true, body: message.toString("utf8") }));
+                // A connected UDP socket reports ICMP port unreachable (kube-proxy's REJECT) as ECONNREFUSED.
+                socket.on("error", (error) => finish({ ok: false, error: error.message }));
+                socket.connect(probe.port, probe.ip, () => socket.send("clusternet-lab"));
+                cleanup = () => socket.close();
+                break;
+            }
+            case "ping": {
+                const child = spawn("ping", ["-n", "-c", "1", "-W", String(Math.max(1, Math.ceil(timeoutMs / 1000))), "-M", "do", "-s", String(probe.size), probe.ip], { stdio: ["ignore", "pipe", "pipe"] });
+                let output = "";
+                child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+                child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+                child.on("error", (error) => finish({ ok: false, error: error.message }));
+                child.on("close", (code) => finish(code === 0 ? { ok: true, body: output.trim() } : { ok: false, body: output.trim(), error: lastLine(output) || `ping exited ${code}` }));
+                cleanup = () => child.kill();
+                break;
+            }
+        }
+    });
+}
+
+function lastLine(text: string): string {
+    const lines = text.trim().split("\n").filter((line) => line.trim() !== "");
+    return lines.find((line) => /error|too long|unreachable|frag/i.test(line)) ?? lines[lines.length - 1] ?? "";
+}
+
+async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
+    const started = Date.now();
+    let result: Omit<ProbeResult, "id" | "ms"> = { ok: false, error: "not run" };
+    for (let attempt = 1; attempt <= Math.max(1, request.attempts); attempt++) {
+        result = await once(request.probe, request.timeoutMs);
+        if (result.ok) {
+            break;
+        }
+        if (attempt < request.attempts) {
+            await new Promise((resolve) => setTimeout(resolve, 150));
+        }
+    }
+    return { id: request.id, ...result, ms: Date.now() - started };
+}
+
+async function probeAll(): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) {
+        chunks.push(chunk as Buffer);
+    }
+    const requests = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProbeRequest[];
+    const results = await Promise.all(requests.map(probeWithRetries));
+    process.stdout.write(JSON.stringify(results));
+}
+
+const [command, argument] = process.argv.slice(2);
+if (command === "serve" && argument !== undefined) {
+    serve(JSON.parse(fs.readFileSync(argument, "utf8")) as ServeConfig);
+} else if (command === "probe") {
+    probeAll().catch((error: unknown) => {
+        process.stderr.write(`clusternet lab agent: ${String(error)}\n`);
+        process.exit(1);
+    });
+} else {
+    process.stderr.write("usage: agent serve CONFIG.json | agent probe < requests.json\n");
+    process.exit(2);
+}

@@ -1,0 +1,342 @@
+/**
+ * The check matrix: every path a user relies on, as probes from a namespace with what must answer. Pure: planned
+ * from the saved state, evaluated from the probe results, printed as a table.
+ */
+import { ResolvedBackend, RouteTable, decideRoute } from "./ingress";
+import { Endpoint } from "./kube-proxy";
+import { LabController, LabNode, LabPod, PROBE_PORT, PodRole } from "./plan";
+import { ProbeRequest, ProbeResult, ProbeSpec, describeProbe, parseAnswer } from "./protocol";
+import { LabState } from "./state";
+
+export const CheckGroup = {
+    PodSameNode: "pod → pod, same node",
+    PodAcrossNodes: "pod → pod, across nodes",
+    PodEgress: "pod → LAN (masquerade)",
+    PodService: "pod → Service",
+    LanNodePort: "LAN → NodePort",
+    LanHostPort: "LAN → hostPort",
+    LanIngress: "LAN → Ingress",
+    IngressBoundary: "LAN → Ingress (path boundary)",
+    UnknownHost: "LAN → Ingress (unknown host)",
+    PodMtu: "pod MTU",
+} as const;
+export type CheckGroup = (typeof CheckGroup)[keyof typeof CheckGroup];
+
+/** Who must answer: one of these pods, on that port. */
+export interface Responder {
+    readonly pod: string;
+    readonly namespace: string;
+    readonly port: number;
+}
+
+export type Expectation =
+    | {
+          readonly kind: "answer";
+          readonly responders: readonly Responder[];
+          /** The HTTP status the answer must carry. */
+          readonly status?: number;
+          /** The source address the responder must have seen (masquerading). */
+          readonly seenFrom?: string;
+          /** Why no one can answer, when `responders` is empty. */
+          readonly why?: string;
+      }
+    /** probes[0] (the MTU) must pass, probes[1] (one byte more) must not. */
+    | { readonly kind: "mtu"; readonly mtu: number };
+
+export interface CheckCase {
+    readonly id: string;
+    readonly group: CheckGroup;
+    /** The path in words: `probe-cp-1 → demo/web:http 10.96.0.2:8080`. */
+    readonly path: string;
+    readonly source: { readonly netns: string; readonly label: string };
+    readonly probes: readonly ProbeRequest[];
+    readonly expect: Expectation;
+}
+
+export const CLIENT_LABEL = "client";
+/** The LAN client's own stand-in (it sees where pod egress comes from). */
+export const CLIENT_PORT_NUMBER = 8080;
+const HTTP_TIMEOUT_MS = 2500;
+const UDP_TIMEOUT_MS = 1000;
+const PING_TIMEOUT_MS = 1000;
+export const UNKNOWN_HOST = "unknown-host.clusternet-lab.invalid";
+
+function responderText(responders: readonly Responder[]): string {
+    if (responders.length === 0) {
+        return "nobody";
+    }
+    const shown = responders.slice(0, 3).map((item) => `${item.pod}:${item.port}`);
+    return responders.length > 3 ? `${shown.join(", ")} +${responders.length - 3}` : shown.join(" | ");
+}
+
+export function expectationText(expect: Expectation): string {
+    if (expect.kind === "mtu") {
+        return `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
+    }
+    const parts = [expect.responders.length === 0 ? `nobody can answer: ${expect.why ?? "no endpoints"}` : responderText(expect.responders)];
+    if (expect.status !== undefined) {
+        parts.push(`HTTP ${expect.status}`);
+    }
+    if (expect.seenFrom !== undefined) {
+        parts.push(`seen from ${expect.seenFrom}`);
+    }
+    return parts.join(", ");
+}
+
+/** A probe to a pod's first port, and who answers it. */
+function podTarget(pod: LabPod, ip: string, controllers: readonly LabController[]): { probe: ProbeSpec; port: number } | undefined {
+    const controller = controllers.find((item) => item.pods.includes(pod.key));
+    const tcp = pod.serve.tcp[0] ?? (controller ? controller.httpPort : undefined);
+    if (tcp !== undefined) {
+        return { probe: { kind: "http", ip, port: tcp, path: "/" }, port: tcp };
+    }
+    const udp = pod.serve.udp[0];
+    return udp !== undefined ? { probe: { kind: "udp", ip, port: udp }, port: udp } : undefined;
+}
+
+function request(id: string, probe: ProbeSpec): ProbeRequest {
+    const timeoutMs = probe.kind === "udp" ? UDP_TIMEOUT_MS : probe.kind === "ping" ? PING_TIMEOUT_MS : HTTP_TIMEOUT_MS;
+    return { id, probe, timeoutMs, attempts: probe.kind === "udp" ? 2 : 1 };
+}
+
+/** The Service port an Ingress backend names, and its endpoints. */
+function backendResponders(state: LabState, backend: ResolvedBackend): { responders: Responder[]; why?: string; label: string } {
+    const service = state.plan.services.find((item) => item.namespace === backend.namespace && item.name === backend.service);
+    const label = `${backend.namespace}/${backend.service}:${backend.port}`;
+    if (!service) {
+        return { responders: [], why: `the backend Service ${backend.namespace}/${backend.service} is not rendered`, label };
+    }
+    const port = service.ports.find((item) => (typeof backend.port === "number" ? item.port === backend.port : item.name === backend.port));
+    if (!port) {
+        return { responders: [], why: `Service ${backend.namespace}/${backend.service} has no port ${backend.port}`, label };
+    }
+    const endpoints = state.endpoints[port.id] ?? [];
+    return { responders: endpoints.map((endpoint) => ({ pod: endpoint.pod, namespace: service.namespace, port: endpoint.port })), why: state.noEndpoints[port.id], label: port.id };
+}
+
+/** Paths to request for a route table: each path (as it is, or one level below a prefix) and just past its boundary. */
+function ingressRequests(table: RouteTable): Array<{ host: string; path: string; boundary: boolean }> {
+    const requests: Array<{ host: string; path: string; boundary: boolean }> = [];
+    for (const block of table.hosts) {
+        const host = block.host === "" ? "any-host.clusternet-lab.invalid" : block.host.startsWith("*.") ? `lab${block.host.slice(1)}` : block.host;
+        for (const route of block.paths) {
+            if (route.pathType === "Exact") {
+                requests.push({ host, path: route.match, boundary: false });
+                requests.push({ host, path: `${route.match.replace(/\/$/, "")}/lab-check`, boundary: true });
+            } else if (route.match === "/") {
+                requests.push({ host, path: "/", boundary: false });
+            } else {
+                requests.push({ host, path: `${route.match}/lab-check`, boundary: false });
+                requests.push({ host, path: `${route.match}x`, boundary: true });
+            }
+        }
+    }
+    const seen = new Set<string>();
+    return requests.filter((item) => {
+        const key = `${item.host} ${item.path}`;
+        return !seen.has(key) && seen.add(key) !== undefined;
+    });
+}
+
+/** How a LAN client (or, for a ClusterIP-only controller, a pod) reaches a controller. */
+function entryFor(state: LabState, controller: LabController, turn: number): { source: CheckCase["source"]; ip: string; port: number; via: string } | { why: string } {
+    const { plan } = state;
+    const client = { netns: plan.client.netns, label: CLIENT_LABEL };
+    const entry = controller.entry;
+    switch (entry.kind) {
+        case "nodePort": {
+            const node = plan.nodes[turn % plan.nodes.length]!;
+            return { source: client, ip: node.ip, port: entry.port, via: `${node.name} NodePort ${entry.port}` };
+        }
+        case "hostPort": {
+            const pod = plan.pods.find((item) => controller.pods.includes(item.key))!;
+            const node = plan.nodes.find((item) => item.name === pod.node)!;
+            return { source: client, ip: node.ip, port: entry.port, via: `${node.name} hostPort ${entry.port}` };
+        }
+        case "clusterIP": {
+            const probe = plan.pods.find((pod) => pod.role === PodRole.Probe)!;
+            return { source: { netns: probe.netns, label: probe.name }, ip: entry.ip, port: entry.port, via: `${entry.service} cluster IP` };
+        }
+        case "none":
+            return { why: entry.reason };
+    }
+}
+
+/** Plans every check of the matrix. */
+export function planChecks(state: LabState): CheckCase[] {
+    const { plan } = state;
+    const cases: CheckCase[] = [];
+    const add = (group: CheckGroup, path: string, source: CheckCase["source"], probes: ProbeSpec[], expect: Expectation): void => {
+        const id = `c${cases.length + 1}`;
+        cases.push({ id, group, path, source, probes: probes.map((probe, index) => request(`${id}.${index}`, probe)), expect });
+    };
+    const ipOf = (pod: LabPod): string | null => state.pods[pod.key]?.ip ?? null;
+    const probeOf = (node: LabNode): LabPod => plan.pods.find((pod) => pod.role === PodRole.Probe && pod.node === node.name)!;
+    const sourceOf = (pod: LabPod): CheckCase["source"] => ({ netns: pod.netns, label: `${pod.name}@${pod.node}` });
+    const unreachable = (pod: LabPod): Expectation => ({ kind: "answer", responders: [], why: `${pod.key} has no IP: ${state.pods[pod.key]?.problem ?? "not attached"}` });
+
+    for (const node of plan.nodes) {
+        const from = probeOf(node);
+        for (const pod of plan.pods.filter((item) => item.node === node.name && item !== from)) {
+            const ip = ipOf(pod);
+            const target = ip ? podTarget(pod, ip, plan.controllers) : undefined;
+            const expect: Expectation = target ? { kind: "answer", responders: [{ pod: pod.name, namespace: pod.namespace, port: target.port }] } : unreachable(pod);
+            add(CheckGroup.PodSameNode, `${from.name} → ${pod.key} ${target ? describeProbe(target.probe) : ""}`.trim(), sourceOf(from), target ? [target.probe] : [], expect);
+        }
+    }
+    for (const a of plan.nodes) {
+        for (const b of plan.nodes.filter((node) => node !== a)) {
+            const from = probeOf(a);
+            const to = probeOf(b);
+            const ip = ipOf(to);
+            const probe: ProbeSpec | undefined = ip ? { kind: "http", ip, port: PROBE_PORT, path: "/" } : undefined;
+            add(CheckGroup.PodAcrossNodes, `${a.name} ${from.name} → ${b.name} ${to.name} ${ip ?? ""}`.trim(), sourceOf(from), probe ? [probe] : [], probe ? { kind: "answer", responders: [{ pod: to.name, namespace: to.namespace, port: PROBE_PORT }] } : unreachable(to));
+        }
+    }
+    for (const node of plan.nodes) {
+        const from = probeOf(node);
+        add(
+            CheckGroup.PodEgress,
+            `${from.name} → client ${plan.client.ip}:${CLIENT_PORT_NUMBER}`,
+            sourceOf(from),
+            [{ kind: "http", ip: plan.client.ip, port: CLIENT_PORT_NUMBER, path: "/" }],
+            { kind: "answer", responders: [{ pod: CLIENT_LABEL, namespace: CLIENT_LABEL, port: CLIENT_PORT_NUMBER }], seenFrom: node.ip },
+        );
+    }
+    for (const service of plan.services.filter((item) => item.selector !== undefined && Object.keys(item.selector).length > 0)) {
+        for (const port of service.ports) {
+            const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
+            const responders = endpoints.map((endpoint) => ({ pod: endpoint.pod, namespace: service.namespace, port: endpoint.port }));
+            const why = state.noEndpoints[port.id];
+            if (port.protocol === "SCTP") {
+                continue;
+            }
+            const probeFor = (ip: string, number: number): ProbeSpec => (port.protocol === "UDP" ? { kind: "udp", ip, port: number } : { kind: "http", ip, port: number, path: "/" });
+            if (service.clusterIP !== null) {
+                for (const node of plan.nodes) {
+                    const from = probeOf(node);
+                    add(CheckGroup.PodService, `${from.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`, sourceOf(from), [probeFor(service.clusterIP, port.port)], { kind: "answer", responders, why });
+                }
+            }
+            if (port.nodePort !== undefined) {
+                for (const node of plan.nodes) {
+                    add(CheckGroup.LanNodePort, `client → ${node.name} ${node.ip}:${port.nodePort}/${port.protocol} (${port.id})`, { netns: plan.client.netns, label: CLIENT_LABEL }, [probeFor(node.ip, port.nodePort)], { kind: "answer", responders, why });
+                }
+            }
+        }
+    }
+    for (const pod of plan.pods) {
+        for (const mapping of pod.portMappings) {
+            const node = plan.nodes.find((item) => item.name === pod.node)!;
+            const probe: ProbeSpec = mapping.protocol === "UDP" ? { kind: "udp", ip: node.ip, port: mapping.hostPort } : { kind: "http", ip: node.ip, port: mapping.hostPort, path: "/" };
+            add(CheckGroup.LanHostPort, `client → ${node.name} ${node.ip}:${mapping.hostPort}/${mapping.protocol} (${pod.key})`, { netns: plan.client.netns, label: CLIENT_LABEL }, [probe], {
+                kind: "answer",
+                responders: [{ pod: pod.name, namespace: pod.namespace, port: mapping.containerPort }],
+            });
+        }
+    }
+    plan.controllers.forEach((controller, index) => {
+        const requests = ingressRequests(controller.table);
+        const controllerResponders = plan.pods
+            .filter((pod) => controller.pods.includes(pod.key) && state.pods[pod.key]?.ready)
+            .map((pod) => ({ pod: pod.name, namespace: pod.namespace, port: controller.httpPort }));
+        [...requests, { host: UNKNOWN_HOST, path: "/", boundary: false }].forEach((item, turn) => {
+            const entry = entryFor(state, controller, index + turn);
+            const decision = decideRoute(controller.table, item.host, item.path);
+            const group = item.host === UNKNOWN_HOST ? CheckGroup.UnknownHost : item.boundary ? CheckGroup.IngressBoundary : CheckGroup.LanIngress;
+            let expect: Expectation;
+            let target: string;
+            if (decision.kind === "backend" && decision.route.backend) {
+                const backend = backendResponders(state, decision.route.backend);
+                expect = { kind: "answer", responders: backend.responders, status: 200, why: backend.why };
+                target = backend.label;
+            } else if (decision.kind === "backend") {
+                expect = { kind: "answer", responders: [], why: `${decision.route.ingress} routes ${decision.route.path} to a backend that is not a Service` };
+                target = "non-Service backend";
+            } else {
+                expect = { kind: "answer", responders: controllerResponders, status: 404, why: "the controller is not Ready" };
+                target = "404";
+            }
+            if ("why" in entry) {
+                add(group, `client → http://${item.host}${item.path} → ${target}`, { netns: plan.client.netns, label: CLIENT_LABEL }, [], { kind: "answer", responders: [], why: entry.why });
+                return;
+            }
+            add(group, `${entry.source.label} → http://${item.host}${item.path} via ${entry.via} → ${target}`, entry.source, [{ kind: "http", ip: entry.ip, port: entry.port, path: item.path, host: item.host }], expect);
+        });
+    });
+    for (const unserved of plan.unserved) {
+        for (const block of unserved.hosts) {
+            for (const route of block.paths) {
+                add(CheckGroup.LanIngress, `client → http://${block.host || "*"}${route.path} (Ingress ${unserved.ingress})`, { netns: plan.client.netns, label: CLIENT_LABEL }, [], { kind: "answer", responders: [], why: unserved.reason });
+            }
+        }
+    }
+    plan.nodes.forEach((node, index) => {
+        const from = probeOf(node);
+        const peerNode = plan.nodes[(index + 1) % plan.nodes.length]!;
+        const peer = peerNode === node ? undefined : probeOf(peerNode);
+        const ip = peer ? ipOf(peer) : node.gateway;
+        const mtu = plan.flannel.podMtu;
+        const label = peer ? `${peer.name}@${peerNode.name}` : `cni0 ${node.gateway}`;
+        add(CheckGroup.PodMtu, `${from.name} → ${label} ${ip ?? ""}`.trim(), sourceOf(from), ip ? [{ kind: "ping", ip, size: mtu - 28 }, { kind: "ping", ip, size: mtu - 27 }] : [], ip ? { kind: "mtu", mtu } : unreachable(peer!));
+    });
+    return cases;
+}
+
+export interface CheckRow {
+    readonly id: string;
+    readonly group: CheckGroup;
+    readonly path: string;
+    readonly expected: string;
+    readonly got: string;
+    readonly ok: boolean;
+}
+
+function resultText(result: ProbeResult | undefined): string {
+    if (!result) {
+        return "not run";
+    }
+    if (!result.ok) {
+        return result.error ?? "failed";
+    }
+    const answer = parseAnswer(result.body ?? "");
+    const who = answer.pod !== undefined ? `${answer.pod}:${answer.port ?? "?"}` : JSON.stringify((result.body ?? "").slice(0, 60));
+    return [who, result.status !== undefined ? `HTTP ${result.status}` : undefined, answer.from !== undefined ? `from ${answer.from}` : undefined].filter(Boolean).join(", ");
+}
+
+/** Judges one case from its probes' results. */
+export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeResult>): CheckRow {
+    const base = { id: check.id, group: check.group, path: check.path, expected: expectationText(check.expect) };
+    const first = check.probes[0] ? results.get(check.probes[0].id) : undefined;
+    if (check.expect.kind === "mtu") {
+        const big = first;
+        const over = check.probes[1] ? results.get(check.probes[1].id) : undefined;
+        const ok = big?.ok === true && over !== undefined && !over.ok;
+        const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${over?.ok ? "passed" : `refused (${over?.error ?? "not run"})`}`;
+        return { ...base, ok, got };
+    }
+    const expect = check.expect;
+    const got = check.probes.length === 0 ? "not probed" : resultText(first);
+    if (!first?.ok || expect.responders.length === 0) {
+        return { ...base, ok: false, got };
+    }
+    const answer = parseAnswer(first.body ?? "");
+    const matches = expect.responders.some((responder) => responder.pod === answer.pod && responder.namespace === answer.namespace && responder.port === answer.port);
+    const statusOk = expect.status === undefined || first.status === expect.status;
+    const fromOk = expect.seenFrom === undefined || answer.from === expect.seenFrom;
+    return { ...base, ok: matches && statusOk && fromOk, got };
+}
+
+function pad(text: string, width: number): string {
+    return text.length >= width ? text : text + " ".repeat(width - text.length);
+}
+
+/** The matrix as an aligned table, one row per path. */
+export function formatTable(rows: readonly CheckRow[]): string {
+    const header = { result: "RESULT", group: "CHECK", path: "PATH", expected: "EXPECTED", got: "GOT" };
+    const cells = rows.map((row) => ({ result: row.ok ? "pass" : "FAIL", group: row.group, path: row.path, expected: row.expected, got: row.got }));
+    const all = [header, ...cells];
+    const width = (key: keyof typeof header): number => Math.max(...all.map((cell) => cell[key].length));
+    const widths = { result: width("result"), group: width("group"), path: width("path"), expected: width("expected") };
+    return `${all.map((cell) => [pad(cell.result, widths.result), pad(cell.group, widths.group), pad(cell.path, widths.path), pad(cell.expected, widths.expected), cell.got].join("  ").trimEnd()).join("\n")}\n`;
+}

@@ -1,0 +1,138 @@
+/**
+ * `clusternet lab up | check | down`: the command line of the lab. The stack is planned and rendered exactly as
+ * `plan` and `render` do (main.ts hands its helpers in), so the lab builds what `pulumi up` would apply.
+ */
+import { Command } from "commander";
+import type { LoadedStack } from "../../components/config";
+import { CheckFailed, UsageError } from "../errors";
+import { manifestsOf } from "../manifests";
+import type { OfflineRun } from "../offline";
+import { resolveStackInput } from "../stack-input";
+import { DEFAULT_PREFIX, prefixProblem } from "./names";
+import { LabContext, defaultStateDir, labCheck, labDown, labUp, loadState, lookAround, podTable } from "./lab";
+import { readManifestFiles } from "./manifest-files";
+import { LabManifest } from "./model";
+
+interface Io {
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+    readonly cwd: string;
+}
+
+interface PreparedStack {
+    readonly input: { readonly stackName: string };
+    readonly loaded: LoadedStack;
+}
+
+/** What main.ts shares with the lab: its stack options and the way it loads and renders a stack. */
+export interface StackHelpers<P extends PreparedStack, O> {
+    addStackOptions(command: Command): Command;
+    prepare(options: O, io: Io): P;
+    runStackProgram(prepared: P, io: Io): Promise<OfflineRun>;
+}
+
+interface LabOptions {
+    stack?: string;
+    configFile?: string;
+    prefix: string;
+    stateDir?: string;
+}
+
+function contextOf(options: LabOptions, io: Io): LabContext {
+    const problem = prefixProblem(options.prefix);
+    if (problem) {
+        throw new UsageError(problem);
+    }
+    return { prefix: options.prefix, stateDir: options.stateDir ?? defaultStateDir(options.prefix), log: (line) => io.stdout(`${line}\n`) };
+}
+
+function addLabOptions(command: Command): Command {
+    return command
+        .option("--prefix <prefix>", "name prefix of the lab's network namespaces; labs with different prefixes live side by side", DEFAULT_PREFIX)
+        .option("--state-dir <dir>", "the lab's state folder (default: /run/clusternet-lab/<prefix>)");
+}
+
+/** With --stack or --config-file, the lab that is up must be that stack's. */
+function requireSameStack(context: LabContext, options: LabOptions, io: Io): void {
+    if (options.stack === undefined && options.configFile === undefined) {
+        return;
+    }
+    const wanted = resolveStackInput(options, io.cwd).stackName;
+    const state = loadState(context);
+    if (state.plan.stack !== wanted) {
+        throw new UsageError(`the lab with prefix ${context.prefix} runs stack ${state.plan.stack}, not ${wanted}`);
+    }
+}
+
+export function addLabCommands<P extends PreparedStack, O>(program: Command, io: Io, helpers: StackHelpers<P, O>): void {
+    const lab = program
+        .command("lab")
+        .description("Build the stack's data plane in network namespaces on this machine (Linux, root), prove every path, tear it down.");
+
+    helpers
+        .addStackOptions(
+            addLabOptions(
+                lab
+                    .command("up")
+                    .description("Render the stack and build its LAN, nodes, flannel pod network, pods (real CNI plugins), kube-proxy Services and Ingress (nginx) in namespaces.")
+                    .option("--manifests <path>", "build from these manifests (a folder written by clusternet render, or a YAML file) instead of rendering the stack")
+                    .option("--keep-on-failure", "leave a half-built lab in place to look at when up fails"),
+            ),
+        )
+        .action(async (options: O & LabOptions & { manifests?: string; keepOnFailure?: boolean }) => {
+            const context = contextOf(options, io);
+            const prepared = helpers.prepare(options, io);
+            let manifests: LabManifest[];
+            if (options.manifests !== undefined) {
+                try {
+                    manifests = readManifestFiles(options.manifests.startsWith("/") ? options.manifests : `${io.cwd}/${options.manifests}`);
+                } catch (error) {
+                    throw new UsageError(`--manifests ${options.manifests}: ${(error as Error).message}`);
+                }
+            } else {
+                manifests = manifestsOf((await helpers.runStackProgram(prepared, io)).resources);
+            }
+            const { config, plan } = prepared.loaded;
+            const { state, ms } = await labUp(
+                { stack: prepared.input.stackName, plan, manifests, underlayMtu: config.podNetwork.mtu, nodePortRange: config.cluster.nodePortRange },
+                context,
+                { keepOnFailure: options.keepOnFailure },
+            );
+            io.stdout(`lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check --prefix ${context.prefix}   (then: clusternet lab down --prefix ${context.prefix})\n`);
+        });
+
+    addLabOptions(lab.command("check").description("Run the matrix against the lab that is up and print it; exit 1 naming every path that fails."))
+        .option("-s, --stack <name>", "the stack the lab must be running")
+        .option("-c, --config-file <file>", "the stack file the lab must be running")
+        .action(async (options: LabOptions) => {
+            const context = contextOf(options, io);
+            requireSameStack(context, options, io);
+            const result = await labCheck(context);
+            io.stdout(result.table);
+            const total = result.rows.length;
+            io.stdout(`\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`);
+            if (result.failed.length > 0) {
+                for (const row of result.failed) {
+                    io.stderr(`FAIL ${row.group}: ${row.path}\n     expected ${row.expected}; got ${row.got}\n`);
+                }
+                throw new CheckFailed(`clusternet: lab check: ${result.failed.length} path(s) fail`);
+            }
+        });
+
+    addLabOptions(lab.command("down").description("Remove the lab: its processes, namespaces and state folder. Safe to repeat, also after a crash."))
+        .option("-s, --stack <name>", "the stack the lab must be running")
+        .option("-c, --config-file <file>", "the stack file the lab must be running")
+        .action(async (options: LabOptions) => {
+            const context = contextOf(options, io);
+            try {
+                requireSameStack(context, options, io);
+            } catch (error) {
+                // No lab state: nothing to compare against; down still removes whatever the prefix names.
+                if (error instanceof UsageError) {
+                    throw error;
+                }
+            }
+            const result = await labDown(context);
+            io.stdout(`lab down: removed ${result.namespaces} namespaces and ended ${result.processes} processes (prefix ${context.prefix})\n`);
+        });
+}

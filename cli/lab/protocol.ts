@@ -1,0 +1,90 @@
+/**
+ * What the lab's in-namespace agent speaks: how a pod answers (`pod=web-0 namespace=demo node=cp-1 port=80
+ * from=10.244.1.0 path=/`), the probes it runs, and their results. Shared by the agent and the checks.
+ */
+
+export interface Answer {
+    readonly pod?: string;
+    readonly namespace?: string;
+    readonly node?: string;
+    readonly port?: number;
+    /** The source address the server saw: shows masquerading. */
+    readonly from?: string;
+    readonly path?: string;
+    readonly [key: string]: string | number | undefined;
+}
+
+export function formatAnswer(fields: Readonly<Record<string, string | number>>): string {
+    return `${Object.entries(fields)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(" ")}\n`;
+}
+
+export function parseAnswer(text: string): Answer {
+    const fields: Record<string, string | number> = {};
+    for (const token of text.trim().split(/\s+/)) {
+        const equals = token.indexOf("=");
+        if (equals > 0) {
+            const key = token.slice(0, equals);
+            const value = token.slice(equals + 1);
+            fields[key] = key === "port" && /^\d+$/.test(value) ? Number(value) : value;
+        }
+    }
+    return fields;
+}
+
+/** What a pod's stand-in serves: its identity and the ports it answers on. */
+export interface ServeConfig {
+    readonly pod: string;
+    readonly namespace: string;
+    readonly node: string;
+    readonly tcp: readonly number[];
+    readonly udp: readonly number[];
+    /** Written (atomically) once every port is bound or has failed. */
+    readonly readyFile: string;
+}
+
+export interface ServeReport {
+    readonly pid: number;
+    readonly bound: readonly string[];
+    readonly failed: ReadonlyArray<{ readonly port: string; readonly error: string }>;
+}
+
+export type ProbeSpec =
+    | { readonly kind: "http"; readonly ip: string; readonly port: number; readonly path: string; readonly host?: string }
+    | { readonly kind: "tcp"; readonly ip: string; readonly port: number }
+    | { readonly kind: "udp"; readonly ip: string; readonly port: number }
+    /** One ICMP echo of `size` payload bytes with Don't Fragment set (ping -M do -s size). */
+    | { readonly kind: "ping"; readonly ip: string; readonly size: number };
+
+export interface ProbeRequest {
+    readonly id: string;
+    readonly probe: ProbeSpec;
+    readonly timeoutMs: number;
+    /** Tries before giving up (a readiness probe retries like kubelet's failureThreshold). */
+    readonly attempts: number;
+}
+
+export interface ProbeResult {
+    readonly id: string;
+    readonly ok: boolean;
+    /** HTTP status, when there was one. */
+    readonly status?: number;
+    /** The answer's body (HTTP, UDP) or ping's output. */
+    readonly body?: string;
+    readonly error?: string;
+    readonly ms: number;
+}
+
+export function describeProbe(probe: ProbeSpec): string {
+    switch (probe.kind) {
+        case "http":
+            return `http://${probe.host ?? probe.ip}${probe.port === 80 ? "" : `:${probe.port}`}${probe.path}${probe.host ? ` via ${probe.ip}:${probe.port}` : ""}`;
+        case "tcp":
+            return `tcp ${probe.ip}:${probe.port}`;
+        case "udp":
+            return `udp ${probe.ip}:${probe.port}`;
+        case "ping":
+            return `ping -M do -s ${probe.size} ${probe.ip}`;
+    }
+}
