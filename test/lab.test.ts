@@ -8,12 +8,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { stringify } from "yaml";
-import { labCheck, labDown, labUp, LabContext } from "../cli/lab/lab";
-import { LabManifest } from "../cli/lab/model";
-import { clusternet, temporaryDirectory, writeStackFile } from "./helpers/cli";
-import { ClusterShape, labInputOf, labSkipReason, uniquePrefix } from "./helpers/lab";
-import { DEV_CLUSTER, DEV_FIXTURE, FixtureOptions } from "./helpers/lab-manifests";
+import { parse, stringify } from "yaml";
+import { labCheck, labDown, LabContext } from "../cli/lab/lab";
+import { REPO, clusternet, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { labSkipReason, uniquePrefix } from "./helpers/lab";
 
 const skip = labSkipReason();
 if (skip) {
@@ -52,11 +50,13 @@ function processesOf(stateDir: string): string[] {
         .filter((commandLine) => commandLine.includes(stateDir));
 }
 
-function writeManifests(file: string, manifests: readonly LabManifest[]): void {
-    fs.writeFileSync(file, manifests.map((manifest) => stringify(manifest.object)).join("---\n"));
+/** Lab options for a test's own prefix and state folder. */
+function labOptions(context: LabContext): string[] {
+    return ["--prefix", context.prefix, "--state-dir", context.stateDir];
 }
 
-const FOUR_NODES: ClusterShape = {
+/** A second stack: 4 nodes on host-gw, two Services (one with a UDP port), two Ingress hosts behind ingress-nginx. */
+const HOST_GW_STACK = {
     cluster: { name: "lab", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12", nodeNetwork: "192.168.56.0/24" },
     nodes: [
         { name: "node-a", ip: "192.168.56.21" },
@@ -64,21 +64,27 @@ const FOUR_NODES: ClusterShape = {
         { name: "node-c", ip: "192.168.56.23" },
         { name: "node-d", ip: "192.168.56.24" },
     ],
-};
-
-const HOST_GW_STACK: FixtureOptions = {
-    backend: "host-gw",
+    podNetwork: { backend: "host-gw" },
     services: [
-        { name: "web", namespace: "shop", type: "NodePort", replicas: 2, containerPorts: [{ name: "http", port: 80 }], ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 31080 }] },
+        {
+            name: "web",
+            namespace: "shop",
+            type: "NodePort",
+            app: { image: "nginx:1.27.5", replicas: 2, containerPorts: [{ name: "http", port: 80 }] },
+            ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 31080 }],
+        },
         {
             name: "api",
             namespace: "shop",
-            replicas: 3,
-            readinessPath: "/healthz",
-            containerPorts: [
-                { name: "http", port: 8080 },
-                { name: "dns", port: 5353, protocol: "UDP" },
-            ],
+            app: {
+                image: "registry.lab.example/api:1.4.2",
+                replicas: 3,
+                readinessPath: "/healthz",
+                containerPorts: [
+                    { name: "http", port: 8080 },
+                    { name: "dns", port: 5353, protocol: "UDP" },
+                ],
+            },
             ports: [
                 { name: "http", port: 80, targetPort: 8080 },
                 { name: "dns", port: 53, targetPort: "dns", protocol: "UDP" },
@@ -86,9 +92,7 @@ const HOST_GW_STACK: FixtureOptions = {
         },
     ],
     ingress: {
-        controller: "ingress-nginx",
-        httpNodePort: 30080,
-        httpsNodePort: 30443,
+        controller: { implementation: "ingress-nginx", httpNodePort: 30080, httpsNodePort: 30443 },
         routes: [
             { host: "shop.lab.example", paths: [{ path: "/", service: "web", port: "http" }] },
             {
@@ -102,6 +106,11 @@ const HOST_GW_STACK: FixtureOptions = {
     },
 };
 
+/** The `pass`/`FAIL` rows of a lab check table whose check column starts with `group`. */
+function rows(output: string, group: string): string[] {
+    return output.split("\n").filter((line) => /^(pass|FAIL)\s/.test(line) && line.replace(/^(pass|FAIL)\s+/, "").startsWith(group));
+}
+
 void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
     after(async () => {
         for (const context of contexts) {
@@ -109,70 +118,79 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         }
     });
 
-    void it("dev stack: lab up, check and down through the command line; every path works and nothing is left", () => {
+    void it("the dev stack as it renders: lab up, check and down through the command line; every path works and nothing is left", () => {
         const context = contextFor("dev");
-        const stackFile = writeStackFile(work, "labdev", DEV_CLUSTER);
-        const manifests = path.join(work, "dev.yaml");
-        writeManifests(manifests, labInputOf(DEV_FIXTURE).manifests);
-        const options = ["--prefix", context.prefix, "--state-dir", context.stateDir];
-        const up = clusternet(["lab", "up", "--config-file", stackFile, "--manifests", manifests, ...options]);
+        const stackFile = path.join(REPO, "Pulumi.dev.yaml");
+        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
+        assert.match(up.stdout, /flannel vxlan VNI 1 port 8472, pod MTU 1450/);
         assert.match(up.stdout, /6\/6 pods Ready/);
         assert.match(up.stdout, new RegExp(`ip netns exec ${context.prefix}node-cp-1 sh`));
         assert.equal(fs.readFileSync(path.join(context.stateDir, "nodes", "worker-1", "run", "flannel", "subnet.env"), "utf8"), "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
 
-        const check = clusternet(["lab", "check", "--config-file", stackFile, ...options]);
+        const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
         assert.equal(check.code, 0, check.stderr + check.stdout);
         assert.match(check.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
-        for (const group of ["pod → pod, same node", "pod → pod, across nodes", "pod → Service", "LAN → NodePort", "LAN → Ingress", "unknown host", "pod MTU"]) {
-            assert.ok(check.stdout.includes(group), `the matrix has ${group}`);
-        }
+        assert.equal(rows(check.stdout, "pod → pod, same node").length, 3);
+        assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 6, "every ordered pair of the 3 nodes");
+        assert.equal(rows(check.stdout, "LAN → NodePort").filter((row) => row.includes(":30808/TCP (demo/web:http)")).length, 3, "the seed's NodePort on every node");
+        assert.match(check.stdout, /pass\s+pod → Service\s+probe-cp-1 → demo\/web:http 10\.\d+\.\d+\.\d+:8080\/TCP\s+web-0:80 \| web-1:80/);
         assert.match(check.stdout, /pass\s+LAN → Ingress\s+client → http:\/\/web\.lab\.example\/ via \S+ NodePort 30080 → demo\/web:http/);
+        assert.equal(rows(check.stdout, "LAN → Ingress (unknown host)").length, 1);
+        assert.equal(rows(check.stdout, "pod MTU").length, 3);
 
-        const down = clusternet(["lab", "down", ...options]);
+        const down = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
         assert.deepEqual(namespacesWith(context.prefix), []);
         assert.deepEqual(processesOf(context.stateDir), []);
         assert.equal(fs.existsSync(context.stateDir), false);
-        const again = clusternet(["lab", "down", ...options]);
+        const again = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(again.code, 0, "down is idempotent");
         assert.match(again.stdout, /removed 0 namespaces/);
     });
 
-    void it("4 nodes, host-gw, two Services (TCP and UDP), two Ingress hosts behind ingress-nginx: every path works", async () => {
+    void it("4 nodes, host-gw, two Services (TCP and UDP), two Ingress hosts behind ingress-nginx, as they render: every path works", () => {
         const context = contextFor("hgw");
-        const { state } = await labUp(labInputOf(HOST_GW_STACK, FOUR_NODES, "hostgw"), context);
-        assert.ok(Object.values(state.pods).every((pod) => pod.ready), JSON.stringify(state.pods));
-        assert.equal(state.plan.flannel.podMtu, 1500);
-        const result = await labCheck(context);
-        assert.deepEqual(
-            result.failed.map((row) => `${row.path}: expected ${row.expected}, got ${row.got}`),
-            [],
-        );
-        const groups = new Set(result.rows.map((row) => row.group));
-        assert.ok(groups.has("LAN → Ingress (path boundary)") && groups.has("pod → pod, across nodes"));
-        assert.equal(result.rows.filter((row) => row.group === "pod → pod, across nodes").length, 12);
-        assert.ok(result.rows.some((row) => row.path.includes("shop/api:dns") && row.path.includes("/UDP") && row.ok));
-        await labDown(context);
+        const stackFile = writeStackFile(work, "hostgw", HOST_GW_STACK);
+        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
+        assert.equal(up.code, 0, up.stderr + up.stdout);
+        assert.match(up.stdout, /flannel host-gw/);
+        const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
+        assert.equal(check.code, 0, check.stderr + check.stdout);
+        assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 12, "every ordered pair of the 4 nodes");
+        assert.ok(rows(check.stdout, "pod → Service").some((row) => row.startsWith("pass") && row.includes("shop/api:dns") && row.includes("/UDP")));
+        assert.equal(rows(check.stdout, "LAN → Ingress").filter((row) => row.includes("shop.lab.example") || row.includes("api.lab.example")).length >= 3, true);
+        assert.ok(rows(check.stdout, "LAN → Ingress (path boundary)").length > 0, "a path's boundary is checked too (/v1 does not match /v1x)");
+        const down = clusternet(["lab", "down", ...labOptions(context)]);
+        assert.equal(down.code, 0, down.stderr);
         assert.deepEqual(namespacesWith(context.prefix), []);
         assert.deepEqual(processesOf(context.stateDir), []);
     });
 
-    void it("a Service port whose targetPort no container declares fails its check on exactly that path, and lab check exits 1 naming it", async () => {
+    void it("a rendered Service port whose targetPort no container declares fails its check on exactly that path, and lab check exits 1 naming it", async () => {
         const context = contextFor("bad");
-        const web = DEV_FIXTURE.services[0]!;
-        const broken: FixtureOptions = { ...DEV_FIXTURE, services: [{ ...web, ports: [...web.ports, { name: "metrics", port: 9100, targetPort: "metrics" }] }] };
-        await labUp(labInputOf(broken), context);
+        // Config validation refuses such a Service, so the mistake is made where it happens in real life: in a
+        // rendered manifest edited by hand.
+        const out = path.join(work, "rendered-bad");
+        const render = clusternet(["render", "--stack", "dev", "--out", out, "--no-save"]);
+        assert.equal(render.code, 0, render.stderr);
+        const serviceFile = path.join(out, fs.readdirSync(out).find((file) => file.endsWith("-service-demo-web.yaml"))!);
+        const service = parse(fs.readFileSync(serviceFile, "utf8"));
+        service.spec.ports.push({ name: "metrics", port: 9100, targetPort: "metrics", protocol: "TCP" });
+        fs.writeFileSync(serviceFile, stringify(service));
+
+        const up = clusternet(["lab", "up", "--stack", "dev", "--manifests", out, "--no-save", ...labOptions(context)]);
+        assert.equal(up.code, 0, up.stderr + up.stdout);
         const result = await labCheck(context);
         const metrics = result.rows.filter((row) => row.path.includes("demo/web:metrics"));
-        assert.equal(metrics.length, 6);
+        assert.equal(metrics.length, 6, "3 pods and 3 node ports reach the metrics port");
         assert.deepEqual(
             result.failed.map((row) => row.path),
             metrics.map((row) => row.path),
             "exactly the metrics paths fail",
         );
         assert.ok(metrics.every((row) => /declares a TCP container port named "metrics"/.test(row.expected)));
-        const cli = clusternet(["lab", "check", "--prefix", context.prefix, "--state-dir", context.stateDir]);
+        const cli = clusternet(["lab", "check", ...labOptions(context)]);
         assert.equal(cli.code, 1);
         assert.match(cli.stderr, /FAIL pod → Service: probe-cp-1 → demo\/web:metrics/);
         assert.match(cli.stderr, /lab check: 6 path\(s\) fail/);
