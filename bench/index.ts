@@ -2,6 +2,7 @@
  * `npm run bench`: measures what DESIGN.md promises to keep fast, and prints each figure against its target.
  * A benchmark, not a test: nothing here fails the build.
  */
+import { benchLab } from "./lab";
 import { BenchResult, benchPlan } from "./plan";
 
 function report(results: readonly BenchResult[]): void {
@@ -13,7 +14,7 @@ function report(results: readonly BenchResult[]): void {
     }
 }
 
-function main(): void {
+async function main(): Promise<void> {
     const log = (line: string): void => console.log(line);
     const only = process.argv.slice(2);
     const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -21,7 +22,16 @@ function main(): void {
     if (wanted("plan")) {
         results.push(...benchPlan(log));
     }
+    if (wanted("lab")) {
+        log("lab: timing `lab up` in network namespaces (root only)...");
+        for (const result of await benchLab()) {
+            results.push({ name: result.name, ms: result.ms, target: `< ${result.target / 1000} s`, met: result.ms < result.target });
+        }
+    }
     report(results);
 }
 
-main();
+main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+});

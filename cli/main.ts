@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
-import { stackFileJsonSchema } from "../components/config";
+import { configReferenceMarkdown, stackFileJsonSchema } from "../components/config";
 import { clusterIngressPlan } from "../components/cluster-network/ingressPlan";
 import { PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
@@ -19,6 +19,9 @@ import { DEFAULT_STACK, StackInput, formatProblems, projectDirectory, loadStackI
 /** The stack program that `render` runs under mocks: the same one `pulumi up` runs. */
 export const STACK_PROGRAM = path.join(__dirname, "..", "index.ts");
 export const PROJECT_NAME = "clusternet";
+/** Where `schema --readme` puts the configuration reference. */
+export const README_REFERENCE_START = "<!-- config-reference:start -->";
+export const README_REFERENCE_END = "<!-- config-reference:end -->";
 
 export interface Io {
     readonly stdout: (text: string) => void;
@@ -213,12 +216,23 @@ export function buildProgram(io: Io): Command {
         .command("schema")
         .description("Print the JSON Schema of clusternet stack files, for editors (yaml-language-server).")
         .option("-o, --out <file>", "write it to this file instead")
-        .action((options: { out?: string }) => {
+        .option("--readme <file>", `also write the configuration reference table into this markdown file, between ${README_REFERENCE_START} and ${README_REFERENCE_END}`)
+        .action((options: { out?: string; readme?: string }) => {
             const text = `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
             if (options.out) {
                 fs.writeFileSync(path.resolve(io.cwd, options.out), text);
             } else {
                 io.stdout(text);
+            }
+            if (options.readme) {
+                const file = path.resolve(io.cwd, options.readme);
+                const readme = fs.readFileSync(file, "utf8");
+                const start = readme.indexOf(README_REFERENCE_START);
+                const end = readme.indexOf(README_REFERENCE_END);
+                if (start < 0 || end < start) {
+                    throw new UsageError(`${options.readme} has no ${README_REFERENCE_START} ... ${README_REFERENCE_END} section`);
+                }
+                fs.writeFileSync(file, `${readme.slice(0, start + README_REFERENCE_START.length)}\n${configReferenceMarkdown()}${readme.slice(end)}`);
             }
         });
 
