@@ -1,0 +1,200 @@
+import { ResourceLike, ResourceType, describe, namespaceOf, objectName } from "./kubernetes";
+import { Props, asArray, asNumber, asRecord, asString, asStringMap, at } from "./values";
+
+/** Where a workload's pods run: one per eligible node (DaemonSet), or a number of replicas placed by the scheduler. */
+export const Placement = {
+    EveryNode: "every-node",
+    Replicas: "replicas",
+} as const;
+export type Placement = (typeof Placement)[keyof typeof Placement];
+
+/** A resource that creates pods, with the pod template it creates them from. */
+export interface Workload {
+    readonly resource: ResourceLike;
+    /** `Deployment demo/web`, for messages. */
+    readonly description: string;
+    readonly namespace: string;
+    readonly name: string;
+    /** The pod template's labels (a Pod's own labels). */
+    readonly labels: Readonly<Record<string, string>>;
+    /** The pod spec. */
+    readonly spec: Props;
+    readonly placement: Placement;
+    /** Pods wanted: replicas, parallelism, or 1 for a Pod; for a DaemonSet, 1 per node. */
+    readonly replicas: number;
+}
+
+export const WORKLOAD_TYPES: readonly string[] = [
+    ResourceType.Deployment,
+    ResourceType.DaemonSet,
+    ResourceType.StatefulSet,
+    ResourceType.ReplicaSet,
+    ResourceType.Job,
+    ResourceType.CronJob,
+    ResourceType.Pod,
+];
+
+/** The workload a resource stands for, or undefined if it creates no pods. */
+export function workloadOf(resource: ResourceLike): Workload | undefined {
+    if (!WORKLOAD_TYPES.includes(resource.type)) {
+        return undefined;
+    }
+    const props = resource.props as Props;
+    let template: unknown;
+    let replicas = 1;
+    let placement: Placement = Placement.Replicas;
+    switch (resource.type) {
+        case ResourceType.Pod:
+            template = { metadata: props["metadata"], spec: props["spec"] };
+            break;
+        case ResourceType.CronJob:
+            template = at(props, "spec", "jobTemplate", "spec", "template");
+            replicas = asNumber(at(props, "spec", "jobTemplate", "spec", "parallelism")) ?? 1;
+            break;
+        case ResourceType.Job:
+            template = at(props, "spec", "template");
+            replicas = asNumber(at(props, "spec", "parallelism")) ?? 1;
+            break;
+        case ResourceType.DaemonSet:
+            template = at(props, "spec", "template");
+            placement = Placement.EveryNode;
+            break;
+        default:
+            template = at(props, "spec", "template");
+            replicas = asNumber(at(props, "spec", "replicas")) ?? 1;
+    }
+    return {
+        resource,
+        description: describe(resource),
+        namespace: namespaceOf(resource),
+        name: objectName(resource),
+        labels: asStringMap(at(template, "metadata", "labels")),
+        spec: asRecord(at(template, "spec")) ?? {},
+        placement,
+        replicas,
+    };
+}
+
+export const ContainerKind = {
+    Container: "container",
+    InitContainer: "init container",
+    EphemeralContainer: "ephemeral container",
+} as const;
+export type ContainerKind = (typeof ContainerKind)[keyof typeof ContainerKind];
+
+export interface ContainerPortInfo {
+    readonly name?: string;
+    readonly containerPort?: number;
+    /** 0 or absent: no host port. */
+    readonly hostPort?: number;
+    readonly hostIP?: string;
+    /** TCP when unset, as Kubernetes defaults it. */
+    readonly protocol: string;
+}
+
+export interface ContainerInfo {
+    readonly name: string;
+    readonly kind: ContainerKind;
+    /** An init container with restartPolicy Always: runs for the pod's lifetime, like a container. */
+    readonly sidecar: boolean;
+    readonly raw: Props;
+    readonly ports: readonly ContainerPortInfo[];
+}
+
+/** Every container of a pod spec: containers, init containers and ephemeral containers. */
+export function containersOf(spec: Props): ContainerInfo[] {
+    const result: ContainerInfo[] = [];
+    const groups: Array<[string, ContainerKind]> = [
+        ["containers", ContainerKind.Container],
+        ["initContainers", ContainerKind.InitContainer],
+        ["ephemeralContainers", ContainerKind.EphemeralContainer],
+    ];
+    for (const [field, kind] of groups) {
+        asArray(spec[field]).forEach((item, index) => {
+            const raw = asRecord(item);
+            if (!raw) {
+                return;
+            }
+            const ports = asArray(raw["ports"]).flatMap((entry): ContainerPortInfo[] => {
+                const port = asRecord(entry);
+                if (!port) {
+                    return [];
+                }
+                return [
+                    {
+                        name: asString(port["name"]),
+                        containerPort: asNumber(port["containerPort"]),
+                        hostPort: asNumber(port["hostPort"]),
+                        hostIP: asString(port["hostIP"]),
+                        protocol: asString(port["protocol"]) ?? "TCP",
+                    },
+                ];
+            });
+            result.push({
+                name: asString(raw["name"]) ?? `${field}[${index}]`,
+                kind,
+                sidecar: kind === ContainerKind.InitContainer && raw["restartPolicy"] === "Always",
+                raw,
+                ports,
+            });
+        });
+    }
+    return result;
+}
+
+/** Containers whose ports a Service can target: regular containers and sidecar init containers. */
+export function servingContainersOf(spec: Props): ContainerInfo[] {
+    return containersOf(spec).filter((container) => container.kind === ContainerKind.Container || container.sidecar);
+}
+
+/** True when every selector pair is among the labels. */
+export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+    return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+/**
+ * Finds the workloads whose pod labels a selector matches, without comparing every Service with every workload:
+ * workloads are indexed by namespace and label pair, and a selector only scans the shortest posting list among
+ * its pairs.
+ */
+export class WorkloadIndex {
+    private readonly byPair = new Map<string, Workload[]>();
+
+    constructor(workloads: readonly Workload[]) {
+        for (const workload of workloads) {
+            for (const [key, value] of Object.entries(workload.labels)) {
+                const pairKey = WorkloadIndex.pairKey(workload.namespace, key, value);
+                const list = this.byPair.get(pairKey);
+                if (list) {
+                    list.push(workload);
+                } else {
+                    this.byPair.set(pairKey, [workload]);
+                }
+            }
+        }
+    }
+
+    private static pairKey(namespace: string, key: string, value: string): string {
+        return `${namespace}\u0000${key}\u0000${value}`;
+    }
+
+    /** The workloads in `namespace` whose pods the (non-empty) selector matches. */
+    matching(namespace: string, selector: Readonly<Record<string, string>>): Workload[] {
+        let shortest: Workload[] | undefined;
+        for (const [key, value] of Object.entries(selector)) {
+            const list = this.byPair.get(WorkloadIndex.pairKey(namespace, key, value)) ?? [];
+            if (!shortest || list.length < shortest.length) {
+                shortest = list;
+            }
+        }
+        return (shortest ?? []).filter((workload) => selects(selector, workload.labels));
+    }
+}
+
+/** Every workload among the resources. */
+export function workloadsOf(resources: readonly ResourceLike[]): Workload[] {
+    return resources.flatMap((resource) => {
+        const workload = workloadOf(resource);
+        return workload ? [workload] : [];
+    });
+}
