@@ -29,3 +29,11 @@ export class InputError extends Error {
         this.problems = problems;
     }
 }
+
+/** `clusternet check` found mandatory policy violations (already printed). */
+export class ChecksFailed extends Error {
+    constructor(public readonly count: number) {
+        super(`${count} mandatory policy violation(s)`);
+        this.name = "ChecksFailed";
+    }
+}

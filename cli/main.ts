@@ -2,8 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { PreviousAllocation } from "../components/plan";
-import { ExitCode, InputError, UsageError } from "./errors";
+import { CheckReport, checkRun, readPolicyConfig } from "./check";
+import { ChecksFailed, ExitCode, InputError, UsageError } from "./errors";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
+import { PolicyFailure } from "./policy-harness";
 import { runOffline, OfflineRun } from "./offline";
 import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
 import { StackInput, formatProblems, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
@@ -32,13 +34,13 @@ interface StackCommandOptions {
     save: boolean;
 }
 
-function addStackOptions(command: Command): Command {
-    return command
+function addStackOptions(command: Command, { save = true }: { save?: boolean } = {}): Command {
+    command
         .option("-s, --stack <name>", "the stack whose Pulumi.<name>.yaml to read (default: dev)")
         .option("-c, --config-file <file>", "read this stack file instead")
         .option("--previous <file>", "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)")
-        .option("--no-previous", "ignore any previous plan: allocate from scratch")
-        .option("--no-save", "do not update the plan record plans/<stack>.json");
+        .option("--no-previous", "ignore any previous plan: allocate from scratch");
+    return save ? command.option("--no-save", "do not update the plan record plans/<stack>.json") : command;
 }
 
 function previousFor(input: StackInput, options: StackCommandOptions): PreviousAllocation | undefined {
@@ -140,6 +142,31 @@ export function buildProgram(io: Io): Command {
         }
     });
 
+    addStackOptions(
+        program
+            .command("check")
+            .description(
+                "Run the clusternet-guardrails policies over every resource the stack program (index.ts) registers under Pulumi's mocks, as `pulumi preview --policy-pack ./policies` would. Exit 1 on a mandatory violation.",
+            )
+            .option("-p, --policy-config <file>", "policy settings as for pulumi's --policy-pack-config, e.g. extra reserved ranges: {\"no-overlapping-ranges\": {\"reserved\": [...]}}"),
+        { save: false },
+    ).action(async (options: StackCommandOptions & { policyConfig?: string }) => {
+        const prepared = prepare(options, io);
+        const settings = options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
+        for (const warning of prepared.document.warnings) {
+            io.stderr(`warning: ${warning}\n`);
+        }
+        const run = await runStackProgram(prepared, io);
+        const report: CheckReport = await checkRun(run, PROJECT_NAME, prepared.input.stackName, settings);
+        for (const line of report.lines) {
+            io.stdout(`${line}\n`);
+        }
+        io.stdout(`${report.summary}\n`);
+        if (report.mandatory > 0) {
+            throw new ChecksFailed(report.mandatory);
+        }
+    });
+
     return program;
 }
 
@@ -161,6 +188,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             io.stderr(`${formatProblems(error.problems)}\n`);
             io.stderr(`clusternet: ${error.problems.length} problem(s) in the input; nothing was written\n`);
             return ExitCode.BadInput;
+        }
+        if (error instanceof ChecksFailed) {
+            return ExitCode.Failed;
+        }
+        if (error instanceof PolicyFailure) {
+            io.stderr(`clusternet: ${error.message}\n`);
+            return ExitCode.Internal;
         }
         if (error instanceof UsageError) {
             io.stderr(`clusternet: ${error.message}\n`);
