@@ -3,9 +3,9 @@ import { z } from "zod";
 import { stackPlanOf } from "./lib/cluster";
 import { configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike, ResourceType } from "./lib/kubernetes";
-import { NODE_PORT_TYPES, servicesOf } from "./lib/services";
-import { asArray, asBoolean, asString, asStringMap, at, listed } from "./lib/values";
-import { ContainerKind, Placement, Workload, containersOf, workloadOf, workloadsOf } from "./lib/workloads";
+import { fixedNodePorts, servicesOf } from "./lib/services";
+import { Props, asArray, asBoolean, asString, asStringMap, at, listed } from "./lib/values";
+import { ContainerKind, Placement, Workload, workloadOf, workloadsOf } from "./lib/workloads";
 
 export const HOST_NETWORK_RESTRICTED = "host-network-restricted";
 export const HOST_PORT_CONFLICTS = "host-port-conflicts";
@@ -40,7 +40,7 @@ export function checkHostAccess(workload: Workload, config: HostNetworkRestricte
     if (asBoolean(workload.spec["hostNetwork"]) === true) {
         report(`${who} sets hostNetwork: true in namespace ${workload.namespace}; its pods share the node's network stack and can bind, sniff and reroute node traffic; fix: drop hostNetwork and expose the pods through a Service (NodePort), or ${elsewhere}`);
     }
-    for (const container of containersOf(workload.spec)) {
+    for (const container of workload.containers) {
         const which = `${container.kind} ${container.name}`;
         for (const port of container.ports) {
             if (port.hostPort !== undefined && port.hostPort !== 0) {
@@ -139,8 +139,28 @@ function mayShareNode(a: HostPortClaim, b: HostPortClaim): boolean {
     return Object.entries(a.nodeSelector).every(([key, value]) => b.nodeSelector[key] === undefined || b.nodeSelector[key] === value);
 }
 
+/** Whether any container declares a hostPort, reading nothing else (most pods have none). */
+function declaresHostPort(spec: Props): boolean {
+    for (const field of ["containers", "initContainers", "ephemeralContainers"]) {
+        const containers = asArray(spec[field]);
+        for (let index = 0; index < containers.length; index++) {
+            const ports = asArray(at(containers[index], "ports"));
+            for (let portIndex = 0; portIndex < ports.length; portIndex++) {
+                const hostPort = at(ports[portIndex], "hostPort");
+                if (hostPort !== undefined && hostPort !== 0) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 function workloadClaims(workload: Workload): HostPortClaim[] {
     const hostNetwork = asBoolean(workload.spec["hostNetwork"]) === true;
+    if (!hostNetwork && !declaresHostPort(workload.spec)) {
+        return [];
+    }
     const nodeName = asString(workload.spec["nodeName"]);
     const common = {
         source: ClaimSource.Workload,
@@ -152,7 +172,7 @@ function workloadClaims(workload: Workload): HostPortClaim[] {
         namespace: workload.namespace,
     };
     const claims: HostPortClaim[] = [];
-    for (const container of containersOf(workload.spec)) {
+    for (const container of workload.containers) {
         // Plain init containers exit before the pod's containers start; they hold no port.
         if (container.kind === ContainerKind.InitContainer && !container.sidecar) {
             continue;
@@ -187,7 +207,7 @@ function nodeCountOf(resources: readonly ResourceLike[], config: HostPortConflic
     if (config.nodeCount !== undefined) {
         return { count: config.nodeCount, source: `${HOST_PORT_CONFLICTS}.nodeCount` };
     }
-    const planned = stackPlanOf(resources).nodes.length;
+    const planned = stackPlanOf(resources).nodeCount;
     if (planned > 0) {
         return { count: planned, source: "clusternet:nodes (stack output plan)" };
     }
@@ -215,13 +235,8 @@ export function checkHostPortConflicts(resources: readonly ResourceLike[], confi
         add({ source: ClaimSource.Reserved, protocol: reserved.protocol, port: reserved.port, hostIP: "", owner: reserved.owner, everyNode: true, replicas: 0, nodeSelector: {}, namespace: reserved.namespace });
     }
     for (const service of servicesOf(resources)) {
-        if (!NODE_PORT_TYPES.includes(service.type)) {
-            continue;
-        }
-        for (const port of service.ports) {
-            if (typeof port.nodePort === "number" && port.nodePort > 0) {
-                add({ source: ClaimSource.NodePort, protocol: port.protocol, port: port.nodePort, hostIP: "", owner: `${service.description} (its nodePort)`, urn: service.resource.urn, everyNode: true, replicas: 0, nodeSelector: {} });
-            }
+        for (const { nodePort, protocol } of fixedNodePorts(service)) {
+            add({ source: ClaimSource.NodePort, protocol, port: nodePort, hostIP: "", owner: `${service.description} (its nodePort)`, urn: service.resource.urn, everyNode: true, replicas: 0, nodeSelector: {} });
         }
     }
     for (const workload of workloadsOf(resources)) {

@@ -1,6 +1,7 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { Cidr, Interval, IpFamily, cidrContains, cidrInterval, formatAddress, formatCidr, hostCidr, lowestFreeBlock, parseCidr, sweepOverlaps } from "../components/plan";
+import { Cidr, Interval, IpFamily, cidrContains, cidrEnd, familyBits, formatAddress, formatCidr, hostCidr, lowestFreeBlock, parseCidr, sweepOverlaps } from "../components/plan";
+import { parseCidrFast } from "./lib/addresses";
 import { SourcedCidr, addressOf, firstCidr, flannelNetworks, serviceCidrs, stackPlanOf } from "./lib/cluster";
 import { cidrSetting, configOf, configSchemaOf, reservedRangeSetting } from "./lib/config";
 import { ResourceLike, ResourceType, describe, objectName } from "./lib/kubernetes";
@@ -65,25 +66,38 @@ const CONTAINER: Partial<Record<Group, Group>> = {
     [Group.ClusterIp]: Group.Service,
 };
 
-interface RangeItem extends Interval {
-    readonly group: Group;
-    readonly cidr: Cidr;
-    /** For messages: `the IPv4 pod CIDR 10.244.0.0/16 (clusternet:cluster.podCidr (stack output plan))`. */
-    readonly label: string;
-    /** Where the range is set, for cluster-wide ranges: `clusternet:cluster.podCidr (stack output plan)`. */
-    readonly source?: string;
-    /** The resource to report on, when the range comes from one. */
-    readonly urn?: string;
-    /** For node podCIDRs: the node's name. */
-    readonly node?: string;
-}
+/** One range in the sweep. Its message label is built only when a message needs it: most ranges never do. */
+class RangeItem implements Interval {
+    readonly family: IpFamily;
+    readonly start: bigint;
+    readonly end: bigint;
+    private text?: string;
 
-function item(group: Group, cidr: Cidr, label: string, urn?: string, node?: string, source?: string): RangeItem {
-    return { ...cidrInterval(cidr), group, cidr, label, urn, node, source };
+    constructor(
+        readonly group: Group,
+        readonly cidr: Cidr,
+        private readonly describeRange: () => string,
+        /** The resource to report on, when the range comes from one. */
+        readonly urn?: string,
+        /** For node podCIDRs: the node's name. */
+        readonly node?: string,
+        /** Where a cluster-wide range is set: `clusternet:cluster.podCidr (stack output plan)`. */
+        readonly source?: string,
+    ) {
+        this.family = cidr.family;
+        this.start = cidr.start;
+        this.end = cidr.prefix === familyBits(cidr.family) ? cidr.start : cidrEnd(cidr);
+    }
+
+    /** For messages: `the IPv4 pod CIDR 10.244.0.0/16 (clusternet:cluster.podCidr (stack output plan))`. */
+    get label(): string {
+        this.text ??= this.describeRange();
+        return this.text;
+    }
 }
 
 function rangeItem(group: Group, range: SourcedCidr | undefined, what: string): RangeItem[] {
-    return range ? [item(group, range.cidr, `${what} ${formatCidr(range.cidr)} (${range.source})`, range.urn, undefined, range.source)] : [];
+    return range ? [new RangeItem(group, range.cidr, () => `${what} ${formatCidr(range.cidr)} (${range.source})`, range.urn, undefined, range.source)] : [];
 }
 
 /** Private blocks searched when a message suggests a free range. */
@@ -92,32 +106,31 @@ const PRIVATE_POOLS: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.
     return parsed.ok ? [parsed.value] : [];
 });
 
-interface NodePodCidrs {
-    readonly resource: ResourceLike;
-    readonly node: string;
-    readonly cidrs: ReadonlyArray<{ readonly text: unknown; readonly field: string }>;
+/** Reads a list once, index by index (cheaper through the engine's proxy than array methods). */
+function plainList(value: unknown): unknown[] {
+    const list = asArray(value);
+    const result: unknown[] = [];
+    for (let index = 0; index < list.length; index++) {
+        result.push(list[index]);
+    }
+    return result;
 }
 
 /** spec.podCIDR and spec.podCIDRs of a Node or NodePatch, reporting what Kubernetes would refuse. */
-function nodePodCidrsOf(resource: ResourceLike, report: (message: string) => void): NodePodCidrs {
-    const spec = asRecord(at(resource.props, "spec")) ?? {};
-    const node = objectName(resource);
-    const single = spec["podCIDR"];
-    const list = asArray(spec["podCIDRs"]);
-    const who = describe(resource);
+function nodePodCidrsOf(resource: ResourceLike, report: (message: string) => void): Array<{ readonly text: unknown; readonly field: string }> {
+    const spec = asRecord(at(resource.props, "spec"));
+    const single = spec?.["podCIDR"];
+    const list = plainList(spec?.["podCIDRs"]);
     if (single !== undefined && single !== "" && list.length > 0 && list[0] !== single) {
-        report(`${who} sets spec.podCIDR ${shown(single)} but spec.podCIDRs[0] ${shown(list[0])}; Kubernetes requires podCIDRs[0] to equal podCIDR; fix: make them the same`);
+        report(`${describe(resource)} sets spec.podCIDR ${shown(single)} but spec.podCIDRs[0] ${shown(list[0])}; Kubernetes requires podCIDRs[0] to equal podCIDR; fix: make them the same`);
     }
     if (list.length > 2) {
-        report(`${who} has ${list.length} spec.podCIDRs; a node takes at most one per IP family; fix: keep one IPv4 and/or one IPv6 CIDR`);
+        report(`${describe(resource)} has ${list.length} spec.podCIDRs; a node takes at most one per IP family; fix: keep one IPv4 and/or one IPv6 CIDR`);
     }
-    const cidrs =
-        list.length > 0
-            ? list.map((text, index) => ({ text, field: `spec.podCIDRs[${index}]` }))
-            : single !== undefined && single !== ""
-              ? [{ text: single, field: "spec.podCIDR" }]
-              : [];
-    return { resource, node, cidrs };
+    if (list.length > 0) {
+        return list.map((text, index) => ({ text, field: `spec.podCIDRs[${index}]` }));
+    }
+    return single !== undefined && single !== "" ? [{ text: single, field: "spec.podCIDR" }] : [];
 }
 
 /**
@@ -175,13 +188,14 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     for (const range of reserved) {
         const parsed = parseCidr(range.cidr);
         if (parsed.ok) {
-            items.push(item(Group.Reserved, parsed.value, `the reserved range ${range.name} ${formatCidr(parsed.value)} (${range.source})`, range.urn, undefined, range.source));
+            const cidr = parsed.value;
+            items.push(new RangeItem(Group.Reserved, cidr, () => `the reserved range ${range.name} ${formatCidr(cidr)} (${range.source})`, range.urn, undefined, range.source));
         }
     }
     plan.nodes.forEach((node, index) => {
         const address = addressOf(node.ip);
         if (address) {
-            items.push(item(Group.NodeIp, hostCidr(address.family, address.value), `node ${node.name}'s IP ${node.ip} (clusternet:nodes[${index}].ip, stack output plan)`, stackUrn));
+            items.push(new RangeItem(Group.NodeIp, hostCidr(address.family, address.value), () => `node ${node.name}'s IP ${node.ip} (clusternet:nodes[${index}].ip, stack output plan)`, stackUrn));
         }
     });
 
@@ -192,38 +206,38 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
             continue;
         }
         const reportHere = (message: string): void => report(message, resource.urn);
-        const { node, cidrs } = nodePodCidrsOf(resource, reportHere);
-        const who = describe(resource);
+        const cidrs = nodePodCidrsOf(resource, reportHere);
+        const node = objectName(resource);
         const seenFamilies = new Set<IpFamily>();
         for (const { text, field } of cidrs) {
-            const parsed = typeof text === "string" ? parseCidr(text) : undefined;
+            const parsed = typeof text === "string" ? parseCidrFast(text) : undefined;
             if (!parsed?.ok) {
                 const why = parsed && !parsed.ok ? `${parsed.message}${parsed.fix ? `; fix: ${parsed.fix}` : ""}` : `${shown(text)} is not a CIDR; fix: write a CIDR such as 10.244.1.0/24`;
-                reportHere(`${who} ${field}: ${why}`);
+                reportHere(`${describe(resource)} ${field}: ${why}`);
                 continue;
             }
             const cidr = parsed.value;
             const family = cidr.family;
-            const label = `the podCIDR ${formatCidr(cidr)} of ${who}`;
+            const label = (): string => `the podCIDR ${formatCidr(cidr)} of ${describe(resource)}`;
             if (seenFamilies.has(family)) {
-                reportHere(`${who} has two ${family} podCIDRs (${field} ${formatCidr(cidr)}); a node takes one per family; fix: keep one`);
+                reportHere(`${describe(resource)} has two ${family} podCIDRs (${field} ${formatCidr(cidr)}); a node takes one per family; fix: keep one`);
                 continue;
             }
             seenFamilies.add(family);
             const podCidr = pod[family];
             if (!podCidr) {
-                reportHere(`${label} is ${family}, but the cluster has no ${family} pod CIDR (no ${family === IpFamily.IPv4 ? "Network" : "IPv6Network"} in flannel's net-conf.json, the policy config or the stack's plan); fix: remove it, or give the cluster a ${family} pod CIDR`);
+                reportHere(`${capitalize(label())} is ${family}, but the cluster has no ${family} pod CIDR (no ${family === IpFamily.IPv4 ? "Network" : "IPv6Network"} in flannel's net-conf.json, the policy config or the stack's plan); fix: remove it, or give the cluster a ${family} pod CIDR`);
                 continue;
             }
             const mask = nodeMask[family];
             if (!cidrContains(podCidr.cidr, cidr)) {
                 reportHere(
-                    `${label} lies outside the ${family} pod CIDR ${formatCidr(podCidr.cidr)} (${podCidr.source}); flanneld exits on a node whose podCIDR its Network does not contain; fix: give node ${node} a /${mask?.size ?? cidr.prefix} inside ${formatCidr(podCidr.cidr)}`,
+                    `${capitalize(label())} lies outside the ${family} pod CIDR ${formatCidr(podCidr.cidr)} (${podCidr.source}); flanneld exits on a node whose podCIDR its Network does not contain; fix: give node ${node} a /${mask?.size ?? cidr.prefix} inside ${formatCidr(podCidr.cidr)}`,
                 );
             } else if (mask && cidr.prefix !== mask.size) {
-                reportHere(`${label} is a /${cidr.prefix}, but node podCIDRs are /${mask.size} (${mask.source}); fix: give node ${node} a /${mask.size} inside ${formatCidr(podCidr.cidr)}`);
+                reportHere(`${capitalize(label())} is a /${cidr.prefix}, but node podCIDRs are /${mask.size} (${mask.source}); fix: give node ${node} a /${mask.size} inside ${formatCidr(podCidr.cidr)}`);
             }
-            nodeItems.push(item(Group.NodePodCidr, cidr, label, resource.urn, node));
+            nodeItems.push(new RangeItem(Group.NodePodCidr, cidr, label, resource.urn, node));
         }
     }
     items.push(...nodeItems);
@@ -233,13 +247,13 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
         for (const text of clusterIps) {
             const address = addressOf(text);
             if (address) {
-                items.push(item(Group.ClusterIp, hostCidr(address.family, address.value), `the clusterIP ${formatAddress(address.family, address.value)} of ${svc.description}`, svc.resource.urn));
+                items.push(new RangeItem(Group.ClusterIp, hostCidr(address.family, address.value), () => `the clusterIP ${formatAddress(address.family, address.value)} of ${svc.description}`, svc.resource.urn));
             }
         }
         for (const text of svc.externalIPs) {
             const address = addressOf(text);
             if (address) {
-                items.push(item(Group.ExternalIp, hostCidr(address.family, address.value), `the externalIP ${formatAddress(address.family, address.value)} of ${svc.description}`, svc.resource.urn));
+                items.push(new RangeItem(Group.ExternalIp, hostCidr(address.family, address.value), () => `the externalIP ${formatAddress(address.family, address.value)} of ${svc.description}`, svc.resource.urn));
             }
         }
     }

@@ -49,7 +49,7 @@ export function checkTargetPortsExist(resources: readonly ResourceLike[], report
             }
             const name = port.targetPort;
             for (const workload of workloads) {
-                const declared = servingContainersOf(workload.spec).flatMap((container) => container.ports.map((containerPort) => ({ container, containerPort })));
+                const declared = servingContainersOf(workload).flatMap((container) => container.ports.map((containerPort) => ({ container, containerPort })));
                 if (declared.some(({ containerPort }) => containerPort.name === name && containerPort.protocol === port.protocol)) {
                     continue;
                 }
@@ -78,7 +78,7 @@ export function checkBackendsReady(resources: readonly ResourceLike[], report: R
                 continue;
             }
             reported.add(workload);
-            const unprobed = servingContainersOf(workload.spec).filter((container) => at(container.raw, "readinessProbe") === undefined);
+            const unprobed = servingContainersOf(workload).filter((container) => at(container.raw, "readinessProbe") === undefined);
             if (unprobed.length > 0) {
                 report(
                     `${workload.description} (behind ${service.description}) has no readinessProbe on ${unprobed.length === 1 ? "container" : "containers"} ${listed(unprobed.map((container) => container.name))}; its pods join the Service's endpoints as soon as they start, before they can serve; fix: add a readinessProbe (httpGet or tcpSocket on the served port)`,

@@ -1,6 +1,7 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { IpFamily, cidrContainsAddress, cidrEnd, formatAddress, formatCidr, parseAddress } from "../components/plan";
+import { IpFamily, cidrContainsAddress, cidrEnd, formatAddress, formatCidr } from "../components/plan";
+import { parseAddressFast } from "./lib/addresses";
 import { serviceCidrs, stackPlanOf } from "./lib/cluster";
 import { cidrSetting, configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike, qualifiedName } from "./lib/kubernetes";
@@ -59,7 +60,7 @@ export function checkClusterIps(resources: readonly ResourceLike[], config: Serv
         }
         const families = new Set<IpFamily>();
         for (const text of ips) {
-            const parsed = typeof text === "string" ? parseAddress(text) : undefined;
+            const parsed = typeof text === "string" ? parseAddressFast(text) : undefined;
             if (!parsed?.ok) {
                 const why = parsed && !parsed.ok ? `${parsed.message}${parsed.fix ? `; fix: ${parsed.fix}` : ""}` : `${shown(text)} is not an IP address; fix: write an address inside the Service CIDR, or leave clusterIP unset`;
                 here(`${who} clusterIP: ${why}`);

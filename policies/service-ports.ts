@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isDns1123Label, isIanaServiceName } from "../components/common";
 import { configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike } from "./lib/kubernetes";
-import { HEADLESS, NODE_PORT_TYPES, ServiceInfo, describePort, serviceOf, servicesOf } from "./lib/services";
+import { HEADLESS, NODE_PORT_TYPES, ServiceInfo, describePort, fixedNodePorts, serviceOf, servicesOf } from "./lib/services";
 import { shown } from "./lib/values";
 
 export const SERVICE_PORTS = "service-ports";
@@ -137,23 +137,20 @@ export const servicePorts: ResourceValidationPolicy = {
  * one, whatever the protocol. One pass with a map, so linear in the number of ports.
  */
 export function checkNodePortsUnique(resources: readonly ResourceLike[], report: ReportViolation): void {
-    const owners = new Map<number, { service: ServiceInfo; port: string }>();
+    const owners = new Map<number, { service: ServiceInfo; index: number }>();
     for (const service of servicesOf(resources)) {
-        if (!NODE_PORT_TYPES.includes(service.type)) {
-            continue;
-        }
-        for (const port of service.ports) {
-            if (!isPort(port.nodePort)) {
-                continue;
+        for (const { index, nodePort } of fixedNodePorts(service)) {
+            if (nodePort > 65535) {
+                continue; // service-ports reports it
             }
-            const owner = owners.get(port.nodePort);
+            const owner = owners.get(nodePort);
             if (owner && owner.service !== service) {
                 report(
-                    `${service.description} ${describePort(port)} claims nodePort ${port.nodePort}, already taken by ${owner.service.description} ${owner.port}; node ports are unique across the cluster, so the API server refuses the second; fix: give one of them another nodePort, or leave it unset to get a free one`,
+                    `${service.description} ${describePort(service.ports[index]!)} claims nodePort ${nodePort}, already taken by ${owner.service.description} ${describePort(owner.service.ports[owner.index]!)}; node ports are unique across the cluster, so the API server refuses the second; fix: give one of them another nodePort, or leave it unset to get a free one`,
                     service.resource.urn,
                 );
             } else if (!owner) {
-                owners.set(port.nodePort, { service, port: describePort(port) });
+                owners.set(nodePort, { service, index });
             }
         }
     }

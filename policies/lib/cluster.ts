@@ -1,7 +1,8 @@
-import { Cidr, IpFamily, formatCidr, parseAddress, parseCidr } from "../../components/plan";
+import { Cidr, IpFamily, formatCidr, parseCidr } from "../../components/plan";
+import { parseAddressFast } from "./addresses";
 import { isFlannelConfigMap, netConfTextOf, parseNetConf } from "./flannel";
 import { ResourceLike, ResourceType, describe } from "./kubernetes";
-import { asArray, asNumber, asRecord, asString, at } from "./values";
+import { asArray, asNumber, asRecord, asString, at, lazy } from "./values";
 
 /**
  * What the stack itself says about its cluster: the `plan` output of the root `pulumi:pulumi:Stack` resource
@@ -20,6 +21,8 @@ export interface StackPlan {
     readonly nodeMaskSizeV6?: number;
     readonly reserved: ReadonlyArray<{ readonly name: string; readonly cidr: string }>;
     readonly nodes: ReadonlyArray<{ readonly name: string; readonly ip: string }>;
+    /** How many nodes the plan lists, without reading them. */
+    readonly nodeCount: number;
 }
 
 /** Where a stack output lives, for messages. */
@@ -31,27 +34,65 @@ export function stackResourceOf(resources: readonly ResourceLike[]): ResourceLik
 
 export function stackPlanOf(resources: readonly ResourceLike[]): StackPlan {
     const stack = stackResourceOf(resources);
-    const plan = asRecord(at(stack?.props, STACK_PLAN_OUTPUT));
-    const cluster = asRecord(plan?.["cluster"]);
-    return {
-        urn: stack?.urn,
-        podCidr: asString(cluster?.["podCidr"]),
-        podCidrV6: asString(cluster?.["podCidrV6"]),
-        serviceCidr: asString(cluster?.["serviceCidr"]),
-        serviceCidrV6: asString(cluster?.["serviceCidrV6"]),
-        nodeNetwork: asString(cluster?.["nodeNetwork"]),
-        nodeMaskSize: asNumber(cluster?.["nodeMaskSize"]),
-        nodeMaskSizeV6: asNumber(cluster?.["nodeMaskSizeV6"]),
-        reserved: asArray(cluster?.["reserved"]).flatMap((entry) => {
+    const plan = lazy(() => asRecord(at(stack?.props, STACK_PLAN_OUTPUT)));
+    const cluster = lazy(() => asRecord(plan()?.["cluster"]));
+    const text = (key: string) => lazy(() => asString(cluster()?.[key]));
+    const number = (key: string) => lazy(() => asNumber(cluster()?.[key]));
+    const podCidr = text("podCidr");
+    const podCidrV6 = text("podCidrV6");
+    const serviceCidr = text("serviceCidr");
+    const serviceCidrV6 = text("serviceCidrV6");
+    const nodeNetwork = text("nodeNetwork");
+    const nodeMaskSize = number("nodeMaskSize");
+    const nodeMaskSizeV6 = number("nodeMaskSizeV6");
+    const reserved = lazy(() =>
+        asArray(cluster()?.["reserved"]).flatMap((entry) => {
             const name = asString(at(entry, "name"));
             const cidr = asString(at(entry, "cidr"));
             return name !== undefined && cidr !== undefined ? [{ name, cidr }] : [];
         }),
-        nodes: asArray(plan?.["nodes"]).flatMap((entry) => {
+    );
+    const nodeList = lazy(() => asArray(plan()?.["nodes"]));
+    const nodes = lazy(() =>
+        nodeList().flatMap((entry) => {
             const name = asString(at(entry, "name"));
             const ip = asString(at(entry, "ip"));
             return name !== undefined && ip !== undefined ? [{ name, ip }] : [];
         }),
+    );
+    // Read field by field, on first use: a policy that needs the Service CIDR does not read 5,000 nodes.
+    return {
+        urn: stack?.urn,
+        get podCidr() {
+            return podCidr();
+        },
+        get podCidrV6() {
+            return podCidrV6();
+        },
+        get serviceCidr() {
+            return serviceCidr();
+        },
+        get serviceCidrV6() {
+            return serviceCidrV6();
+        },
+        get nodeNetwork() {
+            return nodeNetwork();
+        },
+        get nodeMaskSize() {
+            return nodeMaskSize();
+        },
+        get nodeMaskSizeV6() {
+            return nodeMaskSizeV6();
+        },
+        get reserved() {
+            return reserved();
+        },
+        get nodes() {
+            return nodes();
+        },
+        get nodeCount() {
+            return nodeList().length;
+        },
     };
 }
 
@@ -133,7 +174,7 @@ export function addressOf(text: unknown): { family: IpFamily; value: bigint } | 
     if (typeof text !== "string") {
         return undefined;
     }
-    const parsed = parseAddress(text);
+    const parsed = parseAddressFast(text);
     return parsed.ok ? parsed.value : undefined;
 }
 

@@ -1,4 +1,4 @@
-import { ResourceLike, ResourceType, metadataOf } from "./kubernetes";
+import { ResourceLike, ResourceType } from "./kubernetes";
 import { Props, asBoolean, asRecord, asString, at } from "./values";
 
 /** flannel's ConfigMap, as upstream names it. */
@@ -11,7 +11,7 @@ export function isFlannelConfigMap(resource: ResourceLike): boolean {
     if (resource.type !== ResourceType.ConfigMap) {
         return false;
     }
-    return metadataOf(resource).name === FLANNEL_CONFIG_MAP || at(resource.props, "data", NET_CONF_KEY) !== undefined;
+    return at(resource.props, "metadata", "name") === FLANNEL_CONFIG_MAP || at(resource.props, "data", NET_CONF_KEY) !== undefined;
 }
 
 /** The top-level keys flannel's subnet config reads (pkg/subnet/config.go); any other key is ignored by flannel. */

@@ -78,7 +78,9 @@ export function ingressOf(resource: ResourceLike): IngressInfo | undefined {
     const annotations = asRecord(at(resource.props, "metadata", "annotations"));
     return {
         resource,
-        description: describe(resource),
+        get description() {
+            return describe(resource);
+        },
         namespace: namespaceOf(resource),
         name: objectName(resource),
         className: spec["ingressClassName"],

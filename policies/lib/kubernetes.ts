@@ -1,4 +1,4 @@
-import { Props, asRecord, asString, asStringMap, at } from "./values";
+import { asString, at } from "./values";
 
 /** Type tokens of the resources the policies read, as @pulumi/kubernetes registers them. */
 export const ResourceType = {
@@ -38,19 +38,9 @@ export function kindOf(type: string): string {
     return kind.endsWith("Patch") ? kind.slice(0, -"Patch".length) : kind;
 }
 
-export function metadataOf(resource: ResourceLike): { name?: string; namespace?: string; labels: Record<string, string>; annotations: Record<string, string> } {
-    const metadata = asRecord((resource.props as Props)["metadata"]);
-    return {
-        name: asString(metadata?.["name"]),
-        namespace: asString(metadata?.["namespace"]),
-        labels: asStringMap(metadata?.["labels"]),
-        annotations: asStringMap(metadata?.["annotations"]),
-    };
-}
-
 /** The object's name: metadata.name, or the Pulumi resource name when the provider would auto-name it. */
 export function objectName(resource: ResourceLike): string {
-    return metadataOf(resource).name ?? resource.name;
+    return asString(at(resource.props, "metadata", "name")) ?? resource.name;
 }
 
 /**
@@ -61,7 +51,7 @@ export function namespaceOf(resource: ResourceLike): string {
     if (CLUSTER_SCOPED_KINDS.has(kindOf(resource.type))) {
         return "";
     }
-    return metadataOf(resource).namespace ?? asString(at(resource.provider?.props, "namespace")) ?? "default";
+    return asString(at(resource.props, "metadata", "namespace")) ?? asString(at(resource.provider?.props, "namespace")) ?? "default";
 }
 
 /** `Service demo/web`, `Node worker-1`, or `NodePatch worker-1` for a patch. */

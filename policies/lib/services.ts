@@ -1,5 +1,5 @@
 import { ResourceLike, ResourceType, describe, namespaceOf, objectName } from "./kubernetes";
-import { Props, asArray, asRecord, asString, asStringMap, at } from "./values";
+import { Props, asArray, asRecord, asString, asStringMap, at, lazy } from "./values";
 
 export interface ServicePortInfo {
     readonly index: number;
@@ -37,18 +37,16 @@ export function serviceOf(resource: ResourceLike): ServiceInfo | undefined {
     if (resource.type !== ResourceType.Service) {
         return undefined;
     }
-    const spec: Props = asRecord(at(resource.props, "spec")) ?? {};
-    return {
-        resource,
-        description: describe(resource),
-        namespace: namespaceOf(resource),
-        name: objectName(resource),
-        type: asString(spec["type"]) ?? "ClusterIP",
-        clusterIP: asString(spec["clusterIP"]),
-        clusterIPs: asArray(spec["clusterIPs"]),
-        externalIPs: asArray(spec["externalIPs"]),
-        selector: asStringMap(spec["selector"]),
-        ports: asArray(spec["ports"]).map((entry, index) => {
+    const spec = lazy((): Props => asRecord(at(resource.props, "spec")) ?? {});
+    const namespace = lazy(() => namespaceOf(resource));
+    const name = lazy(() => objectName(resource));
+    const type = lazy(() => asString(spec()["type"]) ?? "ClusterIP");
+    const clusterIP = lazy(() => asString(spec()["clusterIP"]));
+    const clusterIPs = lazy(() => asArray(spec()["clusterIPs"]));
+    const externalIPs = lazy(() => asArray(spec()["externalIPs"]));
+    const selector = lazy(() => asStringMap(spec()["selector"]));
+    const ports = lazy(() =>
+        asArray(spec()["ports"]).map((entry, index): ServicePortInfo => {
             const port: Props = asRecord(entry) ?? {};
             return {
                 index,
@@ -59,7 +57,58 @@ export function serviceOf(resource: ResourceLike): ServiceInfo | undefined {
                 protocol: asString(port["protocol"]) ?? "TCP",
             };
         }),
+    );
+    // Every field is read on first use: most policies need one or two of them, of thousands of Services.
+    return {
+        resource,
+        get description() {
+            return describe(resource);
+        },
+        get namespace() {
+            return namespace();
+        },
+        get name() {
+            return name();
+        },
+        get type() {
+            return type();
+        },
+        get clusterIP() {
+            return clusterIP();
+        },
+        get clusterIPs() {
+            return clusterIPs();
+        },
+        get externalIPs() {
+            return externalIPs();
+        },
+        get selector() {
+            return selector();
+        },
+        get ports() {
+            return ports();
+        },
     };
+}
+
+/**
+ * The node ports a Service fixes, reading only nodePort (and the protocol of those set): the cheap path for
+ * policies that scan every Service for them.
+ */
+export function fixedNodePorts(service: ServiceInfo): Array<{ index: number; nodePort: number; protocol: string }> {
+    if (!NODE_PORT_TYPES.includes(service.type)) {
+        return [];
+    }
+    const ports = asArray(at(service.resource.props, "spec", "ports"));
+    const result: Array<{ index: number; nodePort: number; protocol: string }> = [];
+    for (let index = 0; index < ports.length; index++) {
+        const port = ports[index];
+        const nodePort = at(port, "nodePort");
+        if (typeof nodePort === "number" && Number.isInteger(nodePort) && nodePort > 0) {
+            result.push({ index, nodePort, protocol: asString(at(port, "protocol")) ?? "TCP" });
+        }
+    }
+    return result;
 }
 
 export function servicesOf(resources: readonly ResourceLike[]): ServiceInfo[] {

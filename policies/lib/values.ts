@@ -77,3 +77,19 @@ export function listedAtMost(items: readonly string[], limit: number): string {
     }
     return `${items.slice(0, limit).join(", ")} and ${items.length - limit} more`;
 }
+
+/**
+ * A value computed on first use. Stack policies read thousands of objects through the engine's proxy, most of them
+ * for one field or two, so the readers compute each field only when a policy asks for it.
+ */
+export function lazy<T>(compute: () => T): () => T {
+    let done = false;
+    let value: T;
+    return () => {
+        if (!done) {
+            value = compute();
+            done = true;
+        }
+        return value;
+    };
+}

@@ -1,5 +1,5 @@
 import { ResourceLike, ResourceType, describe, namespaceOf, objectName } from "./kubernetes";
-import { Props, asArray, asNumber, asRecord, asString, asStringMap, at } from "./values";
+import { Props, asArray, asNumber, asRecord, asString, asStringMap, at, lazy } from "./values";
 
 /** Where a workload's pods run: one per eligible node (DaemonSet), or a number of replicas placed by the scheduler. */
 export const Placement = {
@@ -22,6 +22,8 @@ export interface Workload {
     readonly placement: Placement;
     /** Pods wanted: replicas, parallelism, or 1 for a Pod; for a DaemonSet, 1 per node. */
     readonly replicas: number;
+    /** Every container of the pod spec (see containersOf). */
+    readonly containers: readonly ContainerInfo[];
 }
 
 export const WORKLOAD_TYPES: readonly string[] = [
@@ -34,44 +36,55 @@ export const WORKLOAD_TYPES: readonly string[] = [
     ResourceType.Pod,
 ];
 
-/** The workload a resource stands for, or undefined if it creates no pods. */
+/** Where the pod template and the pod count sit in each kind of workload. */
+const TEMPLATE_PATHS: Record<string, { template: string[]; count?: string[]; placement: Placement }> = {
+    [ResourceType.Deployment]: { template: ["spec", "template"], count: ["spec", "replicas"], placement: Placement.Replicas },
+    [ResourceType.StatefulSet]: { template: ["spec", "template"], count: ["spec", "replicas"], placement: Placement.Replicas },
+    [ResourceType.ReplicaSet]: { template: ["spec", "template"], count: ["spec", "replicas"], placement: Placement.Replicas },
+    [ResourceType.DaemonSet]: { template: ["spec", "template"], placement: Placement.EveryNode },
+    [ResourceType.Job]: { template: ["spec", "template"], count: ["spec", "parallelism"], placement: Placement.Replicas },
+    [ResourceType.CronJob]: { template: ["spec", "jobTemplate", "spec", "template"], count: ["spec", "jobTemplate", "spec", "parallelism"], placement: Placement.Replicas },
+    // A Pod is its own template.
+    [ResourceType.Pod]: { template: [], placement: Placement.Replicas },
+};
+
+/** The workload a resource stands for, or undefined if it creates no pods. Fields are read on first use. */
 export function workloadOf(resource: ResourceLike): Workload | undefined {
-    if (!WORKLOAD_TYPES.includes(resource.type)) {
+    const paths = TEMPLATE_PATHS[resource.type];
+    if (!paths) {
         return undefined;
     }
-    const props = resource.props as Props;
-    let template: unknown;
-    let replicas = 1;
-    let placement: Placement = Placement.Replicas;
-    switch (resource.type) {
-        case ResourceType.Pod:
-            template = { metadata: props["metadata"], spec: props["spec"] };
-            break;
-        case ResourceType.CronJob:
-            template = at(props, "spec", "jobTemplate", "spec", "template");
-            replicas = asNumber(at(props, "spec", "jobTemplate", "spec", "parallelism")) ?? 1;
-            break;
-        case ResourceType.Job:
-            template = at(props, "spec", "template");
-            replicas = asNumber(at(props, "spec", "parallelism")) ?? 1;
-            break;
-        case ResourceType.DaemonSet:
-            template = at(props, "spec", "template");
-            placement = Placement.EveryNode;
-            break;
-        default:
-            template = at(props, "spec", "template");
-            replicas = asNumber(at(props, "spec", "replicas")) ?? 1;
-    }
+    const template = lazy(() => (paths.template.length === 0 ? resource.props : at(resource.props, ...paths.template)));
+    const namespace = lazy(() => namespaceOf(resource));
+    const name = lazy(() => objectName(resource));
+    const labels = lazy(() => asStringMap(at(template(), "metadata", "labels")));
+    const spec = lazy((): Props => asRecord(at(template(), "spec")) ?? {});
+    const replicas = lazy(() => (paths.count ? (asNumber(at(resource.props, ...paths.count)) ?? 1) : 1));
+    const containers = lazy(() => containersOf(spec()));
     return {
         resource,
-        description: describe(resource),
-        namespace: namespaceOf(resource),
-        name: objectName(resource),
-        labels: asStringMap(at(template, "metadata", "labels")),
-        spec: asRecord(at(template, "spec")) ?? {},
-        placement,
-        replicas,
+        get description() {
+            return describe(resource);
+        },
+        get namespace() {
+            return namespace();
+        },
+        get name() {
+            return name();
+        },
+        get labels() {
+            return labels();
+        },
+        get spec() {
+            return spec();
+        },
+        placement: paths.placement,
+        get replicas() {
+            return replicas();
+        },
+        get containers() {
+            return containers();
+        },
     };
 }
 
@@ -143,8 +156,8 @@ export function containersOf(spec: Props): ContainerInfo[] {
 }
 
 /** Containers whose ports a Service can target: regular containers and sidecar init containers. */
-export function servingContainersOf(spec: Props): ContainerInfo[] {
-    return containersOf(spec).filter((container) => container.kind === ContainerKind.Container || container.sidecar);
+export function servingContainersOf(workload: Workload): ContainerInfo[] {
+    return workload.containers.filter((container) => container.kind === ContainerKind.Container || container.sidecar);
 }
 
 /** True when every selector pair is among the labels. */
