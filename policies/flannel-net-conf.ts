@@ -39,7 +39,7 @@ function checkNetwork(netConf: NetConf, family: IpFamily, report: (message: stri
     }
     const parsed = parseCidr(value);
     if (!parsed.ok) {
-        report(`${who}: net-conf.json ${key} ${parsed.message}${parsed.fix ? `; fix: ${parsed.fix}` : ""}`);
+        report(`${who}: net-conf.json ${key} ${parsed.message}; fix: ${parsed.fix ?? `write the cluster's ${family} pod CIDR, e.g. ${family === IpFamily.IPv4 ? "10.244.0.0/16" : "fd00:10:244::/56"}`}`);
     } else if (parsed.value.family !== family) {
         report(`${who}: net-conf.json ${key} is ${formatCidr(parsed.value)}, an ${parsed.value.family} range; fix: put ${parsed.value.family === IpFamily.IPv4 ? "IPv4 ranges in Network" : "IPv6 ranges in IPv6Network (with EnableIPv6: true)"}`);
     }

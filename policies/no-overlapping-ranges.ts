@@ -212,7 +212,7 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
         for (const { text, field } of cidrs) {
             const parsed = typeof text === "string" ? parseCidrFast(text) : undefined;
             if (!parsed?.ok) {
-                const why = parsed && !parsed.ok ? `${parsed.message}${parsed.fix ? `; fix: ${parsed.fix}` : ""}` : `${shown(text)} is not a CIDR; fix: write a CIDR such as 10.244.1.0/24`;
+                const why = parsed && !parsed.ok ? `${parsed.message}; fix: ${parsed.fix ?? "write a CIDR such as 10.244.1.0/24"}` : `${shown(text)} is not a CIDR; fix: write a CIDR such as 10.244.1.0/24`;
                 reportHere(`${describe(resource)} ${field}: ${why}`);
                 continue;
             }

@@ -62,7 +62,7 @@ export function checkClusterIps(resources: readonly ResourceLike[], config: Serv
         for (const text of ips) {
             const parsed = typeof text === "string" ? parseAddressFast(text) : undefined;
             if (!parsed?.ok) {
-                const why = parsed && !parsed.ok ? `${parsed.message}${parsed.fix ? `; fix: ${parsed.fix}` : ""}` : `${shown(text)} is not an IP address; fix: write an address inside the Service CIDR, or leave clusterIP unset`;
+                const why = parsed && !parsed.ok ? `${parsed.message}; fix: ${parsed.fix ?? "write an address inside the Service CIDR, or leave clusterIP unset"}` : `${shown(text)} is not an IP address; fix: write an address inside the Service CIDR, or leave clusterIP unset`;
                 here(`${who} clusterIP: ${why}`);
                 continue;
             }

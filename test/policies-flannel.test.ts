@@ -20,7 +20,7 @@ async function found(netConf: unknown, cniConf: unknown = CNI_CONF): Promise<str
 
 void describe("flannel-net-conf", () => {
     void it("passes upstream v0.28.9's ConfigMap as shipped", async () => {
-        const manifest = fs.readFileSync(path.join(REPO, "test", "fixtures", "kube-flannel-cfg-v0.28.9.yaml"), "utf8");
+        const manifest = fs.readFileSync(path.join(REPO, "test", "fixtures", "kube-flannel-v0.28.9.yml"), "utf8");
         const configMap = parseAllDocuments(manifest)
             .map((document) => document.toJS() as Record<string, any>)
             .find((object) => object?.["kind"] === "ConfigMap");

@@ -4,6 +4,7 @@
  * an app Deployment with its Service and Ingress. Plus a runner for one policy through the engine-free harness.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { parseAllDocuments } from "yaml";
 import { EngineResource, PackSettings, Violation, runPolicies } from "../../cli/policy-harness";
 
 export const PROJECT = "clusternet";
@@ -356,4 +357,17 @@ export async function violationsOf(policy: ResourceValidationPolicy | StackValid
 
 export function messages(violations: readonly Violation[]): string[] {
     return violations.map((violation) => violation.message);
+}
+
+/** The objects of a multi-document manifest as the engine would hold them, typed after their apiVersion and kind. */
+export function manifestResources(text: string, prefix: string): EngineResource[] {
+    return parseAllDocuments(text)
+        .map((document) => document.toJS() as Record<string, any> | null)
+        .filter((object): object is Record<string, any> => typeof object?.["kind"] === "string")
+        .map((object) => {
+            const apiVersion = object["apiVersion"] as string;
+            const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
+            const metadata = object["metadata"] as { name: string; namespace?: string };
+            return resource(`kubernetes:${group}/${version}:${object["kind"]}`, `${prefix}-${metadata.namespace ?? "cluster"}-${metadata.name}`, object);
+        });
 }
