@@ -64,7 +64,11 @@ const RANK: Record<Group, number> = {
 const CONTAINER: Partial<Record<Group, Group>> = {
     [Group.NodePodCidr]: Group.Pod,
     [Group.ClusterIp]: Group.Service,
+    [Group.NodeIp]: Group.NodeNetwork,
 };
+
+/** Past this many overlaps of one range with one kind of range, a message lists the first ones and counts the rest. */
+const LISTED = 5;
 
 /** One range in the sweep. Its message label is built only when a message needs it: most ranges never do. */
 class RangeItem implements Interval {
@@ -274,11 +278,16 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
         return found ? formatCidr(found) : undefined;
     }
 
-    // A free block of the same size in the private ranges, clear of everything but what lies inside the moved range.
+    // A free block of the same size in the private ranges, clear of everything but what lies inside the moved range;
+    // once per range (a handful of cluster-wide ranges at most).
+    const clusterSuggestions = new Map<RangeItem, string | undefined>();
     function suggestClusterRange(moved: RangeItem): string | undefined {
-        const occupied = items.filter((other) => other !== moved && other.family === moved.family && !(CONTAINER[other.group] === moved.group && cidrContains(moved.cidr, other.cidr)));
-        const found = lowestFreeBlock(moved.family, moved.cidr.prefix, PRIVATE_POOLS, occupied);
-        return found ? formatCidr(found) : undefined;
+        if (!clusterSuggestions.has(moved)) {
+            const occupied = items.filter((other) => other !== moved && other.family === moved.family && !(CONTAINER[other.group] === moved.group && cidrContains(moved.cidr, other.cidr)));
+            const found = lowestFreeBlock(moved.family, moved.cidr.prefix, PRIVATE_POOLS, occupied);
+            clusterSuggestions.set(moved, found ? formatCidr(found) : undefined);
+        }
+        return clusterSuggestions.get(moved);
     }
 
     // Node podCIDRs are pairwise disjoint: after sorting, each one must start past the furthest end seen so far.
@@ -298,7 +307,7 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     // the cause once and name the affected nodes in it, instead of one message per node.
     const containers = new Map<string, RangeItem>();
     for (const range of items) {
-        if (range.group === Group.Pod || range.group === Group.Service) {
+        if (range.group === Group.Pod || range.group === Group.Service || range.group === Group.NodeNetwork) {
             containers.set(`${range.group}|${range.family}`, range);
         }
     }
@@ -309,13 +318,13 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     };
     const ids = new Map(items.map((range, index) => [range, index]));
     const pairKey = (a: RangeItem, b: RangeItem): string => `${ids.get(a)}|${ids.get(b)}`;
-    const reportedPairs = new Set(pairs.flatMap(([a, b]) => [pairKey(a, b), pairKey(b, a)]));
+    const foundPairs = new Set(pairs.flatMap(([a, b]) => [pairKey(a, b), pairKey(b, a)]));
     const consequences = new Map<string, string[]>();
     const direct: Array<[RangeItem, RangeItem]> = [];
     for (const [a, b] of pairs) {
         const [moved, kept] = RANK[a.group] <= RANK[b.group] ? [a, b] : [b, a];
         const container = containerOf(moved);
-        if (container && reportedPairs.has(pairKey(container, kept))) {
+        if (container && foundPairs.has(pairKey(container, kept))) {
             const key = pairKey(container, kept);
             const affected = consequences.get(key);
             if (affected) {
@@ -327,10 +336,26 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
         }
         direct.push([moved, kept]);
     }
-    for (const [moved, kept] of direct) {
-        const affected = [...(consequences.get(pairKey(moved, kept)) ?? []), ...(consequences.get(pairKey(kept, moved)) ?? [])];
-        const alsoAffected = affected.length > 0 ? `; inside the overlap: ${listedAtMost(affected, 5)}` : "";
-        report(`${capitalize(moved.label)} overlaps ${kept.label}${alsoAffected}; fix: ${fixFor(moved, kept, suggestNodeCidr, suggestClusterRange)}`, moved.urn ?? kept.urn ?? stackUrn);
+    // One message per range and kind of range it overlaps: a pod CIDR over 5,000 node IPs is one mistake.
+    const grouped = new Map<string, Array<[RangeItem, RangeItem]>>();
+    for (const pair of direct) {
+        const key = `${ids.get(pair[0])}|${pair[1].group}`;
+        const list = grouped.get(key);
+        if (list) {
+            list.push(pair);
+        } else {
+            grouped.set(key, [pair]);
+        }
+    }
+    for (const group of grouped.values()) {
+        const [moved, kept] = group[0]!;
+        const messagePairs = group.length > LISTED ? [group[0]!] : group;
+        for (const [, other] of messagePairs) {
+            const affected = [...(consequences.get(pairKey(moved, other)) ?? []), ...(consequences.get(pairKey(other, moved)) ?? [])];
+            const alsoAffected = affected.length > 0 ? `; inside the overlap: ${listedAtMost(affected, LISTED)}` : "";
+            const overlapped = group.length > LISTED ? `${group.length} ${kept.group}s: ${listedAtMost(group.map(([, item]) => item.label), LISTED)}` : other.label;
+            report(`${capitalize(moved.label)} overlaps ${overlapped}${alsoAffected}; fix: ${fixFor(moved, other, suggestNodeCidr, suggestClusterRange)}`, moved.urn ?? other.urn ?? stackUrn);
+        }
     }
 }
 

@@ -116,11 +116,19 @@ void describe("no-overlapping-ranges", () => {
         assert.equal(violations.find((violation) => /in-pods/.test(violation.message))!.urn, urnOf("kubernetes:core/v1:Service", "demo-in-pods"));
     });
 
-    void it("refuses a reserved range over the node network, naming each node IP it covers", async () => {
+    void it("refuses a reserved range over the node network, naming the node IPs it covers", async () => {
         const settings = { [NO_OVERLAPPING_RANGES]: { properties: { reserved: [{ name: "lan", cidr: "192.168.56.0/28" }] } } };
         const found = messages(await violationsOf(noOverlappingRanges, lab(), settings));
-        assert.ok(found.some((message) => /the node network 192\.168\.56\.0\/24 .* overlaps the reserved range lan/i.test(message)), found.join("\n"));
-        assert.ok(found.some((message) => /node cp-1's IP 192\.168\.56\.10 .* overlaps the reserved range lan/i.test(message)), found.join("\n"));
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(found[0]!, /^The node network 192\.168\.56\.0\/24 .* overlaps the reserved range lan 192\.168\.56\.0\/28 .*; inside the overlap: node cp-1's IP 192\.168\.56\.10 .*, node worker-1's IP 192\.168\.56\.11 .* and node worker-2's IP 192\.168\.56\.12/);
+    });
+
+    void it("reports a range overlapping thousands of others once, listing the first and counting the rest", async () => {
+        const nodes = Array.from({ length: 2000 }, (_, index) => ({ name: `n${index}`, ip: `10.${96 + (index >> 16)}.${(index >> 8) & 255}.${(index & 255) || 1}` }));
+        const plan = { ...devPlan({ nodeNetwork: null }), nodes };
+        const found = messages(await violationsOf(noOverlappingRanges, [stackResource(plan), flannelConfigMap()], {}));
+        assert.equal(found.length, 1, found.slice(0, 3).join("\n"));
+        assert.match(found[0]!, /^The IPv4 Service CIDR 10\.96\.0\.0\/12 .* overlaps 2000 node IPs: node n0's IP 10\.96\.0\.1 .* and 1995 more; fix: /);
     });
 
     void it("takes pod and Service CIDR overrides from its config", async () => {

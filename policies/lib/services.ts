@@ -30,6 +30,40 @@ export interface ServiceInfo {
 
 export const HEADLESS = "None";
 
+/** One entry of spec.ports, each field read on first use. */
+class ServicePort implements ServicePortInfo {
+    private readonly read: <T>(key: string, convert: (value: unknown) => T) => T;
+
+    constructor(
+        readonly index: number,
+        raw: Props,
+    ) {
+        const cache = new Map<string, unknown>();
+        this.read = <T>(key: string, convert: (value: unknown) => T): T => {
+            if (!cache.has(key)) {
+                cache.set(key, convert(raw[key]));
+            }
+            return cache.get(key) as T;
+        };
+    }
+
+    get name(): string | undefined {
+        return this.read("name", asString);
+    }
+    get port(): unknown {
+        return this.read("port", (value) => value);
+    }
+    get targetPort(): unknown {
+        return this.read("targetPort", (value) => value);
+    }
+    get nodePort(): unknown {
+        return this.read("nodePort", (value) => value);
+    }
+    get protocol(): string {
+        return this.read("protocol", (value) => asString(value) ?? "TCP");
+    }
+}
+
 /** Types whose ports get a node port. */
 export const NODE_PORT_TYPES: readonly string[] = ["NodePort", "LoadBalancer"];
 
@@ -45,19 +79,7 @@ export function serviceOf(resource: ResourceLike): ServiceInfo | undefined {
     const clusterIPs = lazy(() => asArray(spec()["clusterIPs"]));
     const externalIPs = lazy(() => asArray(spec()["externalIPs"]));
     const selector = lazy(() => asStringMap(spec()["selector"]));
-    const ports = lazy(() =>
-        asArray(spec()["ports"]).map((entry, index): ServicePortInfo => {
-            const port: Props = asRecord(entry) ?? {};
-            return {
-                index,
-                name: asString(port["name"]),
-                port: port["port"],
-                targetPort: port["targetPort"],
-                nodePort: port["nodePort"],
-                protocol: asString(port["protocol"]) ?? "TCP",
-            };
-        }),
-    );
+    const ports = lazy(() => asArray(spec()["ports"]).map((entry, index): ServicePortInfo => new ServicePort(index, asRecord(entry) ?? {})));
     // Every field is read on first use: most policies need one or two of them, of thousands of Services.
     return {
         resource,

@@ -128,27 +128,35 @@ export function containersOf(spec: Props): ContainerInfo[] {
             if (!raw) {
                 return;
             }
-            const ports = asArray(raw["ports"]).flatMap((entry): ContainerPortInfo[] => {
-                const port = asRecord(entry);
-                if (!port) {
-                    return [];
-                }
-                return [
-                    {
-                        name: asString(port["name"]),
-                        containerPort: asNumber(port["containerPort"]),
-                        hostPort: asNumber(port["hostPort"]),
-                        hostIP: asString(port["hostIP"]),
-                        protocol: asString(port["protocol"]) ?? "TCP",
-                    },
-                ];
-            });
+            const ports = lazy(() =>
+                asArray(raw["ports"]).flatMap((entry): ContainerPortInfo[] => {
+                    const port = asRecord(entry);
+                    if (!port) {
+                        return [];
+                    }
+                    return [
+                        {
+                            name: asString(port["name"]),
+                            containerPort: asNumber(port["containerPort"]),
+                            hostPort: asNumber(port["hostPort"]),
+                            hostIP: asString(port["hostIP"]),
+                            protocol: asString(port["protocol"]) ?? "TCP",
+                        },
+                    ];
+                }),
+            );
+            const name = lazy(() => asString(raw["name"]) ?? `${field}[${index}]`);
+            // Name and ports are read on first use: several policies only look at a container's probes.
             result.push({
-                name: asString(raw["name"]) ?? `${field}[${index}]`,
+                get name() {
+                    return name();
+                },
                 kind,
                 sidecar: kind === ContainerKind.InitContainer && raw["restartPolicy"] === "Always",
                 raw,
-                ports,
+                get ports() {
+                    return ports();
+                },
             });
         });
     }
