@@ -78,7 +78,7 @@ export function readPolicyConfig(file: string): PackSettings {
                 if (!(error instanceof PolicyConfigError)) {
                     throw error;
                 }
-                problems.push(...error.problems.map((problem) => ({ key: `${file}: ${problem.slice(0, problem.indexOf(": "))}`, message: problem.slice(problem.indexOf(": ") + 2) })));
+                problems.push(...error.problems.map((problem) => ({ key: `${file}: ${problem.key}`, message: problem.message })));
                 continue;
             }
         }

@@ -15,12 +15,12 @@ export function configSchemaOf(schema: z.ZodType): PolicyConfigSchema {
     return { properties: json.properties ?? {}, ...(json.required && json.required.length > 0 ? { required: json.required } : {}) };
 }
 
-/** Policy config that does not fit the policy's schema: one line per problem, each naming the key. */
+/** Policy config that does not fit the policy's schema: one problem per bad key. */
 export class PolicyConfigError extends Error {
-    public readonly problems: readonly string[];
+    public readonly problems: ReadonlyArray<{ readonly key: string; readonly message: string }>;
 
-    constructor(problems: readonly string[]) {
-        super(`invalid policy config:\n${problems.join("\n")}`);
+    constructor(problems: ReadonlyArray<{ readonly key: string; readonly message: string }>) {
+        super(`invalid policy config:\n${problems.map((problem) => `${problem.key}: ${problem.message}`).join("\n")}`);
         this.name = "PolicyConfigError";
         this.problems = problems;
     }
@@ -34,7 +34,7 @@ function keyOf(policyName: string, path: ReadonlyArray<PropertyKey>): string {
 export function parsePolicyConfig<T>(policyName: string, schema: z.ZodType<T>, raw: unknown): T {
     const result = schema.safeParse(raw ?? {});
     if (!result.success) {
-        throw new PolicyConfigError(result.error.issues.map((issue) => `${keyOf(policyName, issue.path)}: ${issue.message}`));
+        throw new PolicyConfigError(result.error.issues.map((issue) => ({ key: keyOf(policyName, issue.path), message: issue.message })));
     }
     return result.data;
 }
