@@ -6,11 +6,13 @@ import { clusterIngressPlan } from "../components/cluster-network/ingressPlan";
 import { PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
+import { CheckReport, checkRun, readPolicyConfig } from "./check";
 import { CheckFailed, ExitCode, ExitWith, InputError, UsageError } from "./errors";
 import { addLabCommands } from "./lab/command";
 import { LabEnvironmentError, LabInputError } from "./lab/lab";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
+import { PolicyFailure } from "./policy-harness";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
 import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
 import { PulumiCommand, runPulumi } from "./pulumi";
@@ -43,13 +45,13 @@ interface StackCommandOptions {
     save: boolean;
 }
 
-function addStackOptions(command: Command): Command {
-    return command
+function addStackOptions(command: Command, { save = true }: { save?: boolean } = {}): Command {
+    command
         .option("-s, --stack <name>", "the stack whose Pulumi.<name>.yaml to read (default: dev)")
         .option("-c, --config-file <file>", "read this stack file instead")
         .option("--previous <file>", "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)")
-        .option("--no-previous", "ignore any previous plan: allocate from scratch")
-        .option("--no-save", "do not update the plan record plans/<stack>.json");
+        .option("--no-previous", "ignore any previous plan: allocate from scratch");
+    return save ? command.option("--no-save", "do not update the plan record plans/<stack>.json") : command;
 }
 
 /** Reads a plan JSON (for --diff); bad input is an InputError. */
@@ -191,6 +193,31 @@ export function buildProgram(io: Io): Command {
         }
     });
 
+    addStackOptions(
+        program
+            .command("check")
+            .description(
+                "Run the clusternet-guardrails policies over every resource the stack program (index.ts) registers under Pulumi's mocks, as `pulumi preview --policy-pack ./policies` would. Exit 1 on a mandatory violation.",
+            )
+            .option("-p, --policy-config <file>", "policy settings as for pulumi's --policy-pack-config, e.g. extra reserved ranges: {\"no-overlapping-ranges\": {\"reserved\": [...]}}"),
+        { save: false },
+    ).action(async (options: StackCommandOptions & { policyConfig?: string }) => {
+        const prepared = prepare(options, io);
+        const settings = options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
+        for (const warning of prepared.document.warnings) {
+            io.stderr(`warning: ${warning}\n`);
+        }
+        const run = await runStackProgram(prepared, io);
+        const report: CheckReport = await checkRun(run, PROJECT_NAME, prepared.input.stackName, settings);
+        for (const line of report.lines) {
+            io.stdout(`${line}\n`);
+        }
+        io.stdout(`${report.summary}\n`);
+        if (report.mandatory > 0) {
+            throw new CheckFailed(`clusternet check: ${report.mandatory} mandatory policy violation(s)`);
+        }
+    });
+
     program
         .command("pulumi")
         .description("Run the real Pulumi CLI on a stack (preview and up with the policy pack always on), with a local file backend in the project unless PULUMI_BACKEND_URL says otherwise.")
@@ -274,6 +301,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         if (error instanceof LabEnvironmentError) {
             io.stderr(`clusternet lab: ${error.message}\n`);
             return ExitCode.BadInput;
+        }
+        if (error instanceof PolicyFailure) {
+            io.stderr(`clusternet: ${error.message}\n`);
+            return ExitCode.Internal;
         }
         if (error instanceof UsageError) {
             io.stderr(`clusternet: ${error.message}\n`);

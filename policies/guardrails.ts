@@ -1,0 +1,52 @@
+/**
+ * Every policy of the clusternet-guardrails pack, in the order they run, with the schema of its settings. Importing
+ * this starts nothing (unlike the pack entry, index.ts), so the offline `clusternet check`, the tests and the
+ * benchmark use it.
+ */
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { z } from "zod";
+import { FLANNEL_NET_CONF, flannelNetConf, flannelNetConfConfig } from "./flannel-net-conf";
+import { HOST_NETWORK_RESTRICTED, HOST_PORT_CONFLICTS, hostNetworkRestricted, hostNetworkRestrictedConfig, hostPortConflicts, hostPortConflictsConfig } from "./host-network";
+import { INGRESS_BACKEND_EXISTS, INGRESS_CLASS, ingressBackendExists, ingressBackendExistsConfig, ingressClass, ingressClassConfig, ingressUniqueHostPath } from "./ingress-stack";
+import { ingressHost, ingressPaths } from "./ingress-rules";
+import { NO_OVERLAPPING_RANGES, noOverlappingRanges, noOverlappingRangesConfig } from "./no-overlapping-ranges";
+import { serviceBackendsReady, serviceSelectsPods, serviceTargetPortExists } from "./service-backends";
+import { SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, serviceClusterIpInRange } from "./service-cluster-ip";
+import { SERVICE_NO_EXTERNAL_IPS, serviceNoExternalIps, serviceNoExternalIpsConfig } from "./service-external-ips";
+import { SERVICE_PORTS, serviceNodePortsUnique, servicePorts, servicePortsConfig } from "./service-ports";
+
+export const PACK_NAME = "clusternet-guardrails";
+
+export type GuardrailPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+export const policies: readonly GuardrailPolicy[] = [
+    noOverlappingRanges,
+    flannelNetConf,
+    servicePorts,
+    serviceNodePortsUnique,
+    serviceNoExternalIps,
+    serviceClusterIpInRange,
+    serviceSelectsPods,
+    serviceTargetPortExists,
+    serviceBackendsReady,
+    ingressHost,
+    ingressPaths,
+    ingressClass,
+    ingressUniqueHostPath,
+    ingressBackendExists,
+    hostNetworkRestricted,
+    hostPortConflicts,
+];
+
+/** The zod schema of each configurable policy's settings (the same schema its configSchema was made from). */
+export const configSchemas: Readonly<Record<string, z.ZodType>> = {
+    [NO_OVERLAPPING_RANGES]: noOverlappingRangesConfig,
+    [FLANNEL_NET_CONF]: flannelNetConfConfig,
+    [SERVICE_PORTS]: servicePortsConfig,
+    [SERVICE_NO_EXTERNAL_IPS]: serviceNoExternalIpsConfig,
+    [SERVICE_CLUSTER_IP_IN_RANGE]: serviceClusterIpConfig,
+    [INGRESS_CLASS]: ingressClassConfig,
+    [INGRESS_BACKEND_EXISTS]: ingressBackendExistsConfig,
+    [HOST_NETWORK_RESTRICTED]: hostNetworkRestrictedConfig,
+    [HOST_PORT_CONFLICTS]: hostPortConflictsConfig,
+};

@@ -1,0 +1,95 @@
+/** `clusternet check` end to end, as a user runs it. */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+
+function writeJson(dir: string, name: string, value: unknown): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, JSON.stringify(value, null, 2));
+    return file;
+}
+
+/** The resource types a stack file makes the program register, from `clusternet render`'s summary. */
+function registeredTypes(stackFile: string, dir: string): string {
+    const out = path.join(dir, `rendered-${path.basename(stackFile)}`);
+    const result = clusternet(["render", "--config-file", stackFile, "--out", out, "--no-save"]);
+    assert.equal(result.code, 0, result.stderr);
+    return fs.readFileSync(path.join(out, "summary", "resources.yaml"), "utf8");
+}
+
+void describe("clusternet check", () => {
+    void it("passes the dev stack", () => {
+        const result = clusternet(["check", "--stack", "dev"]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /^clusternet check: stack dev: passed: 16 policies of clusternet-guardrails over \d+ resources: 0 mandatory and \d+ advisory violation\(s\)$/m);
+        assert.ok(!/^mandatory /m.test(result.stdout));
+    });
+
+    void it("exits 1 naming the policy and the ranges when a reserved range in the policy config overlaps a node's podCIDR", () => {
+        const dir = temporaryDirectory();
+        const stackFile = writeStackFile(dir, "lab", devConfig());
+        const policyConfig = writeJson(dir, "policy-config.json", { "no-overlapping-ranges": { reserved: [{ name: "peer-cluster", cidr: "10.244.1.0/24" }] } });
+        const result = clusternet(["check", "--config-file", stackFile, "--no-previous", "--policy-config", policyConfig]);
+        assert.equal(result.code, 1, result.stdout + result.stderr);
+        const line = result.stdout.split("\n").find((text) => text.startsWith("mandatory no-overlapping-ranges urn:pulumi:lab::clusternet::"));
+        assert.ok(line, result.stdout);
+        assert.match(line, /IPv4 pod CIDR 10\.244\.0\.0\/16 .* overlaps the reserved range peer-cluster 10\.244\.1\.0\/24 \(policy config no-overlapping-ranges\.reserved\[0\]\).*fix: /);
+        if (registeredTypes(stackFile, dir).includes("kubernetes:core/v1:NodePatch")) {
+            // Once the stack patches Node podCIDRs, the node inside the overlap is named too.
+            assert.match(line, /inside the overlap: the podCIDR 10\.244\.1\.0\/24 of NodePatch worker-1/);
+        }
+        assert.match(result.stdout, /clusternet check: stack lab: FAILED: .* 1 mandatory/);
+    });
+
+    void it("exits 2, naming each bad key, on an invalid policy config", () => {
+        const dir = temporaryDirectory();
+        const policyConfig = writeJson(dir, "bad.json", { "no-overlaping-ranges": {}, "service-ports": { nodePortRange: "40000-30000" }, "host-network-restricted": "strict" });
+        const result = clusternet(["check", "--stack", "dev", "--policy-config", policyConfig]);
+        assert.equal(result.code, 2, result.stdout + result.stderr);
+        assert.match(result.stderr, /bad\.json: no-overlaping-ranges: is not a policy of clusternet-guardrails; use one of no-overlapping-ranges,/);
+        assert.match(result.stderr, /bad\.json: service-ports\.nodePortRange: expected two ports from 1 to 65535/);
+        assert.match(result.stderr, /bad\.json: host-network-restricted: "strict" is not an enforcement level; use one of advisory, mandatory, remediate, disabled/);
+        assert.equal(result.stdout, "");
+    });
+
+    void it("accepts the example policy config", () => {
+        const result = clusternet(["check", "--stack", "dev", "--policy-config", "policies/policy-config.example.json"]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /clusternet check: stack dev: passed: 15 policies/);
+    });
+
+    void it("can turn a policy down to advisory through the policy config, and then exits 0", () => {
+        const dir = temporaryDirectory();
+        const policyConfig = writeJson(dir, "soft.json", { "no-overlapping-ranges": { enforcementLevel: "advisory", reserved: [{ name: "peer-cluster", cidr: "10.244.1.0/24" }] } });
+        const result = clusternet(["check", "--stack", "dev", "--policy-config", policyConfig]);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /^advisory no-overlapping-ranges .*peer-cluster/m);
+    });
+
+    void it("exits 1 naming service-node-ports-unique and both Services when a stack file gives two Services one nodePort", (t) => {
+        const dir = temporaryDirectory();
+        const app = { image: "nginx:1.27", replicas: 1, containerPorts: [{ name: "http", port: 80 }] };
+        const port = { name: "http", port: 8080, targetPort: "http", nodePort: 30808 };
+        const stackFile = writeStackFile(dir, "clash", {
+            ...devConfig(),
+            services: [
+                { name: "web", namespace: "demo", type: "NodePort", app, ports: [port] },
+                { name: "api", namespace: "demo", type: "NodePort", app, ports: [port] },
+            ],
+        });
+        const result = clusternet(["check", "--config-file", stackFile, "--no-previous"]);
+        if (result.code === 2) {
+            // The stack's own validation may refuse the collision first: then it must name the key.
+            assert.match(result.stderr, /clusternet:services\[[01]\]\.ports\[0\]\.nodePort/);
+            return;
+        }
+        if (!registeredTypes(stackFile, dir).includes("kubernetes:core/v1:Service")) {
+            t.skip("the stack program registers no Services yet (the Services capability is not merged on this branch)");
+            return;
+        }
+        assert.equal(result.code, 1, result.stdout + result.stderr);
+        assert.match(result.stdout, /^mandatory service-node-ports-unique urn:pulumi:clash::clusternet::\S+: Service demo\/(web|api) .*claims nodePort 30808, already taken by Service demo\/(web|api)/m);
+    });
+});
