@@ -9,7 +9,6 @@ import * as grpc from "@grpc/grpc-js";
 import { REPO } from "./cli";
 
 // The generated protobuf modules are untyped JavaScript: their values are `any` by nature.
-/* eslint-disable @typescript-eslint/no-unsafe-return */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
 const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
