@@ -196,4 +196,10 @@ describe("clusternet schema", () => {
         assert.deepEqual(schema.properties.config.required, ["clusternet:cluster", "clusternet:nodes"]);
         assert.equal(schema.properties.config.properties["clusternet:cluster"].properties.podCidr.description.startsWith("The IPv4 pod network"), true);
     });
+
+    it("keeps the README's configuration reference in step with the schema", async () => {
+        const { configReferenceMarkdown } = await import("../components/config/json-schema.js");
+        const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+        assert.ok(readme.includes(`<!-- config-reference:start -->\n${configReferenceMarkdown()}<!-- config-reference:end -->`), "run npm run schema");
+    });
 });
