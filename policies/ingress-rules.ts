@@ -1,45 +1,18 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Validator } from "ip-num";
-import { isDns1123Subdomain, isIanaServiceName } from "../components/common";
+import { isIanaServiceName } from "../components/common";
+import { hostFindings, pathFindings } from "../components/ingress/routes";
+import { PathType } from "../components/ingress/types";
 import { IngressBackend, IngressInfo, ingressOf } from "./lib/ingress";
 import { shown } from "./lib/values";
 
 export const INGRESS_HOST = "ingress-host";
 export const INGRESS_PATHS = "ingress-paths";
 
-const IPV4_SLOPPY = /^\d{1,3}(\.\d{1,3}){3}$/;
-const HOST_WITH_PORT = /^(.*):(\d+)$/;
-
-/** An IP address as Kubernetes' sloppy parser sees one (IPv4 with leading zeros included, IPv6 bracketed or not). */
-function looksLikeIp(host: string): boolean {
-    const bare = host.replace(/^\[(.*)\]$/, "$1");
-    return IPV4_SLOPPY.test(bare) || (bare.includes(":") && Validator.isValidIPv6String(bare)[0]);
-}
-
 /** Why a host is not acceptable as an Ingress host, and what to write instead; undefined when it is fine. */
 export function hostProblem(host: string): string | undefined {
-    if (looksLikeIp(host)) {
-        return `${shown(host)} is an IP address, but an Ingress host must be a DNS name ("must be a DNS name, not an IP address"); fix: use a DNS name that resolves to a node (e.g. a wildcard DNS service such as web.${IPV4_SLOPPY.test(host) ? host : "192.168.56.10"}.nip.io), or leave host unset to match every host`;
-    }
-    const withPort = HOST_WITH_PORT.exec(host);
-    if (withPort) {
-        return `${shown(host)} carries a port; an Ingress host is a bare DNS name (the port comes from the controller's Service); fix: write ${shown(withPort[1])}`;
-    }
-    if (host !== host.toLowerCase()) {
-        return `${shown(host)} has uppercase letters; Ingress hosts are lowercase DNS names; fix: write ${shown(host.toLowerCase())}`;
-    }
-    if (host.includes("*")) {
-        const rest = host.slice(2);
-        if (!host.startsWith("*.") || rest.includes("*") || !isDns1123Subdomain(rest) || host.length > 253) {
-            return `${shown(host)} is not a valid wildcard host; a "*" may only be the whole first label, as in "*.lab.example"; fix: write "*.${host.replace(/^[^.]*\./, "").replace(/\*/g, "x")}" or a plain DNS name`;
-        }
-        return undefined;
-    }
-    if (!isDns1123Subdomain(host)) {
-        const trailingDot = host.endsWith(".") ? ` (drop the trailing dot: ${shown(host.slice(0, -1))})` : "";
-        return `${shown(host)} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', labels starting and ending alphanumeric, at most 253 characters)${trailingDot}; fix: use a DNS name such as web.lab.example`;
-    }
-    return undefined;
+    // The same rules the stack's config is checked with, without the seed's extra "fully qualified" rule.
+    const [finding] = hostFindings(host, { fullyQualified: false });
+    return finding ? `${finding.message}; fix: ${finding.fix}` : undefined;
 }
 
 /** Ingress hosts, in rules and in TLS: DNS names, never IPs, wildcards only as the whole first label. */
@@ -60,9 +33,7 @@ export function checkIngressHosts(ingress: IngressInfo, report: (message: string
     }
 }
 
-export const PATH_TYPES = ["Exact", "Prefix", "ImplementationSpecific"];
-const INVALID_SEQUENCES = ["//", "/./", "/../", "%2f", "%2F"];
-const INVALID_SUFFIXES = ["/..", "/."];
+export const PATH_TYPES: string[] = Object.values(PathType);
 
 function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (message: string) => void): void {
     const where = `${ingress.description} ${backend.field}`;
@@ -113,10 +84,8 @@ export function checkIngressPaths(ingress: IngressInfo, report: (message: string
             } else if (!path.path.startsWith("/")) {
                 report(`${where} path ${shown(path.path)} is not absolute; fix: write ${shown(`/${path.path}`)}`);
             } else if (strict) {
-                const sequence = INVALID_SEQUENCES.find((bad) => path.path !== undefined && (path.path as string).includes(bad));
-                const suffix = INVALID_SUFFIXES.find((bad) => (path.path as string).endsWith(bad));
-                if (sequence || suffix) {
-                    report(`${where} path ${shown(path.path)} contains ${shown(sequence ?? suffix)}, which Kubernetes refuses in ${path.pathType as string} paths; fix: write the normalized path`);
+                for (const finding of pathFindings(path.path, path.pathType)) {
+                    report(`${where} path ${finding.message}; fix: ${finding.fix}`);
                 }
             }
             checkBackend(ingress, path.backend, report);

@@ -26,9 +26,10 @@ function looksLikeIp(text: string): boolean {
 /**
  * Checks an Ingress host as the API server does (networking/v1 validation): a DNS-1123 subdomain, lowercase,
  * at most 253 characters, a wildcard only as the whole first label, never an IP address, and no port. On top,
- * the seed's rule: a fully qualified name, with at least two labels besides any wildcard.
+ * unless `fullyQualified` is false (the policy pack, judging any Ingress), the seed's rule: a fully qualified
+ * name, with at least two labels besides any wildcard.
  */
-export function hostFindings(host: string): Finding[] {
+export function hostFindings(host: string, { fullyQualified = true }: { fullyQualified?: boolean } = {}): Finding[] {
     if (host.length === 0) {
         return [{ message: "is empty", fix: "write the DNS name clients use, e.g. web.lab.example" }];
     }
@@ -71,7 +72,7 @@ export function hostFindings(host: string): Finding[] {
             message: `${show(name)} is not a DNS-1123 subdomain: ${badLabels.map((label) => (label === "" ? "an empty label" : show(label))).join(", ")}`,
             fix: `make every dot-separated label ${LABEL_RULE}`,
         });
-    } else if (!base.includes(".")) {
+    } else if (fullyQualified && !base.includes(".")) {
         findings.push({
             message: `${show(name)} is not a fully qualified domain name`,
             fix: name.startsWith("*.") ? `cover a domain of at least two labels, e.g. *.${base}.example` : `use a full name such as ${base}.lab.example`,
