@@ -1,5 +1,9 @@
 import type { ResourceValidationPolicy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
+import { parseNodePortRange } from "../components/services/network";
+import { DEFAULT_NODE_PORT_RANGE } from "../components/services/types";
+
+export { DEFAULT_NODE_PORT_RANGE };
 import { isDns1123Label, isIanaServiceName } from "../components/common";
 import { configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike } from "./lib/kubernetes";
@@ -11,24 +15,20 @@ export const SERVICE_NODE_PORTS_UNIQUE = "service-node-ports-unique";
 
 export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
 export const PROTOCOLS = ["TCP", "UDP", "SCTP"];
-export const DEFAULT_NODE_PORT_RANGE = "30000-32767";
 
 const nodePortRange = z
     .string()
-    .regex(/^\d{1,5}-\d{1,5}$/, { message: "expected a range such as 30000-32767" })
-    .refine((text) => {
-        const [low, high] = text.split("-").map(Number) as [number, number];
-        return low >= 1 && high <= 65535 && low <= high;
-    }, "expected two ports from 1 to 65535, the first not above the second")
+    .refine((text) => parseNodePortRange(text).ok, { message: "expected the API server's --service-node-port-range, such as 30000-32767" })
     .default(DEFAULT_NODE_PORT_RANGE)
-    .describe("The API server's --service-node-port-range. Default 30000-32767.");
+    .describe("The API server's --service-node-port-range.");
 
 export const servicePortsConfig = z.strictObject({ nodePortRange });
 export type ServicePortsConfig = z.output<typeof servicePortsConfig>;
 
-export function parsePortRange(text: string): { low: number; high: number } {
-    const [low, high] = text.split("-").map(Number) as [number, number];
-    return { low, high };
+/** The configured range (validated by the settings schema, so it parses). */
+function nodePortBounds(text: string): { low: number; high: number } {
+    const range = parseNodePortRange(text);
+    return range.ok ? { low: range.value.first, high: range.value.last } : { low: 1, high: 65535 };
 }
 
 function isPort(value: unknown): value is number {
@@ -38,7 +38,7 @@ function isPort(value: unknown): value is number {
 /** The checks Kubernetes' Service validation makes on ports, plus the node port range. */
 export function checkServicePorts(service: ServiceInfo, config: ServicePortsConfig, report: (message: string) => void): void {
     const who = service.description;
-    const { low, high } = parsePortRange(config.nodePortRange);
+    const { low, high } = nodePortBounds(config.nodePortRange);
     if (!SERVICE_TYPES.includes(service.type)) {
         report(`${who} has type ${shown(service.type)}; fix: use one of ${SERVICE_TYPES.join(", ")}`);
         return;
