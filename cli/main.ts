@@ -14,7 +14,7 @@ import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
 import { PolicyFailure } from "./policy-harness";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
-import { PlanDocument, PlanFormat, formatPlan, planJson } from "./plan-format";
+import { PlanDocument, PlanFormat, formatPlan, ingressPlanJson, planJson, portMapJson } from "./plan-format";
 import { PulumiCommand, runPulumi } from "./pulumi";
 import { DEFAULT_STACK, StackInput, formatProblems, projectDirectory, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
 
@@ -94,13 +94,13 @@ function prepare(options: StackCommandOptions, io: Io) {
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
     const { plan, args } = loaded;
-    const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name);
+    const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name).map(portMapJson);
     const ingress = clusterIngressPlan(args, plan);
     const document: PlanDocument = {
         stack: input.stackName,
         ...plan,
         portMaps,
-        ...(ingress ? { ingress, warnings: [...plan.warnings, ...ingress.warnings] } : {}),
+        ...(ingress ? { ingress: ingressPlanJson(ingress), warnings: [...plan.warnings, ...ingress.warnings] } : {}),
     };
     return { input, previous, source, loaded, document };
 }

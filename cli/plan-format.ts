@@ -1,14 +1,82 @@
-import { IngressMode, IngressPlan } from "../components/ingress";
+// By file, not through the components' barrels: those load the component classes and the Pulumi SDK.
+import { IngressPlan, RoutePlan } from "../components/ingress/ingress-plan";
+import { IngressMode, PathType } from "../components/ingress/types";
 import { AddressPlan, FamilyCapacity } from "../components/plan";
 import { Placeholder, PortMapEntry } from "../components/services/port-map";
+import { Protocol, ServiceType } from "../components/services/types";
 
 /** What `clusternet plan` prints and records: the address plan of one stack, its Services' port maps, and its Ingress. */
 export interface PlanDocument extends AddressPlan {
     readonly stack: string;
     /** Every Service port's chain from client to pod, as the config tells it (placeholders for what the cluster picks). */
-    readonly portMaps: readonly PortMapEntry[];
+    readonly portMaps: readonly PortMapJson[];
     /** The Ingress controller and routes, with the commands to try each route; absent without clusternet:ingress. */
-    readonly ingress?: IngressPlan;
+    readonly ingress?: IngressPlanJson;
+}
+
+/**
+ * A port map entry as the plan's JSON has always written it: every key present, null where the component output
+ * leaves a key out, and the target port as one value (its number, or its name when no app declares it).
+ */
+export interface PortMapJson {
+    readonly service: string;
+    readonly namespace: string;
+    readonly type: ServiceType;
+    readonly headless: boolean;
+    readonly portName: string | null;
+    readonly protocol: Protocol;
+    readonly clusterIP: string | null;
+    readonly nodePort: number | null;
+    readonly port: number;
+    readonly targetPort: number | string;
+    readonly targetPortName: string | null;
+    readonly chains: readonly string[];
+}
+
+export function portMapJson(entry: PortMapEntry): PortMapJson {
+    return {
+        service: entry.service,
+        namespace: entry.namespace,
+        type: entry.type,
+        headless: entry.headless,
+        portName: entry.portName ?? null,
+        protocol: entry.protocol,
+        clusterIP: entry.clusterIP ?? null,
+        nodePort: entry.nodePort ?? null,
+        port: entry.port,
+        targetPort: entry.targetPort ?? entry.targetPortName ?? entry.port,
+        targetPortName: entry.targetPortName ?? null,
+        chains: entry.chains,
+    };
+}
+
+/** A route as the plan's JSON has always written it: `tlsSecret` null without TLS, each backend port as one value. */
+export interface RoutePlanJson {
+    readonly host: string;
+    readonly namespace: string;
+    readonly ingressName: string;
+    readonly tlsSecret: string | null;
+    readonly paths: ReadonlyArray<{ readonly path: string; readonly pathType: PathType; readonly service: string; readonly port: number | string }>;
+    readonly try: readonly string[];
+}
+
+/** The Ingress part of the plan's JSON. */
+export type IngressPlanJson = Omit<IngressPlan, "routes"> & { readonly routes: readonly RoutePlanJson[] };
+
+export function routePlanJson(route: RoutePlan): RoutePlanJson {
+    return {
+        host: route.host,
+        namespace: route.namespace,
+        ingressName: route.ingressName,
+        tlsSecret: route.tlsSecret ?? null,
+        paths: route.paths.map((path) => ({ path: path.path, pathType: path.pathType, service: path.service, port: path.portName ?? path.port ?? "" })),
+        try: route.try,
+    };
+}
+
+/** The Ingress plan as JSON: the routes converted, every other key as it is and where it is. */
+export function ingressPlanJson(plan: IngressPlan): IngressPlanJson {
+    return { ...plan, routes: plan.routes.map(routePlanJson) };
 }
 
 export const PlanFormat = {
@@ -92,7 +160,7 @@ function chainLines(document: PlanDocument): string[] {
 }
 
 /** One line on the controller: which, its IngressClass, and where it answers. */
-function ingressSummary(ingress: IngressPlan): string {
+function ingressSummary(ingress: IngressPlanJson): string {
     const reach =
         ingress.mode === IngressMode.HostPort
             ? `hostPort: HTTP ${ingress.httpPort}, HTTPS ${ingress.httpsPort} on every node`
@@ -100,7 +168,7 @@ function ingressSummary(ingress: IngressPlan): string {
     return `Ingress: ${ingress.implementation} (IngressClass ${ingress.ingressClassName}, namespace ${ingress.namespace}), ${reach}`;
 }
 
-function routeRows(ingress: IngressPlan): string[][] {
+function routeRows(ingress: IngressPlanJson): string[][] {
     const rows = ingress.routes.flatMap((route) =>
         route.paths.map((path, index) => [
             index === 0 ? route.host : "",
@@ -113,11 +181,11 @@ function routeRows(ingress: IngressPlan): string[][] {
     return [["HOST", "NAMESPACE", "PATH", "BACKEND", "TLS SECRET"], ...rows];
 }
 
-function tryLines(ingress: IngressPlan): string[] {
+function tryLines(ingress: IngressPlanJson): string[] {
     return ingress.routes.flatMap((route) => route.try);
 }
 
-function ingressTable(ingress: IngressPlan): string[] {
+function ingressTable(ingress: IngressPlanJson): string[] {
     const lines = [ingressSummary(ingress)];
     if (ingress.routes.length === 0) {
         return [...lines, "no routes (clusternet:ingress.routes is empty)"];

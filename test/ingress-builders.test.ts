@@ -15,6 +15,7 @@ import {
     tryCommands,
     validateRoutes,
 } from "../components/ingress";
+import { routePlanJson } from "../cli/plan-format";
 import { IpFamily } from "../components/plan";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 
@@ -214,7 +215,7 @@ void describe("Ingress objects", () => {
     };
 
     void it("are standard networking.k8s.io/v1 Ingresses with the controller's class, in the backends' namespace", async () => {
-        const [route] = resolve({ host: "web.lab.example", paths: [{ service: "web", port: "http" }, { path: "/secure", pathType: "Exact", service: "web", port: 443 }] });
+        const [route] = resolve({ host: "web.lab.example", paths: [{ service: "web", portName: "http" }, { path: "/secure", pathType: "Exact", service: "web", port: 443 }] });
         const ingress = buildIngress(route!, resolveController({})) as Json;
         assert.deepEqual(ingress, {
             apiVersion: "networking.k8s.io/v1",
@@ -239,7 +240,7 @@ void describe("Ingress objects", () => {
     });
 
     void it("are awaited only when the controller writes their status (ingress-nginx), else skipAwait (Traefik)", () => {
-        const [route] = resolve({ host: "web.lab.example", paths: [{ service: "web", port: "http" }] });
+        const [route] = resolve({ host: "web.lab.example", paths: [{ service: "web", portName: "http" }] });
         const nginx = buildIngress(route!, resolveController({ implementation: IngressImplementation.IngressNginx })) as Json;
         assert.equal(nginx.metadata.annotations, undefined);
         assert.equal(nginx.spec.ingressClassName, "nginx");
@@ -247,7 +248,7 @@ void describe("Ingress objects", () => {
     });
 
     void it("carry the TLS Secret for their host, and wildcard hosts get a valid name", async () => {
-        const [route] = resolve({ host: "*.lab.example", paths: [{ service: "web", port: "https" }], tlsSecret: "lab-wildcard-tls" });
+        const [route] = resolve({ host: "*.lab.example", paths: [{ service: "web", portName: "https" }], tlsSecret: "lab-wildcard-tls" });
         const ingress = buildIngress(route!, resolveController({})) as Json;
         assert.equal(ingress.metadata.name, "wildcard.lab.example");
         assert.deepEqual(ingress.spec.tls, [{ hosts: ["*.lab.example"], secretName: "lab-wildcard-tls" }]);
@@ -289,6 +290,23 @@ void describe("what to try from the nodes' network", () => {
             "curl -g -H 'Host: wildcard-test.lab.example' 'http://[fd00:56::11]:30080/a b'",
             "curl -g -k --resolve 'wildcard-test.lab.example:30443:[fd00:56::11]' 'https://wildcard-test.lab.example:30443/a b'",
         ]);
+    });
+
+    void it("exports a route without null or union fields, and writes it into the plan's JSON as it always was", () => {
+        const plan = planIngress(resolveController({}), [routeOf("web.lab.example", ["/"]), { ...routeOf("api.lab.example", ["/"], "api-tls"), paths: [{ path: "/", pathType: "Exact", service: "api", port: 8080 }] }], ["192.168.56.10"]);
+        const [web, api] = plan.routes;
+        assert.ok(!("tlsSecret" in web!), "no TLS Secret: the key is left out");
+        assert.deepEqual(web!.paths, [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }]);
+        assert.deepEqual([api!.tlsSecret, api!.paths[0]!.port, api!.paths[0]!.portName], ["api-tls", 8080, undefined]);
+        assert.deepEqual(routePlanJson(web!), {
+            host: "web.lab.example",
+            namespace: "demo",
+            ingressName: "web.lab.example",
+            tlsSecret: null,
+            paths: [{ path: "/", pathType: "Prefix", service: "web", port: "http" }],
+            try: ["curl -H 'Host: web.lab.example' http://192.168.56.10:30080/"],
+        });
+        assert.deepEqual(routePlanJson(api!).paths[0]!.port, 8080);
     });
 
     void it("uses a placeholder when the plan has no node, and warns about ingress-nginx in the plan", () => {

@@ -24,7 +24,7 @@ before(async () => {
                     { name: "api", namespace: "shop", ports: [{ name: "http", port: 80 }] },
                 ];
                 const routes = [
-                    { host: "web.lab.example", paths: [{ path: "/", service: "web", port: "http" }], tlsSecret: "web-tls" },
+                    { host: "web.lab.example", paths: [{ path: "/", service: "web", portName: "http" }], tlsSecret: "web-tls" },
                     { host: "*.shop.example", paths: [{ path: "/api", pathType: m.PathType.Exact, service: "api", port: 80 }] },
                 ];
                 const traefik = new m.IngressController("t", { httpNodePort: 31080, httpsNodePort: 31443 });

@@ -1,7 +1,7 @@
 /** Validation of clusternet:ingress: hosts, paths and backends as Kubernetes and the stack see them, and the controller's ports. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Problem, STACK_KEYS, formatProblem } from "../components/common";
+import { Problem, SPLIT_PORT_FIELDS, STACK_KEYS, formatProblem } from "../components/common";
 import { ConfigSource, loadStack } from "../components/config";
 import { BackendService, ClusterIngressSettings, IngressRouteSpec, controllerNodePortClaims, hostFindings, pathFindings, validateIngress, validateRoutes } from "../components/ingress";
 import { checkNodePortClaims, findServiceBackend, parseNodePortRange, serviceNodePortClaims, servicesKeys } from "../components/services";
@@ -12,7 +12,7 @@ const SERVICES: BackendService[] = [
         namespace: "demo",
         type: "NodePort",
         ports: [
-            { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
+            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
             { name: "https", port: 443, targetPort: 8443 },
         ],
     },
@@ -39,7 +39,7 @@ function routesOf(...routes: IngressRouteSpec[]): ClusterIngressSettings {
     return { routes };
 }
 
-const route = (host: string, extra: Partial<IngressRouteSpec> = {}): IngressRouteSpec => ({ host, paths: [{ path: "/", service: "web", port: "http" }], ...extra });
+const route = (host: string, extra: Partial<IngressRouteSpec> = {}): IngressRouteSpec => ({ host, paths: [{ path: "/", service: "web", portName: "http" }], ...extra });
 
 /** The only problem's line (key: message; fix), failing when there is not exactly one. */
 function only(problems: Problem[]): string {
@@ -133,25 +133,25 @@ void describe("Ingress paths, as the API server checks them", () => {
     }
 
     void it("defaults to / with pathType Prefix", () => {
-        const result = validateRoutes([{ host: "web.lab.example", paths: [{ service: "web", port: "http" }] }], SERVICES, "routes");
+        const result = validateRoutes([{ host: "web.lab.example", paths: [{ service: "web", portName: "http" }] }], SERVICES, "routes");
         assert.ok(result.ok);
         assert.deepEqual(result.routes[0]!.paths, [{ path: "/", pathType: "Prefix", service: "web", port: "http" }]);
     });
 
     void it("names the path in the problem's key, pathType included", () => {
-        const problems = check(routesOf(route("web.lab.example", { paths: [{ path: "/ok", service: "web", port: "http" }, { path: "x//y", service: "web", port: "http" }] })));
+        const problems = check(routesOf(route("web.lab.example", { paths: [{ path: "/ok", service: "web", portName: "http" }, { path: "x//y", service: "web", portName: "http" }] })));
         assert.deepEqual(
             problems.map((problem) => problem.key),
             ["clusternet:ingress.routes[0].paths[1].path", "clusternet:ingress.routes[0].paths[1].path"],
         );
-        const typed = check(routesOf(route("web.lab.example", { paths: [{ path: "/", pathType: "Glob" as never, service: "web", port: "http" }] })));
+        const typed = check(routesOf(route("web.lab.example", { paths: [{ path: "/", pathType: "Glob" as never, service: "web", portName: "http" }] })));
         assert.equal(typed[0]!.key, "clusternet:ingress.routes[0].paths[0].pathType");
     });
 
     void it("refuses the same host+path twice", () => {
         const twice = route("web.lab.example", {
             paths: [
-                { path: "/api", service: "web", port: "http" },
+                { path: "/api", service: "web", portName: "http" },
                 { path: "/api", pathType: "Exact", service: "web", port: 8080 },
             ],
         });
@@ -172,13 +172,14 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
         assert.deepEqual([byNumber.value.portName, byNumber.value.portIndex], ["https", 1]);
     });
 
-    const cases: Array<[string, { service: string; port: number | string; namespace?: string }, string]> = [
+    // Args (port or portName) checked with the stack's keys: every problem names the config key the user wrote, `port`.
+    const cases: Array<[string, { service: string; port?: number; portName?: string; namespace?: string }, string]> = [
         [
             "a Service the stack does not have",
             { service: "shop", port: 80 },
             'clusternet:ingress.routes[0].paths[0].service: there is no Service "shop" in the stack\'s Services; name one of demo/web, shop/api, staging/api, demo/dns, shop/cart, or add it to clusternet:services',
         ],
-        ["a port name the Service does not have", { service: "web", port: "metrics" }, 'clusternet:ingress.routes[0].paths[0].port: Service demo/web has no port "metrics"; use one of its ports: http (8080), https (443)'],
+        ["a port name the Service does not have", { service: "web", portName: "metrics" }, 'clusternet:ingress.routes[0].paths[0].port: Service demo/web has no port "metrics"; use one of its ports: http (8080), https (443)'],
         [
             "a port number that is the Service's nodePort",
             { service: "web", port: 30808 },
@@ -189,9 +190,9 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
             { service: "web", port: 8443 },
             "clusternet:ingress.routes[0].paths[0].port: Service demo/web has no port 8443 (8443 is the targetPort of its port https; a backend names the Service's own port); use one of its ports: http (8080), https (443)",
         ],
-        ["a name shared by Services in two namespaces", { service: "api", port: "http" }, 'clusternet:ingress.routes[0].paths[0].service: "api" names Services in several namespaces (shop/api, staging/api); add namespace to say which one'],
-        ["a namespace the Service is not in", { service: "web", port: "http", namespace: "prod" }, 'clusternet:ingress.routes[0].paths[0].namespace: Service "web" is not in namespace "prod"; use the namespace it is in: demo'],
-        ["a UDP port", { service: "dns", port: "dns" }, 'clusternet:ingress.routes[0].paths[0].port: port "dns" of Service demo/dns carries UDP, but an Ingress routes HTTP, which needs TCP; route to a TCP port: the Service has none'],
+        ["a name shared by Services in two namespaces", { service: "api", portName: "http" }, 'clusternet:ingress.routes[0].paths[0].service: "api" names Services in several namespaces (shop/api, staging/api); add namespace to say which one'],
+        ["a namespace the Service is not in", { service: "web", portName: "http", namespace: "prod" }, 'clusternet:ingress.routes[0].paths[0].namespace: Service "web" is not in namespace "prod"; use the namespace it is in: demo'],
+        ["a UDP port", { service: "dns", portName: "dns" }, 'clusternet:ingress.routes[0].paths[0].port: port "dns" of Service demo/dns carries UDP, but an Ingress routes HTTP, which needs TCP; route to a TCP port: the Service has none'],
     ];
     for (const [what, backend, expected] of cases) {
         void it(`refuses ${what}`, () => {
@@ -205,8 +206,23 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
         assert.equal(result.ok, false, "two Services of one name in one namespace are ambiguous");
     });
 
-    void it("refuses a backend without a port, even from untyped callers", () => {
-        assert.equal(only(check(routesOf({ host: "web.lab.example", paths: [{ service: "cart" } as never] }))), "clusternet:ingress.routes[0].paths[0].port: is required; name the Service's port, by name or number");
+    void it("refuses a backend without a port", () => {
+        assert.equal(only(check(routesOf({ host: "web.lab.example", paths: [{ service: "cart" }] }))), "clusternet:ingress.routes[0].paths[0].port: is required; name the Service's port, by name or number");
+    });
+
+    void it("in args, names a port given by name portName, and refuses port and portName together", () => {
+        const result = validateRoutes(
+            [{ host: "web.lab.example", paths: [{ service: "web", portName: "metrics" }, { path: "/both", service: "web", port: 8080, portName: "http" }, { path: "/none", service: "web" }] }],
+            SERVICES,
+            "args.routes",
+            SPLIT_PORT_FIELDS,
+        );
+        assert.ok(!result.ok);
+        assert.deepEqual(result.problems.map(formatProblem), [
+            'args.routes[0].paths[0].portName: Service demo/web has no port "metrics"; use one of its ports: http (8080), https (443)',
+            "args.routes[0].paths[1].portName: is set together with port, but a backend port is given by number or by name, not both; remove one of them",
+            "args.routes[0].paths[2].port: is required; name the Service's port: its number as port, or its name as portName",
+        ]);
     });
 
     void it("refuses every backend when the stack has no Services", () => {
@@ -214,7 +230,7 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
     });
 
     void it("picks the namespace when given, and places the Ingress there", () => {
-        const result = validateRoutes([{ host: "api.lab.example", paths: [{ service: "api", port: "http", namespace: "staging" }] }], SERVICES, "routes");
+        const result = validateRoutes([{ host: "api.lab.example", paths: [{ service: "api", portName: "http", namespace: "staging" }] }], SERVICES, "routes");
         assert.ok(result.ok);
         assert.equal(result.routes[0]!.namespace, "staging");
     });
@@ -222,7 +238,7 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
     void it("refuses a route whose backends are in two namespaces: an Ingress reaches only its own namespace", () => {
         const mixed = route("shop.lab.example", {
             paths: [
-                { path: "/", service: "web", port: "http" },
+                { path: "/", service: "web", portName: "http" },
                 { path: "/cart", service: "cart", port: 9000 },
             ],
         });
@@ -333,8 +349,19 @@ void describe("the stack's config: clusternet:ingress through loadStack", () => 
         assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
         assert.deepEqual(loaded.value.args.ingress, {
             controller: { implementation: "traefik", mode: "NodePort", admissionWebhook: false },
-            routes: [{ host: "web.lab.example", paths: [{ path: "/", pathType: "Prefix", service: "web", port: "http" }] }],
+            routes: [{ host: "web.lab.example", paths: [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }] }],
         });
+    });
+
+    void it("maps a backend port by name to portName, and names it by the config key the user wrote", () => {
+        const loaded = loadStack(
+            source({ services, ingress: { routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "metrics" }, { path: "/x", service: "web", port: 9999 }] }] } }),
+        );
+        assert.ok(!loaded.ok);
+        assert.deepEqual(
+            loaded.problems.map((problem) => problem.key),
+            ["clusternet:ingress.routes[0].paths[0].port", "clusternet:ingress.routes[0].paths[1].port"],
+        );
     });
 
     void it("reports shape problems with their keys", () => {

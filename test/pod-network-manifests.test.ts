@@ -96,7 +96,7 @@ void describe("flannel objects against upstream v0.28.9", () => {
         const limitsOnly = ours(spec({ resources: { limits: { memory: "128Mi" } } }));
         assert.deepEqual(differencesFromUpstream(limitsOnly), [`${DS}: ${CONTAINER}.resources.limits`]);
         assert.deepEqual(limitsOnly.get(DS)!["spec"]["template"]["spec"]["containers"][0]["resources"], { requests: { cpu: "100m", memory: "50Mi" }, limits: { memory: "128Mi" } });
-        const requests = ours(spec({ resources: { requests: { cpu: "200m", memory: 100000000 } } }));
+        const requests = ours(spec({ resources: { requests: { cpu: "200m", memory: "100000000" } } }));
         assert.deepEqual(requests.get(DS)!["spec"]["template"]["spec"]["containers"][0]["resources"], { requests: { cpu: "200m", memory: "100000000" } });
     });
 

@@ -29,8 +29,8 @@ function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
             ],
         },
         ports: [
-            { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPort: "https" },
+            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
+            { name: "https", port: 443, targetPortName: "https" },
         ],
         ...overrides,
     };
@@ -39,7 +39,7 @@ function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
 /** Specs covering every builder branch: each type, headless, pinned IP, selector-only, probes, resources, env, UDP. */
 const VARIANTS: Record<string, AppServiceSpec> = {
     seed: web(),
-    clusterIp: web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPort: "http" }] }),
+    clusterIp: web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] }),
     loadBalancer: web({ type: "LoadBalancer" }),
     headless: web({ type: "ClusterIP", headless: true, ports: [{ port: 80 }] }),
     selectorOnly: { name: "legacy", selector: { app: "legacy" }, ports: [{ port: 80, targetPort: 8080 }] },
@@ -50,7 +50,7 @@ const VARIANTS: Record<string, AppServiceSpec> = {
             containerPorts: [{ name: "metrics", port: 9090 }, { port: 8080 }],
             readinessPath: "/healthz",
             readinessPort: 8080,
-            resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: 128 } },
+            resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128" } },
             env: { LOG_LEVEL: "debug" },
             waitForReady: false,
         },
@@ -61,7 +61,7 @@ const VARIANTS: Record<string, AppServiceSpec> = {
         name: "dns",
         namespace: "kube-system",
         app: { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" }] },
-        ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }],
+        ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }],
     },
 };
 

@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import { OfflineRun, RecordedResource, runOffline } from "../cli/offline";
 
 const APP = { image: "nginx:1.27.5", containerPorts: [{ name: "http", port: 80 }] };
-const HTTP = [{ name: "http", port: 80, targetPort: "http" }];
+const HTTP = [{ name: "http", port: 80, targetPortName: "http" }];
 const CLUSTER = { name: "lab", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" };
 const NODES = [
     { name: "cp-1", ip: "192.168.56.10" },
@@ -21,7 +21,7 @@ before(async () => {
                 cluster: CLUSTER,
                 nodes: NODES,
                 services: [
-                    { name: "web", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 8080, targetPort: "http", nodePort: 30808 }] },
+                    { name: "web", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }] },
                     { name: "api", namespace: "demo", app: APP, ports: HTTP },
                     { name: "shop", namespace: "shop", app: APP, ports: HTTP },
                     { name: "metrics", namespace: "kube-system", app: APP, ports: HTTP },
@@ -34,8 +34,8 @@ before(async () => {
                     cluster: { ...CLUSTER, nodePortRange: "30000-30999" },
                     nodes: NODES,
                     services: [
-                        { name: "web", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 8080, targetPort: "http", nodePort: 30808 }] },
-                        { name: "api", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 30808 }] },
+                        { name: "web", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }] },
+                        { name: "api", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http", nodePort: 30808 }] },
                     ],
                 });
             } catch (caught) {

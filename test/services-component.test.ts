@@ -35,26 +35,26 @@ before(async () => {
                 type: "NodePort",
                 app: APP,
                 ports: [
-                    { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
-                    { name: "https", port: 443, targetPort: "https" },
+                    { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
+                    { name: "https", port: 443, targetPortName: "https" },
                 ],
                 cluster: CLUSTER,
                 instance: "lab",
             });
-            new AppService("lb", { name: "lb", type: "LoadBalancer", app: APP, ports: [{ name: "http", port: 80, targetPort: "http" }] });
-            new AppService("metallb", { name: "metallb", namespace: "edge", type: "LoadBalancer", app: APP, ports: [{ name: "http", port: 80, targetPort: "http" }], cluster: { loadBalancer: true } });
+            new AppService("lb", { name: "lb", type: "LoadBalancer", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
+            new AppService("metallb", { name: "metallb", namespace: "edge", type: "LoadBalancer", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }], cluster: { loadBalancer: true } });
             const first = new k8s.core.v1.ConfigMap("first", { metadata: { name: "first", namespace: "default" }, data: { a: "b" } });
-            new AppService("after", { name: "after", namespace: "shared", createNamespace: false, app: APP, ports: [{ name: "http", port: 80, targetPort: "http" }] }, { dependsOn: [first] });
-            new AppService("owned", { name: "owned", namespace: "owned", app: APP, ports: [{ name: "http", port: 80, targetPort: "http" }] }, { dependsOn: first });
+            new AppService("after", { name: "after", namespace: "shared", createNamespace: false, app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }] }, { dependsOn: [first] });
+            new AppService("owned", { name: "owned", namespace: "owned", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }] }, { dependsOn: first });
             let error: unknown;
             try {
-                new AppService("bad", { name: "Bad", namespace: "demo", app: APP, ports: [{ port: 80, targetPort: "htp" }, { port: 81, targetPort: 80, nodePort: 30001 }] });
+                new AppService("bad", { name: "Bad", namespace: "demo", app: APP, ports: [{ port: 80, targetPortName: "htp" }, { port: 81, targetPort: 80, nodePort: 30001 }] });
             } catch (caught) {
                 error = caught;
             }
             const { RunError } = await import("@pulumi/pulumi");
             // A RunError is reported as a message, without a stack trace.
-            return { portMap: web.portMap, clusterIP: web.clusterIP, selector: web.selector, error: RunError.isInstance(error) ? `RunError: ${error.message}` : String(error) };
+            return { portMap: web.portMap, clusterIP: web.clusterIP.apply((ip) => ip ?? "(absent)"), selector: web.selector, error: RunError.isInstance(error) ? `RunError: ${error.message}` : String(error) };
         },
         project: "clusternet",
         stack: "test",
@@ -150,7 +150,8 @@ describe("AppService under mocks", () => {
                 ["client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443", "client -> 192.168.56.11:<nodePort> -> <clusterIP>:443 -> <podIP>:443"],
             ],
         );
-        assert.equal(run.outputs["clusterIP"], null);
+        assert.equal(run.outputs["clusterIP"], "(absent)", "unknown until the cluster picks it");
+        assert.ok(!("clusterIP" in (run.outputs["portMap"] as any[])[0]), "no clusterIP key while the cluster has not picked it");
     });
 
     it("refuses bad args before registering any child, naming every problem", () => {
@@ -160,7 +161,7 @@ describe("AppService under mocks", () => {
                 'RunError: AppService "bad" has invalid args:',
                 'args.name: "Bad" is not a valid Service name (a DNS-1035 label); use lowercase letters, digits and \'-\', starting with a letter, at most 63 characters, e.g. web',
                 "args.ports[0].name: is required because the Service has 2 ports; name every port with a DNS-1123 label, e.g. http",
-                'args.ports[0].targetPort: "htp" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
+                'args.ports[0].targetPortName: "htp" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
                 "args.ports[1].name: is required because the Service has 2 ports; name every port with a DNS-1123 label, e.g. http",
                 "args.ports[1].nodePort: is set, but a ClusterIP Service has no node ports; remove nodePort, or make the Service type NodePort",
             ].join("\n"),

@@ -36,12 +36,43 @@ describe("clusternet:services in the stack config", () => {
                     readyTimeoutSeconds: 300,
                 },
                 ports: [
-                    { name: "http", port: 8080, targetPort: "http", protocol: "TCP", nodePort: 30808 },
-                    { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+                    { name: "http", port: 8080, protocol: "TCP", nodePort: 30808, targetPortName: "http" },
+                    { name: "https", port: 443, protocol: "TCP", targetPortName: "https" },
                 ],
             },
         ]);
         assert.equal(loaded.value.args.cluster.nodePortRange, "30000-32767");
+    });
+
+    it("maps a port given by number or by name onto the args' two fields, and quantities onto strings", () => {
+        const config = devConfig();
+        config["services"][0].ports[1].targetPort = 443;
+        config["services"][0].app.readinessPort = "http";
+        config["services"][0].app.resources = { requests: { cpu: 0.5, memory: "64Mi" }, limits: { memory: 134217728 } };
+        const loaded = loadStack(source(config));
+        assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
+        const [web] = loaded.value.args.services!;
+        assert.deepEqual(
+            web!.ports.map((port) => [port.targetPort, port.targetPortName]),
+            [
+                [undefined, "http"],
+                [443, undefined],
+            ],
+        );
+        assert.equal(web!.app!.readinessPortName, "http");
+        assert.equal(web!.app!.readinessPort, undefined);
+        assert.deepEqual(web!.app!.resources, { requests: { cpu: "0.5", memory: "64Mi" }, limits: { memory: "134217728" } });
+        config["services"][0].app.readinessPort = 80;
+        const numbered = loadStack(source(config));
+        assert.ok(numbered.ok);
+        assert.deepEqual([numbered.value.args.services![0]!.app!.readinessPort, numbered.value.args.services![0]!.app!.readinessPortName], [80, undefined]);
+    });
+
+    it("names a port given by name by the config key the user wrote", () => {
+        const config = devConfig();
+        config["services"][0].app.readinessPort = "health";
+        delete config["ingress"];
+        assert.deepEqual(problems(config), ['clusternet:services[0].app.readinessPort: "health" is not the name of a container port of the app; use one of http, https, or a port number']);
     });
 
     it("names semantic problems by their config key", () => {

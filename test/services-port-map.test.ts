@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { portMapJson } from "../cli/plan-format";
 import { STACK_KEYS } from "../components/common";
 import { planNetwork } from "../components/plan";
 import { AppServiceSpec, PortMapCluster, findServiceBackend, portMapOf, resolveService, serviceClusterOf, servicePortMaps } from "../components/services";
@@ -25,15 +26,15 @@ function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
             ],
         },
         ports: [
-            { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPort: "https" },
+            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
+            { name: "https", port: 443, targetPortName: "https" },
         ],
         ...overrides,
     };
 }
 
 describe("portMapOf", () => {
-    it("maps a NodePort Service per node, resolving named targetPorts and leaving unknowns as placeholders", () => {
+    it("maps a NodePort Service per node, resolving named targetPorts and leaving unknowns as placeholders (keys left out)", () => {
         assert.deepEqual(portMapOf(resolveService(web()), NODES), [
             {
                 service: "web",
@@ -42,7 +43,6 @@ describe("portMapOf", () => {
                 headless: false,
                 portName: "http",
                 protocol: "TCP",
-                clusterIP: null,
                 nodePort: 30808,
                 port: 8080,
                 targetPort: 80,
@@ -56,8 +56,6 @@ describe("portMapOf", () => {
                 headless: false,
                 portName: "https",
                 protocol: "TCP",
-                clusterIP: null,
-                nodePort: null,
                 port: 443,
                 targetPort: 443,
                 targetPortName: "https",
@@ -81,32 +79,41 @@ describe("portMapOf", () => {
     it("maps a ClusterIP Service from inside the cluster, with a pinned IP and numeric targetPorts", () => {
         const spec = web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPort: 80 }, { name: "alt", port: 8443 , targetPort: 443 }] });
         const entries = portMapOf(resolveService(spec), NODES, { clusterIP: "10.96.0.99" });
+        assert.ok(entries.every((entry) => !("nodePort" in entry) && !("targetPortName" in entry)), "no node port, no port name: the keys are left out");
         assert.deepEqual(
             entries.map((entry) => ({ clusterIP: entry.clusterIP, nodePort: entry.nodePort, targetPort: entry.targetPort, targetPortName: entry.targetPortName, chains: entry.chains })),
             [
-                { clusterIP: "10.96.0.50", nodePort: null, targetPort: 80, targetPortName: null, chains: ["pod -> 10.96.0.50:80 -> <podIP>:80"] },
-                { clusterIP: "10.96.0.50", nodePort: null, targetPort: 443, targetPortName: null, chains: ["pod -> 10.96.0.50:8443 -> <podIP>:443"] },
+                { clusterIP: "10.96.0.50", nodePort: undefined, targetPort: 80, targetPortName: undefined, chains: ["pod -> 10.96.0.50:80 -> <podIP>:80"] },
+                { clusterIP: "10.96.0.50", nodePort: undefined, targetPort: 443, targetPortName: undefined, chains: ["pod -> 10.96.0.50:8443 -> <podIP>:443"] },
             ],
         );
     });
 
     it("defaults targetPort to port, keeps a name when no app declares it, and handles headless Services", () => {
-        const selectorOnly: AppServiceSpec = { name: "legacy", selector: { app: "legacy" }, ports: [{ name: "http", port: 80, targetPort: "http" }, { name: "raw", port: 9000 }] };
+        const selectorOnly: AppServiceSpec = { name: "legacy", selector: { app: "legacy" }, ports: [{ name: "http", port: 80, targetPortName: "http" }, { name: "raw", port: 9000 }] };
         assert.deepEqual(
-            portMapOf(resolveService(selectorOnly), NODES).map((entry) => [entry.targetPort, entry.chains]),
+            portMapOf(resolveService(selectorOnly), NODES).map((entry) => [entry.targetPort, entry.targetPortName, entry.chains]),
             [
-                ["http", ["pod -> <clusterIP>:80 -> <podIP>:http"]],
-                [9000, ["pod -> <clusterIP>:9000 -> <podIP>:9000"]],
+                [undefined, "http", ["pod -> <clusterIP>:80 -> <podIP>:http"]],
+                [9000, undefined, ["pod -> <clusterIP>:9000 -> <podIP>:9000"]],
             ],
         );
-        const headless = web({ type: "ClusterIP", headless: true, ports: [{ name: "http", port: 80, targetPort: "http" }] });
+        const headless = web({ type: "ClusterIP", headless: true, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
         const [entry] = portMapOf(resolveService(headless), NODES);
         assert.equal(entry!.clusterIP, "None");
         assert.deepEqual(entry!.chains, ["pod -> <podIP>:80"]);
     });
 
+    it("is written into the plan's JSON as it always was: every key in order, null where left out, a name-only targetPort as its name", () => {
+        const selectorOnly: AppServiceSpec = { name: "legacy", selector: { app: "legacy" }, ports: [{ name: "http", port: 80, targetPortName: "http" }, { port: 9000 }] };
+        const [named, bare] = portMapOf(resolveService(selectorOnly), NODES).map(portMapJson);
+        assert.deepEqual(Object.keys(named!), ["service", "namespace", "type", "headless", "portName", "protocol", "clusterIP", "nodePort", "port", "targetPort", "targetPortName", "chains"]);
+        assert.deepEqual([named!.portName, named!.clusterIP, named!.nodePort, named!.targetPort, named!.targetPortName], ["http", null, null, "http", "http"]);
+        assert.deepEqual([bare!.portName, bare!.targetPort, bare!.targetPortName], [null, 9000, null]);
+    });
+
     it("adds the load balancer's chain only when the cluster has a provider, and brackets IPv6", () => {
-        const lb = resolveService(web({ type: "LoadBalancer", ports: [{ name: "http", port: 8080, targetPort: "http", nodePort: 30808 }] }));
+        const lb = resolveService(web({ type: "LoadBalancer", ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }] }));
         assert.deepEqual(portMapOf(lb, NODES)[0]!.chains, ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80", "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80"]);
         assert.deepEqual(portMapOf(lb, { nodes: [{ name: "v6", ip: "fd00::10" }], loadBalancer: true }, { loadBalancerAddress: "192.168.56.200", clusterIP: "fd00:10:96::7" })[0]!.chains, [
             "client -> 192.168.56.200:8080 -> [fd00:10:96::7]:8080 -> <podIP>:80",
@@ -131,7 +138,7 @@ describe("portMapOf", () => {
 });
 
 describe("findServiceBackend", () => {
-    const services = [web(), web({ namespace: "prod" }), web({ name: "api", namespace: "prod", type: "ClusterIP", ports: [{ name: "http", port: 80, targetPort: "http" }] })];
+    const services = [web(), web({ namespace: "prod" }), web({ name: "api", namespace: "prod", type: "ClusterIP", ports: [{ name: "http", port: 80, targetPortName: "http" }] })];
 
     it("finds a port by name or number, with the numbers resolved", () => {
         assert.deepEqual(findServiceBackend(services, { service: "api", port: "http" }), {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatProblem } from "../components/common";
+import { COMBINED_PORT_FIELDS, SPLIT_PORT_FIELDS, formatProblem } from "../components/common";
 import {
     AppServiceSpec,
     NodePortClaim,
@@ -13,7 +13,8 @@ import {
     validateServices,
 } from "../components/services";
 
-const KEYS: ServicesKeys = { service: (index) => `clusternet:services[${index}]`, cluster: "clusternet:cluster" };
+// The stack's keys: one config key (`targetPort`) for a port by number or by name, as the user wrote it.
+const KEYS: ServicesKeys = { service: (index) => `clusternet:services[${index}]`, cluster: "clusternet:cluster", portNameField: COMBINED_PORT_FIELDS };
 const CLUSTER: ServiceClusterSpec = {
     serviceCidr: "10.96.0.0/12",
     nodes: [
@@ -38,8 +39,8 @@ function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
             ],
         },
         ports: [
-            { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPort: "https" },
+            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
+            { name: "https", port: 443, targetPortName: "https" },
         ],
         ...overrides,
     };
@@ -70,7 +71,7 @@ describe("validateServices: valid input", () => {
     });
 
     it("accepts a pinned cluster IP and headless Services", () => {
-        assert.deepEqual(lines([web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPort: "http" }] })]), []);
+        assert.deepEqual(lines([web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), []);
         assert.deepEqual(lines([web({ name: "db", type: "ClusterIP", headless: true, ports: [{ name: "http", port: 80, targetPort: 80 }] })]), []);
     });
 });
@@ -89,7 +90,7 @@ describe("validateServices: names", () => {
     });
 
     it("rejects the same Service twice in one namespace, but not in two", () => {
-        const other = web({ ports: [{ name: "http", port: 8080, targetPort: "http" }] });
+        const other = web({ ports: [{ name: "http", port: 8080, targetPortName: "http" }] });
         assert.deepEqual(lines([web(), other]), ["clusternet:services[1].name: Service demo/web is also defined at clusternet:services[0]; rename one of them, or move it to another namespace"]);
         assert.deepEqual(lines([web(), { ...other, namespace: "prod" }]), []);
     });
@@ -98,8 +99,8 @@ describe("validateServices: names", () => {
 describe("validateServices: ports", () => {
     it("requires a unique DNS-1123 name on every port when there are several", () => {
         const ports = [
-            { port: 8080, targetPort: "http" },
-            { name: "HTTPS", port: 443, targetPort: "https" },
+            { port: 8080, targetPortName: "http" },
+            { name: "HTTPS", port: 443, targetPortName: "https" },
             { name: "web", port: 8081, targetPort: 80 },
             { name: "web", port: 8082, targetPort: 80 },
         ];
@@ -120,7 +121,7 @@ describe("validateServices: ports", () => {
         ]);
         const app = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }, { name: "dns-tcp", port: 53 }] };
         assert.deepEqual(
-            lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }, { name: "dns-tcp", port: 53, targetPort: "dns-tcp" }] }]),
+            lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }, { name: "dns-tcp", port: 53, targetPortName: "dns-tcp" }] }]),
             [],
         );
     });
@@ -129,9 +130,9 @@ describe("validateServices: ports", () => {
         const ports = [
             { name: "a", port: 8080, targetPort: 0 },
             { name: "b", port: 8081, targetPort: 65536 },
-            { name: "c", port: 8082, targetPort: "Http" },
-            { name: "d", port: 8083, targetPort: "a-very-long-port-name" },
-            { name: "e", port: 8084, targetPort: "8080" },
+            { name: "c", port: 8082, targetPortName: "Http" },
+            { name: "d", port: 8083, targetPortName: "a-very-long-port-name" },
+            { name: "e", port: 8084, targetPortName: "8080" },
         ];
         const rule = "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
@@ -145,9 +146,9 @@ describe("validateServices: ports", () => {
 
     it("requires a named targetPort to exist among the app's container ports, with the same protocol", () => {
         const ports = [
-            { name: "http", port: 8080, targetPort: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPort: "htps" },
-            { name: "quic", port: 443, protocol: "UDP" as const, targetPort: "https" },
+            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
+            { name: "https", port: 443, targetPortName: "htps" },
+            { name: "quic", port: 443, protocol: "UDP" as const, targetPortName: "https" },
         ];
         assert.deepEqual(lines([web({ ports })]), [
             'clusternet:services[0].ports[1].targetPort: "htps" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
@@ -167,6 +168,24 @@ describe("validateServices: ports", () => {
         ]);
     });
 
+    it("in args, names a port given by name by its own field, and refuses a number and a name at once", () => {
+        const args: ServicesKeys = { service: () => "args", cluster: "args.cluster", portNameField: SPLIT_PORT_FIELDS };
+        const spec = web({
+            app: { ...web().app!, readinessPort: 80, readinessPortName: "http" },
+            ports: [
+                { name: "http", port: 8080, targetPort: 80, targetPortName: "http", nodePort: 30808 },
+                { name: "https", port: 443, targetPortName: "htps" },
+                { name: "alt", port: 8443, targetPort: 70000 },
+            ],
+        });
+        assert.deepEqual(validateServices([spec], CLUSTER, args).map(formatProblem), [
+            "args.app.readinessPortName: is set together with readinessPort, but a port is given by number or by name, not both; remove one of them",
+            "args.ports[0].targetPortName: is set together with targetPort, but a port is given by number or by name, not both; remove one of them",
+            'args.ports[1].targetPortName: "htps" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
+            "args.ports[2].targetPort: 70000 is not a port number; use a whole number from 1 to 65535, or a container port's name as targetPortName",
+        ]);
+    });
+
     it("does not look up targetPorts of a Service without an app", () => {
         assert.deepEqual(lines([web({ app: undefined, selector: { app: "legacy" } })]), []);
     });
@@ -180,8 +199,8 @@ describe("validateServices: ports", () => {
 describe("validateServices: node ports", () => {
     it("keeps node ports inside the configured range", () => {
         const ports = [
-            { name: "http", port: 8080, targetPort: "http", nodePort: 29999 },
-            { name: "https", port: 443, targetPort: "https", nodePort: 32768 },
+            { name: "http", port: 8080, targetPortName: "http", nodePort: 29999 },
+            { name: "https", port: 443, targetPortName: "https", nodePort: 32768 },
         ];
         assert.deepEqual(lines([web({ ports })]), [
             "clusternet:services[0].ports[0].nodePort: 29999 is outside the node port range 30000-32767 (clusternet:cluster.nodePortRange); pick a port from 30000 to 32767, or leave it out to let the cluster choose",
@@ -193,11 +212,11 @@ describe("validateServices: node ports", () => {
     });
 
     it("rejects a node port used twice across the stack, and twice on one protocol of one Service", () => {
-        const api = web({ name: "api", ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 30808 }] });
+        const api = web({ name: "api", ports: [{ name: "http", port: 80, targetPortName: "http", nodePort: 30808 }] });
         assert.deepEqual(lines([web(), api]), [
             "clusternet:services[1].ports[0].nodePort: 30808 is already the node port of Service demo/web (clusternet:services[0].ports[0].nodePort); node ports are unique across the cluster; pick a port from 30000 to 32767 that nothing else uses, or leave it out to let the cluster choose",
         ]);
-        const twice = web({ ports: [{ name: "http", port: 8080, targetPort: "http", nodePort: 30808 }, { name: "https", port: 443, targetPort: "https", nodePort: 30808 }] });
+        const twice = web({ ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }, { name: "https", port: 443, targetPortName: "https", nodePort: 30808 }] });
         assert.deepEqual(lines([twice]), [
             "clusternet:services[0].ports[1].nodePort: TCP node port 30808 is also clusternet:services[0].ports[0].nodePort; pick a port from 30000 to 32767 that nothing else uses, or leave it out to let the cluster choose",
         ]);
@@ -217,7 +236,7 @@ describe("validateServices: node ports", () => {
     });
 
     it("exposes the claims and the check for other capabilities", () => {
-        const claims = serviceNodePortClaims([web(), web({ name: "internal", type: "ClusterIP", ports: [{ name: "http", port: 80, targetPort: "http" }] })], KEYS);
+        const claims = serviceNodePortClaims([web(), web({ name: "internal", type: "ClusterIP", ports: [{ name: "http", port: 80, targetPortName: "http" }] })], KEYS);
         assert.deepEqual(claims, [{ nodePort: 30808, protocol: "TCP", owner: "Service demo/web", key: "clusternet:services[0].ports[0].nodePort" }]);
         assert.deepEqual(checkNodePortClaims(claims, { range: { first: 30000, last: 32767 }, text: "30000-32767", key: "clusternet:cluster.nodePortRange" }), []);
     });
@@ -237,7 +256,7 @@ describe("validateServices: headless and cluster IPs", () => {
         assert.deepEqual(lines([web({ headless: true })]), [
             "clusternet:services[0].headless: a headless Service cannot be of type NodePort; use type ClusterIP with headless: true, or drop headless",
         ]);
-        assert.deepEqual(lines([web({ type: "ClusterIP", headless: true, clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPort: "http" }] })]), [
+        assert.deepEqual(lines([web({ type: "ClusterIP", headless: true, clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), [
             'clusternet:services[0].clusterIP: is set, but a headless Service has no cluster IP ("None"); remove clusterIP, or drop headless',
         ]);
     });
@@ -273,7 +292,7 @@ describe("validateServices: headless and cluster IPs", () => {
     });
 
     it("rejects one pinned cluster IP on two Services", () => {
-        const api = web({ name: "api", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPort: "http" }] });
+        const api = web({ name: "api", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
         assert.deepEqual(lines([web({ clusterIP: "10.96.0.50" }), api]), [
             "clusternet:services[1].clusterIP: 10.96.0.50 is also the clusterIP of clusternet:services[0] (Service demo/web); cluster IPs are unique across the cluster; pick another address, or leave clusterIP out to let the cluster choose",
         ]);
@@ -310,7 +329,7 @@ describe("validateServices: app and selector", () => {
                 { name: "x", port: 0 },
             ],
         };
-        assert.deepEqual(lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPort: "http" }] })]), [
+        assert.deepEqual(lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), [
             'clusternet:services[0].app.containerPorts[1].name: "http" is also the name of containerPorts[0]; give every container port its own name',
             "clusternet:services[0].app.containerPorts[2].name: \"HTTPS\" is not a valid container port name (an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row); use a short name such as http, https or metrics",
             "clusternet:services[0].app.containerPorts[3].port: 0 is not a port number; use a whole number from 1 to 65535",
@@ -323,19 +342,19 @@ describe("validateServices: app and selector", () => {
             replicas: -1,
             containerPorts: [{ name: "http", port: 80 }],
             readinessPath: "healthz",
-            readinessPort: "health",
-            resources: { requests: { cpu: "lots", memory: "64Mi" }, limits: { memory: -1 } },
+            readinessPortName: "health",
+            resources: { requests: { cpu: "lots", memory: "64Mi" }, limits: { memory: "-1" } },
             env: { "A=B": "x", OK: "y" },
             readyTimeoutSeconds: 0,
         };
-        assert.deepEqual(lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPort: "http" }] })]), [
+        assert.deepEqual(lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), [
             'clusternet:services[0].app.image: "nginx" is not pinned (no tag, so latest): nodes may run different versions and a restart may upgrade it; pin a version or digest, e.g. nginx:1.2.3 or nginx@sha256:...',
             "clusternet:services[0].app.replicas: -1 is not a replica count; use a whole number, 0 or more",
             "clusternet:services[0].app.readyTimeoutSeconds: 0 is not a timeout; use a whole number of seconds, at least 1",
             'clusternet:services[0].app.readinessPath: "healthz" is not an absolute path; start it with /, e.g. /healthz',
             'clusternet:services[0].app.readinessPort: "health" is not the name of a container port of the app; use one of http, or a port number',
             'clusternet:services[0].app.resources.requests.cpu: "lots" is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)',
-            "clusternet:services[0].app.resources.limits.memory: -1 is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)",
+            "clusternet:services[0].app.resources.limits.memory: \"-1\" is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)",
             'clusternet:services[0].app.env: "A=B" is not a valid environment variable name; use printable characters without \'=\', e.g. LOG_LEVEL',
         ]);
         assert.deepEqual(lines([web({ app: { ...web().app!, image: "registry.local:5000/nginx:latest" } })]), [
@@ -345,12 +364,12 @@ describe("validateServices: app and selector", () => {
     });
 
     it("does not probe UDP ports", () => {
-        const app = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }], readinessPort: "dns" };
-        assert.deepEqual(lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }] }]), [
+        const app = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }], readinessPortName: "dns" };
+        assert.deepEqual(lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }] }]), [
             'clusternet:services[0].app.readinessPort: "dns" is a UDP port, but readiness probes connect over TCP; probe a TCP port',
         ]);
         const path = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }], readinessPath: "/ready" };
-        assert.deepEqual(lines([{ name: "dns", app: path, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: "dns" }] }]), [
+        assert.deepEqual(lines([{ name: "dns", app: path, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }] }]), [
             "clusternet:services[0].app.readinessPath: needs a TCP port to probe, and the app has none; set readinessPort, or drop readinessPath",
         ]);
     });
@@ -358,17 +377,17 @@ describe("validateServices: app and selector", () => {
 
 describe("validateServices: namespaces", () => {
     it("rejects Services that disagree on whether their namespace exists", () => {
-        const api = web({ name: "api", createNamespace: false, ports: [{ name: "http", port: 80, targetPort: "http" }] });
+        const api = web({ name: "api", createNamespace: false, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
         assert.deepEqual(lines([web(), api]), [
             "clusternet:services[1].createNamespace: says namespace demo exists already, but clusternet:services[0] asks the stack to create it; set createNamespace the same way on every Service in namespace demo",
         ]);
     });
 
     it("creates each namespace once and never a built-in one", () => {
-        const api = web({ name: "api", ports: [{ name: "http", port: 80, targetPort: "http" }] });
-        const shop = web({ name: "shop", namespace: "shop", ports: [{ name: "http", port: 80, targetPort: "http" }] });
-        const system = web({ name: "metrics", namespace: "kube-system", ports: [{ name: "http", port: 80, targetPort: "http" }] });
-        const existing = web({ name: "legacy", namespace: "legacy", createNamespace: false, ports: [{ name: "http", port: 80, targetPort: "http" }] });
+        const api = web({ name: "api", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
+        const shop = web({ name: "shop", namespace: "shop", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
+        const system = web({ name: "metrics", namespace: "kube-system", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
+        const existing = web({ name: "legacy", namespace: "legacy", createNamespace: false, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
         assert.deepEqual(namespacesToCreate([web(), api, shop, system, existing, web({ name: "x", namespace: undefined })]), ["demo", "shop"]);
     });
 });

@@ -3,6 +3,7 @@ import { Problem, SectionKeys, keyPath } from "../common";
 import { NodePrepSettings, privateKeyProblems } from "../node-prep/validate";
 import { PodNetworkSettings } from "../pod-network/types";
 import { pskProblem } from "../pod-network/validate";
+import { resourcesArgs } from "./args";
 import { SECRET_PLACEHOLDER } from "./load";
 import { ClusternetConfig, NodePrepConfig, PodNetworkConfig, SecretValue } from "./schema";
 
@@ -11,10 +12,14 @@ function secretInput(value: SecretValue | undefined): pulumi.Output<string> | un
     return value === undefined ? undefined : pulumi.secret(typeof value === "string" ? value : SECRET_PLACEHOLDER);
 }
 
-/** `clusternet:podNetwork` as PodNetwork settings; the WireGuard PSK becomes a secret. */
+/** `clusternet:podNetwork` as PodNetwork settings; the WireGuard PSK becomes a secret, quantities strings. */
 export function podNetworkSettingsFromConfig(config: PodNetworkConfig): PodNetworkSettings {
-    const { wireguard, ...rest } = config;
-    return { ...rest, ...(wireguard !== undefined ? { wireguard: { ...wireguard, psk: secretInput(wireguard.psk) } } : {}) };
+    const { wireguard, resources, ...rest } = config;
+    return {
+        ...rest,
+        ...(wireguard !== undefined ? { wireguard: { ...wireguard, psk: secretInput(wireguard.psk) } } : {}),
+        ...(resources !== undefined ? { resources: resourcesArgs(resources) } : {}),
+    };
 }
 
 /** `clusternet:nodePrep` as NodePrep settings when enabled, else undefined; the private key becomes a secret. */

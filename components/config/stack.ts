@@ -3,6 +3,7 @@ import type { ClusterNetworkArgs } from "../cluster-network/clusterNetwork";
 // The validator, not the component: validation must not load the Pulumi SDK (the CLI's plan stays fast).
 import { validateClusterNetwork } from "../cluster-network/validate";
 import { AddressPlan, PreviousAllocation } from "../plan";
+import { ingressArgs, serviceArgs } from "./args";
 import { ConfigSource, Loaded, validateConfigShape } from "./load";
 import { nodePrepSettingsFromConfig, podNetworkSecretProblems, podNetworkSettingsFromConfig } from "./podNetworkConfig";
 import { ClusternetConfig, ConfigKey } from "./schema";
@@ -14,14 +15,17 @@ export interface LoadedStack {
     readonly plan: AddressPlan;
 }
 
-/** Maps the stack's config onto ClusterNetwork's args. */
+/**
+ * Maps the stack's config onto ClusterNetwork's args: a port given by number or name becomes one of two fields,
+ * quantities become strings, secrets become secret Inputs (see ./args and ./podNetworkConfig).
+ */
 export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousAllocation | undefined): ClusterNetworkArgs {
     return {
         cluster: config.cluster,
         nodes: config.nodes,
         previous,
-        services: config.services,
-        ingress: config.ingress,
+        services: config.services?.map(serviceArgs),
+        ingress: config.ingress === undefined ? undefined : ingressArgs(config.ingress),
         podNetwork: config.podNetwork === undefined ? undefined : podNetworkSettingsFromConfig(config.podNetwork),
         nodePrep: config.nodePrep === undefined ? undefined : nodePrepSettingsFromConfig(config.nodePrep),
     };

@@ -1,16 +1,34 @@
 import { ResolvedRoute } from "./routes";
 import { INGRESS_NGINX_RETIREMENT_WARNING, IngressImplementation, IngressMode, PathType, ResolvedController } from "./types";
 
-/** One route as `clusternet plan` shows it and the stack exports it: where it lives and how to try it. */
+/** One path of a route: which requests go to which Service port. */
+export interface RoutePathPlan {
+    /** The request path. */
+    path: string;
+    /** How the path matches. */
+    pathType: PathType;
+    /** The backend Service's name. */
+    service: string;
+    /** The backend Service's port, when the route gives its number. */
+    port?: number;
+    /** The backend Service's port, when the route gives its name. */
+    portName?: string;
+}
+
+/** One route as the stack exports it (and `clusternet plan` shows it): where it lives and how to try it. */
 export interface RoutePlan {
-    readonly host: string;
-    readonly namespace: string;
+    /** The host the route serves. */
+    host: string;
+    /** The namespace of its Ingress and backend Services. */
+    namespace: string;
     /** The Ingress object's name. */
-    readonly ingressName: string;
-    readonly tlsSecret: string | null;
-    readonly paths: ReadonlyArray<{ readonly path: string; readonly pathType: PathType; readonly service: string; readonly port: number | string }>;
+    ingressName: string;
+    /** The kubernetes.io/tls Secret with the host's certificate; absent without TLS. */
+    tlsSecret?: string;
+    /** The route's paths and their backends. */
+    paths: RoutePathPlan[];
     /** What to run from a machine on the nodes' network: one curl per path over HTTP, and over HTTPS when the route has TLS. */
-    readonly try: readonly string[];
+    try: string[];
 }
 
 /** The Ingress part of the plan: the controller, how it is reached, and every route. */
@@ -90,8 +108,13 @@ export function planRoute(route: ResolvedRoute, controller: Pick<ResolvedControl
         host: route.host,
         namespace: route.namespace,
         ingressName: route.ingressName,
-        tlsSecret: route.tlsSecret,
-        paths: route.paths.map((path) => ({ path: path.path, pathType: path.pathType, service: path.service, port: path.port })),
+        ...(route.tlsSecret !== null ? { tlsSecret: route.tlsSecret } : {}),
+        paths: route.paths.map((path) => ({
+            path: path.path,
+            pathType: path.pathType,
+            service: path.service,
+            ...(typeof path.port === "number" ? { port: path.port } : { portName: path.port }),
+        })),
         try: tryCommands(route, controller, nodeAddress),
     };
 }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { formatProblem } from "../common";
+import { SPLIT_PORT_FIELDS, formatProblem } from "../common";
 import { IngressController } from "./ingressController";
 import { RoutePlan, planRoute } from "./ingress-plan";
 import { buildIngress, validateRoutes } from "./routes";
@@ -32,7 +32,7 @@ export class IngressRoutes extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusternet:index:IngressRoutes", name, args, opts);
-        const validated = validateRoutes(args.routes, args.services, "args.routes");
+        const validated = validateRoutes(args.routes, args.services, "args.routes", SPLIT_PORT_FIELDS);
         if (!validated.ok) {
             throw new pulumi.RunError(`IngressRoutes "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`);
         }

@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { Validator } from "ip-num";
-import { Problem, isDns1123Label, isDns1123Subdomain, keyPath, show } from "../common";
+import { COMBINED_PORT_FIELDS, PortNameField, Problem, isDns1123Label, isDns1123Subdomain, keyPath, show } from "../common";
 import { parseAddress } from "../plan";
 import { findServiceBackend } from "../services/backend";
 import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
@@ -145,9 +145,10 @@ export type RoutesResult = { readonly ok: true; readonly routes: readonly Resolv
  * route, one Ingress per host), host+path unique, each backend an existing Service port of the stack, and all of
  * a route's backends in one namespace (an Ingress reaches only Services in its own namespace; rather than split
  * a host across namespaces, which would make a namespace move a create-before-delete collision, it is refused).
- * `root` names the routes list, e.g. `clusternet:ingress.routes`.
+ * `root` names the routes list, e.g. `clusternet:ingress.routes`; `portNameField` names a backend port given by name
+ * (`portName` in args, `port` in the stack config, where one key takes a number or a name).
  */
-export function validateRoutes(routes: readonly IngressRouteSpec[], services: readonly BackendService[], root: string): RoutesResult {
+export function validateRoutes(routes: readonly IngressRouteSpec[], services: readonly BackendService[], root: string, portNameField: PortNameField = COMBINED_PORT_FIELDS): RoutesResult {
     const problems: Problem[] = [];
     const resolved: ResolvedRoute[] = [];
     const hostOwner = new Map<string, number>();
@@ -202,20 +203,28 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
             } else {
                 pathOwner.set(path, pathIndex);
             }
-            if (typeof spec.port !== "number" && typeof spec.port !== "string") {
-                problems.push({ key: routeKey("paths", pathIndex, "port"), message: "is required", fix: "name the Service's port, by name or number" });
+            const nameField = portNameField("port");
+            if (spec.port !== undefined && spec.portName !== undefined) {
+                problems.push({ key: routeKey("paths", pathIndex, nameField), message: "is set together with port, but a backend port is given by number or by name, not both", fix: "remove one of them" });
                 return;
             }
-            const lookup = findServiceBackend(services, spec);
+            const port = spec.portName ?? spec.port;
+            if (typeof port !== "number" && typeof port !== "string") {
+                const fix = nameField === "port" ? "name the Service's port, by name or number" : `name the Service's port: its number as port, or its name as ${nameField}`;
+                problems.push({ key: routeKey("paths", pathIndex, "port"), message: "is required", fix });
+                return;
+            }
+            const lookup = findServiceBackend(services, { service: spec.service, namespace: spec.namespace, port });
             if (!lookup.ok) {
-                problems.push({ key: routeKey("paths", pathIndex, lookup.field), message: lookup.message, fix: lookup.fix });
+                const field = lookup.field === "port" && spec.portName !== undefined ? nameField : lookup.field;
+                problems.push({ key: routeKey("paths", pathIndex, field), message: lookup.message, fix: lookup.fix });
                 return;
             }
             if (lookup.value.protocol !== "TCP") {
                 const tcpPorts = services[lookup.value.serviceIndex]!.ports.filter((port) => (port.protocol ?? "TCP") === "TCP");
                 problems.push({
-                    key: routeKey("paths", pathIndex, "port"),
-                    message: `port ${show(spec.port)} of Service ${lookup.value.namespace}/${lookup.value.service} carries ${lookup.value.protocol}, but an Ingress routes HTTP, which needs TCP`,
+                    key: routeKey("paths", pathIndex, spec.portName !== undefined ? nameField : "port"),
+                    message: `port ${show(port)} of Service ${lookup.value.namespace}/${lookup.value.service} carries ${lookup.value.protocol}, but an Ingress routes HTTP, which needs TCP`,
                     fix: `route to a TCP port: ${tcpPorts.map((port) => (port.name ? `${port.name} (${port.port})` : String(port.port))).join(", ") || "the Service has none"}`,
                 });
                 return;
@@ -230,7 +239,7 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
                     fix: "route this host to Services of one namespace only (use another host for the others, or move the Services together)",
                 });
             }
-            paths.push({ path, pathType, service: spec.service, port: spec.port });
+            paths.push({ path, pathType, service: spec.service, port });
         });
         if (namespace !== undefined) {
             resolved.push({ host, ingressName, namespace: namespace.name, tlsSecret: route.tlsSecret ?? null, paths });

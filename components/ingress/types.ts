@@ -73,8 +73,10 @@ export interface IngressPathSpec {
     pathType?: PathType;
     /** The backend Service's name: a Service of this stack. */
     service: string;
-    /** The backend Service's port, by name or number (its `port`, not targetPort or nodePort). */
-    port: number | string;
+    /** The backend Service's port by number (its `port`, not targetPort or nodePort). Set this or `portName`. */
+    port?: number;
+    /** The backend Service's port by name. Set this or `port`. */
+    portName?: string;
     /** The backend Service's namespace; needed only when Services in two namespaces share the name. Default: the one Service of that name. */
     namespace?: string;
 }

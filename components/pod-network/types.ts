@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { AddressPlan } from "../plan";
 import { FlannelBackend, WireGuardMode } from "./constants";
 
-/** flanneld's container resources, as in a Kubernetes container spec; quantities as strings ("100m", "50Mi") or numbers. */
+/** flanneld's container resources, as in a Kubernetes container spec; quantities as strings ("100m", "0.5", "50Mi"). */
 export interface FlannelResources {
     /** Requests by resource name, e.g. { cpu: "100m", memory: "50Mi" }. */
-    requests?: Record<string, string | number>;
+    requests?: Record<string, string>;
     /** Limits by resource name, e.g. { memory: "128Mi" }. */
-    limits?: Record<string, string | number>;
+    limits?: Record<string, string>;
 }
 
 /** Options of the vxlan backend. Unset options keep flannel's defaults and are not written to net-conf.json. */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, formatProblem, isLabelValue, show } from "../common";
+import { Problem, SPLIT_PORT_FIELDS, formatProblem, isLabelValue, show } from "../common";
 import { awaitPlan, buildDeployment, buildNamespace, buildService } from "./builders";
 import { resolveServiceNetwork } from "./network";
 import { PortMapEntry, portMapOf } from "./port-map";
@@ -35,8 +35,8 @@ export class AppService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
     /** The Service's namespace. */
     public readonly serviceNamespace: pulumi.Output<string>;
-    /** The cluster IP: the pinned one, else what the cluster assigned ("None" when headless; null until known). */
-    public readonly clusterIP: pulumi.Output<string | null>;
+    /** The cluster IP: the pinned one, else what the cluster assigned ("None" when headless; absent until known). */
+    public readonly clusterIP: pulumi.Output<string | undefined>;
     /** The Service's selector (equal to the app's stable pod labels). */
     public readonly selector: pulumi.Output<Record<string, string>>;
     /** Every port's chain from client to pod, with what the cluster picked filled in after deployment. */
@@ -44,7 +44,7 @@ export class AppService extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusternet:index:AppService", name, args, opts);
-        const problems: Problem[] = validateServices([args], args.cluster, { service: () => ARGS, cluster: `${ARGS}.cluster` });
+        const problems: Problem[] = validateServices([args], args.cluster, { service: () => ARGS, cluster: `${ARGS}.cluster`, portNameField: SPLIT_PORT_FIELDS });
         if (args.instance !== undefined && (args.instance === "" || !isLabelValue(args.instance))) {
             problems.push({ key: `${ARGS}.instance`, message: `${show(args.instance)} is not a valid label value`, fix: "use at most 63 letters, digits, '-', '_' and '.', e.g. lab" });
         }
@@ -80,7 +80,7 @@ export class AppService extends pulumi.ComponentResource {
         this.serviceName = pulumi.output(resolved.name);
         this.serviceNamespace = pulumi.output(resolved.namespace);
         this.selector = pulumi.output({ ...resolved.selector });
-        this.clusterIP = this.service.spec.apply((spec) => (resolved.headless ? "None" : (resolved.clusterIP ?? (spec?.clusterIP ? spec.clusterIP : null))));
+        this.clusterIP = this.service.spec.apply((spec) => (resolved.headless ? "None" : (resolved.clusterIP ?? (spec?.clusterIP ? spec.clusterIP : undefined))));
         this.portMap = pulumi.all([this.service.spec, this.service.status]).apply(([spec, status]) =>
             portMapOf(resolved, network, {
                 clusterIP: spec?.clusterIP,

@@ -17,26 +17,29 @@ export const Placeholder = {
  */
 export interface PortMapEntry {
     /** The Service's name. */
-    readonly service: string;
-    readonly namespace: string;
-    readonly type: ServiceType;
+    service: string;
+    /** The Service's namespace. */
+    namespace: string;
+    /** The Service's type. */
+    type: ServiceType;
     /** A headless Service has no cluster IP: DNS answers with the pod IPs. */
-    readonly headless: boolean;
-    /** The Service port's name; null when it has none. */
-    readonly portName: string | null;
-    readonly protocol: Protocol;
-    /** The cluster IP: pinned, or read back after deployment; "None" when headless; null while the cluster has not picked it. */
-    readonly clusterIP: string | null;
-    /** The node port: pinned, or read back after deployment; null for ClusterIP Services and while the cluster has not picked it. */
-    readonly nodePort: number | null;
+    headless: boolean;
+    /** The Service port's name; absent when it has none. */
+    portName?: string;
+    /** The port's protocol. */
+    protocol: Protocol;
+    /** The cluster IP: pinned, or read back after deployment; "None" when headless; absent while the cluster has not picked it. */
+    clusterIP?: string;
+    /** The node port: pinned, or read back after deployment; absent for ClusterIP Services and while the cluster has not picked it. */
+    nodePort?: number;
     /** The Service port (on the cluster IP). */
-    readonly port: number;
-    /** The pod port as a number; a name only when no app declares it. */
-    readonly targetPort: number | string;
-    /** The container port's name when the config targets it by name; else null. */
-    readonly targetPortName: string | null;
+    port: number;
+    /** The pod port's number; absent only when the port targets a name that no app of this Service declares. */
+    targetPort?: number;
+    /** The container port's name, when the Service targets the pod's port by name. */
+    targetPortName?: string;
     /** Every path to the pods, e.g. `client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80`. */
-    readonly chains: readonly string[];
+    chains: string[];
 }
 
 /** What the cluster decided, read from the Service after deployment. Everything optional: unknown before. */
@@ -64,11 +67,11 @@ function endpoint(host: string, port: number | string): string {
 /** The port map of one Service: every port, each with its chains. Pure; `live` fills in what the cluster picked. */
 export function portMapOf(service: ResolvedService, cluster: PortMapCluster, live: LiveServiceState = {}): PortMapEntry[] {
     const liveClusterIp = live.clusterIP !== undefined && live.clusterIP !== "" && live.clusterIP !== "None" ? live.clusterIP : undefined;
-    const clusterIP = service.headless ? "None" : (service.clusterIP ?? liveClusterIp ?? null);
+    const clusterIP = service.headless ? "None" : (service.clusterIP ?? liveClusterIp);
     const hasNodePorts = service.type !== ServiceType.ClusterIP;
     return service.ports.map((port): PortMapEntry => {
         const liveNodePort = live.ports?.find((candidate) => candidate.port === port.port && (candidate.protocol ?? Protocol.TCP) === port.protocol)?.nodePort;
-        const nodePort = hasNodePorts ? (port.nodePort ?? liveNodePort ?? null) : null;
+        const nodePort = hasNodePorts ? (port.nodePort ?? liveNodePort) : undefined;
         const targetPort = port.targetPortNumber ?? port.targetPort;
         const pod = endpoint(Placeholder.PodIP, targetPort);
         const serviceHop = `${endpoint(clusterIP ?? Placeholder.ClusterIP, port.port)} -> ${pod}`;
@@ -91,13 +94,13 @@ export function portMapOf(service: ResolvedService, cluster: PortMapCluster, liv
             namespace: service.namespace,
             type: service.type,
             headless: service.headless,
-            portName: port.name ?? null,
+            ...(port.name !== undefined ? { portName: port.name } : {}),
             protocol: port.protocol,
-            clusterIP,
-            nodePort,
+            ...(clusterIP !== undefined ? { clusterIP } : {}),
+            ...(nodePort !== undefined ? { nodePort } : {}),
             port: port.port,
-            targetPort,
-            targetPortName: typeof port.targetPort === "string" ? port.targetPort : null,
+            ...(port.targetPortNumber !== undefined ? { targetPort: port.targetPortNumber } : {}),
+            ...(typeof port.targetPort === "string" ? { targetPortName: port.targetPort } : {}),
             chains,
         };
     });

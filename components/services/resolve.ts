@@ -89,7 +89,7 @@ export function findContainerPort(containerPorts: readonly ResolvedContainerPort
 function resolveReadiness(app: AppSpec, containerPorts: readonly ResolvedContainerPort[]): ReadinessProbe | undefined {
     // A TCP connect (or HTTP GET) cannot tell whether a UDP or SCTP port works, so only TCP ports are probed by default.
     const firstTcp = containerPorts.find((port) => port.protocol === Protocol.TCP);
-    const port = app.readinessPort ?? (firstTcp ? (firstTcp.name ?? firstTcp.port) : undefined);
+    const port = app.readinessPortName ?? app.readinessPort ?? (firstTcp ? (firstTcp.name ?? firstTcp.port) : undefined);
     if (port === undefined) {
         return undefined;
     }
@@ -126,7 +126,7 @@ export function resolveService(spec: AppServiceSpec, instance?: string): Resolve
     const labels = appLabels(identity);
     const ports = spec.ports.map((port): ResolvedServicePort => {
         const protocol = port.protocol ?? Protocol.TCP;
-        const targetPort = port.targetPort ?? port.port;
+        const targetPort = port.targetPortName ?? port.targetPort ?? port.port;
         const found = app ? findContainerPort(app.containerPorts, targetPort, protocol) : undefined;
         return {
             name: port.name,

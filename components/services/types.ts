@@ -35,20 +35,22 @@ export interface ServicePortSpec {
     name?: string;
     /** The Service's port on its cluster IP, 1-65535. */
     port: number;
-    /** The pod's port: a number, or the name of one of the app's container ports. Default: the same number as `port`. */
-    targetPort?: number | string;
+    /** The pod's port by number, 1-65535. Set this or `targetPortName`, not both. Default: the same number as `port`. */
+    targetPort?: number;
+    /** The pod's port by the name of one of the app's container ports (an IANA service name). Set this or `targetPort`, not both. */
+    targetPortName?: string;
     /** TCP, UDP or SCTP. Default TCP. */
     protocol?: Protocol;
     /** A fixed port on every node, for NodePort and LoadBalancer Services, inside the node port range. Default: the cluster picks one. */
     nodePort?: number;
 }
 
-/** Container resources, as in a Kubernetes container spec. */
+/** Container resources, as in a Kubernetes container spec; quantities as strings (`"100m"`, `"0.5"`, `"64Mi"`). */
 export interface ResourcesSpec {
     /** What the scheduler reserves, e.g. `{ cpu: "100m", memory: "64Mi" }`. Default: none. */
-    requests?: Record<string, string | number>;
+    requests?: Record<string, string>;
     /** The most the container may use, e.g. `{ memory: "128Mi" }`. Default: none. */
-    limits?: Record<string, string | number>;
+    limits?: Record<string, string>;
 }
 
 /** The workload behind a Service: a Deployment of one container. */
@@ -61,8 +63,10 @@ export interface AppSpec {
     containerPorts: ContainerPortSpec[];
     /** An HTTP GET readiness probe on this path. Default: a TCP probe (connect only). */
     readinessPath?: string;
-    /** The port the readiness probe uses, by number or container port name. Default: the first TCP container port. */
-    readinessPort?: number | string;
+    /** The readiness probe's port by number. Set this or `readinessPortName`, not both. Default: the first TCP container port. */
+    readinessPort?: number;
+    /** The readiness probe's port by container port name. Set this or `readinessPort`, not both. */
+    readinessPortName?: string;
     /** CPU and memory requests and limits. Default: none. */
     resources?: ResourcesSpec;
     /** Environment variables of the container. Default: none. */

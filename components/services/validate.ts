@@ -1,4 +1,4 @@
-import { Problem, SectionKeys, isDns1035Label, isDns1123Label, isIanaServiceName, isLabelKey, isLabelValue, keyPath, show } from "../common";
+import { PortNameField, Problem, SectionKeys, isDns1035Label, isDns1123Label, isIanaServiceName, isLabelKey, isLabelValue, keyPath, show } from "../common";
 import { IpFamily, cidrContainsAddress, cidrEnd, parseAddress } from "../plan";
 import { parseImage } from "./labels";
 import { NodePortRange, ServiceNetwork, parseNodePortRange, resolveServiceNetwork } from "./network";
@@ -11,11 +11,13 @@ export interface ServicesKeys {
     service(index: number): string;
     /** The key path of the cluster settings: `clusternet:cluster`, `args.cluster`. */
     readonly cluster: string;
+    /** The key of a port given by name: `targetPortName` in args, `targetPort` in the stack config. */
+    readonly portNameField: PortNameField;
 }
 
 /** Services keys for a stack (`STACK_KEYS`) or a ClusterNetwork (`ARGS_KEYS`). */
-export function servicesKeys(keys: Pick<SectionKeys, "services" | "cluster">): ServicesKeys {
-    return { service: (index) => keyPath(keys.services, index), cluster: keys.cluster };
+export function servicesKeys(keys: Pick<SectionKeys, "services" | "cluster" | "portNameField">): ServicesKeys {
+    return { service: (index) => keyPath(keys.services, index), cluster: keys.cluster, portNameField: keys.portNameField };
 }
 
 /**
@@ -62,8 +64,19 @@ function portListNote(ports: readonly ResolvedContainerPort[], protocol: Protoco
     return matching.length > 0 ? `its ${protocol} ports: ${describePorts(matching)}` : `it has no ${protocol} ports`;
 }
 
+/** A fix that also allows a port name: in the stack config the same key takes it, in args its own field. */
+function orPortName(numberField: string, portNameField: PortNameField): string {
+    const nameField = portNameField(numberField);
+    return nameField === numberField ? "or a container port's name" : `or a container port's name as ${nameField}`;
+}
+
+/** A port given both by number and by name: only possible in args, where they are two fields. */
+function bothGiven(numberField: string, nameKey: string): Problem {
+    return { key: nameKey, message: `is set together with ${numberField}, but a port is given by number or by name, not both`, fix: "remove one of them" };
+}
+
 /** The Service port's own checks: everything but node port ranges and conflicts, which are stack-wide. */
-function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readonly ResolvedContainerPort[] | undefined, problems: Problem[]): void {
+function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readonly ResolvedContainerPort[] | undefined, portNameField: PortNameField, problems: Problem[]): void {
     const portsKey = keyPath(key, "ports");
     if (!Array.isArray(spec.ports) || spec.ports.length === 0) {
         problems.push({ key: portsKey, message: "has no ports", fix: "add at least one port, e.g. { name: http, port: 80 }" });
@@ -104,14 +117,18 @@ function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readon
         }
 
         const target = port.targetPort;
-        if (typeof target === "string") {
-            if (!isIanaServiceName(target)) {
-                problems.push({ key: at("targetPort"), message: `${show(target)} is not a valid port name (${IANA_RULE})`, fix: "use a container port's name, such as http, or a port number" });
+        const targetName = port.targetPortName;
+        const targetNameKey = at(portNameField("targetPort"));
+        if (target !== undefined && targetName !== undefined) {
+            problems.push(bothGiven("targetPort", targetNameKey));
+        } else if (targetName !== undefined) {
+            if (typeof targetName !== "string" || !isIanaServiceName(targetName)) {
+                problems.push({ key: targetNameKey, message: `${show(targetName)} is not a valid port name (${IANA_RULE})`, fix: "use a container port's name, such as http, or a port number" });
             } else if (containerPorts && protocolValid) {
-                validateNamedTarget(target, protocol, containerPorts, at("targetPort"), problems);
+                validateNamedTarget(targetName, protocol, containerPorts, targetNameKey, problems);
             }
         } else if (target !== undefined && !isPort(target)) {
-            problems.push({ key: at("targetPort"), message: `${show(target)} is not a port number`, fix: `${PORT_FIX}, or a container port's name` });
+            problems.push({ key: at("targetPort"), message: `${show(target)} is not a port number`, fix: `${PORT_FIX}, ${orPortName("targetPort", portNameField)}` });
         } else if (containerPorts && protocolValid && isPort(port.port)) {
             // Container ports are informational to Kubernetes, but here the app declares all of them: a number
             // that is not among them is a typo that leaves the port without a listener.
@@ -169,7 +186,7 @@ function validateQuantities(values: Record<string, string | number> | undefined,
     }
 }
 
-function validateApp(app: AppSpec, key: string, problems: Problem[]): readonly ResolvedContainerPort[] | undefined {
+function validateApp(app: AppSpec, key: string, portNameField: PortNameField, problems: Problem[]): readonly ResolvedContainerPort[] | undefined {
     const at = (...segments: Array<string | number>): string => keyPath(key, ...segments);
     if (typeof app.image !== "string" || app.image.trim() === "") {
         problems.push({ key: at("image"), message: "is empty", fix: "set a container image pinned by tag or digest, e.g. nginx:1.27.5" });
@@ -225,22 +242,26 @@ function validateApp(app: AppSpec, key: string, problems: Problem[]): readonly R
     if (app.readinessPath !== undefined && !app.readinessPath.startsWith("/")) {
         problems.push({ key: at("readinessPath"), message: `${show(app.readinessPath)} is not an absolute path`, fix: `start it with /, e.g. /${app.readinessPath}` });
     }
-    if (containerPorts) {
-        const probe = app.readinessPort;
-        if (typeof probe === "string") {
-            const port = containerPorts.find((candidate) => candidate.name === probe);
+    const probe = app.readinessPort;
+    const probeName = app.readinessPortName;
+    const probeNameKey = at(portNameField("readinessPort"));
+    if (probe !== undefined && probeName !== undefined) {
+        problems.push(bothGiven("readinessPort", probeNameKey));
+    } else if (containerPorts) {
+        if (probeName !== undefined) {
+            const port = containerPorts.find((candidate) => candidate.name === probeName);
             if (!port) {
                 const named = containerPorts.filter((candidate) => candidate.name !== undefined && candidate.protocol === Protocol.TCP);
                 problems.push({
-                    key: at("readinessPort"),
-                    message: `${show(probe)} is not the name of a container port of the app`,
+                    key: probeNameKey,
+                    message: `${show(probeName)} is not the name of a container port of the app`,
                     fix: named.length > 0 ? `use one of ${named.map((candidate) => candidate.name).join(", ")}, or a port number` : "use a port number",
                 });
             } else if (port.protocol !== Protocol.TCP) {
-                problems.push({ key: at("readinessPort"), message: `${show(probe)} is a ${port.protocol} port, but readiness probes connect over TCP`, fix: "probe a TCP port" });
+                problems.push({ key: probeNameKey, message: `${show(probeName)} is a ${port.protocol} port, but readiness probes connect over TCP`, fix: "probe a TCP port" });
             }
         } else if (probe !== undefined && !isPort(probe)) {
-            problems.push({ key: at("readinessPort"), message: `${show(probe)} is not a port number`, fix: `${PORT_FIX}, or a container port's name` });
+            problems.push({ key: at("readinessPort"), message: `${show(probe)} is not a port number`, fix: `${PORT_FIX}, ${orPortName("readinessPort", portNameField)}` });
         } else if (probe === undefined && app.readinessPath !== undefined && !containerPorts.some((port) => port.protocol === Protocol.TCP)) {
             problems.push({ key: at("readinessPath"), message: "needs a TCP port to probe, and the app has none", fix: "set readinessPort, or drop readinessPath" });
         }
@@ -314,7 +335,7 @@ function where(spec: AppServiceSpec): string {
 }
 
 /** One Service's checks. Returns the problems, and the parsed pinned clusterIP when it is usable. */
-function validateService(spec: AppServiceSpec, key: string, network: ServiceNetwork): { problems: Problem[]; clusterIp?: bigint } {
+function validateService(spec: AppServiceSpec, key: string, network: ServiceNetwork, portNameField: PortNameField): { problems: Problem[]; clusterIp?: bigint } {
     const problems: Problem[] = [];
     const at = (field: string): string => keyPath(key, field);
     if (typeof spec.name !== "string" || !isDns1035Label(spec.name)) {
@@ -343,7 +364,7 @@ function validateService(spec: AppServiceSpec, key: string, network: ServiceNetw
     if (spec.app && spec.selector) {
         problems.push({ key: at("selector"), message: "is set together with app, whose labels are the selector", fix: "remove selector (or app, to select pods that exist already)" });
     } else if (spec.app) {
-        containerPorts = validateApp(spec.app, at("app"), problems);
+        containerPorts = validateApp(spec.app, at("app"), portNameField, problems);
     } else if (spec.selector) {
         validateSelector(spec.selector, at("selector"), problems);
     } else {
@@ -353,7 +374,7 @@ function validateService(spec: AppServiceSpec, key: string, network: ServiceNetw
             fix: "add app (a Deployment made with the Service) or selector (the labels of pods that exist)",
         });
     }
-    validatePorts(spec, key, spec.app ? containerPorts : undefined, problems);
+    validatePorts(spec, key, spec.app ? containerPorts : undefined, portNameField, problems);
     return { problems, clusterIp };
 }
 
@@ -443,7 +464,7 @@ export function validateServices(services: readonly AppServiceSpec[], cluster: S
     const namespaceCreators = new Map<string, { create: boolean; index: number }>();
     services.forEach((spec, index) => {
         const key = keys.service(index);
-        const checked = validateService(spec, key, network);
+        const checked = validateService(spec, key, network, keys.portNameField);
         problems.push(...checked.problems);
 
         const id = where(spec);
