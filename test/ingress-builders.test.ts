@@ -186,8 +186,6 @@ void describe("every controller object", () => {
                     assert.ok(order.indexOf(prerequisite) < order.indexOf(item.key), `${prerequisite} before ${item.key}`);
                 }
             }
-            const gates = objects.filter((item) => item.gatesIngresses).map((item) => item.kind).sort();
-            assert.deepEqual(gates, [...(settings.admissionWebhook ? ["Job", "Job"] : []), settings.mode === IngressMode.HostPort ? "DaemonSet" : "Deployment", "IngressClass"].sort());
         }
     });
 
@@ -198,7 +196,6 @@ void describe("every controller object", () => {
             name: key,
             object: { metadata: { name: key } },
             waitsFor,
-            gatesIngresses: false,
             deleteBeforeReplace: false,
         });
         assert.throws(() => dependencyOrder([item("a", ["missing"])]), /a waits for missing, which the controller does not have/);

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { CliResult, clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { summaryGraph, waitsFor } from "./helpers/graph";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 
 type Json = Record<string, any>;
@@ -87,7 +88,11 @@ void describe("clusternet render: the controller and its Ingress", () => {
         assert.equal(ingress.spec.ingressClassName, "traefik");
         assert.equal(ingress.metadata.namespace, "demo");
         const entry = (summary.resources as Json[]).find((resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
-        assert.deepEqual(entry.dependsOn, ["lab-ingress-ingress-class", "lab-ingress-deployment", "lab-namespace-demo", "lab-demo.web"], "the controller, and the backend's namespace and Service");
+        assert.deepEqual(entry.dependsOn, ["lab-ingress", "lab-namespace-demo", "lab-demo.web"], "the controller, and the backend's namespace and AppService");
+        const waits = waitsFor(summaryGraph(summary.resources as Json[]), entry.name as string);
+        for (const name of ["lab-ingress-ingress-class", "lab-ingress-deployment", "lab-namespace-demo", "lab-demo.web-service", "lab-demo.web-deployment"]) {
+            assert.ok(waits.includes(name), `the Ingress waits for ${name}: ${waits.join(", ")}`);
+        }
         await assertValidManifests(manifests);
     });
 
@@ -125,7 +130,10 @@ void describe("clusternet render: the controller and its Ingress", () => {
         assert.deepEqual(jobs.map((job) => job.metadata.name as unknown).sort(), ["ingress-nginx-admission-create", "ingress-nginx-admission-patch"]);
         assert.ok(jobs.every((job) => job.spec.ttlSecondsAfterFinished === undefined));
         const entry = (summary.resources as Json[]).find((resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
-        assert.deepEqual([...(entry.dependsOn as string[])].sort(), ["lab-demo.web", "lab-ingress-admission-create-job", "lab-ingress-admission-patch-job", "lab-ingress-deployment", "lab-ingress-ingress-class", "lab-namespace-demo"]);
+        const waits = waitsFor(summaryGraph(summary.resources as Json[]), entry.name as string);
+        for (const name of ["lab-ingress-admission-create-job", "lab-ingress-admission-patch-job", "lab-ingress-deployment", "lab-ingress-ingress-class", "lab-namespace-demo", "lab-demo.web-service"]) {
+            assert.ok(waits.includes(name), `the Ingress waits for ${name}: ${waits.join(", ")}`);
+        }
         await assertValidManifests(manifests);
     });
 

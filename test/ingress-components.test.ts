@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { OfflineRun, RecordedResource, runOffline } from "../cli/offline";
+import { runGraph, waitsFor } from "./helpers/graph";
 
 let run: OfflineRun;
 const warnings: string[] = [];
@@ -27,11 +28,20 @@ before(async () => {
                     { host: "web.lab.example", paths: [{ path: "/", service: "web", portName: "http" }], tlsSecret: "web-tls" },
                     { host: "*.shop.example", paths: [{ path: "/api", pathType: m.PathType.Exact, service: "api", port: 80 }] },
                 ];
-                const traefik = new m.IngressController("t", { httpNodePort: 31080, httpsNodePort: 31443 });
-                const traefikRoutes = new m.IngressRoutes("t-routes", { routes, services, controller: traefik, nodeAddresses: ["192.168.56.11"] });
-                const webhook = new m.IngressController("n", { implementation: m.IngressImplementation.IngressNginx, admissionWebhook: true });
-                new m.IngressRoutes("n-routes", { routes: routes.slice(0, 1), services, controller: webhook });
+                // IngressRoutes takes the controller's plain values (from the same settings) and waits for it through dependsOn.
+                const traefikSettings = { httpNodePort: 31080, httpsNodePort: 31443 };
+                const traefik = new m.IngressController("t", traefikSettings);
+                const traefikRoutes = new m.IngressRoutes(
+                    "t-routes",
+                    { routes, services, ...m.routeControllerInfo(m.resolveController(traefikSettings)), nodeAddresses: ["192.168.56.11"] },
+                    { dependsOn: [traefik] },
+                );
+                const webhookSettings = { implementation: m.IngressImplementation.IngressNginx, admissionWebhook: true };
+                const webhook = new m.IngressController("n", webhookSettings);
+                new m.IngressRoutes("n-routes", { routes: routes.slice(0, 1), services, ...m.routeControllerInfo(m.resolveController(webhookSettings)) }, { dependsOn: webhook });
                 new m.IngressController("p", { implementation: m.IngressImplementation.IngressNginx, mode: m.IngressMode.HostPort });
+                // Standalone, without a controller: the try commands use ports 80/443.
+                const bare = new m.IngressRoutes("b-routes", { routes: routes.slice(1), services, ingressClassName: "traefik" });
                 // Bad args stop a component before it registers any child.
                 try {
                     new m.IngressController("bad", { mode: m.IngressMode.HostPort, httpNodePort: 30080, image: "traefik" });
@@ -39,11 +49,19 @@ before(async () => {
                     errors["controller"] = String(error);
                 }
                 try {
-                    new m.IngressRoutes("bad-routes", { routes: [{ host: "10.0.0.1", paths: [{ service: "nope", port: 80 }] }], services, controller: traefik });
+                    new m.IngressRoutes("bad-routes", { routes: [{ host: "10.0.0.1", paths: [{ service: "nope", port: 80 }] }], services, ingressClassName: "Traefik!", httpPort: 0 });
                 } catch (error) {
                     errors["routes"] = String(error);
                 }
-                return { traefikRoutes: traefikRoutes.routes, ingressClassName: traefik.ingressClassName, httpPort: traefik.httpPort, webhookHttpsPort: webhook.httpsPort };
+                return {
+                    traefikRoutes: traefikRoutes.routes,
+                    bareRoutes: bare.routes,
+                    ingressClassName: traefik.ingressClassName,
+                    httpPort: traefik.httpPort,
+                    publishesStatus: traefik.publishesStatus,
+                    webhookHttpsPort: webhook.httpsPort,
+                    webhookPublishesStatus: webhook.publishesStatus,
+                };
             },
             project: "clusternet",
             stack: "test",
@@ -124,17 +142,22 @@ void describe("IngressController", () => {
         assert.equal(retired.length, 2, warnings.join("\n"));
     });
 
-    void it("refuses bad args with every problem, before registering any child", () => {
+    void it("refuses bad args with every problem, before registering anything, itself included", () => {
         assert.match(errors["controller"]!, /IngressController "bad" has invalid args:\nargs\.httpNodePort: has no effect in hostPort mode.*\nargs\.image: "traefik" is not pinned/s);
-        assert.ok(!run.resources.some((resource) => resource.parent === urn("bad")));
-        assert.match(errors["routes"]!, /IngressRoutes "bad-routes" has invalid args:\nargs\.routes\[0\]\.host: "10\.0\.0\.1" must be a DNS name, not an IP address.*\nargs\.routes\[0\]\.paths\[0\]\.service: there is no Service "nope"/s);
-        assert.ok(!run.resources.some((resource) => resource.parent === urn("bad-routes")));
+        assert.ok(!run.resources.some((resource) => resource.name === "bad" || resource.name.startsWith("bad-")));
+        assert.match(
+            errors["routes"]!,
+            /IngressRoutes "bad-routes" has invalid args:\nargs\.routes\[0\]\.host: "10\.0\.0\.1" must be a DNS name, not an IP address.*\nargs\.routes\[0\]\.paths\[0\]\.service: there is no Service "nope".*\nargs\.ingressClassName: "Traefik!" is not an IngressClass name.*\nargs\.httpPort: 0 is not a port number/s,
+        );
+        assert.ok(!run.resources.some((resource) => resource.name.startsWith("bad-routes")));
     });
 
-    void it("exposes its class and ports as outputs", () => {
+    void it("exposes its class, ports and whether it writes Ingress status as outputs", () => {
         assert.equal(run.outputs["ingressClassName"], "traefik");
         assert.equal(run.outputs["httpPort"], 31080);
         assert.equal(run.outputs["webhookHttpsPort"], 30443);
+        assert.equal(run.outputs["publishesStatus"], false);
+        assert.equal(run.outputs["webhookPublishesStatus"], true);
     });
 });
 
@@ -153,12 +176,21 @@ void describe("IngressRoutes", () => {
 
     void it("makes every Ingress wait for the controller: its IngressClass and its workload", () => {
         for (const name of ["t-routes-web.lab.example", "t-routes-wildcard.shop.example"]) {
-            assert.deepEqual(named(name).dependsOn, [urn("t-ingress-class"), urn("t-deployment")]);
+            assert.deepEqual(named(name).dependsOn, [urn("t")], "the component's dependsOn, handed on");
+            const waits = waitsFor(runGraph(run), urn(name));
+            assert.ok(waits.includes(urn("t-ingress-class")) && waits.includes(urn("t-deployment")), waits.join("\n"));
         }
     });
 
     void it("with the ingress-nginx webhook, makes every Ingress wait for the certgen Jobs and the controller too", () => {
-        assert.deepEqual([...named("n-routes-web.lab.example").dependsOn].sort(), [urn("n-admission-create-job"), urn("n-admission-patch-job"), urn("n-deployment"), urn("n-ingress-class")].sort());
+        const waits = waitsFor(runGraph(run), urn("n-routes-web.lab.example"));
+        for (const name of ["n-admission-create-job", "n-admission-patch-job", "n-deployment", "n-ingress-class"]) {
+            assert.ok(waits.includes(urn(name)), name);
+        }
+    });
+
+    void it("without dependsOn, makes its Ingresses wait for nothing", () => {
+        assert.deepEqual(named("b-routes-wildcard.shop.example").dependsOn, []);
     });
 
     void it("replaces an Ingress by deleting it first, so host+path never exists twice", () => {
@@ -183,5 +215,16 @@ void describe("IngressRoutes", () => {
                 ["*.shop.example", ["curl -H 'Host: wildcard-test.shop.example' http://192.168.56.11:31080/api"]],
             ],
         );
+        assert.deepEqual(run.outputs["bareRoutes"], [
+            {
+                host: "*.shop.example",
+                namespace: "shop",
+                ingressName: "wildcard.shop.example",
+                paths: [{ path: "/api", pathType: "Exact", service: "api", port: 80 }],
+                try: ["curl -H 'Host: wildcard-test.shop.example' 'http://<node-ip>/api'"],
+            },
+        ]);
+        assert.deepEqual((run.outputs["traefikRoutes"] as Array<{ tlsSecret?: string; paths: unknown[] }>)[0]!.paths, [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }]);
+        assert.equal((run.outputs["traefikRoutes"] as Array<{ tlsSecret?: string }>)[0]!.tlsSecret, "web-tls");
     });
 });

@@ -10,6 +10,7 @@ import { OfflineRun, RecordedResource, runOffline } from "../cli/offline";
 import { NodePrepAction, remoteInvocation } from "../components/node-prep";
 import { scriptHash } from "../components/node-prep/script";
 import { flannelDaemonSet, resolveFlannelSpec } from "../components/pod-network";
+import { runGraph, waitsFor } from "./helpers/graph";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { DUAL_STACK, THREE_NODES, planFor, wire } from "./helpers/pod-network";
 
@@ -86,13 +87,15 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
     });
 
     void it("starts the DaemonSet only after every NodePatch, every node's preparation, the RBAC and the ConfigMap", () => {
-        const dependsOn = byName("lab-pod-network-daemon-set").dependsOn;
+        // ClusterNetwork makes the pod network depend on NodePrep, and the pod network hands that on to the DaemonSet.
+        assert.deepEqual(byName("lab-pod-network").dependsOn, [urn("lab-node-prep")]);
+        const waits = waitsFor(runGraph(run), urn("lab-pod-network-daemon-set"));
         for (const node of THREE_NODES) {
-            assert.ok(dependsOn.includes(urn(`lab-pod-network-node-${node.name}`)), `waits for ${node.name}'s podCIDR`);
-            assert.ok(dependsOn.includes(urn(`lab-node-prep-${node.name}`)), `waits for ${node.name}'s preparation`);
+            assert.ok(waits.includes(urn(`lab-pod-network-node-${node.name}`)), `waits for ${node.name}'s podCIDR`);
+            assert.ok(waits.includes(urn(`lab-node-prep-${node.name}`)), `waits for ${node.name}'s preparation`);
         }
         for (const name of ["lab-pod-network-service-account", "lab-pod-network-cluster-role-binding", "lab-pod-network-config"]) {
-            assert.ok(dependsOn.includes(urn(name)), name);
+            assert.ok(waits.includes(urn(name)), name);
         }
         assert.deepEqual(byName("lab-pod-network-cluster-role-binding").dependsOn, [urn("lab-pod-network-cluster-role"), urn("lab-pod-network-service-account")]);
     });

@@ -1,6 +1,7 @@
 /**
  * A PodNetwork built directly, with a WireGuard PSK and without NodePatches (mocks): the PSK reaches only the
- * Secret, as a secret; kube-controller-manager's flags are exported instead of patching the Nodes.
+ * Secret, as a secret; kube-controller-manager's flags are exported instead of patching the Nodes. Also: its own
+ * dependsOn reaches the DaemonSet, and bad args (its own or NodePrep's) register nothing.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -9,11 +10,12 @@ import { manifestsOf } from "../cli/manifests";
 import { OfflineRun, RecordedResource, runOffline } from "../cli/offline";
 import { SECRET_PLACEHOLDER } from "../components/config";
 import { schemaErrors } from "./helpers/kubernetes-schema";
-import { DUAL_STACK, THREE_NODES, planFor } from "./helpers/pod-network";
+import { DUAL_STACK, THREE_NODES } from "./helpers/pod-network";
 
 const PSK = "p0kM8eYnA2dY5y3Ys4HkJ8pVd4m7Yc9Qe1Fz6bTq2Ws=";
 
 let run: OfflineRun;
+const errors: Record<string, string> = {};
 const byName = (name: string): RecordedResource => {
     const resource = run.resources.find((candidate) => candidate.name === name);
     assert.ok(resource, `${name} was registered`);
@@ -25,8 +27,28 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
         run = await runOffline({
             program: async () => {
                 const { PodNetwork } = await import("../components/pod-network/index.js");
+                const { NodePrep } = await import("../components/node-prep/index.js");
+                const k8s = await import("@pulumi/kubernetes");
+                const before = new k8s.core.v1.ConfigMap("before", { metadata: { name: "before", namespace: "default" }, data: {} });
+                new PodNetwork("waiting", { cluster: DUAL_STACK, nodes: THREE_NODES }, { dependsOn: [before] });
+                try {
+                    new PodNetwork("bad", { cluster: { ...DUAL_STACK, podCidr: "10.244.0.0/33" }, nodes: THREE_NODES, mtu: 100 });
+                } catch (error) {
+                    errors["plan"] = String(error);
+                }
+                try {
+                    new PodNetwork("bad-mtu", { cluster: DUAL_STACK, nodes: THREE_NODES, mtu: 100 });
+                } catch (error) {
+                    errors["settings"] = String(error);
+                }
+                try {
+                    new NodePrep("bad-prep", { nodes: [], user: "root user" });
+                } catch (error) {
+                    errors["nodePrep"] = String(error);
+                }
                 const network = new PodNetwork("net", {
-                    plan: planFor(DUAL_STACK, THREE_NODES),
+                    cluster: DUAL_STACK,
+                    nodes: THREE_NODES,
                     backend: "wireguard",
                     // Inputs that resolve later are fine: they are checked once they do.
                     iface: pulumi.output("eth1"),
@@ -44,7 +66,28 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
 
     void it("patches no Node", () => {
         assert.deepEqual(
-            run.resources.filter((resource) => resource.type === "kubernetes:core/v1:NodePatch"),
+            run.resources.filter((resource) => resource.type === "kubernetes:core/v1:NodePatch" && resource.parent === byName("net").urn),
+            [],
+        );
+    });
+
+    void it("hands its own dependsOn to the DaemonSet (after the NodePatches), not to the other objects", () => {
+        const before = byName("before").urn;
+        assert.deepEqual(byName("waiting").dependsOn, [before]);
+        const dependsOn = byName("waiting-daemon-set").dependsOn;
+        assert.equal(dependsOn.at(-1), before);
+        assert.ok(dependsOn.includes(byName("waiting-node-cp-1").urn));
+        for (const name of ["waiting-namespace", "waiting-config", "waiting-node-cp-1"]) {
+            assert.ok(!byName(name).dependsOn.includes(before), name);
+        }
+    });
+
+    void it("refuses bad args before registering anything, naming the args' keys: the plan's, then the settings'", () => {
+        assert.match(errors["plan"]!, /PodNetwork "bad" has invalid args:\nargs\.cluster\.podCidr: /);
+        assert.match(errors["settings"]!, /PodNetwork "bad-mtu" has invalid args:\nargs\.mtu: leaves the pods an MTU of 50/);
+        assert.match(errors["nodePrep"]!, /NodePrep "bad-prep" has invalid args:\nargs\.nodes: is empty/);
+        assert.deepEqual(
+            run.resources.filter((resource) => resource.name.startsWith("bad")).map((resource) => resource.name),
             [],
         );
     });

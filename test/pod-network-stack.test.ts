@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { OfflineRun, runOffline } from "../cli/offline";
 import { devConfig } from "./helpers/cli";
+import { runGraph, waitsFor } from "./helpers/graph";
 
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
 
@@ -46,8 +47,9 @@ void describe("the stack with assignNodeCidrs false and node preparation (mocks)
         const commands = run.resources.filter((resource) => resource.type === "command:remote:Command");
         assert.equal(commands.length, 3);
         const daemonSet = run.resources.find((resource) => resource.type === "kubernetes:apps/v1:DaemonSet")!;
+        const waits = waitsFor(runGraph(run), daemonSet.urn);
         for (const command of commands) {
-            assert.ok(daemonSet.dependsOn.includes(command.urn));
+            assert.ok(waits.includes(command.urn), command.name);
         }
     });
 

@@ -154,7 +154,7 @@ describe("AppService under mocks", () => {
         assert.ok(!("clusterIP" in (run.outputs["portMap"] as any[])[0]), "no clusterIP key while the cluster has not picked it");
     });
 
-    it("refuses bad args before registering any child, naming every problem", () => {
+    it("refuses bad args before registering anything, itself included, naming every problem", () => {
         assert.equal(
             run.outputs["error"],
             [
@@ -168,7 +168,7 @@ describe("AppService under mocks", () => {
         );
         assert.deepEqual(
             run.resources.filter((r) => r.name.startsWith("bad")).map((r) => r.type),
-            ["clusternet:index:AppService"],
+            [],
         );
     });
 });

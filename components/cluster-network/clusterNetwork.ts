@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
-import { ClusterIngressSettings, IngressController, IngressRoutes, RoutePlan } from "../ingress";
+import { ClusterIngressSettings, IngressController, IngressRoutes, RoutePlan, resolveController, routeControllerInfo } from "../ingress";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
 import { NodePrep, NodePrepSettings, nodePrepArgsFor } from "../node-prep";
 import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
@@ -72,7 +72,12 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         // Nodes first (prepared, then flannel with their podCIDRs), then what runs on the pod network.
         const podNetworkSettings = args.podNetwork ?? {};
         const nodePrep = args.nodePrep === undefined ? undefined : new NodePrep(`${name}-node-prep`, nodePrepArgsFor(plan, args.nodePrep, podNetworkSettings), { parent: this });
-        const podNetwork = new PodNetwork(`${name}-pod-network`, { ...podNetworkSettings, plan, prerequisites: nodePrep?.commands ?? [] }, { parent: this });
+        // flanneld starts only on prepared nodes: depending on NodePrep waits for every node's command.
+        const podNetwork = new PodNetwork(
+            `${name}-pod-network`,
+            { ...podNetworkSettings, cluster: args.cluster, nodes: args.nodes, previous: args.previous },
+            { parent: this, ...(nodePrep ? { dependsOn: [nodePrep] } : {}) },
+        );
         this.podMtu = podNetwork.podMtu;
         this.controllerManagerFlags = podNetwork.controllerManagerFlags;
 
@@ -95,22 +100,19 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
 
         if (args.ingress !== undefined) {
-            const ingressController = new IngressController(
-                `${name}-ingress`,
-                { ...args.ingress.controller, ipFamilies: [...plan.cluster.families], nodePortRange: args.cluster.nodePortRange },
-                { parent: this },
-            );
-            // An Ingress lives in its backends' namespace, and routes to their Services: both must exist first.
+            const controllerArgs = { ...args.ingress.controller, ipFamilies: [...plan.cluster.families], nodePortRange: args.cluster.nodePortRange };
+            const ingressController = new IngressController(`${name}-ingress`, controllerArgs, { parent: this });
+            // An Ingress waits for the controller (Ready, its IngressClass, the webhook's Jobs), and lives in its
+            // backends' namespace and routes to their Services: all of them must exist first.
             const routes = new IngressRoutes(
                 `${name}-routes`,
                 {
                     routes: args.ingress.routes ?? [],
                     services,
-                    controller: ingressController,
+                    ...routeControllerInfo(resolveController(controllerArgs, controllerArgs.ipFamilies)),
                     nodeAddresses: plan.nodes.map((node) => node.ip),
-                    backendResources: [...namespaces.values(), ...appServices],
                 },
-                { parent: this },
+                { parent: this, dependsOn: [ingressController, ...namespaces.values(), ...appServices] },
             );
             this.ingressRoutes = routes.routes;
         } else {

@@ -29,8 +29,6 @@ export interface ControllerObject {
     readonly object: ControllerManifest;
     /** Keys of objects this one must wait for (its namespace is implied for namespaced objects). */
     readonly waitsFor: readonly string[];
-    /** Whether Ingress objects must wait for this one: the IngressClass, the controller workload, the certgen Jobs. */
-    readonly gatesIngresses: boolean;
     /** Replace by deleting first: for objects whose fixed name a replacement would collide with. */
     readonly deleteBeforeReplace: boolean;
 }
@@ -42,7 +40,6 @@ export interface ControllerObjects {
 
 export interface ObjectOptions {
     readonly waitsFor?: readonly string[];
-    readonly gatesIngresses?: boolean;
     readonly deleteBeforeReplace?: boolean;
 }
 
@@ -57,7 +54,6 @@ export function controllerObject(key: string, object: ControllerManifest, option
         ...(metadata.namespace !== undefined ? { namespace: metadata.namespace } : {}),
         object,
         waitsFor: options.waitsFor ?? [],
-        gatesIngresses: options.gatesIngresses ?? false,
         deleteBeforeReplace: options.deleteBeforeReplace ?? false,
     };
 }

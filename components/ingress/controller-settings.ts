@@ -38,6 +38,23 @@ export function resolveController(settings: IngressControllerSettings = {}, ipFa
     };
 }
 
+/** What Ingress objects need to know about their controller: its class, whether it writes their status, its ports on every node. */
+export interface RouteControllerInfo {
+    /** The IngressClass every Ingress names. */
+    readonly ingressClassName: string;
+    /** Whether the controller writes Ingress status, so `pulumi up` can await each Ingress. */
+    readonly publishesStatus: boolean;
+    /** Where clients reach HTTP on any node. */
+    readonly httpPort: number;
+    /** Where clients reach HTTPS on any node. */
+    readonly httpsPort: number;
+}
+
+/** The IngressRoutes args that describe a controller, from its resolved settings: `{ ...routeControllerInfo(resolveController(settings)) }`. */
+export function routeControllerInfo(controller: ResolvedController): RouteControllerInfo {
+    return { ingressClassName: controller.ingressClassName, publishesStatus: controller.publishesStatus, httpPort: controller.httpPort, httpsPort: controller.httpsPort };
+}
+
 function isPort(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
 }

@@ -249,7 +249,7 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.DaemonSet,
-                  { waitsFor: workloadWaitsFor, gatesIngresses: true, deleteBeforeReplace: true },
+                  { waitsFor: workloadWaitsFor, deleteBeforeReplace: true },
               )
             : controllerObject(
                   "deployment",
@@ -266,7 +266,7 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.Deployment,
-                  { waitsFor: workloadWaitsFor, gatesIngresses: true },
+                  { waitsFor: workloadWaitsFor },
               ),
     );
     if (webhook) {
@@ -281,7 +281,6 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                 metadata: { labels: controllerLabels, name: settings.ingressClassName },
                 spec: { controller: "k8s.io/ingress-nginx" },
             } satisfies k8s.types.input.networking.v1.IngressClass,
-            { gatesIngresses: true },
         ),
     );
     if (webhook) {
@@ -353,7 +352,7 @@ function certgenJobs(namespace: string, admissionLabels: Record<string, string>)
         },
     });
     const rbac = ["admission-service-account", "admission-role-binding", "admission-cluster-role-binding"];
-    const options = { gatesIngresses: true, deleteBeforeReplace: true };
+    const options = { deleteBeforeReplace: true };
     return [
         controllerObject(
             "admission-create-job",

@@ -40,14 +40,28 @@ function standaloneNodePortProblems(args: IngressControllerArgs): Problem[] {
     return checkNodePortClaims(controllerNodePortClaims(args, "args"), { range: range.value, text, key: "args.nodePortRange" });
 }
 
+/** The settings with every default applied; otherwise a RunError listing every problem, thrown before anything is registered. */
+function validSettings(name: string, args: IngressControllerArgs): ResolvedController {
+    const problems = [...validateControllerSettings(args, "args"), ...standaloneNodePortProblems(args)];
+    if (problems.length > 0) {
+        throw new pulumi.RunError(`IngressController "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+    }
+    return resolveController(args, args.ipFamilies);
+}
+
 /**
  * An Ingress controller for a bare-metal lab: its namespace, RBAC, IngressClass, the controller workload with
  * probes, and the Service that makes it reachable on every node (fixed node ports, or hostPorts 80/443).
  * Validates its args before registering anything; choosing ingress-nginx logs its retirement warning.
+ *
+ * Ingress objects must wait for the controller (Ready), its IngressClass and, with the webhook, the certgen Jobs:
+ * give them (or IngressRoutes) `dependsOn: [controller]`, which waits for every child of the component.
  */
 export class IngressController extends pulumi.ComponentResource {
     /** Which controller runs. */
     public readonly implementation: pulumi.Output<IngressImplementation>;
+    /** How clients reach the controller: fixed node ports, or ports 80/443 of every node. */
+    public readonly mode: pulumi.Output<IngressMode>;
     /** The IngressClass that Ingress objects must name: `traefik` or `nginx`. */
     public readonly ingressClassName: pulumi.Output<string>;
     /** The controller's namespace. */
@@ -56,28 +70,21 @@ export class IngressController extends pulumi.ComponentResource {
     public readonly httpPort: pulumi.Output<number>;
     /** Where HTTPS is served on every node: the HTTPS node port, or 443 in hostPort mode. */
     public readonly httpsPort: pulumi.Output<number>;
-    /** The settings with defaults applied, as plain values for components built alongside (IngressRoutes). */
-    public readonly settings: ResolvedController;
-    /** What Ingress objects must wait for: the IngressClass, the controller workload (awaited Ready) and, with the webhook, its certgen Jobs. */
-    public readonly ingressDependencies: readonly pulumi.Resource[];
+    /**
+     * Whether the controller writes Ingress status, so `pulumi up` can await each Ingress: ingress-nginx writes the
+     * node IPs; Traefik writes none (its Ingresses get `pulumi.com/skipAwait`).
+     */
+    public readonly publishesStatus: pulumi.Output<boolean>;
 
-    constructor(name: string, args: IngressControllerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const settings = validSettings(name, args);
         super("clusternet:index:IngressController", name, args, opts);
-        const problems = [
-            ...validateControllerSettings(args, "args"),
-            ...standaloneNodePortProblems(args),
-        ];
-        if (problems.length > 0) {
-            throw new pulumi.RunError(`IngressController "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
-        }
-        this.settings = resolveController(args, args.ipFamilies);
-        if (this.settings.implementation === IngressImplementation.IngressNginx) {
+        if (settings.implementation === IngressImplementation.IngressNginx) {
             void pulumi.log.warn(INGRESS_NGINX_RETIREMENT_WARNING, this);
         }
 
         const registered = new Map<string, pulumi.Resource>();
-        const gates: pulumi.Resource[] = [];
-        for (const item of dependencyOrder(buildController(this.settings).objects)) {
+        for (const item of dependencyOrder(buildController(settings).objects)) {
             const dependsOn = [...(item.namespace !== undefined ? ["namespace"] : []), ...item.waitsFor].map((key) => registered.get(key)!);
             const resource = registerControllerObject(`${name}-${item.key}`, item, {
                 parent: this,
@@ -85,23 +92,23 @@ export class IngressController extends pulumi.ComponentResource {
                 ...(item.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
             });
             registered.set(item.key, resource);
-            if (item.gatesIngresses) {
-                gates.push(resource);
-            }
         }
-        this.ingressDependencies = gates;
 
-        this.implementation = pulumi.output(this.settings.implementation);
-        this.ingressClassName = pulumi.output(this.settings.ingressClassName);
-        this.namespace = pulumi.output(this.settings.namespace);
-        this.httpPort = pulumi.output(this.settings.httpPort);
-        this.httpsPort = pulumi.output(this.settings.httpsPort);
+        this.implementation = pulumi.output(settings.implementation);
+        this.mode = pulumi.output(settings.mode);
+        this.ingressClassName = pulumi.output(settings.ingressClassName);
+        this.namespace = pulumi.output(settings.namespace);
+        this.httpPort = pulumi.output(settings.httpPort);
+        this.httpsPort = pulumi.output(settings.httpsPort);
+        this.publishesStatus = pulumi.output(settings.publishesStatus);
         this.registerOutputs({
             implementation: this.implementation,
+            mode: this.mode,
             ingressClassName: this.ingressClassName,
             namespace: this.namespace,
             httpPort: this.httpPort,
             httpsPort: this.httpsPort,
+            publishesStatus: this.publishesStatus,
         });
     }
 }

@@ -1,9 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SPLIT_PORT_FIELDS, formatProblem } from "../common";
-import { IngressController } from "./ingressController";
+import { Problem, SPLIT_PORT_FIELDS, formatProblem, isDns1123Subdomain, show } from "../common";
 import { RoutePlan, planRoute } from "./ingress-plan";
-import { buildIngress, validateRoutes } from "./routes";
+import { ResolvedRoute, buildIngress, validateRoutes } from "./routes";
 import { BackendService, IngressRouteSpec } from "./types";
 
 export interface IngressRoutesArgs {
@@ -11,47 +10,72 @@ export interface IngressRoutesArgs {
     routes: IngressRouteSpec[];
     /** The Services routes may name (as in `clusternet:services`): a backend Service or port not among them is refused. */
     services: BackendService[];
-    /** The controller that serves these routes: its IngressClass, ports, status behaviour and readiness. */
-    controller: IngressController;
+    /** The IngressClass every Ingress names: the controller's (IngressController's `ingressClassName`, e.g. `traefik`). */
+    ingressClassName: string;
+    /**
+     * Whether the controller writes Ingress status (IngressController's `publishesStatus`: ingress-nginx does,
+     * Traefik does not). Without it, every Ingress gets `pulumi.com/skipAwait`, or `pulumi up` would wait ten
+     * minutes for a status nobody writes. Default false.
+     */
+    publishesStatus?: boolean;
     /** Node addresses for the try-it commands, e.g. the plan's node IPs (the first is used). Default: none (`<node-ip>`). */
     nodeAddresses?: string[];
-    /** Further resources the Ingress objects must wait for, e.g. the backend Services and their namespaces. Default: none. */
-    backendResources?: pulumi.Resource[];
+    /** Where the controller serves HTTP on every node, for the try-it commands (IngressController's `httpPort`). Default 80. */
+    httpPort?: number;
+    /** Where the controller serves HTTPS on every node, for the try-it commands (IngressController's `httpsPort`). Default 443. */
+    httpsPort?: number;
+}
+
+function portProblem(value: number | undefined, key: string): Problem[] {
+    return value === undefined || (Number.isInteger(value) && value >= 1 && value <= 65535)
+        ? []
+        : [{ key, message: `${show(value)} is not a port number`, fix: "use the controller's port, a whole number from 1 to 65535" }];
+}
+
+/** The validated routes; otherwise a RunError listing every problem, thrown before anything is registered. */
+function validRoutes(name: string, args: IngressRoutesArgs): readonly ResolvedRoute[] {
+    const validated = validateRoutes(args.routes, args.services, "args.routes", SPLIT_PORT_FIELDS);
+    const problems: Problem[] = validated.ok ? [] : [...validated.problems];
+    if (typeof args.ingressClassName !== "string" || !isDns1123Subdomain(args.ingressClassName)) {
+        problems.push({ key: "args.ingressClassName", message: `${show(args.ingressClassName)} is not an IngressClass name`, fix: "name the controller's IngressClass, e.g. traefik or nginx" });
+    }
+    problems.push(...portProblem(args.httpPort, "args.httpPort"), ...portProblem(args.httpsPort, "args.httpsPort"));
+    if (!validated.ok || problems.length > 0) {
+        throw new pulumi.RunError(`IngressRoutes "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+    }
+    return validated.routes;
 }
 
 /**
  * A lab's Ingress objects: one standard networking.k8s.io/v1 Ingress per host, named after it, in its backends'
- * namespace, always with the controller's IngressClass, created only once the controller is Ready. Validates
- * every route (host, paths, backends) before registering anything.
+ * namespace, always with the controller's IngressClass. Validates every route (host, paths, backends) before
+ * registering anything.
+ *
+ * The Ingress objects wait for what `opts.dependsOn` names (the SDK does not pass a component's dependsOn to its
+ * children, so this one does): give it the IngressController (its IngressClass, its Ready workload and, with the
+ * ingress-nginx webhook, the certgen Jobs) and the backends' namespaces and Services.
  */
 export class IngressRoutes extends pulumi.ComponentResource {
-    /** The Ingress resources, by host. */
-    public readonly ingresses: Readonly<Record<string, k8s.networking.v1.Ingress>>;
     /** Per route: host, namespace, Ingress name, paths, and the curl commands to try it from the nodes' network. */
     public readonly routes: pulumi.Output<RoutePlan[]>;
 
     constructor(name: string, args: IngressRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
+        const routes = validRoutes(name, args);
         super("clusternet:index:IngressRoutes", name, args, opts);
-        const validated = validateRoutes(args.routes, args.services, "args.routes", SPLIT_PORT_FIELDS);
-        if (!validated.ok) {
-            throw new pulumi.RunError(`IngressRoutes "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`);
-        }
-        const controller = args.controller.settings;
-        const dependsOn = [...args.controller.ingressDependencies, ...(args.backendResources ?? [])];
-        const ingresses: Record<string, k8s.networking.v1.Ingress> = {};
-        for (const route of validated.routes) {
+        const controller = { ingressClassName: args.ingressClassName, publishesStatus: args.publishesStatus ?? false };
+        for (const route of routes) {
             // Named after the host alone, so moving a host's backends to another namespace replaces its Ingress
             // instead of creating a second one for the same host+path; deleting first avoids that collision too
             // (ingress-nginx's webhook refuses a duplicate host+path).
-            ingresses[route.host] = new k8s.networking.v1.Ingress(`${name}-${route.ingressName}`, buildIngress(route, controller), {
+            new k8s.networking.v1.Ingress(`${name}-${route.ingressName}`, buildIngress(route, controller), {
                 parent: this,
-                dependsOn,
+                dependsOn: opts?.dependsOn,
                 deleteBeforeReplace: true,
             });
         }
-        this.ingresses = ingresses;
+        const ports = { httpPort: args.httpPort ?? 80, httpsPort: args.httpsPort ?? 443 };
         const node = args.nodeAddresses?.[0] ?? null;
-        this.routes = pulumi.output(validated.routes.map((route) => planRoute(route, controller, node)));
+        this.routes = pulumi.output(routes.map((route) => planRoute(route, ports, node)));
         this.registerOutputs({ routes: this.routes });
     }
 }

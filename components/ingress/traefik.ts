@@ -94,7 +94,6 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                 metadata: { name: settings.ingressClassName, labels },
                 spec: { controller: TRAEFIK_CONTROLLER },
             } satisfies k8s.types.input.networking.v1.IngressClass,
-            { gatesIngresses: true },
         ),
         controllerObject("service", {
             apiVersion: "v1",
@@ -175,7 +174,7 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.DaemonSet,
-                  { waitsFor, gatesIngresses: true, deleteBeforeReplace: true },
+                  { waitsFor, deleteBeforeReplace: true },
               )
             : controllerObject(
                   "deployment",
@@ -191,7 +190,7 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.Deployment,
-                  { waitsFor, gatesIngresses: true },
+                  { waitsFor },
               ),
     );
     return { objects };

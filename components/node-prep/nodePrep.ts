@@ -52,11 +52,11 @@ export class NodePrep extends pulumi.ComponentResource {
     public readonly scriptHash: pulumi.Output<string>;
 
     constructor(name: string, args: NodePrepArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("clusternet:index:NodePrep", name, args, opts);
         const problems = nodePrepArgsProblems(args);
         if (problems.length > 0) {
             throw new pulumi.RunError(`NodePrep "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
         }
+        super("clusternet:index:NodePrep", name, args, opts);
         this.script = pulumi.all([args.ipv6Forwarding, args.checksumOffloadDevices]).apply(([ipv6Forwarding, devices]) =>
             nodePrepScript({ ipv6Forwarding: ipv6Forwarding ?? false, checksumOffloadDevices: devices ?? [] }),
         );

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { formatProblem } from "../common";
+import { ARGS_KEYS, formatProblem } from "../common";
+import { childDependsOn } from "../common/dependsOn";
+import { AddressPlan, planNetwork } from "../plan";
 import {
     controllerManagerFlags,
     flannelClusterRole,
@@ -14,10 +16,23 @@ import { jsonText, netConf, podMtu } from "./netConf";
 import { FlannelSpec, PodNetworkArgs, PodNetworkSettings } from "./types";
 import { POD_NETWORK_ARGS_KEYS, resolveFlannelSpec, validatePodNetwork } from "./validate";
 
+/** The address plan of valid args; otherwise a RunError listing every problem, thrown before anything is registered. */
+function validPlan(name: string, args: PodNetworkArgs): AddressPlan {
+    const planned = planNetwork(args, ARGS_KEYS);
+    const problems = planned.ok ? validatePodNetwork(args, planned.plan, POD_NETWORK_ARGS_KEYS) : planned.problems;
+    if (!planned.ok || problems.length > 0) {
+        throw new pulumi.RunError(`PodNetwork "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+    }
+    return planned.plan;
+}
+
 /**
  * The cluster's pod network: flannel as upstream v0.28.9 deploys it (Namespace, RBAC, ConfigMap, DaemonSet),
- * configured from the address plan, plus one NodePatch per node giving it the plan's podCIDR(s). Validates its
- * args before registering anything.
+ * configured from the address plan of its cluster and nodes (the pure planNetwork, as NetworkPlan uses it), plus
+ * one NodePatch per node giving it the plan's podCIDR(s). Validates its args before registering anything.
+ *
+ * flanneld waits for the NodePatches and for whatever `opts.dependsOn` names (the SDK does not pass a component's
+ * dependsOn to its children, so this one hands it to the DaemonSet): e.g. a NodePrep, so it starts on prepared nodes.
  */
 export class PodNetwork extends pulumi.ComponentResource {
     /** The kube-flannel Namespace; every namespaced object waits for it. */
@@ -38,14 +53,9 @@ export class PodNetwork extends pulumi.ComponentResource {
     public readonly controllerManagerFlags?: pulumi.Output<string[]>;
 
     constructor(name: string, args: PodNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        // The prerequisites are resources, not inputs: recorded as inputs they would be references to re-create.
-        const { prerequisites: _prerequisites, ...inputs } = args;
-        super("clusternet:index:PodNetwork", name, inputs, opts);
-        const problems = validatePodNetwork(args, args.plan, POD_NETWORK_ARGS_KEYS);
-        if (problems.length > 0) {
-            throw new pulumi.RunError(`PodNetwork "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
-        }
-        const { plan, prerequisites, wireguard, ...otherSettings } = args;
+        const plan = validPlan(name, args);
+        super("clusternet:index:PodNetwork", name, args, opts);
+        const { cluster: _cluster, nodes: _nodes, previous: _previous, wireguard, ...otherSettings } = args;
         const psk = wireguard?.psk;
         const hasPsk = psk !== undefined;
         // The PSK stays out of `spec`, so only the Secret (not the ConfigMap or the DaemonSet) is built from a secret.
@@ -95,15 +105,10 @@ export class PodNetwork extends pulumi.ComponentResource {
             { metadata: flannelMetadata("daemonSet"), spec: spec.apply((resolved) => flannelDaemonSet(resolved).spec) },
             {
                 parent: this,
-                dependsOn: [
-                    this.namespace,
-                    serviceAccount,
-                    clusterRoleBinding,
-                    this.configMap,
-                    ...(this.netConfSecret ? [this.netConfSecret] : []),
-                    ...this.nodePatches,
-                    ...(prerequisites ?? []),
-                ],
+                dependsOn: childDependsOn(
+                    [this.namespace, serviceAccount, clusterRoleBinding, this.configMap, ...(this.netConfSecret ? [this.netConfSecret] : []), ...this.nodePatches],
+                    opts?.dependsOn,
+                ),
             },
         );
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AddressPlan } from "../plan";
+import { ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
 import { FlannelBackend, WireGuardMode } from "./constants";
 
 /** flanneld's container resources, as in a Kubernetes container spec; quantities as strings ("100m", "0.5", "50Mi"). */
@@ -53,7 +53,7 @@ export interface FlannelImages {
     cniPlugin?: pulumi.Input<string>;
 }
 
-/** The pod network's settings, without the plan they apply to (ClusterNetwork passes its own plan). */
+/** The pod network's settings, without the cluster and nodes they apply to (ClusterNetwork passes its own). */
 export interface PodNetworkSettings {
     /** flannel's backend, see {@link FlannelBackend}. Plain, not an Input: it decides which objects exist. Default vxlan. */
     backend?: FlannelBackend;
@@ -84,11 +84,17 @@ export interface PodNetworkSettings {
     nodeSelector?: pulumi.Input<Record<string, string>>;
 }
 
+/**
+ * PodNetwork's args: the settings, and the cluster and nodes it plans like NetworkPlan (flannel's Network and each
+ * node's subnet). Resources flanneld must wait for, such as a NodePrep, go in `opts.dependsOn`.
+ */
 export interface PodNetworkArgs extends PodNetworkSettings {
-    /** The address plan (see NetworkPlan): flannel's Network and each node's subnet. Plain, not an Input: its nodes decide the NodePatches. */
-    plan: AddressPlan;
-    /** Resources flanneld must wait for, e.g. a NodePrep's commands. Plain list. Default none. */
-    prerequisites?: pulumi.Resource[];
+    /** Cluster-wide address settings: the pod CIDRs become flannel's Network. Plain, not an Input: the plan decides which resources exist. */
+    cluster: ClusterSpec;
+    /** The nodes, with optional pinned pod subnets: one NodePatch each. Plain, not an Input. */
+    nodes: NodeSpec[];
+    /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
+    previous?: Record<string, NodeSubnets>;
 }
 
 /** The pod network's settings resolved to plain values with defaults applied: the input of the pure builders. */

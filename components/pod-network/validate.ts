@@ -25,14 +25,14 @@ import { FlannelResources, FlannelSpec, PodNetworkSettings } from "./types";
 export interface PodNetworkKeys {
     /** The pod network settings' root, e.g. `clusternet:podNetwork` or `args`. */
     readonly podNetwork: string;
-    /** The cluster settings (pod CIDRs, node network), e.g. `clusternet:cluster` or `args.plan.cluster`. */
+    /** The cluster settings (pod CIDRs, node network), e.g. `clusternet:cluster` or `args.cluster`. */
     readonly cluster: string;
-    /** The node list, e.g. `clusternet:nodes` or `args.plan.nodes`. */
+    /** The node list, e.g. `clusternet:nodes` or `args.nodes`. */
     readonly nodes: string;
 }
 
 /** Keys for a PodNetwork built directly from args. */
-export const POD_NETWORK_ARGS_KEYS: PodNetworkKeys = { podNetwork: "args", cluster: "args.plan.cluster", nodes: "args.plan.nodes" };
+export const POD_NETWORK_ARGS_KEYS: PodNetworkKeys = { podNetwork: "args", cluster: "args.cluster", nodes: "args.nodes" };
 
 const OPTION_SECTIONS = { vxlan: FlannelBackend.Vxlan, wireguard: FlannelBackend.WireGuard, udp: FlannelBackend.Udp } as const;
 

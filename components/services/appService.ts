@@ -4,7 +4,7 @@ import { Problem, SPLIT_PORT_FIELDS, formatProblem, isLabelValue, show } from ".
 import { awaitPlan, buildDeployment, buildNamespace, buildService } from "./builders";
 import { resolveServiceNetwork } from "./network";
 import { PortMapEntry, portMapOf } from "./port-map";
-import { resolveService } from "./resolve";
+import { ResolvedService, resolveService } from "./resolve";
 import { AppServiceSpec, ServiceClusterSpec } from "./types";
 import { validateServices } from "./validate";
 
@@ -18,6 +18,18 @@ export interface AppServiceArgs extends AppServiceSpec {
 
 /** The key root AppService names its problems by: `args.ports[1].targetPort`. */
 const ARGS = "args";
+
+/** The Service of valid args, defaults applied; otherwise a RunError listing every problem, thrown before anything is registered. */
+function validService(name: string, args: AppServiceArgs): ResolvedService {
+    const problems: Problem[] = validateServices([args], args.cluster, { service: () => ARGS, cluster: `${ARGS}.cluster`, portNameField: SPLIT_PORT_FIELDS });
+    if (args.instance !== undefined && (args.instance === "" || !isLabelValue(args.instance))) {
+        problems.push({ key: `${ARGS}.instance`, message: `${show(args.instance)} is not a valid label value`, fix: "use at most 63 letters, digits, '-', '_' and '.', e.g. lab" });
+    }
+    if (problems.length > 0) {
+        throw new pulumi.RunError(`AppService "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+    }
+    return resolveService(args, args.instance);
+}
 
 /**
  * A Service with its port mappings and, optionally, the Deployment behind it (and its namespace). The Service's
@@ -43,15 +55,8 @@ export class AppService extends pulumi.ComponentResource {
     public readonly portMap: pulumi.Output<PortMapEntry[]>;
 
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        const resolved = validService(name, args);
         super("clusternet:index:AppService", name, args, opts);
-        const problems: Problem[] = validateServices([args], args.cluster, { service: () => ARGS, cluster: `${ARGS}.cluster`, portNameField: SPLIT_PORT_FIELDS });
-        if (args.instance !== undefined && (args.instance === "" || !isLabelValue(args.instance))) {
-            problems.push({ key: `${ARGS}.instance`, message: `${show(args.instance)} is not a valid label value`, fix: "use at most 63 letters, digits, '-', '_' and '.', e.g. lab" });
-        }
-        if (problems.length > 0) {
-            throw new pulumi.RunError(`AppService "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
-        }
-        const resolved = resolveService(args, args.instance);
         const { network } = resolveServiceNetwork(args.cluster, `${ARGS}.cluster`);
         const waits = awaitPlan(resolved, network.loadBalancer);
         const timeout = `${waits.timeoutSeconds}s`;
