@@ -49,7 +49,7 @@ void describe("clusternet check", () => {
         const result = clusternet(["check", "--stack", "dev", "--policy-config", policyConfig]);
         assert.equal(result.code, 2, result.stdout + result.stderr);
         assert.match(result.stderr, /bad\.json: no-overlaping-ranges: is not a policy of clusternet-guardrails; use one of no-overlapping-ranges,/);
-        assert.match(result.stderr, /bad\.json: service-ports\.nodePortRange: expected two ports from 1 to 65535/);
+        assert.match(result.stderr, /bad\.json: service-ports\.nodePortRange: expected the API server's --service-node-port-range, such as 30000-32767/);
         assert.match(result.stderr, /bad\.json: host-network-restricted: "strict" is not an enforcement level; use one of advisory, mandatory, remediate, disabled/);
         assert.equal(result.stdout, "");
     });
