@@ -6,13 +6,12 @@ import { clusterIngressPlan } from "../components/cluster-network/ingressPlan";
 import { PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
-import { CheckReport, checkRun, readPolicyConfig } from "./check";
+import type { CheckReport } from "./check";
 import { CheckFailed, ExitCode, ExitWith, InputError, UsageError } from "./errors";
 import { addLabCommands } from "./lab/command";
 import { LabEnvironmentError, LabInputError } from "./lab/lab";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
-import { PolicyFailure } from "./policy-harness";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
 import { PlanDocument, PlanFormat, formatPlan, ingressPlanJson, planJson, portMapJson } from "./plan-format";
 import { PulumiCommand, runPulumi } from "./pulumi";
@@ -202,6 +201,9 @@ export function buildProgram(io: Io): Command {
             .option("-p, --policy-config <file>", "policy settings as for pulumi's --policy-pack-config, e.g. extra reserved ranges: {\"no-overlapping-ranges\": {\"reserved\": [...]}}"),
         { save: false },
     ).action(async (options: StackCommandOptions & { policyConfig?: string }) => {
+        // Loaded on demand, like the offline runner: the policies need the Pulumi SDK, plan and render do not.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { checkRun, readPolicyConfig } = require("./check") as typeof import("./check");
         const prepared = prepare(options, io);
         const settings = options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
         for (const warning of prepared.document.warnings) {
@@ -302,7 +304,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             io.stderr(`clusternet lab: ${error.message}\n`);
             return ExitCode.BadInput;
         }
-        if (error instanceof PolicyFailure) {
+        if (error instanceof Error && error.name === "PolicyFailure") {
             io.stderr(`clusternet: ${error.message}\n`);
             return ExitCode.Internal;
         }

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { Problem, SectionKeys, keyPath } from "../common";
 import { NodePrepSettings, privateKeyProblems } from "../node-prep/validate";
 import { PodNetworkSettings } from "../pod-network/types";
@@ -9,7 +9,13 @@ import { ClusternetConfig, NodePrepConfig, PodNetworkConfig, SecretValue } from 
 
 /** A secret config value as a secret Input: plain text under Pulumi, the placeholder offline. */
 function secretInput(value: SecretValue | undefined): pulumi.Output<string> | undefined {
-    return value === undefined ? undefined : pulumi.secret(typeof value === "string" ? value : SECRET_PLACEHOLDER);
+    if (value === undefined) {
+        return undefined;
+    }
+    // Loaded only when a secret is set: the CLI's plan reads config without the SDK.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { secret } = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    return secret(typeof value === "string" ? value : SECRET_PLACEHOLDER);
 }
 
 /** `clusternet:podNetwork` as PodNetwork settings; the WireGuard PSK becomes a secret, quantities strings. */
