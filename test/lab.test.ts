@@ -197,8 +197,14 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         await labDown(context);
     });
 
-    void it("refuses to run without root, with exit code 2", () => {
-        const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, path.join(__dirname, "..", "bin", "clusternet.js"), "lab", "down", "--prefix", "nobody-"], { encoding: "utf8", cwd: "/" });
+    void it("refuses to run without root, with exit code 2", (t) => {
+        const asNobody = (...args: string[]) => spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, ...args], { encoding: "utf8", cwd: "/" });
+        const bin = path.join(__dirname, "..", "bin", "clusternet.js");
+        if (asNobody("-e", `require("fs").accessSync(${JSON.stringify(bin)}, require("fs").constants.R_OK)`).status !== 0) {
+            t.skip("the checkout is not readable by the user nobody (e.g. a private temporary folder)");
+            return;
+        }
+        const result = asNobody(bin, "lab", "down", "--prefix", "nobody-");
         assert.equal(result.status, 2, result.stderr);
         assert.match(result.stderr, /must run as root/);
     });

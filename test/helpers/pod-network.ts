@@ -5,7 +5,8 @@ import { parseAllDocuments } from "yaml";
 import { AddressPlan, ClusterSpec, NodeSpec, planNetwork } from "../../components/plan";
 
 /** The upstream flannel manifest the objects are compared against. */
-export const UPSTREAM_MANIFEST = path.resolve(__dirname, "..", "..", "..", "shared", "reference", "kube-flannel-v0.28.9.yml");
+/** A copy of upstream's kube-flannel.yml v0.28.9, unmodified. */
+export const UPSTREAM_MANIFEST = path.resolve(__dirname, "..", "fixtures", "kube-flannel-v0.28.9.yml");
 
 /** Upstream's objects by `Kind/name`. */
 export function upstreamObjects(): Map<string, Record<string, any>> {
