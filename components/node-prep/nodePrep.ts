@@ -30,13 +30,8 @@ export interface NodePrepArgs {
     checksumOffloadDevices?: pulumi.Input<string[]>;
 }
 
-/**
- * The connection @pulumi/command's provider reads. Its installed typings predate the provider's `hostKey` option,
- * so the field is declared here; the SDK passes the connection object through unchanged.
- */
-interface NodeConnection extends command.types.input.remote.ConnectionArgs {
-    hostKey?: pulumi.Input<string>;
-}
+/** The SSH connection of one node's command (`hostKey` makes the provider check the node's host key). */
+type NodeConnection = command.types.input.remote.ConnectionArgs;
 
 /**
  * Prepares every node for the flannel pod network over SSH, with one idempotent script per node (see
