@@ -126,7 +126,9 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
         for (const [index, node] of THREE_NODES.entries()) {
             const command = byName(`lab-node-prep-${node.name}`);
             const connection = command.props["connection"] as Record<string, unknown>;
-            assert.deepEqual(connection, {
+            // The SDK adds its own dial defaults (dialErrorLimit, perDialTimeout); these are ours.
+            const { dialErrorLimit: _limit, perDialTimeout: _timeout, ...ours } = connection;
+            assert.deepEqual(ours, {
                 host: node.ip,
                 port: 22,
                 user: "vagrant",
