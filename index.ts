@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetwork, formatProblem } from "./components";
-import { loadStack, readRuntimeConfig, validateConfigShape } from "./components/config";
+import { SECRET_PLACEHOLDER, loadStack, readRuntimeConfig, validateConfigShape } from "./components/config";
 import { NodeSubnets } from "./components/plan";
 
 /** Where manifests go when no kubeconfig is configured: `pulumi up` then touches no cluster. */
@@ -50,7 +50,7 @@ export = async () => {
         "kubernetes",
         kubeconfig === undefined
             ? { renderYamlToDirectory: RENDER_DIRECTORY }
-            : { kubeconfig: pulumi.secret(typeof kubeconfig === "string" ? kubeconfig : "<secret>"), context: config.context },
+            : { kubeconfig: pulumi.secret(typeof kubeconfig === "string" ? kubeconfig : SECRET_PLACEHOLDER), context: config.context },
     );
 
     const network = new ClusterNetwork(config.cluster.name, args, { providers: { kubernetes: provider } });
