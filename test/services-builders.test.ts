@@ -14,27 +14,7 @@ import {
     resolveService,
 } from "../components/services";
 import { schemaErrors } from "./helpers/kubernetes-schema";
-
-function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
-    return {
-        name: "web",
-        namespace: "demo",
-        type: "NodePort",
-        app: {
-            image: "nginx:1.27.5",
-            replicas: 2,
-            containerPorts: [
-                { name: "http", port: 80 },
-                { name: "https", port: 443 },
-            ],
-        },
-        ports: [
-            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPortName: "https" },
-        ],
-        ...overrides,
-    };
-}
+import { web } from "./helpers/services";
 
 /** Specs covering every builder branch: each type, headless, pinned IP, selector-only, probes, resources, env, UDP. */
 const VARIANTS: Record<string, AppServiceSpec> = {

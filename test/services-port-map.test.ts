@@ -4,6 +4,7 @@ import { portMapJson } from "../cli/plan-format";
 import { STACK_KEYS } from "../components/common";
 import { planNetwork } from "../components/plan";
 import { AppServiceSpec, PortMapCluster, findServiceBackend, portMapOf, resolveService, serviceClusterOf, servicePortMaps } from "../components/services";
+import { web } from "./helpers/services";
 
 const NODES: PortMapCluster = {
     nodes: [
@@ -12,26 +13,6 @@ const NODES: PortMapCluster = {
     ],
     loadBalancer: false,
 };
-
-function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
-    return {
-        name: "web",
-        namespace: "demo",
-        type: "NodePort",
-        app: {
-            image: "nginx:1.27.5",
-            containerPorts: [
-                { name: "http", port: 80 },
-                { name: "https", port: 443 },
-            ],
-        },
-        ports: [
-            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPortName: "https" },
-        ],
-        ...overrides,
-    };
-}
 
 describe("portMapOf", () => {
     it("maps a NodePort Service per node, resolving named targetPorts and leaving unknowns as placeholders (keys left out)", () => {

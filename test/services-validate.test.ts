@@ -12,6 +12,7 @@ import {
     serviceNodePortClaims,
     validateServices,
 } from "../components/services";
+import { web } from "./helpers/services";
 
 // The stack's keys: one config key (`targetPort`) for a port by number or by name, as the user wrote it.
 const KEYS: ServicesKeys = { service: (index) => `clusternet:services[${index}]`, cluster: "clusternet:cluster", portNameField: COMBINED_PORT_FIELDS };
@@ -23,28 +24,6 @@ const CLUSTER: ServiceClusterSpec = {
     ],
     nodePortRange: "30000-32767",
 };
-
-/** The seed's web Service; each test breaks one thing. */
-function web(overrides: Partial<AppServiceSpec> = {}): AppServiceSpec {
-    return {
-        name: "web",
-        namespace: "demo",
-        type: "NodePort",
-        app: {
-            image: "nginx:1.27.5",
-            replicas: 2,
-            containerPorts: [
-                { name: "http", port: 80 },
-                { name: "https", port: 443 },
-            ],
-        },
-        ports: [
-            { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
-            { name: "https", port: 443, targetPortName: "https" },
-        ],
-        ...overrides,
-    };
-}
 
 function lines(services: readonly AppServiceSpec[], cluster: ServiceClusterSpec = CLUSTER, extra: readonly NodePortClaim[] = []): string[] {
     return validateServices(services, cluster, KEYS, { extraNodePortClaims: extra }).map(formatProblem);
