@@ -34,7 +34,15 @@ export default tseslint.config(
             // node:test's describe/it return promises the runner itself awaits.
             "@typescript-eslint/no-floating-promises": [
                 "error",
-                { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+                {
+                    allowForKnownSafeCalls: [
+                        {
+                            from: "package",
+                            package: "node:test",
+                            name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"],
+                        },
+                    ],
+                },
             ],
         },
     },

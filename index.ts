@@ -25,7 +25,9 @@ async function previousAllocation(): Promise<Record<string, NodeSubnets> | undef
         const details = await self.getOutputDetails("nodeSubnets");
         return (details.value ?? undefined) as Record<string, NodeSubnets> | undefined;
     } catch (error) {
-        await pulumi.log.warn(`could not read this stack's previous outputs (${String(error)}); unpinned nodes get the lowest free subnets`);
+        await pulumi.log.warn(
+            `could not read this stack's previous outputs (${String(error)}); unpinned nodes get the lowest free subnets`,
+        );
         return undefined;
     }
 }
@@ -44,13 +46,18 @@ export = async () => {
 
     const kubeconfig = config.kubeconfig;
     if (kubeconfig === undefined) {
-        await pulumi.log.info(`no clusternet:kubeconfig is set: manifests are rendered to ${RENDER_DIRECTORY} and no cluster is touched`);
+        await pulumi.log.info(
+            `no clusternet:kubeconfig is set: manifests are rendered to ${RENDER_DIRECTORY} and no cluster is touched`,
+        );
     }
     const provider = new k8s.Provider(
         "kubernetes",
         kubeconfig === undefined
             ? { renderYamlToDirectory: RENDER_DIRECTORY }
-            : { kubeconfig: pulumi.secret(typeof kubeconfig === "string" ? kubeconfig : SECRET_PLACEHOLDER), context: config.context },
+            : {
+                  kubeconfig: pulumi.secret(typeof kubeconfig === "string" ? kubeconfig : SECRET_PLACEHOLDER),
+                  context: config.context,
+              },
     );
 
     const network = new ClusterNetwork(config.cluster.name, args, { providers: { kubernetes: provider } });

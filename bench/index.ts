@@ -7,11 +7,21 @@ import { benchPolicies } from "./policies";
 import { BenchResult, benchPlan } from "./plan";
 
 function report(results: readonly BenchResult[]): void {
-    const rows = results.map((result) => [result.name, `${result.ms.toFixed(1)} ms`, result.target ?? "(reference)", result.met === undefined ? "" : result.met ? "met" : "MISSED"]);
+    const rows = results.map((result) => [
+        result.name,
+        `${result.ms.toFixed(1)} ms`,
+        result.target ?? "(reference)",
+        result.met === undefined ? "" : result.met ? "met" : "MISSED",
+    ]);
     const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
     console.log("");
     for (const row of rows) {
-        console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
+        console.log(
+            row
+                .map((cell, column) => cell.padEnd(widths[column]!))
+                .join("  ")
+                .trimEnd(),
+        );
     }
 }
 
@@ -32,7 +42,12 @@ async function main(): Promise<void> {
     if (wanted("lab")) {
         log("lab: timing `lab up` in network namespaces (root only)...");
         for (const result of await benchLab()) {
-            results.push({ name: result.name, ms: result.ms, target: `< ${result.target / 1000} s`, met: result.ms < result.target });
+            results.push({
+                name: result.name,
+                ms: result.ms,
+                target: `< ${result.target / 1000} s`,
+                met: result.ms < result.target,
+            });
         }
     }
     report(results);

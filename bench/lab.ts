@@ -30,12 +30,31 @@ function inputFor(stackFile: string, stack: string): LabInput {
     }
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet-bench-render-"));
     try {
-        const render = spawnSync(process.execPath, [path.join(REPO, "bin", "clusternet.js"), "render", "--config-file", stackFile, "--out", out, "--no-save", "--no-previous"], { encoding: "utf8" });
+        const render = spawnSync(
+            process.execPath,
+            [
+                path.join(REPO, "bin", "clusternet.js"),
+                "render",
+                "--config-file",
+                stackFile,
+                "--out",
+                out,
+                "--no-save",
+                "--no-previous",
+            ],
+            { encoding: "utf8" },
+        );
         if (render.status !== 0) {
             throw new Error(`bench render of ${stackFile}: ${render.stderr}`);
         }
         const { config, plan } = loaded.value;
-        return { stack, plan, manifests: readManifestFiles(out), underlayMtu: config.podNetwork.mtu, nodePortRange: config.cluster.nodePortRange };
+        return {
+            stack,
+            plan,
+            manifests: readManifestFiles(out),
+            underlayMtu: config.podNetwork.mtu,
+            nodePortRange: config.cluster.nodePortRange,
+        };
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
     }
@@ -51,8 +70,16 @@ function tenByFiveStackFile(): string {
         ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 31000 + index }],
     }));
     const config = {
-        "clusternet:cluster": { name: "lab", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12", nodeNetwork: "192.168.56.0/24" },
-        "clusternet:nodes": Array.from({ length: 10 }, (_, index) => ({ name: `node-${index}`, ip: `192.168.56.${10 + index}` })),
+        "clusternet:cluster": {
+            name: "lab",
+            podCidr: "10.244.0.0/16",
+            serviceCidr: "10.96.0.0/12",
+            nodeNetwork: "192.168.56.0/24",
+        },
+        "clusternet:nodes": Array.from({ length: 10 }, (_, index) => ({
+            name: `node-${index}`,
+            ip: `192.168.56.${10 + index}`,
+        })),
         "clusternet:services": services,
     };
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "clusternet-bench-stack-")), "Pulumi.bench.yaml");
@@ -62,7 +89,11 @@ function tenByFiveStackFile(): string {
 
 async function timeUp(name: string, input: LabInput, target: number, tag: string): Promise<BenchResult> {
     const prefix = `b${(process.pid % 1296).toString(36)}${tag}-`;
-    const context: LabContext = { prefix, stateDir: path.join(os.tmpdir(), `clusternet-bench-${prefix}`), log: () => undefined };
+    const context: LabContext = {
+        prefix,
+        stateDir: path.join(os.tmpdir(), `clusternet-bench-${prefix}`),
+        log: () => undefined,
+    };
     try {
         const { state, ms } = await labUp(input, context);
         const notReady = Object.entries(state.pods).filter(([, pod]) => !pod.ready);
@@ -83,8 +114,18 @@ export async function benchLab(): Promise<BenchResult[]> {
         return [];
     }
     return [
-        await timeUp("lab up: dev stack (3 nodes, 6 pods, vxlan, Services, Ingress)", inputFor(path.join(REPO, "Pulumi.dev.yaml"), "dev"), 10_000, "d"),
-        await timeUp("lab up: 10 nodes x 5 pods each (vxlan, 5 NodePort Services)", inputFor(tenByFiveStackFile(), "bench"), 60_000, "t"),
+        await timeUp(
+            "lab up: dev stack (3 nodes, 6 pods, vxlan, Services, Ingress)",
+            inputFor(path.join(REPO, "Pulumi.dev.yaml"), "dev"),
+            10_000,
+            "d",
+        ),
+        await timeUp(
+            "lab up: 10 nodes x 5 pods each (vxlan, 5 NodePort Services)",
+            inputFor(tenByFiveStackFile(), "bench"),
+            60_000,
+            "t",
+        ),
     ];
 }
 
@@ -92,7 +133,9 @@ if (require.main === module) {
     benchLab()
         .then((results) => {
             for (const result of results) {
-                process.stdout.write(`${result.name}: ${(result.ms / 1000).toFixed(2)} s (target < ${result.target / 1000} s) ${result.ms < result.target ? "ok" : "SLOW"}\n`);
+                process.stdout.write(
+                    `${result.name}: ${(result.ms / 1000).toFixed(2)} s (target < ${result.target / 1000} s) ${result.ms < result.target ? "ok" : "SLOW"}\n`,
+                );
             }
         })
         .catch((error: unknown) => {

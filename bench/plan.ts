@@ -26,7 +26,10 @@ export function largeCluster(nodes: number, reserved: number): PlanInput {
             serviceCidr: "10.96.0.0/12",
             serviceCidrV6: "fd00:10:96::/112",
             nodeNetwork: "192.168.0.0/16",
-            reserved: Array.from({ length: reserved }, (_, i) => ({ name: `reserved-${i}`, cidr: `172.${16 + Math.floor(i / 256)}.${i % 256}.0/24` })),
+            reserved: Array.from({ length: reserved }, (_, i) => ({
+                name: `reserved-${i}`,
+                cidr: `172.${16 + Math.floor(i / 256)}.${i % 256}.0/24`,
+            })),
         },
         nodes: nodeSpecs,
     };
@@ -54,7 +57,9 @@ function planOrThrow(input: PlanInput): void {
 
 /** What the seed's naive approach costs: ip-num's isOverlapping on every pair of node subnets. */
 function naivePairwise(count: number): { ms: number; overlaps: number } {
-    const ranges = Array.from({ length: count }, (_, i) => IPv4CidrRange.fromCidr(`10.${128 + Math.floor(i / 256)}.${i % 256}.0/24`));
+    const ranges = Array.from({ length: count }, (_, i) =>
+        IPv4CidrRange.fromCidr(`10.${128 + Math.floor(i / 256)}.${i % 256}.0/24`),
+    );
     const start = performance.now();
     let overlaps = 0;
     for (let i = 0; i < ranges.length; i++) {
@@ -74,16 +79,27 @@ export function benchPlan(log: (line: string) => void): BenchResult[] {
     const smallMs = medianMs(15, () => planOrThrow(largeCluster(1000, 200)));
     const tenfoldMs = medianMs(9, () => planOrThrow(largeCluster(10000, 2000)));
     const growth = tenfoldMs / smallMs;
-    log(`plan: 5,000 dual-stack nodes + 1,000 reserved ranges in ${targetMs.toFixed(1)} ms; 1,000 + 200 in ${smallMs.toFixed(1)} ms, 10,000 + 2,000 in ${tenfoldMs.toFixed(1)} ms (10x input, ${growth.toFixed(1)}x time)`);
+    log(
+        `plan: 5,000 dual-stack nodes + 1,000 reserved ranges in ${targetMs.toFixed(1)} ms; 1,000 + 200 in ${smallMs.toFixed(1)} ms, 10,000 + 2,000 in ${tenfoldMs.toFixed(1)} ms (10x input, ${growth.toFixed(1)}x time)`,
+    );
 
-    log("naive: ip-num isOverlapping on every pair of 2,000 node subnets (about 2 million pairs; this takes a while)...");
+    log(
+        "naive: ip-num isOverlapping on every pair of 2,000 node subnets (about 2 million pairs; this takes a while)...",
+    );
     const naive = naivePairwise(2000);
     const sweep2000 = medianMs(9, () => planOrThrow(largeCluster(2000, 0)));
-    log(`naive pairwise check: ${naive.ms.toFixed(0)} ms for 2,000 nodes (${naive.overlaps} overlaps); clusternet's whole plan of the same 2,000 nodes: ${sweep2000.toFixed(1)} ms, ${(naive.ms / sweep2000).toFixed(0)}x faster`);
+    log(
+        `naive pairwise check: ${naive.ms.toFixed(0)} ms for 2,000 nodes (${naive.overlaps} overlaps); clusternet's whole plan of the same 2,000 nodes: ${sweep2000.toFixed(1)} ms, ${(naive.ms / sweep2000).toFixed(0)}x faster`,
+    );
 
     return [
         { name: "plan 5,000 dual-stack nodes, 1,000 reserved", ms: targetMs, target: "< 200 ms", met: targetMs < 200 },
-        { name: "plan growth, 10x input (1,000 -> 10,000 nodes)", ms: tenfoldMs, target: `< 15x time (measured ${growth.toFixed(1)}x)`, met: growth < 15 },
+        {
+            name: "plan growth, 10x input (1,000 -> 10,000 nodes)",
+            ms: tenfoldMs,
+            target: `< 15x time (measured ${growth.toFixed(1)}x)`,
+            met: growth < 15,
+        },
         { name: "plan 2,000 dual-stack nodes", ms: sweep2000 },
         { name: "naive ip-num pairwise overlap check, 2,000 nodes", ms: naive.ms },
     ];

@@ -34,8 +34,17 @@ export function benchCluster(nodes = NODES, services = SERVICES): EngineResource
             urn: urn("pulumi:pulumi:Stack", "clusternet-bench"),
             props: {
                 plan: {
-                    cluster: { podCidr: "10.128.0.0/9", nodeMaskSize: 24, serviceCidr: "10.96.0.0/12", nodeNetwork: "192.168.0.0/16", reserved: [{ name: "office-vpn", cidr: "10.8.0.0/16" }] },
-                    nodes: Array.from({ length: nodes }, (_, index) => ({ name: `node-${index}`, ip: ipv4(nodeBase + 10 + index) })),
+                    cluster: {
+                        podCidr: "10.128.0.0/9",
+                        nodeMaskSize: 24,
+                        serviceCidr: "10.96.0.0/12",
+                        nodeNetwork: "192.168.0.0/16",
+                        reserved: [{ name: "office-vpn", cidr: "10.8.0.0/16" }],
+                    },
+                    nodes: Array.from({ length: nodes }, (_, index) => ({
+                        name: `node-${index}`,
+                        ip: ipv4(nodeBase + 10 + index),
+                    })),
                 },
             },
         },
@@ -43,12 +52,20 @@ export function benchCluster(nodes = NODES, services = SERVICES): EngineResource
             type: "kubernetes:core/v1:ConfigMap",
             name: "flannel-cfg",
             urn: urn("kubernetes:core/v1:ConfigMap", "flannel-cfg"),
-            props: { metadata: { name: "kube-flannel-cfg", namespace: "kube-flannel" }, data: { "net-conf.json": JSON.stringify({ Network: "10.128.0.0/9", Backend: { Type: "vxlan" } }) } },
+            props: {
+                metadata: { name: "kube-flannel-cfg", namespace: "kube-flannel" },
+                data: { "net-conf.json": JSON.stringify({ Network: "10.128.0.0/9", Backend: { Type: "vxlan" } }) },
+            },
         },
     ];
     for (let index = 0; index < nodes; index++) {
         const podCidr = `${ipv4(podBase + index * 256)}/24`;
-        resources.push({ type: "kubernetes:core/v1:NodePatch", name: `node-${index}`, urn: urn("kubernetes:core/v1:NodePatch", `node-${index}`), props: { metadata: { name: `node-${index}` }, spec: { podCIDR: podCidr, podCIDRs: [podCidr] } } });
+        resources.push({
+            type: "kubernetes:core/v1:NodePatch",
+            name: `node-${index}`,
+            urn: urn("kubernetes:core/v1:NodePatch", `node-${index}`),
+            props: { metadata: { name: `node-${index}` }, spec: { podCIDR: podCidr, podCIDRs: [podCidr] } },
+        });
     }
     for (let index = 0; index < services; index++) {
         const name = `app-${index}`;
@@ -62,7 +79,19 @@ export function benchCluster(nodes = NODES, services = SERVICES): EngineResource
                 spec: {
                     replicas: 1,
                     selector: { matchLabels: labels },
-                    template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "nginx:1.27", ports: [{ name: "http", containerPort: 80 }], readinessProbe: { tcpSocket: { port: "http" } } }] } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            containers: [
+                                {
+                                    name: "app",
+                                    image: "nginx:1.27",
+                                    ports: [{ name: "http", containerPort: 80 }],
+                                    readinessProbe: { tcpSocket: { port: "http" } },
+                                },
+                            ],
+                        },
+                    },
                 },
             },
         });
@@ -72,7 +101,12 @@ export function benchCluster(nodes = NODES, services = SERVICES): EngineResource
             urn: urn("kubernetes:core/v1:Service", name),
             props: {
                 metadata: { name, namespace: "bench" },
-                spec: { type: "NodePort", clusterIP: ipv4(serviceBase + 2 + index), selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 30000 + index }] },
+                spec: {
+                    type: "NodePort",
+                    clusterIP: ipv4(serviceBase + 2 + index),
+                    selector: labels,
+                    ports: [{ name: "http", port: 80, targetPort: "http", nodePort: 30000 + index }],
+                },
             },
         });
     }
@@ -84,7 +118,9 @@ async function timed(policyList: StackValidationPolicy[], resources: readonly En
     const result = await runPolicies(policyList, resources, {}, "mandatory");
     const elapsed = performance.now() - started;
     if (result.violations.length > 0) {
-        throw new Error(`the bench cluster should pass, but: ${result.violations[0]!.policyName}: ${result.violations[0]!.message}`);
+        throw new Error(
+            `the bench cluster should pass, but: ${result.violations[0]!.policyName}: ${result.violations[0]!.message}`,
+        );
     }
     return elapsed;
 }
@@ -101,18 +137,35 @@ export async function benchPolicies(): Promise<{ name: string; ms: number; targe
     await timed(stackPolicies, resources); // warm-up
     const results: { name: string; ms: number; target?: string }[] = [];
     for (const policy of stackPolicies) {
-        const runs = [await timed([policy], resources), await timed([policy], resources), await timed([policy], resources)];
-        results.push({ name: `policy ${policy.name} (${NODES} NodePatches, ${SERVICES} Services)`, ms: Math.round(median(runs) * 10) / 10 });
+        const runs = [
+            await timed([policy], resources),
+            await timed([policy], resources),
+            await timed([policy], resources),
+        ];
+        results.push({
+            name: `policy ${policy.name} (${NODES} NodePatches, ${SERVICES} Services)`,
+            ms: Math.round(median(runs) * 10) / 10,
+        });
     }
-    const all = [await timed(stackPolicies, resources), await timed(stackPolicies, resources), await timed(stackPolicies, resources)];
-    results.push({ name: `all ${stackPolicies.length} stack policies (${NODES} NodePatches, ${SERVICES} Services)`, ms: Math.round(median(all) * 10) / 10, target: `< ${TARGET_MS / 1000} s` });
+    const all = [
+        await timed(stackPolicies, resources),
+        await timed(stackPolicies, resources),
+        await timed(stackPolicies, resources),
+    ];
+    results.push({
+        name: `all ${stackPolicies.length} stack policies (${NODES} NodePatches, ${SERVICES} Services)`,
+        ms: Math.round(median(all) * 10) / 10,
+        target: `< ${TARGET_MS / 1000} s`,
+    });
     return results;
 }
 
 if (require.main === module) {
     void benchPolicies().then((results) => {
         for (const result of results) {
-            console.log(`${result.name}: ${result.ms} ms${result.target ? ` (target ${result.target}${result.ms < TARGET_MS ? ", met" : ", MISSED"})` : ""}`);
+            console.log(
+                `${result.name}: ${result.ms} ms${result.target ? ` (target ${result.target}${result.ms < TARGET_MS ? ", met" : ", MISSED"})` : ""}`,
+            );
         }
     });
 }

@@ -9,7 +9,16 @@ import { PolicyConfigError, parsePolicyConfig } from "../policies/lib/config";
 import { PACK_NAME, configSchemas, policies } from "../policies/guardrails";
 import { InputError } from "./errors";
 import { OfflineRun } from "./offline";
-import { EngineResource, PackSettings, PolicySettings, ReportedLevel, Violation, engineResourcesOf, runPolicies, stackUrn } from "./policy-harness";
+import {
+    EngineResource,
+    PackSettings,
+    PolicySettings,
+    ReportedLevel,
+    Violation,
+    engineResourcesOf,
+    runPolicies,
+    stackUrn,
+} from "./policy-harness";
 
 const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 /** The settings key that sets every policy's enforcement level. */
@@ -25,7 +34,13 @@ export function readPolicyConfig(file: string): PackSettings {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (error) {
-        throw new InputError([{ key: file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, fix: "pass a JSON policy config file" }]);
+        throw new InputError([
+            {
+                key: file,
+                message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+                fix: "pass a JSON policy config file",
+            },
+        ]);
     }
     if (text.trim() === "") {
         return {};
@@ -34,19 +49,39 @@ export function readPolicyConfig(file: string): PackSettings {
     try {
         parsed = JSON.parse(text);
     } catch (error) {
-        throw new InputError([{ key: file, message: `is not valid JSON (${(error as Error).message})`, fix: `write an object such as {"no-overlapping-ranges": {"reserved": [{"name": "vpn", "cidr": "10.8.0.0/16"}]}}` }]);
+        throw new InputError([
+            {
+                key: file,
+                message: `is not valid JSON (${(error as Error).message})`,
+                fix: `write an object such as {"no-overlapping-ranges": {"reserved": [{"name": "vpn", "cidr": "10.8.0.0/16"}]}}`,
+            },
+        ]);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        throw new InputError([{ key: file, message: "is not a JSON object of policy names", fix: 'write {"<policy name>": "<enforcement level>" | {<settings>}}' }]);
+        throw new InputError([
+            {
+                key: file,
+                message: "is not a JSON object of policy names",
+                fix: 'write {"<policy name>": "<enforcement level>" | {<settings>}}',
+            },
+        ]);
     }
     const names = new Set(policies.map((policy) => policy.name));
     const problems: Problem[] = [];
     const settings: Record<string, PolicySettings> = {};
-    const levelProblem = (key: string, value: unknown): Problem => ({ key, message: `${JSON.stringify(value)} is not an enforcement level`, fix: `use one of ${ENFORCEMENT_LEVELS.join(", ")}` });
+    const levelProblem = (key: string, value: unknown): Problem => ({
+        key,
+        message: `${JSON.stringify(value)} is not an enforcement level`,
+        fix: `use one of ${ENFORCEMENT_LEVELS.join(", ")}`,
+    });
     for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
         const key = `${file}: ${name}`;
         if (name !== ALL && !names.has(name)) {
-            problems.push({ key, message: `is not a policy of ${PACK_NAME}`, fix: `use one of ${[...names].join(", ")} (or "${ALL}")` });
+            problems.push({
+                key,
+                message: `is not a policy of ${PACK_NAME}`,
+                fix: `use one of ${[...names].join(", ")} (or "${ALL}")`,
+            });
             continue;
         }
         if (typeof value === "string") {
@@ -58,7 +93,11 @@ export function readPolicyConfig(file: string): PackSettings {
             continue;
         }
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            problems.push({ key, message: `is ${JSON.stringify(value)}`, fix: "give an enforcement level or an object of settings" });
+            problems.push({
+                key,
+                message: `is ${JSON.stringify(value)}`,
+                fix: "give an enforcement level or an object of settings",
+            });
             continue;
         }
         const { enforcementLevel, ...properties } = value as Record<string, unknown>;
@@ -68,7 +107,11 @@ export function readPolicyConfig(file: string): PackSettings {
         }
         const schema = configSchemas[name];
         if (Object.keys(properties).length > 0 && !schema) {
-            problems.push({ key, message: `${name === ALL ? `"${ALL}" takes only enforcementLevel` : "this policy takes no settings"}, but ${Object.keys(properties).join(", ")} ${Object.keys(properties).length === 1 ? "is" : "are"} given`, fix: "remove them" });
+            problems.push({
+                key,
+                message: `${name === ALL ? `"${ALL}" takes only enforcementLevel` : "this policy takes no settings"}, but ${Object.keys(properties).join(", ")} ${Object.keys(properties).length === 1 ? "is" : "are"} given`,
+                fix: "remove them",
+            });
             continue;
         }
         if (schema) {
@@ -78,11 +121,16 @@ export function readPolicyConfig(file: string): PackSettings {
                 if (!(error instanceof PolicyConfigError)) {
                     throw error;
                 }
-                problems.push(...error.problems.map((problem) => ({ key: `${file}: ${problem.key}`, message: problem.message })));
+                problems.push(
+                    ...error.problems.map((problem) => ({ key: `${file}: ${problem.key}`, message: problem.message })),
+                );
                 continue;
             }
         }
-        settings[name] = { ...(enforcementLevel !== undefined ? { enforcementLevel: enforcementLevel as EnforcementLevel } : {}), properties };
+        settings[name] = {
+            ...(enforcementLevel !== undefined ? { enforcementLevel: enforcementLevel as EnforcementLevel } : {}),
+            properties,
+        };
     }
     if (problems.length > 0) {
         throw new InputError(problems);
@@ -105,12 +153,22 @@ export function formatViolation(violation: Violation, fallbackUrn: string): stri
 }
 
 /** Runs the pack over engine-shaped resources and formats what it reports. */
-export async function checkResources(resources: readonly EngineResource[], stackName: string, rootUrn: string, settings: PackSettings = {}): Promise<CheckReport> {
+export async function checkResources(
+    resources: readonly EngineResource[],
+    stackName: string,
+    rootUrn: string,
+    settings: PackSettings = {},
+): Promise<CheckReport> {
     const result = await runPolicies([...policies], resources, settings, "mandatory");
-    const ordered = [...result.violations.filter((violation) => violation.enforcementLevel === ReportedLevel.Mandatory), ...result.violations.filter((violation) => violation.enforcementLevel === ReportedLevel.Advisory)];
+    const ordered = [
+        ...result.violations.filter((violation) => violation.enforcementLevel === ReportedLevel.Mandatory),
+        ...result.violations.filter((violation) => violation.enforcementLevel === ReportedLevel.Advisory),
+    ];
     const mandatory = ordered.filter((violation) => violation.enforcementLevel === ReportedLevel.Mandatory).length;
     const advisory = ordered.length - mandatory;
-    const enabled = policies.filter((policy) => (settings[policy.name]?.enforcementLevel ?? settings[ALL]?.enforcementLevel) !== "disabled").length;
+    const enabled = policies.filter(
+        (policy) => (settings[policy.name]?.enforcementLevel ?? settings[ALL]?.enforcementLevel) !== "disabled",
+    ).length;
     const verdict = mandatory > 0 ? "FAILED" : "passed";
     return {
         violations: ordered,
@@ -122,6 +180,16 @@ export async function checkResources(resources: readonly EngineResource[], stack
 }
 
 /** Checks what an offline run of the stack program registered, as the engine would see it. */
-export async function checkRun(run: OfflineRun, project: string, stackName: string, settings: PackSettings = {}): Promise<CheckReport> {
-    return checkResources(engineResourcesOf(run, project, stackName), stackName, stackUrn(project, stackName).urn, settings);
+export async function checkRun(
+    run: OfflineRun,
+    project: string,
+    stackName: string,
+    settings: PackSettings = {},
+): Promise<CheckReport> {
+    return checkResources(
+        engineResourcesOf(run, project, stackName),
+        stackName,
+        stackUrn(project, stackName).urn,
+        settings,
+    );
 }

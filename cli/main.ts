@@ -15,7 +15,16 @@ import type { OfflineRun } from "./offline";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
 import { PlanDocument, PlanFormat, formatPlan, ingressPlanJson, planJson, portMapJson } from "./plan-format";
 import { PulumiCommand, runPulumi } from "./pulumi";
-import { DEFAULT_STACK, StackInput, formatProblems, projectDirectory, loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "./stack-input";
+import {
+    DEFAULT_STACK,
+    StackInput,
+    formatProblems,
+    projectDirectory,
+    loadStackInput,
+    readPreviousAllocation,
+    resolveStackInput,
+    runtimeConfig,
+} from "./stack-input";
 
 /** The stack program that `render` runs under mocks: the same one `pulumi up` runs. */
 export const STACK_PROGRAM = path.join(__dirname, "..", "index.ts");
@@ -48,7 +57,10 @@ function addStackOptions(command: Command, { save = true }: { save?: boolean } =
     command
         .option("-s, --stack <name>", "the stack whose Pulumi.<name>.yaml to read (default: dev)")
         .option("-c, --config-file <file>", "read this stack file instead")
-        .option("--previous <file>", "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)")
+        .option(
+            "--previous <file>",
+            "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)",
+        )
         .option("--no-previous", "ignore any previous plan: allocate from scratch");
     return save ? command.option("--no-save", "do not update the plan record plans/<stack>.json") : command;
 }
@@ -60,11 +72,23 @@ function readPlanJson(file: string): ComparablePlan {
         parsed = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new InputError([{ key: file, message: code ? `cannot be read (${code})` : "is not JSON", fix: "pass a plan JSON written by clusternet plan --format json" }]);
+        throw new InputError([
+            {
+                key: file,
+                message: code ? `cannot be read (${code})` : "is not JSON",
+                fix: "pass a plan JSON written by clusternet plan --format json",
+            },
+        ]);
     }
     const plan = asComparablePlan(parsed);
     if (!plan) {
-        throw new InputError([{ key: file, message: "is not a plan JSON (no nodes list)", fix: "pass a plan JSON written by clusternet plan --format json" }]);
+        throw new InputError([
+            {
+                key: file,
+                message: "is not a plan JSON (no nodes list)",
+                fix: "pass a plan JSON written by clusternet plan --format json",
+            },
+        ]);
     }
     return plan;
 }
@@ -73,7 +97,9 @@ function previousFor(input: StackInput, options: StackCommandOptions): PreviousA
     if (options.previous === false) {
         return undefined;
     }
-    return typeof options.previous === "string" ? readPreviousAllocation(options.previous, true) : readPreviousAllocation(input.planRecord, false);
+    return typeof options.previous === "string"
+        ? readPreviousAllocation(options.previous, true)
+        : readPreviousAllocation(input.planRecord, false);
 }
 
 /** Writes the plan record when its content changed, atomically. */
@@ -93,7 +119,9 @@ function prepare(options: StackCommandOptions, io: Io) {
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
     const { plan, args } = loaded;
-    const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name).map(portMapJson);
+    const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name).map(
+        portMapJson,
+    );
     const ingress = clusterIngressPlan(args, plan);
     const document: PlanDocument = {
         stack: input.stackName,
@@ -136,9 +164,18 @@ export function buildProgram(io: Io): Command {
     addStackOptions(
         program
             .command("plan")
-            .description("Print the address plan (pod, Service and node ranges, each node's subnets, capacity) and the Services' port maps. Records it in plans/<stack>.json.")
-            .addOption(new Option("-f, --format <format>", "output format").choices(Object.values(PlanFormat)).default(PlanFormat.Table))
-            .option("--diff <old.json>", "compare with an older plan JSON instead of printing the plan: nodes added and removed, subnets changed (an error: exit 1), capacity"),
+            .description(
+                "Print the address plan (pod, Service and node ranges, each node's subnets, capacity) and the Services' port maps. Records it in plans/<stack>.json.",
+            )
+            .addOption(
+                new Option("-f, --format <format>", "output format")
+                    .choices(Object.values(PlanFormat))
+                    .default(PlanFormat.Table),
+            )
+            .option(
+                "--diff <old.json>",
+                "compare with an older plan JSON instead of printing the plan: nodes added and removed, subnets changed (an error: exit 1), capacity",
+            ),
     ).action((options: StackCommandOptions & { format: PlanFormat; diff?: string }) => {
         const older = options.diff === undefined ? undefined : readPlanJson(path.resolve(io.cwd, options.diff));
         const prepared = prepare(options, io);
@@ -167,7 +204,9 @@ export function buildProgram(io: Io): Command {
     addStackOptions(
         program
             .command("render")
-            .description("Run the stack program (index.ts) under Pulumi's mocks and write every Kubernetes object it registers as YAML.")
+            .description(
+                "Run the stack program (index.ts) under Pulumi's mocks and write every Kubernetes object it registers as YAML.",
+            )
             .option("-o, --out <dir>", "where to write the manifests", "rendered"),
     ).action(async (options: StackCommandOptions & { out: string }) => {
         const prepared = prepare(options, io);
@@ -186,7 +225,9 @@ export function buildProgram(io: Io): Command {
             savePlanRecord(prepared.input, prepared.document);
         }
         const shown = path.relative(io.cwd, outDir) || ".";
-        io.stdout(`clusternet render: stack ${prepared.input.stackName}: ${written.files.length} Kubernetes objects written to ${shown}/ (${run.resources.length} resources registered; see ${path.join(shown, SUMMARY_FILE)})\n`);
+        io.stdout(
+            `clusternet render: stack ${prepared.input.stackName}: ${written.files.length} Kubernetes objects written to ${shown}/ (${run.resources.length} resources registered; see ${path.join(shown, SUMMARY_FILE)})\n`,
+        );
         for (const file of written.files) {
             io.stdout(`  ${file}\n`);
         }
@@ -198,14 +239,18 @@ export function buildProgram(io: Io): Command {
             .description(
                 "Run the clusternet-guardrails policies over every resource the stack program (index.ts) registers under Pulumi's mocks, as `pulumi preview --policy-pack ./policies` would. Exit 1 on a mandatory violation.",
             )
-            .option("-p, --policy-config <file>", "policy settings as for pulumi's --policy-pack-config, e.g. extra reserved ranges: {\"no-overlapping-ranges\": {\"reserved\": [...]}}"),
+            .option(
+                "-p, --policy-config <file>",
+                'policy settings as for pulumi\'s --policy-pack-config, e.g. extra reserved ranges: {"no-overlapping-ranges": {"reserved": [...]}}',
+            ),
         { save: false },
     ).action(async (options: StackCommandOptions & { policyConfig?: string }) => {
         // Loaded on demand, like the offline runner: the policies need the Pulumi SDK, plan and render do not.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { checkRun, readPolicyConfig } = require("./check") as typeof import("./check");
         const prepared = prepare(options, io);
-        const settings = options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
+        const settings =
+            options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
         for (const warning of prepared.document.warnings) {
             io.stderr(`warning: ${warning}\n`);
         }
@@ -222,7 +267,9 @@ export function buildProgram(io: Io): Command {
 
     program
         .command("pulumi")
-        .description("Run the real Pulumi CLI on a stack (preview and up with the policy pack always on), with a local file backend in the project unless PULUMI_BACKEND_URL says otherwise.")
+        .description(
+            "Run the real Pulumi CLI on a stack (preview and up with the policy pack always on), with a local file backend in the project unless PULUMI_BACKEND_URL says otherwise.",
+        )
         .addArgument(new Argument("<command>", "what to run").choices(Object.values(PulumiCommand)))
         .argument("[pulumiArgs...]", "more arguments for pulumi, after --")
         .option("-s, --stack <name>", "the stack", DEFAULT_STACK)
@@ -245,7 +292,10 @@ export function buildProgram(io: Io): Command {
         .command("schema")
         .description("Print the JSON Schema of clusternet stack files, for editors (yaml-language-server).")
         .option("-o, --out <file>", "write it to this file instead")
-        .option("--readme <file>", `also write the configuration reference table into this markdown file, between ${README_REFERENCE_START} and ${README_REFERENCE_END}`)
+        .option(
+            "--readme <file>",
+            `also write the configuration reference table into this markdown file, between ${README_REFERENCE_START} and ${README_REFERENCE_END}`,
+        )
         .action((options: { out?: string; readme?: string }) => {
             const text = `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
             if (options.out) {
@@ -259,9 +309,14 @@ export function buildProgram(io: Io): Command {
                 const start = readme.indexOf(README_REFERENCE_START);
                 const end = readme.indexOf(README_REFERENCE_END);
                 if (start < 0 || end < start) {
-                    throw new UsageError(`${options.readme} has no ${README_REFERENCE_START} ... ${README_REFERENCE_END} section`);
+                    throw new UsageError(
+                        `${options.readme} has no ${README_REFERENCE_START} ... ${README_REFERENCE_END} section`,
+                    );
                 }
-                fs.writeFileSync(file, `${readme.slice(0, start + README_REFERENCE_START.length)}\n${configReferenceMarkdown()}${readme.slice(end)}`);
+                fs.writeFileSync(
+                    file,
+                    `${readme.slice(0, start + README_REFERENCE_START.length)}\n${configReferenceMarkdown()}${readme.slice(end)}`,
+                );
             }
         });
 
@@ -282,7 +337,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return ExitCode.Ok;
     } catch (error) {
         if (error instanceof CommanderError) {
-            return error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version" ? ExitCode.Ok : ExitCode.BadInput;
+            return error.code === "commander.helpDisplayed" ||
+                error.code === "commander.help" ||
+                error.code === "commander.version"
+                ? ExitCode.Ok
+                : ExitCode.BadInput;
         }
         if (error instanceof InputError) {
             io.stderr(`${formatProblems(error.problems)}\n`);
@@ -297,7 +356,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             return ExitCode.Failed;
         }
         if (error instanceof LabInputError) {
-            io.stderr(`${error.problems.map((problem) => `lab: ${problem}`).join("\n")}\nclusternet: the rendered stack cannot be built as a lab (${error.problems.length} problem(s)); nothing was built\n`);
+            io.stderr(
+                `${error.problems.map((problem) => `lab: ${problem}`).join("\n")}\nclusternet: the rendered stack cannot be built as a lab (${error.problems.length} problem(s)); nothing was built\n`,
+            );
             return ExitCode.BadInput;
         }
         if (error instanceof LabEnvironmentError) {
@@ -312,7 +373,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             io.stderr(`clusternet: ${error.message}\n`);
             return ExitCode.BadInput;
         }
-        io.stderr(`clusternet: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        io.stderr(
+            `clusternet: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
         return ExitCode.Internal;
     }
 }

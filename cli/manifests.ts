@@ -65,7 +65,11 @@ export function parseKubernetesType(type: string): { apiVersion: string; kind: s
     }
     const [, group, version, typeKind] = match as unknown as [string, string, string, string];
     const patch = typeKind.endsWith("Patch");
-    return { apiVersion: group === "core" ? version : `${group}/${version}`, kind: patch ? typeKind.slice(0, -"Patch".length) : typeKind, patch };
+    return {
+        apiVersion: group === "core" ? version : `${group}/${version}`,
+        kind: patch ? typeKind.slice(0, -"Patch".length) : typeKind,
+        patch,
+    };
 }
 
 /** A secret value's stand-in: maps and lists keep their shape (a Secret's data stays a map), every leaf is the placeholder. */
@@ -134,7 +138,12 @@ export function manifestsOf(resources: readonly RecordedResource[]): Manifest[] 
 /** Deterministic file name: apply order, kind, namespace, name. */
 export function manifestFileName(manifest: Manifest, index: number): string {
     const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
-    const parts = [String(index).padStart(3, "0"), slug(manifest.kind) + (manifest.patch ? "-patch" : ""), manifest.namespace ? slug(manifest.namespace) : undefined, slug(manifest.name)];
+    const parts = [
+        String(index).padStart(3, "0"),
+        slug(manifest.kind) + (manifest.patch ? "-patch" : ""),
+        manifest.namespace ? slug(manifest.namespace) : undefined,
+        slug(manifest.name),
+    ];
     return `${parts.filter((part) => part !== undefined).join("-")}.yaml`;
 }
 
@@ -149,11 +158,16 @@ export function toYaml(value: unknown): string {
  * Writes every manifest under `outDir` (one file each, in apply order), and a summary of every resource with
  * what it became. Refuses to clear a folder it did not write.
  */
-export function writeRendered(outDir: string, resources: readonly RecordedResource[]): { manifests: Manifest[]; files: string[] } {
+export function writeRendered(
+    outDir: string,
+    resources: readonly RecordedResource[],
+): { manifests: Manifest[]; files: string[] } {
     if (fs.existsSync(outDir)) {
         const entries = fs.readdirSync(outDir);
         if (entries.length > 0 && !entries.includes(MARKER)) {
-            throw new Error(`${outDir} exists and was not written by clusternet render; choose another --out or empty it`);
+            throw new Error(
+                `${outDir} exists and was not written by clusternet render; choose another --out or empty it`,
+            );
         }
         for (const entry of entries) {
             if (entry === MARKER || entry.endsWith(".yaml")) {
@@ -162,11 +176,16 @@ export function writeRendered(outDir: string, resources: readonly RecordedResour
         }
     }
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, MARKER), "This folder is written by `clusternet render`; its YAML files are replaced on every run.\n");
+    fs.writeFileSync(
+        path.join(outDir, MARKER),
+        "This folder is written by `clusternet render`; its YAML files are replaced on every run.\n",
+    );
     const manifests = manifestsOf(resources);
     const files = manifests.map((manifest, index) => {
         const file = manifestFileName(manifest, index);
-        const header = manifest.patch ? `# A patch (${manifest.resource.type}): Pulumi applies it server-side onto the existing ${manifest.kind}.\n` : "";
+        const header = manifest.patch
+            ? `# A patch (${manifest.resource.type}): Pulumi applies it server-side onto the existing ${manifest.kind}.\n`
+            : "";
         fs.writeFileSync(path.join(outDir, file), header + toYaml(manifest.object));
         return file;
     });
@@ -178,13 +197,20 @@ export function writeRendered(outDir: string, resources: readonly RecordedResour
                 type: resource.type,
                 name: resource.name,
                 ...(resource.parent ? { parent: resource.parent.split("::").pop() } : {}),
-                ...(resource.dependsOn.length > 0 ? { dependsOn: resource.dependsOn.map((urn) => urn.split("::").pop()) } : {}),
+                ...(resource.dependsOn.length > 0
+                    ? { dependsOn: resource.dependsOn.map((urn) => urn.split("::").pop()) }
+                    : {}),
                 ...(fileByUrn.has(resource.urn) ? { manifest: fileByUrn.get(resource.urn) } : {}),
-                ...(resource.custom && !fileByUrn.has(resource.urn) && !resource.type.startsWith("pulumi:") ? { props: redact(resource.props, resource.secretPaths) } : {}),
+                ...(resource.custom && !fileByUrn.has(resource.urn) && !resource.type.startsWith("pulumi:")
+                    ? { props: redact(resource.props, resource.secretPaths) }
+                    : {}),
             })),
     };
     // In a subfolder, so `kubectl apply -f DIR` (not recursive) applies only the manifests.
     fs.mkdirSync(path.join(outDir, "summary"), { recursive: true });
-    fs.writeFileSync(path.join(outDir, SUMMARY_FILE), `# Every resource the stack registers, and the manifest each Kubernetes object was written to.\n${toYaml(summary)}`);
+    fs.writeFileSync(
+        path.join(outDir, SUMMARY_FILE),
+        `# Every resource the stack registers, and the manifest each Kubernetes object was written to.\n${toYaml(summary)}`,
+    );
     return { manifests, files };
 }

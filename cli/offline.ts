@@ -50,7 +50,11 @@ const ORGANIZATION = "organization";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
-function unwrapSecrets(value: unknown, at: Array<string | number>, secretPaths: Array<Array<string | number>>): unknown {
+function unwrapSecrets(
+    value: unknown,
+    at: Array<string | number>,
+    secretPaths: Array<Array<string | number>>,
+): unknown {
     if (Array.isArray(value)) {
         return value.map((item, index) => unwrapSecrets(item, [...at, index], secretPaths));
     }
@@ -60,7 +64,9 @@ function unwrapSecrets(value: unknown, at: Array<string | number>, secretPaths: 
             secretPaths.push(at);
             return unwrapSecrets(record["value"], at, []);
         }
-        return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item, [...at, key], secretPaths)]));
+        return Object.fromEntries(
+            Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item, [...at, key], secretPaths)]),
+        );
     }
     return value;
 }
@@ -79,7 +85,10 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     await pulumi.runtime.setMocks(
         {
             newResource: (args: pulumi.runtime.MockResourceArgs) => {
-                inputsByKey.set(`${args.type}::${args.name}`, { inputs: args.inputs as Record<string, unknown>, custom: args.custom ?? true });
+                inputsByKey.set(`${args.type}::${args.name}`, {
+                    inputs: args.inputs as Record<string, unknown>,
+                    custom: args.custom ?? true,
+                });
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const outputs = args.name === selfReference ? (options.previousOutputs ?? {}) : {};
                     return { id: args.name, state: { name: args.name, outputs, secretOutputNames: [] } };
@@ -99,14 +108,18 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         type: string;
         name: string;
         qualifiedType: string;
-        opts: pulumi.CustomResourceOptions & { providers?: Record<string, pulumi.ProviderResource> | pulumi.ProviderResource[] };
+        opts: pulumi.CustomResourceOptions & {
+            providers?: Record<string, pulumi.ProviderResource> | pulumi.ProviderResource[];
+        };
         parent?: pulumi.Resource;
     }
     const registrations = new Map<pulumi.Resource, Registration>();
     const order: pulumi.Resource[] = [];
     const urnOf = (resource: pulumi.Resource | undefined): string | undefined => {
         const registration = resource ? registrations.get(resource) : undefined;
-        return registration ? `urn:pulumi:${stack}::${project}::${registration.qualifiedType}::${registration.name}` : undefined;
+        return registration
+            ? `urn:pulumi:${stack}::${project}::${registration.qualifiedType}::${registration.name}`
+            : undefined;
     };
 
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
@@ -134,7 +147,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const program: unknown = require(path.resolve(options.program));
         const entry = typeof program === "function" ? program : (program as { default?: unknown }).default;
-        return typeof entry === "function" ? await (entry as () => Promise<Record<string, unknown>>)() : (program as Record<string, unknown>);
+        return typeof entry === "function"
+            ? await (entry as () => Promise<Record<string, unknown>>)()
+            : (program as Record<string, unknown>);
     });
     const resolvedOutputs = await new Promise<Record<string, unknown>>((resolve) => {
         pulumi.output(outputs ?? {}).apply((value) => resolve(unwrapSecrets(value, [], []) as Record<string, unknown>));
@@ -179,7 +194,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
             props,
             secretPaths,
             parent: urnOf(registration.parent),
-            dependsOn: dependencies.map((dependency) => urnOf(dependency as pulumi.Resource)).filter((urn): urn is string => urn !== undefined),
+            dependsOn: dependencies
+                .map((dependency) => urnOf(dependency as pulumi.Resource))
+                .filter((urn): urn is string => urn !== undefined),
             provider: urnOf(providerFor(registration)),
             options: {
                 deleteBeforeReplace: opts.deleteBeforeReplace,

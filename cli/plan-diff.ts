@@ -3,8 +3,15 @@ import { PlanDocument, PlanFormat } from "./plan-format";
 
 /** The parts of a plan JSON a diff reads; older or hand-made plans may lack the rest. */
 export interface ComparablePlan {
-    readonly cluster?: Partial<Record<"podCidr" | "podCidrV6" | "serviceCidr" | "serviceCidrV6" | "nodeNetwork", string | null>>;
-    readonly nodes: ReadonlyArray<{ readonly name: string; readonly ip?: string; readonly podCidr?: string | null; readonly podCidrV6?: string | null }>;
+    readonly cluster?: Partial<
+        Record<"podCidr" | "podCidrV6" | "serviceCidr" | "serviceCidrV6" | "nodeNetwork", string | null>
+    >;
+    readonly nodes: ReadonlyArray<{
+        readonly name: string;
+        readonly ip?: string;
+        readonly podCidr?: string | null;
+        readonly podCidrV6?: string | null;
+    }>;
     readonly capacity?: { readonly ipv4?: FamilyCapacity | null; readonly ipv6?: FamilyCapacity | null };
 }
 
@@ -22,7 +29,11 @@ export interface PlanDiff {
     readonly removed: ReadonlyArray<{ name: string; podCidr: string | null; podCidrV6: string | null }>;
     readonly changed: readonly NodeChange[];
     readonly ranges: ReadonlyArray<{ field: string; before: string | null; after: string | null }>;
-    readonly capacity: ReadonlyArray<{ family: "ipv4" | "ipv6"; before: FamilyCapacity | null; after: FamilyCapacity | null }>;
+    readonly capacity: ReadonlyArray<{
+        family: "ipv4" | "ipv6";
+        before: FamilyCapacity | null;
+        after: FamilyCapacity | null;
+    }>;
     readonly errors: readonly string[];
 }
 
@@ -32,7 +43,11 @@ const RANGE_FIELDS = ["podCidr", "podCidrV6", "serviceCidr", "serviceCidrV6", "n
 export function diffPlans(before: ComparablePlan, after: ComparablePlan): PlanDiff {
     const beforeNodes = new Map(before.nodes.map((node) => [node.name, node]));
     const afterNodes = new Map(after.nodes.map((node) => [node.name, node]));
-    const subnets = (node: ComparablePlan["nodes"][number]) => ({ name: node.name, podCidr: node.podCidr ?? null, podCidrV6: node.podCidrV6 ?? null });
+    const subnets = (node: ComparablePlan["nodes"][number]) => ({
+        name: node.name,
+        podCidr: node.podCidr ?? null,
+        podCidrV6: node.podCidrV6 ?? null,
+    });
     const added = after.nodes.filter((node) => !beforeNodes.has(node.name)).map(subnets);
     const removed = before.nodes.filter((node) => !afterNodes.has(node.name)).map(subnets);
     const changed: NodeChange[] = [];
@@ -53,11 +68,22 @@ export function diffPlans(before: ComparablePlan, after: ComparablePlan): PlanDi
             changed.push({ name: node.name, field: "ip", before: old.ip, after: node.ip, error: false });
         }
     }
-    const ranges = RANGE_FIELDS.map((field) => ({ field, before: before.cluster?.[field] ?? null, after: after.cluster?.[field] ?? null })).filter((range) => range.before !== range.after);
-    const capacity = (["ipv4", "ipv6"] as const).map((family) => ({ family, before: before.capacity?.[family] ?? null, after: after.capacity?.[family] ?? null }));
+    const ranges = RANGE_FIELDS.map((field) => ({
+        field,
+        before: before.cluster?.[field] ?? null,
+        after: after.cluster?.[field] ?? null,
+    })).filter((range) => range.before !== range.after);
+    const capacity = (["ipv4", "ipv6"] as const).map((family) => ({
+        family,
+        before: before.capacity?.[family] ?? null,
+        after: after.capacity?.[family] ?? null,
+    }));
     const errors = changed
         .filter((change) => change.error)
-        .map((change) => `node "${change.name}": ${change.field} ${change.before} -> ${change.after ?? "(none)"}: Node.spec.${change.field === "podCidr" ? "podCIDR" : "podCIDRs"} is immutable; keep ${change.before}, or drain, delete and re-join the node`);
+        .map(
+            (change) =>
+                `node "${change.name}": ${change.field} ${change.before} -> ${change.after ?? "(none)"}: Node.spec.${change.field === "podCidr" ? "podCIDR" : "podCIDRs"} is immutable; keep ${change.before}, or drain, delete and re-join the node`,
+        );
     return { added, removed, changed, ranges, capacity, errors };
 }
 
@@ -68,13 +94,25 @@ function capacityText(capacity: FamilyCapacity | null): string {
 function lines(diff: PlanDiff, bullet: string, code: (text: string) => string): string[] {
     const out: string[] = [];
     for (const node of diff.added) {
-        out.push(`${bullet}added node ${code(node.name)}: ${[node.podCidr, node.podCidrV6].filter(Boolean).map((s) => code(s!)).join(", ")}`);
+        out.push(
+            `${bullet}added node ${code(node.name)}: ${[node.podCidr, node.podCidrV6]
+                .filter(Boolean)
+                .map((s) => code(s!))
+                .join(", ")}`,
+        );
     }
     for (const node of diff.removed) {
-        out.push(`${bullet}removed node ${code(node.name)}: frees ${[node.podCidr, node.podCidrV6].filter(Boolean).map((s) => code(s!)).join(", ")}`);
+        out.push(
+            `${bullet}removed node ${code(node.name)}: frees ${[node.podCidr, node.podCidrV6]
+                .filter(Boolean)
+                .map((s) => code(s!))
+                .join(", ")}`,
+        );
     }
     for (const change of diff.changed) {
-        out.push(`${bullet}${change.error ? "ERROR: " : ""}node ${code(change.name)} ${change.field}: ${code(change.before ?? "(none)")} -> ${code(change.after ?? "(none)")}`);
+        out.push(
+            `${bullet}${change.error ? "ERROR: " : ""}node ${code(change.name)} ${change.field}: ${code(change.before ?? "(none)")} -> ${code(change.after ?? "(none)")}`,
+        );
     }
     for (const range of diff.ranges) {
         out.push(`${bullet}${range.field}: ${code(range.before ?? "(none)")} -> ${code(range.after ?? "(none)")}`);
@@ -91,9 +129,20 @@ export function formatPlanDiff(diff: PlanDiff, document: PlanDocument, format: P
     }
     const capacityRows = diff.capacity.filter((row) => row.before || row.after);
     if (format === PlanFormat.Markdown) {
-        const parts = [`### clusternet plan diff: \`${document.stack}\``, lines(diff, "- ", (text) => `\`${text}\``).join("\n")];
+        const parts = [
+            `### clusternet plan diff: \`${document.stack}\``,
+            lines(diff, "- ", (text) => `\`${text}\``).join("\n"),
+        ];
         if (capacityRows.length > 0) {
-            parts.push(["| family | node subnets before | after |", "|---|---|---|", ...capacityRows.map((row) => `| ${row.family} | ${capacityText(row.before)} | ${capacityText(row.after)} |`)].join("\n"));
+            parts.push(
+                [
+                    "| family | node subnets before | after |",
+                    "|---|---|---|",
+                    ...capacityRows.map(
+                        (row) => `| ${row.family} | ${capacityText(row.before)} | ${capacityText(row.after)} |`,
+                    ),
+                ].join("\n"),
+            );
         }
         if (diff.errors.length > 0) {
             parts.push(diff.errors.map((error) => `> **Error:** ${error}`).join("\n"));
@@ -110,7 +159,10 @@ export function formatPlanDiff(diff: PlanDiff, document: PlanDocument, format: P
 /** Checks that parsed JSON looks like a plan (a `nodes` list of named entries). */
 export function asComparablePlan(value: unknown): ComparablePlan | undefined {
     const nodes = (value as { nodes?: unknown } | null)?.nodes;
-    if (!Array.isArray(nodes) || !nodes.every((node) => typeof (node as { name?: unknown } | null)?.name === "string")) {
+    if (
+        !Array.isArray(nodes) ||
+        !nodes.every((node) => typeof (node as { name?: unknown } | null)?.name === "string")
+    ) {
         return undefined;
     }
     return value as ComparablePlan;

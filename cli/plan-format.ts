@@ -56,7 +56,12 @@ export interface RoutePlanJson {
     readonly namespace: string;
     readonly ingressName: string;
     readonly tlsSecret: string | null;
-    readonly paths: ReadonlyArray<{ readonly path: string; readonly pathType: PathType; readonly service: string; readonly port: number | string }>;
+    readonly paths: ReadonlyArray<{
+        readonly path: string;
+        readonly pathType: PathType;
+        readonly service: string;
+        readonly port: number | string;
+    }>;
     readonly try: readonly string[];
 }
 
@@ -69,7 +74,12 @@ export function routePlanJson(route: RoutePlan): RoutePlanJson {
         namespace: route.namespace,
         ingressName: route.ingressName,
         tlsSecret: route.tlsSecret ?? null,
-        paths: route.paths.map((path) => ({ path: path.path, pathType: path.pathType, service: path.service, port: path.portName ?? path.port ?? "" })),
+        paths: route.paths.map((path) => ({
+            path: path.path,
+            pathType: path.pathType,
+            service: path.service,
+            port: path.portName ?? path.port ?? "",
+        })),
         try: route.try,
     };
 }
@@ -92,7 +102,14 @@ export function planJson(document: PlanDocument): string {
 
 function table(rows: ReadonlyArray<readonly string[]>): string {
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+    return rows
+        .map((row) =>
+            row
+                .map((cell, column) => cell.padEnd(widths[column]!))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
 }
 
 function capacityLine(capacity: FamilyCapacity): string {
@@ -109,10 +126,18 @@ function rangeRows(document: PlanDocument): string[][] {
         rows.push(["pod CIDR (IPv6)", cluster.podCidrV6, capacityLine(capacity.ipv6)]);
     }
     if (cluster.serviceCidr) {
-        rows.push(["Service CIDR", cluster.serviceCidr, `kubernetes ${document.kubernetesServiceIp}, cluster DNS ${document.dnsServiceIp}`]);
+        rows.push([
+            "Service CIDR",
+            cluster.serviceCidr,
+            `kubernetes ${document.kubernetesServiceIp}, cluster DNS ${document.dnsServiceIp}`,
+        ]);
     }
     if (cluster.serviceCidrV6) {
-        rows.push(["Service CIDR (IPv6)", cluster.serviceCidrV6, `kubernetes ${document.kubernetesServiceIpV6}, cluster DNS ${document.dnsServiceIpV6}`]);
+        rows.push([
+            "Service CIDR (IPv6)",
+            cluster.serviceCidrV6,
+            `kubernetes ${document.kubernetesServiceIpV6}, cluster DNS ${document.dnsServiceIpV6}`,
+        ]);
     }
     if (cluster.nodeNetwork) {
         rows.push(["node network", cluster.nodeNetwork, ""]);
@@ -126,11 +151,21 @@ function rangeRows(document: PlanDocument): string[][] {
 function nodeRows(document: PlanDocument): string[][] {
     const dual = document.cluster.families.length === 2;
     const v6Only = !document.cluster.families.includes("IPv4");
-    const header = v6Only ? ["NODE", "IP", "POD CIDR (IPv6)", "GATEWAY", "SOURCE"] : ["NODE", "IP", "POD CIDR", ...(dual ? ["POD CIDR (IPv6)"] : []), "GATEWAY", "VTEP", "SOURCE"];
+    const header = v6Only
+        ? ["NODE", "IP", "POD CIDR (IPv6)", "GATEWAY", "SOURCE"]
+        : ["NODE", "IP", "POD CIDR", ...(dual ? ["POD CIDR (IPv6)"] : []), "GATEWAY", "VTEP", "SOURCE"];
     const rows = document.nodes.map((node) =>
         v6Only
             ? [node.name, node.ip, node.podCidrV6 ?? "", node.gatewayV6 ?? "", node.podCidrV6Source ?? ""]
-            : [node.name, node.ip, node.podCidr ?? "", ...(dual ? [node.podCidrV6 ?? ""] : []), node.gateway ?? "", node.vtep ?? "", node.podCidrSource ?? ""],
+            : [
+                  node.name,
+                  node.ip,
+                  node.podCidr ?? "",
+                  ...(dual ? [node.podCidrV6 ?? ""] : []),
+                  node.gateway ?? "",
+                  node.vtep ?? "",
+                  node.podCidrSource ?? "",
+              ],
     );
     return [header, ...rows];
 }
@@ -146,7 +181,9 @@ function portRows(document: PlanDocument): string[][] {
         entry.type === "ClusterIP" ? "-" : String(entry.nodePort ?? Placeholder.NodePort),
         entry.clusterIP ?? Placeholder.ClusterIP,
         String(entry.port),
-        entry.targetPortName !== null && entry.targetPortName !== String(entry.targetPort) ? `${entry.targetPort} (${entry.targetPortName})` : String(entry.targetPort),
+        entry.targetPortName !== null && entry.targetPortName !== String(entry.targetPort)
+            ? `${entry.targetPort} (${entry.targetPortName})`
+            : String(entry.targetPort),
     ]);
     return [header, ...rows];
 }
@@ -190,16 +227,32 @@ function ingressTable(ingress: IngressPlanJson): string[] {
     if (ingress.routes.length === 0) {
         return [...lines, "no routes (clusternet:ingress.routes is empty)"];
     }
-    lines.push("", table(routeRows(ingress)), "", "try, from a machine on the nodes' network:", ...tryLines(ingress).map((command) => `  ${command}`));
+    lines.push(
+        "",
+        table(routeRows(ingress)),
+        "",
+        "try, from a machine on the nodes' network:",
+        ...tryLines(ingress).map((command) => `  ${command}`),
+    );
     return lines;
 }
 
 export function planTable(document: PlanDocument): string {
     const { cluster } = document;
-    const lines = [`clusternet plan: stack ${document.stack}, cluster ${cluster.name} (${cluster.families.join(" + ")})`, ""];
+    const lines = [
+        `clusternet plan: stack ${document.stack}, cluster ${cluster.name} (${cluster.families.join(" + ")})`,
+        "",
+    ];
     lines.push(table(rangeRows(document)), "", table(nodeRows(document)));
     if (document.portMaps.length > 0) {
-        lines.push("", "Service port map (client -> node -> Service -> pod):", "", table(portRows(document)), "", ...chainLines(document));
+        lines.push(
+            "",
+            "Service port map (client -> node -> Service -> pod):",
+            "",
+            table(portRows(document)),
+            "",
+            ...chainLines(document),
+        );
     }
     if (document.ingress) {
         lines.push("", ...ingressTable(document.ingress));
@@ -214,7 +267,11 @@ function markdownTable(rows: ReadonlyArray<readonly string[]>): string {
     // `<clusterIP>` would be read as an HTML tag and vanish: write angle brackets as entities.
     const escape = (cell: string): string => cell.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const [header, ...body] = rows;
-    return [`| ${header!.map(escape).join(" | ")} |`, `|${header!.map(() => "---").join("|")}|`, ...body.map((row) => `| ${row.map(escape).join(" | ")} |`)].join("\n");
+    return [
+        `| ${header!.map(escape).join(" | ")} |`,
+        `|${header!.map(() => "---").join("|")}|`,
+        ...body.map((row) => `| ${row.map(escape).join(" | ")} |`),
+    ].join("\n");
 }
 
 /** Nodes shown in the diagram; a large cluster is summarised after these. */
@@ -232,7 +289,9 @@ export function planMermaid(document: PlanDocument): string {
         if (!cidr || !capacity) {
             continue;
         }
-        lines.push(`  subgraph ${id}[${quote(`pod CIDR ${cidr}: ${capacity.used}/${capacity.maxNodes} node subnets`)}]`);
+        lines.push(
+            `  subgraph ${id}[${quote(`pod CIDR ${cidr}: ${capacity.used}/${capacity.maxNodes} node subnets`)}]`,
+        );
         const shown = document.nodes.slice(0, DIAGRAM_NODES);
         shown.forEach((node, index) => {
             const subnet = family === "IPv4" ? node.podCidr : node.podCidrV6;
@@ -244,10 +303,14 @@ export function planMermaid(document: PlanDocument): string {
         lines.push("  end");
     }
     if (cluster.serviceCidr) {
-        lines.push(`  svc4[${quote(`Service CIDR ${cluster.serviceCidr}: kubernetes ${document.kubernetesServiceIp}, DNS ${document.dnsServiceIp}`)}]`);
+        lines.push(
+            `  svc4[${quote(`Service CIDR ${cluster.serviceCidr}: kubernetes ${document.kubernetesServiceIp}, DNS ${document.dnsServiceIp}`)}]`,
+        );
     }
     if (cluster.serviceCidrV6) {
-        lines.push(`  svc6[${quote(`Service CIDR ${cluster.serviceCidrV6}: kubernetes ${document.kubernetesServiceIpV6}, DNS ${document.dnsServiceIpV6}`)}]`);
+        lines.push(
+            `  svc6[${quote(`Service CIDR ${cluster.serviceCidrV6}: kubernetes ${document.kubernetesServiceIpV6}, DNS ${document.dnsServiceIpV6}`)}]`,
+        );
     }
     if (cluster.nodeNetwork) {
         lines.push(`  net[${quote(`node network ${cluster.nodeNetwork}`)}]`);
@@ -270,7 +333,11 @@ export function planMarkdown(document: PlanDocument): string {
         ["```mermaid", planMermaid(document), "```"].join("\n"),
     ];
     if (document.portMaps.length > 0) {
-        parts.push("#### Service port map", markdownTable(portRows(document)), ["```text", ...chainLines(document), "```"].join("\n"));
+        parts.push(
+            "#### Service port map",
+            markdownTable(portRows(document)),
+            ["```text", ...chainLines(document), "```"].join("\n"),
+        );
     }
     if (document.ingress) {
         const ingress = document.ingress;
@@ -278,7 +345,10 @@ export function planMarkdown(document: PlanDocument): string {
         if (ingress.routes.length === 0) {
             parts.push("No routes (`clusternet:ingress.routes` is empty).");
         } else {
-            parts.push(markdownTable(routeRows(ingress)), ["Try, from a machine on the nodes' network:", "", "```sh", ...tryLines(ingress), "```"].join("\n"));
+            parts.push(
+                markdownTable(routeRows(ingress)),
+                ["Try, from a machine on the nodes' network:", "", "```sh", ...tryLines(ingress), "```"].join("\n"),
+            );
         }
     }
     if (document.warnings.length > 0) {

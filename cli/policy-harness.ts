@@ -69,18 +69,26 @@ export interface Violation {
 export interface PolicyRunResult {
     readonly violations: readonly Violation[];
     /** Policies that declared themselves not applicable (per resource for resource policies). */
-    readonly notApplicable: ReadonlyArray<{ readonly policyName: string; readonly urn?: string; readonly reason?: string }>;
+    readonly notApplicable: ReadonlyArray<{
+        readonly policyName: string;
+        readonly urn?: string;
+        readonly reason?: string;
+    }>;
 }
 
 /** A policy threw something other than an unknown value or "not applicable": the engine fails the update then. */
 export class PolicyFailure extends Error {
     constructor(policyName: string, where: string, cause: unknown) {
-        super(`policy ${policyName} failed ${where}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+        super(
+            `policy ${policyName} failed ${where}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+        );
         this.name = "PolicyFailure";
     }
 }
 
-export function isStackPolicy(policy: ResourceValidationPolicy | StackValidationPolicy): policy is StackValidationPolicy {
+export function isStackPolicy(
+    policy: ResourceValidationPolicy | StackValidationPolicy,
+): policy is StackValidationPolicy {
     return typeof (policy as StackValidationPolicy).validateStack === "function";
 }
 
@@ -127,17 +135,33 @@ function options(resource: EngineResource): PolicyResourceOptions {
  * Runs every enabled policy over the resources and collects what they report. Throws PolicyFailure when a policy
  * crashes, as the engine would fail the run.
  */
-export async function runPolicies(policies: Policies, resources: readonly EngineResource[], settings: PackSettings = {}, packEnforcement: EnforcementLevel = "advisory"): Promise<PolicyRunResult> {
+export async function runPolicies(
+    policies: Policies,
+    resources: readonly EngineResource[],
+    settings: PackSettings = {},
+    packEnforcement: EnforcementLevel = "advisory",
+): Promise<PolicyRunResult> {
     const violations: Violation[] = [];
     const notApplicable: Array<{ policyName: string; urn?: string; reason?: string }> = [];
     const stackTags: ReadonlyMap<string, string> = new Map();
     // The engine deserializes every resource for every request; here each is wrapped once and shared, since policies
     // only read. That keeps the harness's own cost out of what `npm run bench` measures.
-    const entries = resources.map((resource) => ({ resource, props: proxy.unknownCheckingProxy({ ...resource.props }), opts: options(resource) }));
+    const entries = resources.map((resource) => ({
+        resource,
+        props: proxy.unknownCheckingProxy({ ...resource.props }),
+        opts: options(resource),
+    }));
     const byUrn = new Map(entries.map((entry) => [entry.resource.urn, entry]));
     const providers = entries.map(({ resource }): PolicyProviderResource | undefined => {
         const provider = resource.providerUrn !== undefined ? byUrn.get(resource.providerUrn) : undefined;
-        return provider ? { type: provider.resource.type, name: provider.resource.name, urn: provider.resource.urn, props: provider.props } : undefined;
+        return provider
+            ? {
+                  type: provider.resource.type,
+                  name: provider.resource.name,
+                  urn: provider.resource.urn,
+                  props: provider.props,
+              }
+            : undefined;
     });
     let stackResources: PolicyResource[] | undefined;
     const stackResourcesOf = (): PolicyResource[] => {
@@ -154,7 +178,8 @@ export async function runPolicies(policies: Policies, resources: readonly Engine
             dependencies: [],
             propertyDependencies: {},
             isType: (resourceClass) => typeMatches(resource.type, resourceClass),
-            asType: ((resourceClass: unknown) => (typeMatches(resource.type, resourceClass) ? props : undefined)) as PolicyResource["asType"],
+            asType: ((resourceClass: unknown) =>
+                typeMatches(resource.type, resourceClass) ? props : undefined) as PolicyResource["asType"],
         }));
         const byPolicyUrn = new Map(built.map((resource) => [resource.urn, resource]));
         entries.forEach(({ resource }, index) => {
@@ -171,7 +196,11 @@ export async function runPolicies(policies: Policies, resources: readonly Engine
 
     for (const policy of policies) {
         const configured = settings[policy.name];
-        const level = configured?.enforcementLevel ?? settings["all"]?.enforcementLevel ?? policy.enforcementLevel ?? packEnforcement;
+        const level =
+            configured?.enforcementLevel ??
+            settings["all"]?.enforcementLevel ??
+            policy.enforcementLevel ??
+            packEnforcement;
         if (level === "disabled") {
             continue;
         }
@@ -184,7 +213,12 @@ export async function runPolicies(policies: Policies, resources: readonly Engine
         };
         const settle = (error: unknown, urn: string | undefined, where: string): void => {
             if (error instanceof proxy.UnknownValueError) {
-                violations.push({ policyName: policy.name, enforcementLevel: ReportedLevel.Advisory, urn, message: `can't run policy '${policy.name}' during preview: ${error.message}` });
+                violations.push({
+                    policyName: policy.name,
+                    enforcementLevel: ReportedLevel.Advisory,
+                    urn,
+                    message: `can't run policy '${policy.name}' during preview: ${error.message}`,
+                });
             } else if (error instanceof NotApplicable) {
                 notApplicable.push({ policyName: policy.name, urn, reason: error.reason });
             } else {
@@ -193,16 +227,28 @@ export async function runPolicies(policies: Policies, resources: readonly Engine
         };
 
         if (isStackPolicy(policy)) {
-            const args: StackValidationArgs = { resources: stackResourcesOf(), stackTags, getConfig, notApplicable: throwNotApplicable };
+            const args: StackValidationArgs = {
+                resources: stackResourcesOf(),
+                stackTags,
+                getConfig,
+                notApplicable: throwNotApplicable,
+            };
             try {
-                await policy.validateStack(args, (message, urn) => violations.push({ policyName: policy.name, enforcementLevel: reported, urn, message }));
+                await policy.validateStack(args, (message, urn) =>
+                    violations.push({ policyName: policy.name, enforcementLevel: reported, urn, message }),
+                );
             } catch (error) {
                 settle(error, undefined, "on the stack");
             }
             continue;
         }
 
-        const validations: ResourceValidation[] = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+        const validations: ResourceValidation[] =
+            policy.validateResource === undefined
+                ? []
+                : Array.isArray(policy.validateResource)
+                  ? policy.validateResource
+                  : [policy.validateResource];
         for (const [index, { resource, props, opts }] of entries.entries()) {
             for (const validation of validations) {
                 const args: ResourceValidationArgs = {
@@ -213,7 +259,10 @@ export async function runPolicies(policies: Policies, resources: readonly Engine
                     opts,
                     stackTags,
                     isType: (resourceClass) => typeMatches(resource.type, resourceClass),
-                    asType: ((resourceClass: unknown) => (typeMatches(resource.type, resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
+                    asType: ((resourceClass: unknown) =>
+                        typeMatches(resource.type, resourceClass)
+                            ? props
+                            : undefined) as ResourceValidationArgs["asType"],
                     getConfig,
                     notApplicable: throwNotApplicable,
                 };
@@ -223,7 +272,14 @@ export async function runPolicies(policies: Policies, resources: readonly Engine
                 }
                 try {
                     // The urn argument is ignored for resource policies: a violation is always the resource's.
-                    await validation(args, (message) => violations.push({ policyName: policy.name, enforcementLevel: reported, urn: resource.urn, message }));
+                    await validation(args, (message) =>
+                        violations.push({
+                            policyName: policy.name,
+                            enforcementLevel: reported,
+                            urn: resource.urn,
+                            message,
+                        }),
+                    );
                 } catch (error) {
                     settle(error, resource.urn, `on ${resource.urn}`);
                 }
@@ -277,7 +333,9 @@ export function engineResourcesOf(run: OfflineRun, project: string, stack: strin
                 protect: resource.options.protect ?? false,
                 ignoreChanges: [...(resource.options.ignoreChanges ?? [])],
                 customTimeouts: timeouts(resource.options.customTimeouts),
-                ...(resource.options.deleteBeforeReplace !== undefined ? { deleteBeforeReplace: resource.options.deleteBeforeReplace } : {}),
+                ...(resource.options.deleteBeforeReplace !== undefined
+                    ? { deleteBeforeReplace: resource.options.deleteBeforeReplace }
+                    : {}),
             },
         })),
     ];

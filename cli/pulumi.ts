@@ -38,14 +38,19 @@ export interface PulumiRunOptions {
 }
 
 /** The environment for Pulumi: a local file backend in the project unless one is chosen, and a note of it. */
-export function pulumiEnvironment(projectDir: string, env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; notes: string[] } {
+export function pulumiEnvironment(
+    projectDir: string,
+    env: NodeJS.ProcessEnv,
+): { env: NodeJS.ProcessEnv; notes: string[] } {
     const notes: string[] = [];
     const next = { ...env };
     if (!next["PULUMI_BACKEND_URL"] && !next["PULUMI_ACCESS_TOKEN"]) {
         const dir = path.join(projectDir, LOCAL_STATE_DIR);
         fs.mkdirSync(dir, { recursive: true });
         next["PULUMI_BACKEND_URL"] = `file://${dir}`;
-        notes.push(`backend: a local file backend in ${LOCAL_STATE_DIR}/ (set PULUMI_BACKEND_URL, or PULUMI_ACCESS_TOKEN for Pulumi Cloud, to use another)`);
+        notes.push(
+            `backend: a local file backend in ${LOCAL_STATE_DIR}/ (set PULUMI_BACKEND_URL, or PULUMI_ACCESS_TOKEN for Pulumi Cloud, to use another)`,
+        );
     } else {
         notes.push(`backend: ${next["PULUMI_BACKEND_URL"] ?? "Pulumi Cloud (PULUMI_ACCESS_TOKEN)"}`);
     }
@@ -68,7 +73,12 @@ export function runPulumi(options: PulumiRunOptions): number {
     }
     const { env, notes } = pulumiEnvironment(options.projectDir, options.env);
     const usesPassphrase = !env["PULUMI_ACCESS_TOKEN"] || (env["PULUMI_BACKEND_URL"] ?? "").length > 0;
-    if (usesPassphrase && env["PULUMI_CONFIG_PASSPHRASE"] === undefined && !env["PULUMI_CONFIG_PASSPHRASE_FILE"] && !options.interactive) {
+    if (
+        usesPassphrase &&
+        env["PULUMI_CONFIG_PASSPHRASE"] === undefined &&
+        !env["PULUMI_CONFIG_PASSPHRASE_FILE"] &&
+        !options.interactive
+    ) {
         throw new UsageError(
             "this backend encrypts secrets with a passphrase, and nobody can type it here: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE); an empty passphrase is allowed for a throw-away lab",
         );
@@ -78,7 +88,20 @@ export function runPulumi(options: PulumiRunOptions): number {
     }
     // A new stack on a self-managed backend keeps its secrets with a passphrase; Pulumi Cloud has its own provider.
     const secretsProvider = env["PULUMI_BACKEND_URL"] ? "passphrase" : "default";
-    const select = run("pulumi", ["stack", "select", "--create", options.stack, "--secrets-provider", secretsProvider, "--cwd", options.projectDir], env);
+    const select = run(
+        "pulumi",
+        [
+            "stack",
+            "select",
+            "--create",
+            options.stack,
+            "--secrets-provider",
+            secretsProvider,
+            "--cwd",
+            options.projectDir,
+        ],
+        env,
+    );
     if (select.status !== 0) {
         return select.status ?? 1;
     }

@@ -1,7 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem, Problem } from "../components/common";
-import { ConfigSource, LoadedStack, SECRET_PLACEHOLDER, STRING_KEYS, loadStack, readStackFile } from "../components/config";
+import {
+    ConfigSource,
+    LoadedStack,
+    SECRET_PLACEHOLDER,
+    STRING_KEYS,
+    loadStack,
+    readStackFile,
+} from "../components/config";
 import { PreviousAllocation } from "../components/plan";
 import { InputError, UsageError } from "./errors";
 import { asComparablePlan } from "./plan-diff";
@@ -42,15 +49,24 @@ export function resolveStackInput(options: StackOptions, cwd: string = process.c
     }
     if (options.configFile !== undefined) {
         const stackFile = path.resolve(cwd, options.configFile);
-        const base = path.basename(stackFile).replace(/\.ya?ml$/, "").replace(/^Pulumi\./, "");
+        const base = path
+            .basename(stackFile)
+            .replace(/\.ya?ml$/, "")
+            .replace(/^Pulumi\./, "");
         return { stackName: base, stackFile, planRecord: path.join(path.dirname(stackFile), "plans", `${base}.json`) };
     }
     const stackName = options.stack ?? DEFAULT_STACK;
     if (!STACK_NAME.test(stackName)) {
-        throw new UsageError(`--stack ${JSON.stringify(stackName)}: a stack name has only letters, digits, '-', '_' and '.'`);
+        throw new UsageError(
+            `--stack ${JSON.stringify(stackName)}: a stack name has only letters, digits, '-', '_' and '.'`,
+        );
     }
     const dir = projectDirectory(cwd);
-    return { stackName, stackFile: path.join(dir, `Pulumi.${stackName}.yaml`), planRecord: path.join(dir, "plans", `${stackName}.json`) };
+    return {
+        stackName,
+        stackFile: path.join(dir, `Pulumi.${stackName}.yaml`),
+        planRecord: path.join(dir, "plans", `${stackName}.json`),
+    };
 }
 
 /** Reads a plan record (a plan JSON written by `clusternet plan`) as the previous allocation. */
@@ -62,9 +78,19 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
         if (!required && (error as NodeJS.ErrnoException).code === "ENOENT") {
             return undefined;
         }
-        throw new InputError([{ key: file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, fix: "pass a plan JSON written by clusternet plan, or --no-previous" }]);
+        throw new InputError([
+            {
+                key: file,
+                message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+                fix: "pass a plan JSON written by clusternet plan, or --no-previous",
+            },
+        ]);
     }
-    const problem: Problem = { key: file, message: "is not a plan JSON written by clusternet plan (no nodes list)", fix: "pass another file with --previous, or --no-previous to ignore it" };
+    const problem: Problem = {
+        key: file,
+        message: "is not a plan JSON written by clusternet plan (no nodes list)",
+        fix: "pass another file with --previous, or --no-previous to ignore it",
+    };
     let parsed: unknown;
     try {
         parsed = JSON.parse(text);
@@ -86,7 +112,10 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
 }
 
 /** Loads and validates a stack; bad input becomes an InputError (exit 2) listing every problem. */
-export function loadStackInput(input: StackInput, previous: PreviousAllocation | undefined): { source: ConfigSource; loaded: LoadedStack } {
+export function loadStackInput(
+    input: StackInput,
+    previous: PreviousAllocation | undefined,
+): { source: ConfigSource; loaded: LoadedStack } {
     const source = readStackFile(input.stackFile);
     if (!source.ok) {
         throw new InputError(source.problems);
@@ -103,7 +132,10 @@ export function runtimeConfig(source: ConfigSource): { config: Record<string, st
     const config: Record<string, string> = {};
     for (const [key, value] of source.values) {
         const plain = withoutCiphertext(value);
-        config[`clusternet:${key}`] = (STRING_KEYS as readonly string[]).includes(key) && typeof plain === "string" ? plain : JSON.stringify(plain);
+        config[`clusternet:${key}`] =
+            (STRING_KEYS as readonly string[]).includes(key) && typeof plain === "string"
+                ? plain
+                : JSON.stringify(plain);
     }
     return { config, secretKeys: [...source.secretKeys].map((key) => `clusternet:${key}`) };
 }

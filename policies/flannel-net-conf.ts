@@ -2,7 +2,15 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
 import { IpFamily, formatCidr, parseCidr } from "../components/plan";
 import { configOf, configSchemaOf } from "./lib/config";
-import { CNI_CONF_KEY, FLANNEL_CONFIG_MAP, NET_CONF_KEY, NetConf, goField, isFlannelConfigMap, parseNetConf } from "./lib/flannel";
+import {
+    CNI_CONF_KEY,
+    FLANNEL_CONFIG_MAP,
+    NET_CONF_KEY,
+    NetConf,
+    goField,
+    isFlannelConfigMap,
+    parseNetConf,
+} from "./lib/flannel";
 import { ResourceLike, describe } from "./lib/kubernetes";
 import { asArray, asNumber, asRecord, asString, at, listed, shown } from "./lib/values";
 
@@ -12,7 +20,11 @@ export const FLANNEL_NET_CONF = "flannel-net-conf";
 export const DEFAULT_BACKENDS = ["vxlan", "host-gw", "wireguard", "udp", "ipip"];
 
 export const flannelNetConfConfig = z.strictObject({
-    backends: z.array(z.string().min(1)).min(1).default(DEFAULT_BACKENDS).describe("The Backend.Type values accepted. Default: vxlan, host-gw, wireguard, udp, ipip."),
+    backends: z
+        .array(z.string().min(1))
+        .min(1)
+        .default(DEFAULT_BACKENDS)
+        .describe("The Backend.Type values accepted. Default: vxlan, host-gw, wireguard, udp, ipip."),
 });
 export type FlannelNetConfConfig = z.output<typeof flannelNetConfConfig>;
 
@@ -23,7 +35,9 @@ function checkNetwork(netConf: NetConf, family: IpFamily, report: (message: stri
     const value = family === IpFamily.IPv4 ? netConf.network : netConf.ipv6Network;
     if (!enabled) {
         if (value !== undefined && value !== "") {
-            report(`${who}: net-conf.json sets ${key} ${shown(value)} but ${flag} is ${family === IpFamily.IPv4 ? "false" : "not true"}, so flannel ignores it; fix: set ${flag}: true, or remove ${key}`);
+            report(
+                `${who}: net-conf.json sets ${key} ${shown(value)} but ${flag} is ${family === IpFamily.IPv4 ? "false" : "not true"}, so flannel ignores it; fix: set ${flag}: true, or remove ${key}`,
+            );
         }
         return;
     }
@@ -34,37 +48,59 @@ function checkNetwork(netConf: NetConf, family: IpFamily, report: (message: stri
         return;
     }
     if (typeof value !== "string") {
-        report(`${who}: net-conf.json ${key} is ${shown(value)}, not a CIDR string; fix: write it as a string such as ${family === IpFamily.IPv4 ? '"10.244.0.0/16"' : '"fd00:10:244::/56"'}`);
+        report(
+            `${who}: net-conf.json ${key} is ${shown(value)}, not a CIDR string; fix: write it as a string such as ${family === IpFamily.IPv4 ? '"10.244.0.0/16"' : '"fd00:10:244::/56"'}`,
+        );
         return;
     }
     const parsed = parseCidr(value);
     if (!parsed.ok) {
-        report(`${who}: net-conf.json ${key} ${parsed.message}; fix: ${parsed.fix ?? `write the cluster's ${family} pod CIDR, e.g. ${family === IpFamily.IPv4 ? "10.244.0.0/16" : "fd00:10:244::/56"}`}`);
+        report(
+            `${who}: net-conf.json ${key} ${parsed.message}; fix: ${parsed.fix ?? `write the cluster's ${family} pod CIDR, e.g. ${family === IpFamily.IPv4 ? "10.244.0.0/16" : "fd00:10:244::/56"}`}`,
+        );
     } else if (parsed.value.family !== family) {
-        report(`${who}: net-conf.json ${key} is ${formatCidr(parsed.value)}, an ${parsed.value.family} range; fix: put ${parsed.value.family === IpFamily.IPv4 ? "IPv4 ranges in Network" : "IPv6 ranges in IPv6Network (with EnableIPv6: true)"}`);
+        report(
+            `${who}: net-conf.json ${key} is ${formatCidr(parsed.value)}, an ${parsed.value.family} range; fix: put ${parsed.value.family === IpFamily.IPv4 ? "IPv4 ranges in Network" : "IPv6 ranges in IPv6Network (with EnableIPv6: true)"}`,
+        );
     }
 }
 
-function checkBackend(netConf: NetConf, backends: readonly string[], report: (message: string) => void, who: string): void {
+function checkBackend(
+    netConf: NetConf,
+    backends: readonly string[],
+    report: (message: string) => void,
+    who: string,
+): void {
     const backend = netConf.backend;
     if (backend === undefined || backend === null) {
         // flannel's code falls back to udp (a debugging backend) when Backend is missing, whatever the docs say.
-        report(`${who}: net-conf.json has no Backend, and flannel then falls back to the udp backend (debugging only); fix: add "Backend": {"Type": "vxlan"}`);
+        report(
+            `${who}: net-conf.json has no Backend, and flannel then falls back to the udp backend (debugging only); fix: add "Backend": {"Type": "vxlan"}`,
+        );
         return;
     }
     const object = asRecord(backend);
     if (!object) {
-        report(`${who}: net-conf.json Backend is ${shown(backend)}, not an object; fix: write "Backend": {"Type": "vxlan"}`);
+        report(
+            `${who}: net-conf.json Backend is ${shown(backend)}, not an object; fix: write "Backend": {"Type": "vxlan"}`,
+        );
         return;
     }
     const type = goField(object, "Type")?.value;
     if (type === undefined || type === "") {
-        report(`${who}: net-conf.json Backend has no Type; fix: set Backend.Type to one of ${listed(backends.map((name) => JSON.stringify(name)))}`);
+        report(
+            `${who}: net-conf.json Backend has no Type; fix: set Backend.Type to one of ${listed(backends.map((name) => JSON.stringify(name)))}`,
+        );
         return;
     }
     if (typeof type !== "string" || !backends.includes(type)) {
-        const lowercase = typeof type === "string" && backends.includes(type.toLowerCase()) ? ` (backend types are lowercase: "${type.toLowerCase()}")` : "";
-        report(`${who}: net-conf.json Backend.Type ${shown(type)} is not a known backend${lowercase}; fix: use one of ${listed(backends.map((name) => JSON.stringify(name)))}`);
+        const lowercase =
+            typeof type === "string" && backends.includes(type.toLowerCase())
+                ? ` (backend types are lowercase: "${type.toLowerCase()}")`
+                : "";
+        report(
+            `${who}: net-conf.json Backend.Type ${shown(type)} is not a known backend${lowercase}; fix: use one of ${listed(backends.map((name) => JSON.stringify(name)))}`,
+        );
     }
     for (const field of ["Port", "VNI", "MTU"]) {
         const found = goField(object, field);
@@ -74,7 +110,9 @@ function checkBackend(netConf: NetConf, backends: readonly string[], report: (me
         const number = asNumber(found.value);
         const max = field === "Port" ? 65535 : field === "VNI" ? 16777215 : 65535;
         if (number === undefined || !Number.isInteger(number) || number < (field === "VNI" ? 0 : 1) || number > max) {
-            report(`${who}: net-conf.json Backend.${found.key} is ${shown(found.value)}; fix: use a whole number from ${field === "VNI" ? 0 : 1} to ${max}`);
+            report(
+                `${who}: net-conf.json Backend.${found.key} is ${shown(found.value)}; fix: use a whole number from ${field === "VNI" ? 0 : 1} to ${max}`,
+            );
         }
     }
 }
@@ -89,26 +127,38 @@ function checkCniConf(text: unknown, report: (message: string) => void, who: str
     try {
         parsed = JSON.parse(text);
     } catch (error) {
-        report(`${who}: ${CNI_CONF_KEY} is not valid JSON (${(error as Error).message}); fix: correct the JSON (upstream: {"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel",...},{"type":"portmap",...}]})`);
+        report(
+            `${who}: ${CNI_CONF_KEY} is not valid JSON (${(error as Error).message}); fix: correct the JSON (upstream: {"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel",...},{"type":"portmap",...}]})`,
+        );
         return;
     }
     const plugins = asArray(at(parsed, "plugins"));
     const types = plugins.map((plugin) => asString(at(plugin, "type")));
     if (!types.includes("flannel")) {
-        report(`${who}: ${CNI_CONF_KEY} has no plugin of type "flannel" in its plugins list; kubelet would not wire pods into the flannel network; fix: list {"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}} first`);
+        report(
+            `${who}: ${CNI_CONF_KEY} has no plugin of type "flannel" in its plugins list; kubelet would not wire pods into the flannel network; fix: list {"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}} first`,
+        );
     }
     if (!types.includes("portmap")) {
-        report(`${who}: ${CNI_CONF_KEY} has no "portmap" plugin, so hostPort mappings (e.g. an Ingress controller in hostPort mode) silently do nothing; fix: add {"type": "portmap", "capabilities": {"portMappings": true}} after flannel`);
+        report(
+            `${who}: ${CNI_CONF_KEY} has no "portmap" plugin, so hostPort mappings (e.g. an Ingress controller in hostPort mode) silently do nothing; fix: add {"type": "portmap", "capabilities": {"portMappings": true}} after flannel`,
+        );
     }
 }
 
 /** The checks on one flannel ConfigMap, for the policy and for tests. */
-export function checkFlannelConfigMap(resource: ResourceLike, config: FlannelNetConfConfig, report: (message: string) => void): void {
+export function checkFlannelConfigMap(
+    resource: ResourceLike,
+    config: FlannelNetConfConfig,
+    report: (message: string) => void,
+): void {
     const who = describe(resource);
     const data = asRecord(at(resource.props, "data"));
     const text = data?.[NET_CONF_KEY];
     if (text === undefined) {
-        report(`${who} has no ${NET_CONF_KEY}; flanneld reads its network from it and exits without it; fix: add ${NET_CONF_KEY} with Network and Backend, e.g. {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`);
+        report(
+            `${who} has no ${NET_CONF_KEY}; flanneld reads its network from it and exits without it; fix: add ${NET_CONF_KEY} with Network and Backend, e.g. {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`,
+        );
         return;
     }
     if (typeof text !== "string") {
@@ -117,12 +167,16 @@ export function checkFlannelConfigMap(resource: ResourceLike, config: FlannelNet
     }
     const parsed = parseNetConf(text);
     if (!parsed.ok) {
-        report(`${who}: ${NET_CONF_KEY} ${parsed.message}; fix: write a JSON object such as {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`);
+        report(
+            `${who}: ${NET_CONF_KEY} ${parsed.message}; fix: write a JSON object such as {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`,
+        );
         return;
     }
     const netConf = parsed.value;
     for (const key of netConf.unknownKeys) {
-        report(`${who}: ${NET_CONF_KEY} has the key ${JSON.stringify(key)}, which flannel does not know and ignores (a typo?); fix: remove it or use one of Network, IPv6Network, EnableIPv4, EnableIPv6, EnableNFTables, Backend`);
+        report(
+            `${who}: ${NET_CONF_KEY} has the key ${JSON.stringify(key)}, which flannel does not know and ignores (a typo?); fix: remove it or use one of Network, IPv6Network, EnableIPv4, EnableIPv6, EnableNFTables, Backend`,
+        );
     }
     if (!netConf.enableIPv4 && !netConf.enableIPv6) {
         report(`${who}: ${NET_CONF_KEY} disables both IPv4 and IPv6; fix: enable at least one family`);

@@ -6,8 +6,23 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { z } from "zod";
 import { FLANNEL_NET_CONF, flannelNetConf, flannelNetConfConfig } from "./flannel-net-conf";
-import { HOST_NETWORK_RESTRICTED, HOST_PORT_CONFLICTS, hostNetworkRestricted, hostNetworkRestrictedConfig, hostPortConflicts, hostPortConflictsConfig } from "./host-network";
-import { INGRESS_BACKEND_EXISTS, INGRESS_CLASS, ingressBackendExists, ingressBackendExistsConfig, ingressClass, ingressClassConfig, ingressUniqueHostPath } from "./ingress-stack";
+import {
+    HOST_NETWORK_RESTRICTED,
+    HOST_PORT_CONFLICTS,
+    hostNetworkRestricted,
+    hostNetworkRestrictedConfig,
+    hostPortConflicts,
+    hostPortConflictsConfig,
+} from "./host-network";
+import {
+    INGRESS_BACKEND_EXISTS,
+    INGRESS_CLASS,
+    ingressBackendExists,
+    ingressBackendExistsConfig,
+    ingressClass,
+    ingressClassConfig,
+    ingressUniqueHostPath,
+} from "./ingress-stack";
 import { ingressHost, ingressPaths } from "./ingress-rules";
 import { NO_OVERLAPPING_RANGES, noOverlappingRanges, noOverlappingRangesConfig } from "./no-overlapping-ranges";
 import { serviceBackendsReady, serviceSelectsPods, serviceTargetPortExists } from "./service-backends";

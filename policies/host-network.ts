@@ -17,7 +17,9 @@ export const hostNetworkRestrictedConfig = z.strictObject({
     allowedNamespaces: z
         .array(z.string().min(1))
         .default(DEFAULT_HOST_NAMESPACES)
-        .describe("Namespaces whose pods may use hostNetwork, hostPort, privileged and NET_ADMIN. Default: kube-flannel, traefik, ingress-nginx."),
+        .describe(
+            "Namespaces whose pods may use hostNetwork, hostPort, privileged and NET_ADMIN. Default: kube-flannel, traefik, ingress-nginx.",
+        ),
 });
 export type HostNetworkRestrictedConfig = z.output<typeof hostNetworkRestrictedConfig>;
 
@@ -31,42 +33,59 @@ function grantsNetAdmin(capability: unknown): boolean {
 }
 
 /** Host networking, host ports, privileged containers and NET_ADMIN only in the allowed namespaces. */
-export function checkHostAccess(workload: Workload, config: HostNetworkRestrictedConfig, report: (message: string) => void): void {
+export function checkHostAccess(
+    workload: Workload,
+    config: HostNetworkRestrictedConfig,
+    report: (message: string) => void,
+): void {
     if (config.allowedNamespaces.includes(workload.namespace)) {
         return;
     }
     const who = workload.description;
     const elsewhere = `run it in an allowed namespace (${listed(config.allowedNamespaces)}) or add "${workload.namespace}" to ${HOST_NETWORK_RESTRICTED}.allowedNamespaces`;
     if (asBoolean(workload.spec["hostNetwork"]) === true) {
-        report(`${who} sets hostNetwork: true in namespace ${workload.namespace}; its pods share the node's network stack and can bind, sniff and reroute node traffic; fix: drop hostNetwork and expose the pods through a Service (NodePort), or ${elsewhere}`);
+        report(
+            `${who} sets hostNetwork: true in namespace ${workload.namespace}; its pods share the node's network stack and can bind, sniff and reroute node traffic; fix: drop hostNetwork and expose the pods through a Service (NodePort), or ${elsewhere}`,
+        );
     }
     for (const container of workload.containers) {
         const which = `${container.kind} ${container.name}`;
         for (const port of container.ports) {
             if (port.hostPort !== undefined && port.hostPort !== 0) {
-                report(`${who} ${which} maps hostPort ${port.hostPort}/${port.protocol} in namespace ${workload.namespace}, taking that port on every node its pods land on; fix: remove hostPort and use a NodePort Service, or ${elsewhere}`);
+                report(
+                    `${who} ${which} maps hostPort ${port.hostPort}/${port.protocol} in namespace ${workload.namespace}, taking that port on every node its pods land on; fix: remove hostPort and use a NodePort Service, or ${elsewhere}`,
+                );
             }
         }
         const securityContext = container.raw["securityContext"];
         if (asBoolean(at(securityContext, "privileged")) === true) {
-            report(`${who} ${which} is privileged in namespace ${workload.namespace}; it has every capability and all host devices; fix: drop privileged: true and add only the capabilities it needs, or ${elsewhere}`);
+            report(
+                `${who} ${which} is privileged in namespace ${workload.namespace}; it has every capability and all host devices; fix: drop privileged: true and add only the capabilities it needs, or ${elsewhere}`,
+            );
         }
         const added = asArray(at(securityContext, "capabilities", "add")).filter(grantsNetAdmin);
         if (added.length > 0) {
-            report(`${who} ${which} adds capability ${listed(added.map(String))} in namespace ${workload.namespace}, which lets it rewrite the node's routes, iptables and interfaces; fix: remove it, or ${elsewhere}`);
+            report(
+                `${who} ${which} adds capability ${listed(added.map(String))} in namespace ${workload.namespace}, which lets it rewrite the node's routes, iptables and interfaces; fix: remove it, or ${elsewhere}`,
+            );
         }
     }
 }
 
 export const hostNetworkRestricted: ResourceValidationPolicy = {
     name: HOST_NETWORK_RESTRICTED,
-    description: "hostNetwork, hostPort, privileged containers and NET_ADMIN only in allowed namespaces (default: flannel's and the Ingress controllers').",
+    description:
+        "hostNetwork, hostPort, privileged containers and NET_ADMIN only in allowed namespaces (default: flannel's and the Ingress controllers').",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(hostNetworkRestrictedConfig),
     validateResource: (args, reportViolation) => {
         const workload = workloadOf(args);
         if (workload) {
-            checkHostAccess(workload, configOf(HOST_NETWORK_RESTRICTED, hostNetworkRestrictedConfig, args), reportViolation);
+            checkHostAccess(
+                workload,
+                configOf(HOST_NETWORK_RESTRICTED, hostNetworkRestrictedConfig, args),
+                reportViolation,
+            );
         }
     },
 };
@@ -96,8 +115,17 @@ export const DEFAULT_RESERVED_HOST_PORTS: Array<z.output<typeof reservedHostPort
 ];
 
 export const hostPortConflictsConfig = z.strictObject({
-    reservedHostPorts: z.array(reservedHostPort).default(DEFAULT_RESERVED_HOST_PORTS).describe("Ports the nodes' own daemons hold on every node. Default: sshd, kube-apiserver, etcd, kubelet, kube-proxy, controller-manager, scheduler, flannel's backends."),
-    nodeCount: z.int().min(1).optional().describe("How many nodes can run pods. Default: the stack's plan output (or its NodePatches)."),
+    reservedHostPorts: z
+        .array(reservedHostPort)
+        .default(DEFAULT_RESERVED_HOST_PORTS)
+        .describe(
+            "Ports the nodes' own daemons hold on every node. Default: sshd, kube-apiserver, etcd, kubelet, kube-proxy, controller-manager, scheduler, flannel's backends.",
+        ),
+    nodeCount: z
+        .int()
+        .min(1)
+        .optional()
+        .describe("How many nodes can run pods. Default: the stack's plan output (or its NodePatches)."),
 });
 export type HostPortConflictsConfig = z.output<typeof hostPortConflictsConfig>;
 
@@ -136,7 +164,9 @@ function mayShareNode(a: HostPortClaim, b: HostPortClaim): boolean {
     if (a.nodeName !== undefined && b.nodeName !== undefined && a.nodeName !== b.nodeName) {
         return false;
     }
-    return Object.entries(a.nodeSelector).every(([key, value]) => b.nodeSelector[key] === undefined || b.nodeSelector[key] === value);
+    return Object.entries(a.nodeSelector).every(
+        ([key, value]) => b.nodeSelector[key] === undefined || b.nodeSelector[key] === value,
+    );
 }
 
 /** Whether any container declares a hostPort, reading nothing else (most pods have none). */
@@ -203,7 +233,10 @@ function nodeScope(claim: HostPortClaim): string {
 }
 
 /** How many nodes can run pods: config, else the stack's plan, else the Node/NodePatch resources. */
-function nodeCountOf(resources: readonly ResourceLike[], config: HostPortConflictsConfig): { count: number; source: string } | undefined {
+function nodeCountOf(
+    resources: readonly ResourceLike[],
+    config: HostPortConflictsConfig,
+): { count: number; source: string } | undefined {
     if (config.nodeCount !== undefined) {
         return { count: config.nodeCount, source: `${HOST_PORT_CONFLICTS}.nodeCount` };
     }
@@ -211,7 +244,11 @@ function nodeCountOf(resources: readonly ResourceLike[], config: HostPortConflic
     if (planned > 0) {
         return { count: planned, source: "clusternet:nodes (stack output plan)" };
     }
-    const patched = new Set(resources.filter((resource) => resource.type === ResourceType.NodePatch || resource.type === ResourceType.Node).map((resource) => resource.name)).size;
+    const patched = new Set(
+        resources
+            .filter((resource) => resource.type === ResourceType.NodePatch || resource.type === ResourceType.Node)
+            .map((resource) => resource.name),
+    ).size;
     return patched > 0 ? { count: patched, source: "the stack's Node resources" } : undefined;
 }
 
@@ -220,7 +257,11 @@ function nodeCountOf(resources: readonly ResourceLike[], config: HostPortConflic
  * have free ports"), a DaemonSet pod never starts there, or kube-proxy's node port rules take the traffic. Claims are
  * bucketed by protocol and port, so only claims on the same port are compared.
  */
-export function checkHostPortConflicts(resources: readonly ResourceLike[], config: HostPortConflictsConfig, report: ReportViolation): void {
+export function checkHostPortConflicts(
+    resources: readonly ResourceLike[],
+    config: HostPortConflictsConfig,
+    report: ReportViolation,
+): void {
     const buckets = new Map<string, HostPortClaim[]>();
     const add = (claim: HostPortClaim): void => {
         const key = `${claim.protocol}/${claim.port}`;
@@ -232,11 +273,31 @@ export function checkHostPortConflicts(resources: readonly ResourceLike[], confi
         }
     };
     for (const reserved of config.reservedHostPorts) {
-        add({ source: ClaimSource.Reserved, protocol: reserved.protocol, port: reserved.port, hostIP: "", owner: reserved.owner, everyNode: true, replicas: 0, nodeSelector: {}, namespace: reserved.namespace });
+        add({
+            source: ClaimSource.Reserved,
+            protocol: reserved.protocol,
+            port: reserved.port,
+            hostIP: "",
+            owner: reserved.owner,
+            everyNode: true,
+            replicas: 0,
+            nodeSelector: {},
+            namespace: reserved.namespace,
+        });
     }
     for (const service of servicesOf(resources)) {
         for (const { nodePort, protocol } of fixedNodePorts(service)) {
-            add({ source: ClaimSource.NodePort, protocol, port: nodePort, hostIP: "", owner: `${service.description} (its nodePort)`, urn: service.resource.urn, everyNode: true, replicas: 0, nodeSelector: {} });
+            add({
+                source: ClaimSource.NodePort,
+                protocol,
+                port: nodePort,
+                hostIP: "",
+                owner: `${service.description} (its nodePort)`,
+                urn: service.resource.urn,
+                everyNode: true,
+                replicas: 0,
+                nodeSelector: {},
+            });
         }
     }
     for (const workload of workloadsOf(resources)) {
@@ -244,7 +305,10 @@ export function checkHostPortConflicts(resources: readonly ResourceLike[], confi
         for (const claim of workloadClaims(workload)) {
             const key = `${claim.protocol}/${claim.port}/${claim.hostIP}`;
             if (seen.has(key)) {
-                report(`${claim.owner} claims host port ${claim.port}/${claim.protocol} a second time within one pod; Kubernetes rejects the pod; fix: declare each host port once`, claim.urn);
+                report(
+                    `${claim.owner} claims host port ${claim.port}/${claim.protocol} a second time within one pod; Kubernetes rejects the pod; fix: declare each host port once`,
+                    claim.urn,
+                );
                 continue;
             }
             seen.add(key);
@@ -270,7 +334,11 @@ export function checkHostPortConflicts(resources: readonly ResourceLike[], confi
                 if (other.everyNode && otherIndex < wideIndex) {
                     return;
                 }
-                if (wide.source === ClaimSource.Reserved && wide.namespace !== undefined && wide.namespace === other.namespace) {
+                if (
+                    wide.source === ClaimSource.Reserved &&
+                    wide.namespace !== undefined &&
+                    wide.namespace === other.namespace
+                ) {
                     return;
                 }
                 if (!sameAddress(wide, other) || !mayShareNode(wide, other)) {
@@ -281,7 +349,7 @@ export function checkHostPortConflicts(resources: readonly ResourceLike[], confi
                         ? `${wide.owner} already listens there on every node, so the pod cannot bind it`
                         : wide.source === ClaimSource.NodePort
                           ? "kube-proxy's node port rules take that port's traffic on every node before it reaches the pod"
-                          : "on every node they share, one of the two pods cannot start (the scheduler leaves it Pending: \"didn't have free ports\")";
+                          : 'on every node they share, one of the two pods cannot start (the scheduler leaves it Pending: "didn\'t have free ports")';
                 report(
                     `${other.owner} claims host port ${portKey} ${nodeScope(other)}, which ${wide.owner} holds ${wide.source === ClaimSource.Workload ? nodeScope(wide) : "on every node"}; ${consequence}; fix: move one of them to another port${wide.source === ClaimSource.Workload ? ", or keep them on different nodes (nodeSelector)" : ""}`,
                     other.urn,
@@ -292,20 +360,38 @@ export function checkHostPortConflicts(resources: readonly ResourceLike[], confi
         if (!nodes) {
             continue;
         }
-        const placed = claims.filter((claim) => claim.source === ClaimSource.Workload && !claim.everyNode && claim.nodeName === undefined && WILDCARD_HOST_IPS.has(claim.hostIP));
+        const placed = claims.filter(
+            (claim) =>
+                claim.source === ClaimSource.Workload &&
+                !claim.everyNode &&
+                claim.nodeName === undefined &&
+                WILDCARD_HOST_IPS.has(claim.hostIP),
+        );
         const needed = placed.reduce((sum, claim) => sum + claim.replicas, 0);
         if (placed.length > 0 && needed > nodes.count) {
             const last = placed[placed.length - 1]!;
-            const who = placed.length === 1 ? `${last.owner} runs ${needed} replicas` : `${listed(placed.map((claim) => `${claim.owner} (${claim.replicas})`))} together run ${needed} replicas`;
-            report(`${who} on host port ${portKey}, but the cluster has ${nodes.count} node${nodes.count === 1 ? "" : "s"} (${nodes.source}) and each node can give the port to one pod; ${needed - nodes.count} stay Pending; fix: lower the replicas to at most ${nodes.count}, use a DaemonSet, or expose the pods through a NodePort Service instead`, last.urn);
+            const who =
+                placed.length === 1
+                    ? `${last.owner} runs ${needed} replicas`
+                    : `${listed(placed.map((claim) => `${claim.owner} (${claim.replicas})`))} together run ${needed} replicas`;
+            report(
+                `${who} on host port ${portKey}, but the cluster has ${nodes.count} node${nodes.count === 1 ? "" : "s"} (${nodes.source}) and each node can give the port to one pod; ${needed - nodes.count} stay Pending; fix: lower the replicas to at most ${nodes.count}, use a DaemonSet, or expose the pods through a NodePort Service instead`,
+                last.urn,
+            );
         }
     }
 }
 
 export const hostPortConflicts: StackValidationPolicy = {
     name: HOST_PORT_CONFLICTS,
-    description: "No two workloads (nor a workload and a node daemon or Service nodePort) claim the same host port on the same nodes, and replicas with a host port fit on the nodes.",
+    description:
+        "No two workloads (nor a workload and a node daemon or Service nodePort) claim the same host port on the same nodes, and replicas with a host port fit on the nodes.",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(hostPortConflictsConfig),
-    validateStack: (args, reportViolation) => checkHostPortConflicts(args.resources, configOf(HOST_PORT_CONFLICTS, hostPortConflictsConfig, args), reportViolation),
+    validateStack: (args, reportViolation) =>
+        checkHostPortConflicts(
+            args.resources,
+            configOf(HOST_PORT_CONFLICTS, hostPortConflictsConfig, args),
+            reportViolation,
+        ),
 };

@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { PACK_NAME, policies } from "./guardrails";
 
 new PolicyPack(PACK_NAME, {
-    description: "CIDR-aware guardrails for a Kubernetes lab cluster's network: address ranges, flannel, Services, Ingress and host networking.",
+    description:
+        "CIDR-aware guardrails for a Kubernetes lab cluster's network: address ranges, flannel, Services, Ingress and host networking.",
     // Every policy sets its own level; a policy added without one is mandatory.
     enforcementLevel: "mandatory",
     policies: [...policies],

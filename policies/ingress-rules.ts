@@ -17,13 +17,18 @@ export function hostProblem(host: string): string | undefined {
 
 /** Ingress hosts, in rules and in TLS: DNS names, never IPs, wildcards only as the whole first label. */
 export function checkIngressHosts(ingress: IngressInfo, report: (message: string) => void): void {
-    const hosts = [...ingress.rules.map((rule) => ({ field: `${rule.field}.host`, host: rule.host })), ...ingress.tlsHosts];
+    const hosts = [
+        ...ingress.rules.map((rule) => ({ field: `${rule.field}.host`, host: rule.host })),
+        ...ingress.tlsHosts,
+    ];
     for (const { field, host } of hosts) {
         if (host === undefined || host === "") {
             continue;
         }
         if (typeof host !== "string") {
-            report(`${ingress.description} ${field} is ${shown(host)}, not a host name; fix: write a DNS name such as web.lab.example`);
+            report(
+                `${ingress.description} ${field} is ${shown(host)}, not a host name; fix: write a DNS name such as web.lab.example`,
+            );
             continue;
         }
         const problem = hostProblem(host);
@@ -38,7 +43,9 @@ export const PATH_TYPES: string[] = Object.values(PathType);
 function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (message: string) => void): void {
     const where = `${ingress.description} ${backend.field}`;
     if (backend.hasService === backend.hasResource) {
-        report(`${where} ${backend.hasService ? "sets both service and resource" : "sets neither service nor resource"}; fix: set exactly one, normally service: {name, port: {number | name}}`);
+        report(
+            `${where} ${backend.hasService ? "sets both service and resource" : "sets neither service nor resource"}; fix: set exactly one, normally service: {name, port: {number | name}}`,
+        );
         return;
     }
     if (!backend.hasService) {
@@ -50,34 +57,58 @@ function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (me
     const hasNumber = backend.portNumber !== undefined;
     const hasName = backend.portName !== undefined && backend.portName !== "";
     if (hasNumber === hasName) {
-        report(`${where}.service.port ${hasNumber ? "sets both number and name" : "sets neither number nor name"}; fix: set one: the Service port's number or its name`);
-    } else if (hasNumber && !(typeof backend.portNumber === "number" && Number.isInteger(backend.portNumber) && backend.portNumber >= 1 && backend.portNumber <= 65535)) {
-        report(`${where}.service.port.number ${shown(backend.portNumber)} is not a port number; fix: use the Service's port (1-65535), not the container's`);
+        report(
+            `${where}.service.port ${hasNumber ? "sets both number and name" : "sets neither number nor name"}; fix: set one: the Service port's number or its name`,
+        );
+    } else if (
+        hasNumber &&
+        !(
+            typeof backend.portNumber === "number" &&
+            Number.isInteger(backend.portNumber) &&
+            backend.portNumber >= 1 &&
+            backend.portNumber <= 65535
+        )
+    ) {
+        report(
+            `${where}.service.port.number ${shown(backend.portNumber)} is not a port number; fix: use the Service's port (1-65535), not the container's`,
+        );
     } else if (hasName && !(typeof backend.portName === "string" && isIanaServiceName(backend.portName))) {
-        report(`${where}.service.port.name ${shown(backend.portName)} is not a valid port name; fix: use the name of one of the Service's ports`);
+        report(
+            `${where}.service.port.name ${shown(backend.portName)} is not a valid port name; fix: use the name of one of the Service's ports`,
+        );
     }
 }
 
 /** Paths and backends as networking.k8s.io/v1 validates them. */
 export function checkIngressPaths(ingress: IngressInfo, report: (message: string) => void): void {
     if (ingress.rules.length === 0 && !ingress.defaultBackend) {
-        report(`${ingress.description} has neither rules nor a defaultBackend; Kubernetes requires one of them; fix: add a rule with a host and paths`);
+        report(
+            `${ingress.description} has neither rules nor a defaultBackend; Kubernetes requires one of them; fix: add a rule with a host and paths`,
+        );
     }
     for (const rule of ingress.rules) {
         if (rule.hasHttp && rule.paths.length === 0) {
-            report(`${ingress.description} ${rule.field}.http has no paths; fix: add at least one path, e.g. {path: "/", pathType: "Prefix", backend: ...}`);
+            report(
+                `${ingress.description} ${rule.field}.http has no paths; fix: add at least one path, e.g. {path: "/", pathType: "Prefix", backend: ...}`,
+            );
         }
         for (const path of rule.paths) {
             const where = `${ingress.description} ${path.field}`;
             if (path.pathType === undefined || path.pathType === "") {
-                report(`${where} has no pathType, which networking.k8s.io/v1 requires; fix: set pathType: Prefix (or Exact)`);
+                report(
+                    `${where} has no pathType, which networking.k8s.io/v1 requires; fix: set pathType: Prefix (or Exact)`,
+                );
             } else if (typeof path.pathType !== "string" || !PATH_TYPES.includes(path.pathType)) {
-                report(`${where} pathType ${shown(path.pathType)} is not one of ${PATH_TYPES.join(", ")}; fix: use Prefix or Exact`);
+                report(
+                    `${where} pathType ${shown(path.pathType)} is not one of ${PATH_TYPES.join(", ")}; fix: use Prefix or Exact`,
+                );
             }
             const strict = path.pathType === "Exact" || path.pathType === "Prefix";
             if (path.path === undefined || path.path === "") {
                 if (strict) {
-                    report(`${where} has no path, but a ${path.pathType as string} path must be absolute; fix: set path: "/"`);
+                    report(
+                        `${where} has no path, but a ${path.pathType as string} path must be absolute; fix: set path: "/"`,
+                    );
                 }
             } else if (typeof path.path !== "string") {
                 report(`${where} path ${shown(path.path)} is not a string; fix: write an absolute path such as "/"`);
@@ -98,7 +129,8 @@ export function checkIngressPaths(ingress: IngressInfo, report: (message: string
 
 export const ingressHost: ResourceValidationPolicy = {
     name: INGRESS_HOST,
-    description: 'Ingress hosts (rules and TLS) are lowercase DNS names without a port, never IP addresses; a "*" only as the whole first label.',
+    description:
+        'Ingress hosts (rules and TLS) are lowercase DNS names without a port, never IP addresses; a "*" only as the whole first label.',
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const ingress = ingressOf(args);
@@ -110,7 +142,8 @@ export const ingressHost: ResourceValidationPolicy = {
 
 export const ingressPaths: ResourceValidationPolicy = {
     name: INGRESS_PATHS,
-    description: "Ingress paths have a pathType (Exact, Prefix, ImplementationSpecific), Exact/Prefix paths are absolute and normalized, every backend names one Service and one port.",
+    description:
+        "Ingress paths have a pathType (Exact, Prefix, ImplementationSpecific), Exact/Prefix paths are absolute and normalized, every backend names one Service and one port.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const ingress = ingressOf(args);

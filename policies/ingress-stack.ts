@@ -11,7 +11,10 @@ export const INGRESS_UNIQUE_HOST_PATH = "ingress-unique-host-path";
 export const INGRESS_BACKEND_EXISTS = "ingress-backend-exists";
 
 export const ingressClassConfig = z.strictObject({
-    allowedClasses: z.array(z.string().min(1)).default([]).describe("IngressClasses that exist outside this stack (e.g. one a distribution ships). Default: none."),
+    allowedClasses: z
+        .array(z.string().min(1))
+        .default([])
+        .describe("IngressClasses that exist outside this stack (e.g. one a distribution ships). Default: none."),
 });
 export type IngressClassConfig = z.output<typeof ingressClassConfig>;
 
@@ -19,24 +22,38 @@ export const ingressBackendExistsConfig = z.strictObject({
     externalServices: z
         .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, { message: "expected namespace/name" }))
         .default([])
-        .describe("Services (namespace/name) that exist outside this stack and may be Ingress backends. Default: none."),
+        .describe(
+            "Services (namespace/name) that exist outside this stack and may be Ingress backends. Default: none.",
+        ),
 });
 export type IngressBackendExistsConfig = z.output<typeof ingressBackendExistsConfig>;
 
 /** Every Ingress names, in spec.ingressClassName, an IngressClass of the stack or one allowed by config. */
-export function checkIngressClasses(resources: readonly ResourceLike[], config: IngressClassConfig, report: ReportViolation): void {
+export function checkIngressClasses(
+    resources: readonly ResourceLike[],
+    config: IngressClassConfig,
+    report: ReportViolation,
+): void {
     const inStack = resources.filter((resource) => resource.type === ResourceType.IngressClass).map(objectName);
     const known = new Set([...inStack, ...config.allowedClasses]);
-    const knownText = known.size > 0 ? listed([...known].sort().map((name) => `"${name}"`)) : "none (this stack has no IngressClass)";
+    const knownText =
+        known.size > 0 ? listed([...known].sort().map((name) => `"${name}"`)) : "none (this stack has no IngressClass)";
     for (const ingress of ingressesOf(resources)) {
         const here = (message: string): void => report(message, ingress.resource.urn);
         if (ingress.className === undefined || ingress.className === "") {
-            const annotation = ingress.classAnnotation !== undefined ? ` (it uses the deprecated annotation ${CLASS_ANNOTATION}: "${ingress.classAnnotation}", which networking.k8s.io/v1 controllers may ignore)` : "";
-            here(`${ingress.description} sets no spec.ingressClassName${annotation}; unless exactly one IngressClass is the cluster default, no controller serves it; fix: set spec.ingressClassName to one of ${knownText}`);
+            const annotation =
+                ingress.classAnnotation !== undefined
+                    ? ` (it uses the deprecated annotation ${CLASS_ANNOTATION}: "${ingress.classAnnotation}", which networking.k8s.io/v1 controllers may ignore)`
+                    : "";
+            here(
+                `${ingress.description} sets no spec.ingressClassName${annotation}; unless exactly one IngressClass is the cluster default, no controller serves it; fix: set spec.ingressClassName to one of ${knownText}`,
+            );
             continue;
         }
         if (typeof ingress.className !== "string" || !known.has(ingress.className)) {
-            here(`${ingress.description} names IngressClass ${shown(ingress.className)}, which neither this stack defines nor ${INGRESS_CLASS}.allowedClasses allows, so no controller serves it; fix: use one of ${knownText}, or add the class to ${INGRESS_CLASS}.allowedClasses if it exists in the cluster`);
+            here(
+                `${ingress.description} names IngressClass ${shown(ingress.className)}, which neither this stack defines nor ${INGRESS_CLASS}.allowedClasses allows, so no controller serves it; fix: use one of ${knownText}, or add the class to ${INGRESS_CLASS}.allowedClasses if it exists in the cluster`,
+            );
         }
     }
 }
@@ -65,8 +82,14 @@ export function checkUniqueHostPaths(resources: readonly ResourceLike[], report:
                 const owner = claims.get(key);
                 const route = `${host === "*" ? "every host" : host}${normalizedPath(path.path, path.pathType)} (${pathType || "no pathType"})`;
                 if (owner) {
-                    const same = owner.ingress === ingress ? `its own ${owner.field}` : `${owner.ingress.description} ${owner.field}`;
-                    report(`${ingress.description} ${path.field} routes ${route} for ${classText}, which ${same} already routes; the controller serves only one of them, unpredictably; fix: merge them into one path, or change the host or path`, ingress.resource.urn);
+                    const same =
+                        owner.ingress === ingress
+                            ? `its own ${owner.field}`
+                            : `${owner.ingress.description} ${owner.field}`;
+                    report(
+                        `${ingress.description} ${path.field} routes ${route} for ${classText}, which ${same} already routes; the controller serves only one of them, unpredictably; fix: merge them into one path, or change the host or path`,
+                        ingress.resource.urn,
+                    );
                 } else {
                     claims.set(key, { ingress, field: path.field });
                 }
@@ -76,7 +99,10 @@ export function checkUniqueHostPaths(resources: readonly ResourceLike[], report:
             const key = `${className}\u0000default-backend`;
             const owner = claims.get(key);
             if (owner) {
-                report(`${ingress.description} sets spec.defaultBackend for ${classText}, which ${owner.ingress.description} sets too; only one of them takes unmatched requests; fix: keep one default backend per class`, ingress.resource.urn);
+                report(
+                    `${ingress.description} sets spec.defaultBackend for ${classText}, which ${owner.ingress.description} sets too; only one of them takes unmatched requests; fix: keep one default backend per class`,
+                    ingress.resource.urn,
+                );
             } else {
                 claims.set(key, { ingress, field: "spec.defaultBackend" });
             }
@@ -90,7 +116,11 @@ function servicePortText(service: ServiceInfo): string {
 }
 
 /** Every Ingress backend names a Service of the stack (same namespace) and one of that Service's ports. */
-export function checkBackendsExist(resources: readonly ResourceLike[], config: IngressBackendExistsConfig, report: ReportViolation): void {
+export function checkBackendsExist(
+    resources: readonly ResourceLike[],
+    config: IngressBackendExistsConfig,
+    report: ReportViolation,
+): void {
     const services = new Map<string, ServiceInfo>();
     const byNamespace = new Map<string, string[]>();
     const byName = new Map<string, string[]>();
@@ -135,7 +165,9 @@ export function checkBackendsExist(resources: readonly ResourceLike[], config: I
                 return;
             }
             const byNumber = backend.portNumber !== undefined;
-            const found = service.ports.some((port) => (byNumber ? port.port === backend.portNumber : port.name === backend.portName));
+            const found = service.ports.some((port) =>
+                byNumber ? port.port === backend.portNumber : port.name === backend.portName,
+            );
             if (!found) {
                 const targetHint =
                     byNumber && service.ports.some((port) => port.targetPort === backend.portNumber)
@@ -153,15 +185,18 @@ export function checkBackendsExist(resources: readonly ResourceLike[], config: I
 
 export const ingressClass: StackValidationPolicy = {
     name: INGRESS_CLASS,
-    description: "Every Ingress sets spec.ingressClassName to an IngressClass defined in the stack or allowed by config.",
+    description:
+        "Every Ingress sets spec.ingressClassName to an IngressClass defined in the stack or allowed by config.",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(ingressClassConfig),
-    validateStack: (args, reportViolation) => checkIngressClasses(args.resources, configOf(INGRESS_CLASS, ingressClassConfig, args), reportViolation),
+    validateStack: (args, reportViolation) =>
+        checkIngressClasses(args.resources, configOf(INGRESS_CLASS, ingressClassConfig, args), reportViolation),
 };
 
 export const ingressUniqueHostPath: StackValidationPolicy = {
     name: INGRESS_UNIQUE_HOST_PATH,
-    description: "No two Ingress paths of one class claim the same host, path and pathType; one default backend per class.",
+    description:
+        "No two Ingress paths of one class claim the same host, path and pathType; one default backend per class.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => checkUniqueHostPaths(args.resources, reportViolation),
 };
@@ -171,5 +206,10 @@ export const ingressBackendExists: StackValidationPolicy = {
     description: "Every Ingress backend is a Service of the stack in the Ingress's namespace, with the port it names.",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(ingressBackendExistsConfig),
-    validateStack: (args, reportViolation) => checkBackendsExist(args.resources, configOf(INGRESS_BACKEND_EXISTS, ingressBackendExistsConfig, args), reportViolation),
+    validateStack: (args, reportViolation) =>
+        checkBackendsExist(
+            args.resources,
+            configOf(INGRESS_BACKEND_EXISTS, ingressBackendExistsConfig, args),
+            reportViolation,
+        ),
 };

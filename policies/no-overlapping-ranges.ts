@@ -1,6 +1,19 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { Cidr, Interval, IpFamily, cidrContains, cidrEnd, familyBits, formatAddress, formatCidr, hostCidr, lowestFreeBlock, parseCidr, sweepOverlaps } from "../components/plan";
+import {
+    Cidr,
+    Interval,
+    IpFamily,
+    cidrContains,
+    cidrEnd,
+    familyBits,
+    formatAddress,
+    formatCidr,
+    hostCidr,
+    lowestFreeBlock,
+    parseCidr,
+    sweepOverlaps,
+} from "../components/plan";
 import { parseCidrFast } from "./lib/addresses";
 import { SourcedCidr, addressOf, firstCidr, flannelNetworks, serviceCidrs, stackPlanOf } from "./lib/cluster";
 import { cidrSetting, configOf, configSchemaOf, reservedRangeSetting } from "./lib/config";
@@ -11,14 +24,37 @@ import { asArray, asRecord, at, listedAtMost, shown } from "./lib/values";
 export const NO_OVERLAPPING_RANGES = "no-overlapping-ranges";
 
 export const noOverlappingRangesConfig = z.strictObject({
-    podCidr: cidrSetting(IpFamily.IPv4).optional().describe("The IPv4 pod CIDR. Default: flannel's net-conf.json Network, else the stack's plan output."),
-    podCidrV6: cidrSetting(IpFamily.IPv6).optional().describe("The IPv6 pod CIDR. Default: flannel's net-conf.json IPv6Network, else the stack's plan output."),
-    serviceCidr: cidrSetting(IpFamily.IPv4).optional().describe("The IPv4 Service CIDR. Default: the stack's plan output, else kubeadm's 10.96.0.0/12."),
-    serviceCidrV6: cidrSetting(IpFamily.IPv6).optional().describe("The IPv6 Service CIDR. Default: the stack's plan output."),
+    podCidr: cidrSetting(IpFamily.IPv4)
+        .optional()
+        .describe("The IPv4 pod CIDR. Default: flannel's net-conf.json Network, else the stack's plan output."),
+    podCidrV6: cidrSetting(IpFamily.IPv6)
+        .optional()
+        .describe("The IPv6 pod CIDR. Default: flannel's net-conf.json IPv6Network, else the stack's plan output."),
+    serviceCidr: cidrSetting(IpFamily.IPv4)
+        .optional()
+        .describe("The IPv4 Service CIDR. Default: the stack's plan output, else kubeadm's 10.96.0.0/12."),
+    serviceCidrV6: cidrSetting(IpFamily.IPv6)
+        .optional()
+        .describe("The IPv6 Service CIDR. Default: the stack's plan output."),
     nodeNetwork: cidrSetting().optional().describe("The hosts' own network. Default: the stack's plan output."),
-    nodeMaskSize: z.int().min(0).max(32).optional().describe("The prefix length of every IPv4 node podCIDR. Default: the stack's plan output."),
-    nodeMaskSizeV6: z.int().min(0).max(128).optional().describe("The prefix length of every IPv6 node podCIDR. Default: the stack's plan output."),
-    reserved: z.array(reservedRangeSetting).default([]).describe("Ranges nothing in the cluster may overlap (VPNs, offices, peered clusters), in addition to the stack's own."),
+    nodeMaskSize: z
+        .int()
+        .min(0)
+        .max(32)
+        .optional()
+        .describe("The prefix length of every IPv4 node podCIDR. Default: the stack's plan output."),
+    nodeMaskSizeV6: z
+        .int()
+        .min(0)
+        .max(128)
+        .optional()
+        .describe("The prefix length of every IPv6 node podCIDR. Default: the stack's plan output."),
+    reserved: z
+        .array(reservedRangeSetting)
+        .default([])
+        .describe(
+            "Ranges nothing in the cluster may overlap (VPNs, offices, peered clusters), in addition to the stack's own.",
+        ),
 });
 export type NoOverlappingRangesConfig = z.output<typeof noOverlappingRangesConfig>;
 
@@ -101,7 +137,18 @@ class RangeItem implements Interval {
 }
 
 function rangeItem(group: Group, range: SourcedCidr | undefined, what: string): RangeItem[] {
-    return range ? [new RangeItem(group, range.cidr, () => `${what} ${formatCidr(range.cidr)} (${range.source})`, range.urn, undefined, range.source)] : [];
+    return range
+        ? [
+              new RangeItem(
+                  group,
+                  range.cidr,
+                  () => `${what} ${formatCidr(range.cidr)} (${range.source})`,
+                  range.urn,
+                  undefined,
+                  range.source,
+              ),
+          ]
+        : [];
 }
 
 /** Private blocks searched when a message suggests a free range. */
@@ -121,15 +168,22 @@ function plainList(value: unknown): unknown[] {
 }
 
 /** spec.podCIDR and spec.podCIDRs of a Node or NodePatch, reporting what Kubernetes would refuse. */
-function nodePodCidrsOf(resource: ResourceLike, report: (message: string) => void): Array<{ readonly text: unknown; readonly field: string }> {
+function nodePodCidrsOf(
+    resource: ResourceLike,
+    report: (message: string) => void,
+): Array<{ readonly text: unknown; readonly field: string }> {
     const spec = asRecord(at(resource.props, "spec"));
     const single = spec?.["podCIDR"];
     const list = plainList(spec?.["podCIDRs"]);
     if (single !== undefined && single !== "" && list.length > 0 && list[0] !== single) {
-        report(`${describe(resource)} sets spec.podCIDR ${shown(single)} but spec.podCIDRs[0] ${shown(list[0])}; Kubernetes requires podCIDRs[0] to equal podCIDR; fix: make them the same`);
+        report(
+            `${describe(resource)} sets spec.podCIDR ${shown(single)} but spec.podCIDRs[0] ${shown(list[0])}; Kubernetes requires podCIDRs[0] to equal podCIDR; fix: make them the same`,
+        );
     }
     if (list.length > 2) {
-        report(`${describe(resource)} has ${list.length} spec.podCIDRs; a node takes at most one per IP family; fix: keep one IPv4 and/or one IPv6 CIDR`);
+        report(
+            `${describe(resource)} has ${list.length} spec.podCIDRs; a node takes at most one per IP family; fix: keep one IPv4 and/or one IPv6 CIDR`,
+        );
     }
     if (list.length > 0) {
         return list.map((text, index) => ({ text, field: `spec.podCIDRs[${index}]` }));
@@ -144,7 +198,11 @@ function nodePodCidrsOf(resource: ResourceLike, report: (message: string) => voi
  * and externalIPs. One sort-and-sweep finds every forbidden overlap, so the cost is O(n log n) in the number of
  * nodes and Services.
  */
-export function checkRanges(resources: readonly ResourceLike[], config: NoOverlappingRangesConfig, report: ReportViolation): void {
+export function checkRanges(
+    resources: readonly ResourceLike[],
+    config: NoOverlappingRangesConfig,
+    report: ReportViolation,
+): void {
     const plan = stackPlanOf(resources);
     const stackUrn = plan.urn;
     const flannel = flannelNetworks(resources);
@@ -154,9 +212,20 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     const pod: Partial<Record<IpFamily, SourcedCidr>> = {};
     for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
         const v4 = family === IpFamily.IPv4;
-        const configured = firstCidr(family, { text: v4 ? config.podCidr : config.podCidrV6, source: configKey(v4 ? "podCidr" : "podCidrV6") });
-        const planned = firstCidr(family, { text: v4 ? plan.podCidr : plan.podCidrV6, source: `clusternet:cluster.${v4 ? "podCidr" : "podCidrV6"} (stack output plan)`, urn: stackUrn });
-        const flannelNetwork = firstCidr(family, { text: v4 ? flannel.network : flannel.ipv6Network, source: `${flannelSource} ${v4 ? "Network" : "IPv6Network"}`, urn: flannel.resource?.urn });
+        const configured = firstCidr(family, {
+            text: v4 ? config.podCidr : config.podCidrV6,
+            source: configKey(v4 ? "podCidr" : "podCidrV6"),
+        });
+        const planned = firstCidr(family, {
+            text: v4 ? plan.podCidr : plan.podCidrV6,
+            source: `clusternet:cluster.${v4 ? "podCidr" : "podCidrV6"} (stack output plan)`,
+            urn: stackUrn,
+        });
+        const flannelNetwork = firstCidr(family, {
+            text: v4 ? flannel.network : flannel.ipv6Network,
+            source: `${flannelSource} ${v4 ? "Network" : "IPv6Network"}`,
+            urn: flannel.resource?.urn,
+        });
         const expected = configured ?? planned;
         // flanneld refuses a node whose podCIDR lies outside its Network, so Network must be the cluster's pod CIDR.
         if (flannelNetwork && expected && formatCidr(flannelNetwork.cidr) !== formatCidr(expected.cidr)) {
@@ -172,11 +241,29 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     }
     const service = serviceCidrs(config, plan, NO_OVERLAPPING_RANGES);
     const nodeNetwork =
-        firstCidr(IpFamily.IPv4, { text: config.nodeNetwork, source: configKey("nodeNetwork") }, { text: plan.nodeNetwork, source: "clusternet:cluster.nodeNetwork (stack output plan)", urn: stackUrn }) ??
-        firstCidr(IpFamily.IPv6, { text: config.nodeNetwork, source: configKey("nodeNetwork") }, { text: plan.nodeNetwork, source: "clusternet:cluster.nodeNetwork (stack output plan)", urn: stackUrn });
+        firstCidr(
+            IpFamily.IPv4,
+            { text: config.nodeNetwork, source: configKey("nodeNetwork") },
+            { text: plan.nodeNetwork, source: "clusternet:cluster.nodeNetwork (stack output plan)", urn: stackUrn },
+        ) ??
+        firstCidr(
+            IpFamily.IPv6,
+            { text: config.nodeNetwork, source: configKey("nodeNetwork") },
+            { text: plan.nodeNetwork, source: "clusternet:cluster.nodeNetwork (stack output plan)", urn: stackUrn },
+        );
     const nodeMask: Record<IpFamily, { size: number; source: string } | undefined> = {
-        IPv4: config.nodeMaskSize !== undefined ? { size: config.nodeMaskSize, source: configKey("nodeMaskSize") } : plan.nodeMaskSize !== undefined ? { size: plan.nodeMaskSize, source: "clusternet:cluster.nodeMaskSize (stack output plan)" } : undefined,
-        IPv6: config.nodeMaskSizeV6 !== undefined ? { size: config.nodeMaskSizeV6, source: configKey("nodeMaskSizeV6") } : plan.nodeMaskSizeV6 !== undefined ? { size: plan.nodeMaskSizeV6, source: "clusternet:cluster.nodeMaskSizeV6 (stack output plan)" } : undefined,
+        IPv4:
+            config.nodeMaskSize !== undefined
+                ? { size: config.nodeMaskSize, source: configKey("nodeMaskSize") }
+                : plan.nodeMaskSize !== undefined
+                  ? { size: plan.nodeMaskSize, source: "clusternet:cluster.nodeMaskSize (stack output plan)" }
+                  : undefined,
+        IPv6:
+            config.nodeMaskSizeV6 !== undefined
+                ? { size: config.nodeMaskSizeV6, source: configKey("nodeMaskSizeV6") }
+                : plan.nodeMaskSizeV6 !== undefined
+                  ? { size: plan.nodeMaskSizeV6, source: "clusternet:cluster.nodeMaskSizeV6 (stack output plan)" }
+                  : undefined,
     };
 
     const items: RangeItem[] = [];
@@ -186,20 +273,44 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     }
     items.push(...rangeItem(Group.NodeNetwork, nodeNetwork, "the node network"));
     const reserved = [
-        ...config.reserved.map((range, index) => ({ ...range, source: `${configKey("reserved")}[${index}]`, urn: undefined })),
-        ...plan.reserved.map((range, index) => ({ ...range, source: `clusternet:cluster.reserved[${index}] (stack output plan)`, urn: stackUrn })),
+        ...config.reserved.map((range, index) => ({
+            ...range,
+            source: `${configKey("reserved")}[${index}]`,
+            urn: undefined,
+        })),
+        ...plan.reserved.map((range, index) => ({
+            ...range,
+            source: `clusternet:cluster.reserved[${index}] (stack output plan)`,
+            urn: stackUrn,
+        })),
     ];
     for (const range of reserved) {
         const parsed = parseCidr(range.cidr);
         if (parsed.ok) {
             const cidr = parsed.value;
-            items.push(new RangeItem(Group.Reserved, cidr, () => `the reserved range ${range.name} ${formatCidr(cidr)} (${range.source})`, range.urn, undefined, range.source));
+            items.push(
+                new RangeItem(
+                    Group.Reserved,
+                    cidr,
+                    () => `the reserved range ${range.name} ${formatCidr(cidr)} (${range.source})`,
+                    range.urn,
+                    undefined,
+                    range.source,
+                ),
+            );
         }
     }
     plan.nodes.forEach((node, index) => {
         const address = addressOf(node.ip);
         if (address) {
-            items.push(new RangeItem(Group.NodeIp, hostCidr(address.family, address.value), () => `node ${node.name}'s IP ${node.ip} (clusternet:nodes[${index}].ip, stack output plan)`, stackUrn));
+            items.push(
+                new RangeItem(
+                    Group.NodeIp,
+                    hostCidr(address.family, address.value),
+                    () => `node ${node.name}'s IP ${node.ip} (clusternet:nodes[${index}].ip, stack output plan)`,
+                    stackUrn,
+                ),
+            );
         }
     });
 
@@ -216,7 +327,10 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
         for (const { text, field } of cidrs) {
             const parsed = typeof text === "string" ? parseCidrFast(text) : undefined;
             if (!parsed?.ok) {
-                const why = parsed && !parsed.ok ? `${parsed.message}; fix: ${parsed.fix ?? "write a CIDR such as 10.244.1.0/24"}` : `${shown(text)} is not a CIDR; fix: write a CIDR such as 10.244.1.0/24`;
+                const why =
+                    parsed && !parsed.ok
+                        ? `${parsed.message}; fix: ${parsed.fix ?? "write a CIDR such as 10.244.1.0/24"}`
+                        : `${shown(text)} is not a CIDR; fix: write a CIDR such as 10.244.1.0/24`;
                 reportHere(`${describe(resource)} ${field}: ${why}`);
                 continue;
             }
@@ -224,13 +338,17 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
             const family = cidr.family;
             const label = (): string => `the podCIDR ${formatCidr(cidr)} of ${describe(resource)}`;
             if (seenFamilies.has(family)) {
-                reportHere(`${describe(resource)} has two ${family} podCIDRs (${field} ${formatCidr(cidr)}); a node takes one per family; fix: keep one`);
+                reportHere(
+                    `${describe(resource)} has two ${family} podCIDRs (${field} ${formatCidr(cidr)}); a node takes one per family; fix: keep one`,
+                );
                 continue;
             }
             seenFamilies.add(family);
             const podCidr = pod[family];
             if (!podCidr) {
-                reportHere(`${capitalize(label())} is ${family}, but the cluster has no ${family} pod CIDR (no ${family === IpFamily.IPv4 ? "Network" : "IPv6Network"} in flannel's net-conf.json, the policy config or the stack's plan); fix: remove it, or give the cluster a ${family} pod CIDR`);
+                reportHere(
+                    `${capitalize(label())} is ${family}, but the cluster has no ${family} pod CIDR (no ${family === IpFamily.IPv4 ? "Network" : "IPv6Network"} in flannel's net-conf.json, the policy config or the stack's plan); fix: remove it, or give the cluster a ${family} pod CIDR`,
+                );
                 continue;
             }
             const mask = nodeMask[family];
@@ -239,7 +357,9 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
                     `${capitalize(label())} lies outside the ${family} pod CIDR ${formatCidr(podCidr.cidr)} (${podCidr.source}); flanneld exits on a node whose podCIDR its Network does not contain; fix: give node ${node} a /${mask?.size ?? cidr.prefix} inside ${formatCidr(podCidr.cidr)}`,
                 );
             } else if (mask && cidr.prefix !== mask.size) {
-                reportHere(`${capitalize(label())} is a /${cidr.prefix}, but node podCIDRs are /${mask.size} (${mask.source}); fix: give node ${node} a /${mask.size} inside ${formatCidr(podCidr.cidr)}`);
+                reportHere(
+                    `${capitalize(label())} is a /${cidr.prefix}, but node podCIDRs are /${mask.size} (${mask.source}); fix: give node ${node} a /${mask.size} inside ${formatCidr(podCidr.cidr)}`,
+                );
             }
             nodeItems.push(new RangeItem(Group.NodePodCidr, cidr, label, resource.urn, node));
         }
@@ -247,17 +367,32 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     items.push(...nodeItems);
 
     for (const svc of servicesOf(resources)) {
-        const clusterIps = svc.clusterIPs.length > 0 ? svc.clusterIPs : svc.clusterIP !== undefined ? [svc.clusterIP] : [];
+        const clusterIps =
+            svc.clusterIPs.length > 0 ? svc.clusterIPs : svc.clusterIP !== undefined ? [svc.clusterIP] : [];
         for (const text of clusterIps) {
             const address = addressOf(text);
             if (address) {
-                items.push(new RangeItem(Group.ClusterIp, hostCidr(address.family, address.value), () => `the clusterIP ${formatAddress(address.family, address.value)} of ${svc.description}`, svc.resource.urn));
+                items.push(
+                    new RangeItem(
+                        Group.ClusterIp,
+                        hostCidr(address.family, address.value),
+                        () => `the clusterIP ${formatAddress(address.family, address.value)} of ${svc.description}`,
+                        svc.resource.urn,
+                    ),
+                );
             }
         }
         for (const text of svc.externalIPs) {
             const address = addressOf(text);
             if (address) {
-                items.push(new RangeItem(Group.ExternalIp, hostCidr(address.family, address.value), () => `the externalIP ${formatAddress(address.family, address.value)} of ${svc.description}`, svc.resource.urn));
+                items.push(
+                    new RangeItem(
+                        Group.ExternalIp,
+                        hostCidr(address.family, address.value),
+                        () => `the externalIP ${formatAddress(address.family, address.value)} of ${svc.description}`,
+                        svc.resource.urn,
+                    ),
+                );
             }
         }
     }
@@ -283,7 +418,12 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     const clusterSuggestions = new Map<RangeItem, string | undefined>();
     function suggestClusterRange(moved: RangeItem): string | undefined {
         if (!clusterSuggestions.has(moved)) {
-            const occupied = items.filter((other) => other !== moved && other.family === moved.family && !(CONTAINER[other.group] === moved.group && cidrContains(moved.cidr, other.cidr)));
+            const occupied = items.filter(
+                (other) =>
+                    other !== moved &&
+                    other.family === moved.family &&
+                    !(CONTAINER[other.group] === moved.group && cidrContains(moved.cidr, other.cidr)),
+            );
             const found = lowestFreeBlock(moved.family, moved.cidr.prefix, PRIVATE_POOLS, occupied);
             clusterSuggestions.set(moved, found ? formatCidr(found) : undefined);
         }
@@ -291,11 +431,16 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
     }
 
     // Node podCIDRs are pairwise disjoint: after sorting, each one must start past the furthest end seen so far.
-    const sortedNodes = [...nodeItems].sort((a, b) => (a.family !== b.family ? (a.family < b.family ? -1 : 1) : a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const sortedNodes = [...nodeItems].sort((a, b) =>
+        a.family !== b.family ? (a.family < b.family ? -1 : 1) : a.start < b.start ? -1 : a.start > b.start ? 1 : 0,
+    );
     let furthest: RangeItem | undefined;
     for (const current of sortedNodes) {
         if (furthest && furthest.family === current.family && furthest.end >= current.start) {
-            report(`${capitalize(current.label)} overlaps ${furthest.label}; two nodes would hand out the same pod addresses; fix: give each node its own /${current.cidr.prefix}, e.g. ${suggestNodeCidr(current) ?? "a free one"}`, current.urn);
+            report(
+                `${capitalize(current.label)} overlaps ${furthest.label}; two nodes would hand out the same pod addresses; fix: give each node its own /${current.cidr.prefix}, e.g. ${suggestNodeCidr(current) ?? "a free one"}`,
+                current.urn,
+            );
         }
         if (!furthest || furthest.family !== current.family || current.end > furthest.end) {
             furthest = current;
@@ -351,10 +496,22 @@ export function checkRanges(resources: readonly ResourceLike[], config: NoOverla
         const [moved, kept] = group[0]!;
         const messagePairs = group.length > LISTED ? [group[0]!] : group;
         for (const [, other] of messagePairs) {
-            const affected = [...(consequences.get(pairKey(moved, other)) ?? []), ...(consequences.get(pairKey(other, moved)) ?? [])];
+            const affected = [
+                ...(consequences.get(pairKey(moved, other)) ?? []),
+                ...(consequences.get(pairKey(other, moved)) ?? []),
+            ];
             const alsoAffected = affected.length > 0 ? `; inside the overlap: ${listedAtMost(affected, LISTED)}` : "";
-            const overlapped = group.length > LISTED ? `${group.length} ${kept.group}s: ${listedAtMost(group.map(([, item]) => item.label), LISTED)}` : other.label;
-            report(`${capitalize(moved.label)} overlaps ${overlapped}${alsoAffected}; fix: ${fixFor(moved, other, suggestNodeCidr, suggestClusterRange)}`, moved.urn ?? other.urn ?? stackUrn);
+            const overlapped =
+                group.length > LISTED
+                    ? `${group.length} ${kept.group}s: ${listedAtMost(
+                          group.map(([, item]) => item.label),
+                          LISTED,
+                      )}`
+                    : other.label;
+            report(
+                `${capitalize(moved.label)} overlaps ${overlapped}${alsoAffected}; fix: ${fixFor(moved, other, suggestNodeCidr, suggestClusterRange)}`,
+                moved.urn ?? other.urn ?? stackUrn,
+            );
         }
     }
 }
@@ -363,7 +520,12 @@ function capitalize(text: string): string {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function fixFor(moved: RangeItem, kept: RangeItem, suggestNode: (range: RangeItem) => string | undefined, suggestRange: (range: RangeItem) => string | undefined): string {
+function fixFor(
+    moved: RangeItem,
+    kept: RangeItem,
+    suggestNode: (range: RangeItem) => string | undefined,
+    suggestRange: (range: RangeItem) => string | undefined,
+): string {
     switch (moved.group) {
         case Group.NodePodCidr: {
             const suggestion = suggestNode(moved);

@@ -10,7 +10,9 @@ export const SERVICE_BACKENDS_READY = "service-backends-ready";
 
 /** Services that route to pods by selector (ExternalName and selector-less Services have hand-managed endpoints). */
 function selectingServices(resources: readonly ResourceLike[]): ServiceInfo[] {
-    return servicesOf(resources).filter((service) => service.type !== "ExternalName" && Object.keys(service.selector).length > 0);
+    return servicesOf(resources).filter(
+        (service) => service.type !== "ExternalName" && Object.keys(service.selector).length > 0,
+    );
 }
 
 function selectorText(selector: Readonly<Record<string, string>>): string {
@@ -20,9 +22,14 @@ function selectorText(selector: Readonly<Record<string, string>>): string {
 }
 
 /** Each selecting Service with the workloads whose pod templates it matches, via one label index. */
-export function serviceBackends(resources: readonly ResourceLike[]): Array<{ service: ServiceInfo; workloads: Workload[] }> {
+export function serviceBackends(
+    resources: readonly ResourceLike[],
+): Array<{ service: ServiceInfo; workloads: Workload[] }> {
     const index = new WorkloadIndex(workloadsOf(resources));
-    return selectingServices(resources).map((service) => ({ service, workloads: index.matching(service.namespace, service.selector) }));
+    return selectingServices(resources).map((service) => ({
+        service,
+        workloads: index.matching(service.namespace, service.selector),
+    }));
 }
 
 /** The seed's "Service has no endpoints": a selector that matches no pod template in the stack. */
@@ -49,12 +56,23 @@ export function checkTargetPortsExist(resources: readonly ResourceLike[], report
             }
             const name = port.targetPort;
             for (const workload of workloads) {
-                const declared = servingContainersOf(workload).flatMap((container) => container.ports.map((containerPort) => ({ container, containerPort })));
-                if (declared.some(({ containerPort }) => containerPort.name === name && containerPort.protocol === port.protocol)) {
+                const declared = servingContainersOf(workload).flatMap((container) =>
+                    container.ports.map((containerPort) => ({ container, containerPort })),
+                );
+                if (
+                    declared.some(
+                        ({ containerPort }) => containerPort.name === name && containerPort.protocol === port.protocol,
+                    )
+                ) {
                     continue;
                 }
                 const sameName = declared.find(({ containerPort }) => containerPort.name === name);
-                const available = declared.filter(({ containerPort }) => containerPort.name !== undefined).map(({ containerPort }) => `${containerPort.name} (${containerPort.containerPort}/${containerPort.protocol})`);
+                const available = declared
+                    .filter(({ containerPort }) => containerPort.name !== undefined)
+                    .map(
+                        ({ containerPort }) =>
+                            `${containerPort.name} (${containerPort.containerPort}/${containerPort.protocol})`,
+                    );
                 const detail = sameName
                     ? `its container port ${name} is ${sameName.containerPort.protocol}, not ${port.protocol}`
                     : available.length > 0
@@ -78,15 +96,23 @@ export function checkBackendsReady(resources: readonly ResourceLike[], report: R
                 continue;
             }
             reported.add(workload);
-            const unprobed = servingContainersOf(workload).filter((container) => at(container.raw, "readinessProbe") === undefined);
+            const unprobed = servingContainersOf(workload).filter(
+                (container) => at(container.raw, "readinessProbe") === undefined,
+            );
             if (unprobed.length > 0) {
                 report(
                     `${workload.description} (behind ${service.description}) has no readinessProbe on ${unprobed.length === 1 ? "container" : "containers"} ${listed(unprobed.map((container) => container.name))}; its pods join the Service's endpoints as soon as they start, before they can serve; fix: add a readinessProbe (httpGet or tcpSocket on the served port)`,
                     workload.resource.urn,
                 );
             }
-            if (workload.placement === Placement.Replicas && asNumber(at(workload.resource.props, "spec", "replicas")) === 0) {
-                report(`${workload.description} (behind ${service.description}) has replicas: 0, so the Service has no endpoints; fix: scale it up, or remove the Service`, workload.resource.urn);
+            if (
+                workload.placement === Placement.Replicas &&
+                asNumber(at(workload.resource.props, "spec", "replicas")) === 0
+            ) {
+                report(
+                    `${workload.description} (behind ${service.description}) has replicas: 0, so the Service has no endpoints; fix: scale it up, or remove the Service`,
+                    workload.resource.urn,
+                );
             }
         }
     }
@@ -94,14 +120,16 @@ export function checkBackendsReady(resources: readonly ResourceLike[], report: R
 
 export const serviceSelectsPods: StackValidationPolicy = {
     name: SERVICE_SELECTS_PODS,
-    description: "Every Service selector matches the pod template of at least one workload in the stack (otherwise the Service has no endpoints).",
+    description:
+        "Every Service selector matches the pod template of at least one workload in the stack (otherwise the Service has no endpoints).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => checkSelectsPods(args.resources, reportViolation),
 };
 
 export const serviceTargetPortExists: StackValidationPolicy = {
     name: SERVICE_TARGET_PORT_EXISTS,
-    description: "A Service's named targetPort exists, with the port's protocol, on every pod template the Service selects.",
+    description:
+        "A Service's named targetPort exists, with the port's protocol, on every pod template the Service selects.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => checkTargetPortsExist(args.resources, reportViolation),
 };

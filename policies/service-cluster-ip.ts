@@ -11,8 +11,12 @@ import { shown } from "./lib/values";
 export const SERVICE_CLUSTER_IP_IN_RANGE = "service-cluster-ip-in-range";
 
 export const serviceClusterIpConfig = z.strictObject({
-    serviceCidr: cidrSetting(IpFamily.IPv4).optional().describe("The IPv4 Service CIDR. Default: the stack's plan output, else kubeadm's 10.96.0.0/12."),
-    serviceCidrV6: cidrSetting(IpFamily.IPv6).optional().describe("The IPv6 Service CIDR. Default: the stack's plan output."),
+    serviceCidr: cidrSetting(IpFamily.IPv4)
+        .optional()
+        .describe("The IPv4 Service CIDR. Default: the stack's plan output, else kubeadm's 10.96.0.0/12."),
+    serviceCidrV6: cidrSetting(IpFamily.IPv6)
+        .optional()
+        .describe("The IPv6 Service CIDR. Default: the stack's plan output."),
 });
 export type ServiceClusterIpConfig = z.output<typeof serviceClusterIpConfig>;
 
@@ -35,7 +39,11 @@ function requestedIps(service: ServiceInfo): unknown[] {
  * out (not the network or broadcast address), is not the `kubernetes` Service's or cluster DNS's address, and is
  * asked for by one Service only. One pass with a map: linear in the number of Services.
  */
-export function checkClusterIps(resources: readonly ResourceLike[], config: ServiceClusterIpConfig, report: ReportViolation): void {
+export function checkClusterIps(
+    resources: readonly ResourceLike[],
+    config: ServiceClusterIpConfig,
+    report: ReportViolation,
+): void {
     const plan = stackPlanOf(resources);
     const ranges = serviceCidrs(config, plan, SERVICE_CLUSTER_IP_IN_RANGE);
     const owners = new Map<string, ServiceInfo>();
@@ -46,23 +54,37 @@ export function checkClusterIps(resources: readonly ResourceLike[], config: Serv
         const who = service.description;
         const here = (message: string): void => report(message, service.resource.urn);
         const ips = requestedIps(service);
-        if (service.clusterIP !== undefined && service.clusterIP !== "" && service.clusterIPs.length > 0 && service.clusterIPs[0] !== service.clusterIP) {
-            here(`${who} sets clusterIP ${shown(service.clusterIP)} but clusterIPs[0] ${shown(service.clusterIPs[0])}; Kubernetes requires them equal; fix: make clusterIPs[0] the clusterIP`);
+        if (
+            service.clusterIP !== undefined &&
+            service.clusterIP !== "" &&
+            service.clusterIPs.length > 0 &&
+            service.clusterIPs[0] !== service.clusterIP
+        ) {
+            here(
+                `${who} sets clusterIP ${shown(service.clusterIP)} but clusterIPs[0] ${shown(service.clusterIPs[0])}; Kubernetes requires them equal; fix: make clusterIPs[0] the clusterIP`,
+            );
         }
         if (ips.includes(HEADLESS)) {
             if (ips.length > 1) {
-                here(`${who} mixes "None" with addresses in clusterIPs ${shown(ips)}; a headless Service has clusterIPs ["None"] only; fix: drop the addresses or the "None"`);
+                here(
+                    `${who} mixes "None" with addresses in clusterIPs ${shown(ips)}; a headless Service has clusterIPs ["None"] only; fix: drop the addresses or the "None"`,
+                );
             }
             continue;
         }
         if (ips.length > 2) {
-            here(`${who} asks for ${ips.length} clusterIPs ${shown(ips)}; a Service has at most one per IP family; fix: keep one IPv4 and/or one IPv6 address`);
+            here(
+                `${who} asks for ${ips.length} clusterIPs ${shown(ips)}; a Service has at most one per IP family; fix: keep one IPv4 and/or one IPv6 address`,
+            );
         }
         const families = new Set<IpFamily>();
         for (const text of ips) {
             const parsed = typeof text === "string" ? parseAddressFast(text) : undefined;
             if (!parsed?.ok) {
-                const why = parsed && !parsed.ok ? `${parsed.message}; fix: ${parsed.fix ?? "write an address inside the Service CIDR, or leave clusterIP unset"}` : `${shown(text)} is not an IP address; fix: write an address inside the Service CIDR, or leave clusterIP unset`;
+                const why =
+                    parsed && !parsed.ok
+                        ? `${parsed.message}; fix: ${parsed.fix ?? "write an address inside the Service CIDR, or leave clusterIP unset"}`
+                        : `${shown(text)} is not an IP address; fix: write an address inside the Service CIDR, or leave clusterIP unset`;
                 here(`${who} clusterIP: ${why}`);
                 continue;
             }
@@ -75,32 +97,44 @@ export function checkClusterIps(resources: readonly ResourceLike[], config: Serv
             families.add(family);
             const range = ranges[family];
             if (!range) {
-                here(`${who} asks for the ${family} clusterIP ${address}, but the cluster has no ${family} Service CIDR (set ${SERVICE_CLUSTER_IP_IN_RANGE}.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""} or the stack's clusternet:cluster.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""}); fix: drop it or give the cluster a ${family} Service CIDR`);
+                here(
+                    `${who} asks for the ${family} clusterIP ${address}, but the cluster has no ${family} Service CIDR (set ${SERVICE_CLUSTER_IP_IN_RANGE}.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""} or the stack's clusternet:cluster.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""}); fix: drop it or give the cluster a ${family} Service CIDR`,
+                );
                 continue;
             }
             const cidr = formatCidr(range.cidr);
             const leaveUnset = `leave clusterIP unset to get a free address, or choose one inside ${cidr}`;
             if (!cidrContainsAddress(range.cidr, family, value)) {
-                here(`${who} asks for clusterIP ${address}, outside the Service CIDR ${cidr} (${range.source}); the API server refuses it; fix: ${leaveUnset}`);
+                here(
+                    `${who} asks for clusterIP ${address}, outside the Service CIDR ${cidr} (${range.source}); the API server refuses it; fix: ${leaveUnset}`,
+                );
                 continue;
             }
             if (value === range.cidr.start || (family === IpFamily.IPv4 && value === cidrEnd(range.cidr))) {
-                here(`${who} asks for clusterIP ${address}, the ${value === range.cidr.start ? "network" : "broadcast"} address of ${cidr}, which the API server never hands out; fix: ${leaveUnset}`);
+                here(
+                    `${who} asks for clusterIP ${address}, the ${value === range.cidr.start ? "network" : "broadcast"} address of ${cidr}, which the API server never hands out; fix: ${leaveUnset}`,
+                );
                 continue;
             }
             const name = qualifiedName(service.resource);
             if (value === range.cidr.start + 1n && name !== API_SERVICE) {
-                here(`${who} asks for clusterIP ${address}, the first address of ${cidr}, which belongs to the kubernetes Service (the API server); fix: ${leaveUnset}`);
+                here(
+                    `${who} asks for clusterIP ${address}, the first address of ${cidr}, which belongs to the kubernetes Service (the API server); fix: ${leaveUnset}`,
+                );
                 continue;
             }
             if (value === range.cidr.start + DNS_INDEX && name !== DNS_SERVICE) {
-                here(`${who} asks for clusterIP ${address}, the cluster DNS address kubeadm gives the kube-dns Service (10th of ${cidr}); fix: ${leaveUnset}`);
+                here(
+                    `${who} asks for clusterIP ${address}, the cluster DNS address kubeadm gives the kube-dns Service (10th of ${cidr}); fix: ${leaveUnset}`,
+                );
                 continue;
             }
             const key = `${family}/${address}`;
             const owner = owners.get(key);
             if (owner) {
-                here(`${who} asks for clusterIP ${address}, which ${owner.description} asks for too; the second is refused as "already allocated"; fix: ${leaveUnset}`);
+                here(
+                    `${who} asks for clusterIP ${address}, which ${owner.description} asks for too; the second is refused as "already allocated"; fix: ${leaveUnset}`,
+                );
             } else {
                 owners.set(key, service);
             }
@@ -110,10 +144,15 @@ export function checkClusterIps(resources: readonly ResourceLike[], config: Serv
 
 export const serviceClusterIpInRange: StackValidationPolicy = {
     name: SERVICE_CLUSTER_IP_IN_RANGE,
-    description: "Every fixed Service clusterIP lies inside the Service CIDR of its family, is allocatable, is not the kubernetes or cluster DNS Service's address, and is used once.",
+    description:
+        "Every fixed Service clusterIP lies inside the Service CIDR of its family, is allocatable, is not the kubernetes or cluster DNS Service's address, and is used once.",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(serviceClusterIpConfig),
     validateStack: (args, reportViolation) => {
-        checkClusterIps(args.resources, configOf(SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, args), reportViolation);
+        checkClusterIps(
+            args.resources,
+            configOf(SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, args),
+            reportViolation,
+        );
     },
 };

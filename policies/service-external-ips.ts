@@ -20,7 +20,11 @@ export type ServiceNoExternalIpsConfig = z.output<typeof serviceNoExternalIpsCon
  * external API, another tenant's IP). Upstream's mitigation is the DenyServiceExternalIPs admission plugin; this
  * refuses them before they reach the cluster.
  */
-export function checkExternalIps(service: ServiceInfo, config: ServiceNoExternalIpsConfig, report: (message: string) => void): void {
+export function checkExternalIps(
+    service: ServiceInfo,
+    config: ServiceNoExternalIpsConfig,
+    report: (message: string) => void,
+): void {
     if (service.externalIPs.length === 0 || config.allowedServices.includes(qualifiedName(service.resource))) {
         return;
     }
@@ -37,7 +41,11 @@ export const serviceNoExternalIps: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         const service = serviceOf(args);
         if (service) {
-            checkExternalIps(service, configOf(SERVICE_NO_EXTERNAL_IPS, serviceNoExternalIpsConfig, args), reportViolation);
+            checkExternalIps(
+                service,
+                configOf(SERVICE_NO_EXTERNAL_IPS, serviceNoExternalIpsConfig, args),
+                reportViolation,
+            );
         }
     },
 };

@@ -7,7 +7,15 @@ export { DEFAULT_NODE_PORT_RANGE };
 import { isDns1123Label, isIanaServiceName } from "../components/common";
 import { configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike } from "./lib/kubernetes";
-import { HEADLESS, NODE_PORT_TYPES, ServiceInfo, describePort, fixedNodePorts, serviceOf, servicesOf } from "./lib/services";
+import {
+    HEADLESS,
+    NODE_PORT_TYPES,
+    ServiceInfo,
+    describePort,
+    fixedNodePorts,
+    serviceOf,
+    servicesOf,
+} from "./lib/services";
 import { shown } from "./lib/values";
 
 export const SERVICE_PORTS = "service-ports";
@@ -18,7 +26,9 @@ export const PROTOCOLS = ["TCP", "UDP", "SCTP"];
 
 const nodePortRange = z
     .string()
-    .refine((text) => parseNodePortRange(text).ok, { message: "expected the API server's --service-node-port-range, such as 30000-32767" })
+    .refine((text) => parseNodePortRange(text).ok, {
+        message: "expected the API server's --service-node-port-range, such as 30000-32767",
+    })
     .default(DEFAULT_NODE_PORT_RANGE)
     .describe("The API server's --service-node-port-range.");
 
@@ -36,7 +46,11 @@ function isPort(value: unknown): value is number {
 }
 
 /** The checks Kubernetes' Service validation makes on ports, plus the node port range. */
-export function checkServicePorts(service: ServiceInfo, config: ServicePortsConfig, report: (message: string) => void): void {
+export function checkServicePorts(
+    service: ServiceInfo,
+    config: ServicePortsConfig,
+    report: (message: string) => void,
+): void {
     const who = service.description;
     const { low, high } = nodePortBounds(config.nodePortRange);
     if (!SERVICE_TYPES.includes(service.type)) {
@@ -48,7 +62,9 @@ export function checkServicePorts(service: ServiceInfo, config: ServicePortsConf
     }
     const headless = service.clusterIP === HEADLESS;
     if (headless && NODE_PORT_TYPES.includes(service.type)) {
-        report(`${who} is headless (clusterIP: None) but of type ${service.type}, which Kubernetes rejects; fix: use type ClusterIP for a headless Service, or drop clusterIP: None`);
+        report(
+            `${who} is headless (clusterIP: None) but of type ${service.type}, which Kubernetes rejects; fix: use type ClusterIP for a headless Service, or drop clusterIP: None`,
+        );
     }
     if (service.ports.length === 0 && !headless) {
         report(`${who} has no ports; Kubernetes requires at least one for a non-headless Service; fix: add a port`);
@@ -61,24 +77,34 @@ export function checkServicePorts(service: ServiceInfo, config: ServicePortsConf
         const where = `${who} ports[${port.index}]`;
         if (port.name === undefined || port.name === "") {
             if (many) {
-                report(`${where} (${describePort(port)}) has no name; with more than one port every port needs a name; fix: name it, e.g. ${typeof port.port === "number" ? `"port-${port.port}"` : '"http"'}`);
+                report(
+                    `${where} (${describePort(port)}) has no name; with more than one port every port needs a name; fix: name it, e.g. ${typeof port.port === "number" ? `"port-${port.port}"` : '"http"'}`,
+                );
             }
         } else if (!isDns1123Label(port.name)) {
-            report(`${where} name ${shown(port.name)} is not a DNS-1123 label; fix: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`);
+            report(
+                `${where} name ${shown(port.name)} is not a DNS-1123 label; fix: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`,
+            );
         } else if (names.has(port.name)) {
-            report(`${where} name ${shown(port.name)} is also the name of ports[${names.get(port.name)}]; fix: give each port its own name`);
+            report(
+                `${where} name ${shown(port.name)} is also the name of ports[${names.get(port.name)}]; fix: give each port its own name`,
+            );
         } else {
             names.set(port.name, port.index);
         }
         if (!PROTOCOLS.includes(port.protocol)) {
-            report(`${where} protocol ${shown(port.protocol)} is not one of ${PROTOCOLS.join(", ")}; fix: use TCP, UDP or SCTP (uppercase)`);
+            report(
+                `${where} protocol ${shown(port.protocol)} is not one of ${PROTOCOLS.join(", ")}; fix: use TCP, UDP or SCTP (uppercase)`,
+            );
         }
         if (!isPort(port.port)) {
             report(`${where} port ${shown(port.port)} is not a port number; fix: use a whole number from 1 to 65535`);
         } else {
             const key = `${port.protocol}/${port.port}`;
             if (portKeys.has(key)) {
-                report(`${where} repeats ${key} of ports[${portKeys.get(key)}]; Kubernetes rejects duplicate (protocol, port) pairs; fix: remove the duplicate or change its port`);
+                report(
+                    `${where} repeats ${key} of ports[${portKeys.get(key)}]; Kubernetes rejects duplicate (protocol, port) pairs; fix: remove the duplicate or change its port`,
+                );
             } else {
                 portKeys.set(key, port.index);
             }
@@ -87,15 +113,23 @@ export function checkServicePorts(service: ServiceInfo, config: ServicePortsConf
         if (target !== undefined && target !== 0 && target !== "") {
             if (typeof target === "number") {
                 if (!isPort(target)) {
-                    report(`${where} targetPort ${shown(target)} is not a port number; fix: use a whole number from 1 to 65535, or a container port's name`);
+                    report(
+                        `${where} targetPort ${shown(target)} is not a port number; fix: use a whole number from 1 to 65535, or a container port's name`,
+                    );
                 }
             } else if (typeof target === "string") {
                 if (!isIanaServiceName(target)) {
-                    const numeric = /^\d+$/.test(target) ? `; a number written as a string is read as a port name: write ${target} without quotes` : "";
-                    report(`${where} targetPort ${shown(target)} is neither a port number nor a valid port name (an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter)${numeric}; fix: use the container port's number or its name`);
+                    const numeric = /^\d+$/.test(target)
+                        ? `; a number written as a string is read as a port name: write ${target} without quotes`
+                        : "";
+                    report(
+                        `${where} targetPort ${shown(target)} is neither a port number nor a valid port name (an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter)${numeric}; fix: use the container port's number or its name`,
+                    );
                 }
             } else {
-                report(`${where} targetPort ${shown(target)} is neither a number nor a name; fix: use the container port's number or its name`);
+                report(
+                    `${where} targetPort ${shown(target)} is neither a number nor a name; fix: use the container port's number or its name`,
+                );
             }
         }
         const nodePort = port.nodePort;
@@ -103,16 +137,22 @@ export function checkServicePorts(service: ServiceInfo, config: ServicePortsConf
             continue;
         }
         if (!NODE_PORT_TYPES.includes(service.type)) {
-            report(`${where} sets nodePort ${shown(nodePort)}, but ${service.type} Services have no node ports; fix: remove nodePort, or make the Service type NodePort`);
+            report(
+                `${where} sets nodePort ${shown(nodePort)}, but ${service.type} Services have no node ports; fix: remove nodePort, or make the Service type NodePort`,
+            );
             continue;
         }
         if (!isPort(nodePort) || nodePort < low || nodePort > high) {
-            report(`${where} nodePort ${shown(nodePort)} lies outside the node port range ${config.nodePortRange}; the API server refuses it; fix: choose a port from ${low} to ${high}, or leave nodePort unset to get a free one`);
+            report(
+                `${where} nodePort ${shown(nodePort)} lies outside the node port range ${config.nodePortRange}; the API server refuses it; fix: choose a port from ${low} to ${high}, or leave nodePort unset to get a free one`,
+            );
             continue;
         }
         const key = `${port.protocol}/${nodePort}`;
         if (nodePortKeys.has(key)) {
-            report(`${where} repeats nodePort ${key} of ports[${nodePortKeys.get(key)}]; fix: give each port its own nodePort`);
+            report(
+                `${where} repeats nodePort ${key} of ports[${nodePortKeys.get(key)}]; fix: give each port its own nodePort`,
+            );
         } else {
             nodePortKeys.set(key, port.index);
         }
@@ -121,7 +161,8 @@ export function checkServicePorts(service: ServiceInfo, config: ServicePortsConf
 
 export const servicePorts: ResourceValidationPolicy = {
     name: SERVICE_PORTS,
-    description: "Service ports as Kubernetes validates them: names (DNS-1123 labels, required and unique with several ports), unique (protocol, port), targetPorts (1-65535 or an IANA service name), nodePorts inside the node port range.",
+    description:
+        "Service ports as Kubernetes validates them: names (DNS-1123 labels, required and unique with several ports), unique (protocol, port), targetPorts (1-65535 or an IANA service name), nodePorts inside the node port range.",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(servicePortsConfig),
     validateResource: (args, reportViolation) => {

@@ -20,8 +20,14 @@ describe("clusternet plan", () => {
         const result = clusternet(["plan", "--stack", "dev"], dir);
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /^clusternet plan: stack dev, cluster lab \(IPv4\)/);
-        assert.match(result.stdout, /worker-2\s+192\.168\.56\.12\s+10\.244\.2\.0\/24\s+10\.244\.2\.1\s+10\.244\.2\.0\s+allocated/);
-        assert.match(result.stdout, /Service CIDR\s+10\.96\.0\.0\/12\s+kubernetes 10\.96\.0\.1, cluster DNS 10\.96\.0\.10/);
+        assert.match(
+            result.stdout,
+            /worker-2\s+192\.168\.56\.12\s+10\.244\.2\.0\/24\s+10\.244\.2\.1\s+10\.244\.2\.0\s+allocated/,
+        );
+        assert.match(
+            result.stdout,
+            /Service CIDR\s+10\.96\.0\.0\/12\s+kubernetes 10\.96\.0\.1, cluster DNS 10\.96\.0\.10/,
+        );
     });
 
     it("prints JSON with the documented fields, and records it as the plan record", () => {
@@ -56,7 +62,10 @@ describe("clusternet plan", () => {
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /^### clusternet plan: `dev`/);
         assert.match(result.stdout, /\| NODE \| IP \| POD CIDR \|/);
-        assert.match(result.stdout, /```mermaid\nflowchart LR\n {2}subgraph pod4\["pod CIDR 10\.244\.0\.0\/16: 3\/256 node subnets"\]/);
+        assert.match(
+            result.stdout,
+            /```mermaid\nflowchart LR\n {2}subgraph pod4\["pod CIDR 10\.244\.0\.0\/16: 3\/256 node subnets"\]/,
+        );
     });
 
     it("keeps existing nodes' subnets when a node is added before them (plan record)", () => {
@@ -67,10 +76,24 @@ describe("clusternet plan", () => {
         writeStackFile(dir, "dev", config);
         const result = clusternet(["plan", "--config-file", file, "--format", "json"], dir);
         assert.equal(result.code, 0, result.stderr);
-        const subnets = Object.fromEntries(JSON.parse(result.stdout).nodes.map((node: { name: string; podCidr: string }) => [node.name, node.podCidr]));
-        assert.deepEqual(subnets, { "cp-1": "10.244.0.0/24", "worker-0": "10.244.3.0/24", "worker-1": "10.244.1.0/24", "worker-2": "10.244.2.0/24" });
-        const fresh = clusternet(["plan", "--config-file", file, "--format", "json", "--no-previous", "--no-save"], dir);
-        assert.equal(JSON.parse(fresh.stdout).nodes[1].podCidr, "10.244.1.0/24", "without the record, allocation starts over");
+        const subnets = Object.fromEntries(
+            JSON.parse(result.stdout).nodes.map((node: { name: string; podCidr: string }) => [node.name, node.podCidr]),
+        );
+        assert.deepEqual(subnets, {
+            "cp-1": "10.244.0.0/24",
+            "worker-0": "10.244.3.0/24",
+            "worker-1": "10.244.1.0/24",
+            "worker-2": "10.244.2.0/24",
+        });
+        const fresh = clusternet(
+            ["plan", "--config-file", file, "--format", "json", "--no-previous", "--no-save"],
+            dir,
+        );
+        assert.equal(
+            JSON.parse(fresh.stdout).nodes[1].podCidr,
+            "10.244.1.0/24",
+            "without the record, allocation starts over",
+        );
     });
 
     it("refuses to move a recorded node's subnet, exit 2", () => {
@@ -81,7 +104,10 @@ describe("clusternet plan", () => {
         writeStackFile(dir, "dev", config);
         const result = clusternet(["plan"], dir);
         assert.equal(result.code, 2);
-        assert.match(result.stderr, /^clusternet:nodes\[1\]\.podCidr: node "worker-1" already has 10\.244\.1\.0\/24; pinning 10\.244\.7\.0\/24 would move it/m);
+        assert.match(
+            result.stderr,
+            /^clusternet:nodes\[1\]\.podCidr: node "worker-1" already has 10\.244\.1\.0\/24; pinning 10\.244\.7\.0\/24 would move it/m,
+        );
     });
 
     it("reports every mistake in a stack file on its own line, naming the key, exit 2, and writes nothing", () => {
@@ -98,7 +124,14 @@ describe("clusternet plan", () => {
         const lines = result.stderr.trim().split("\n");
         assert.deepEqual(
             lines.map((line) => line.split(": ")[0]),
-            ["clusternet:cluster.podCIDR", "clusternet:podNetwork.backend", "clusternet:cluster.serviceCidr", "clusternet:nodes[0].ip", "clusternet:nodes[2].name", "clusternet"],
+            [
+                "clusternet:cluster.podCIDR",
+                "clusternet:podNetwork.backend",
+                "clusternet:cluster.serviceCidr",
+                "clusternet:nodes[0].ip",
+                "clusternet:nodes[2].name",
+                "clusternet",
+            ],
         );
         assert.equal(lines.at(-1), "clusternet: 5 problem(s) in the input; nothing was written");
         assert.ok(!fs.existsSync(path.join(dir, "plans")));
@@ -106,7 +139,10 @@ describe("clusternet plan", () => {
 
     it("reads any stack file with --config-file", () => {
         const dir = temporaryDirectory();
-        const file = writeStackFile(dir, "other", { cluster: { podCidr: "10.32.0.0/16" }, nodes: [{ name: "a", ip: "192.168.1.10" }] });
+        const file = writeStackFile(dir, "other", {
+            cluster: { podCidr: "10.32.0.0/16" },
+            nodes: [{ name: "a", ip: "192.168.1.10" }],
+        });
         const result = clusternet(["plan", "--config-file", file, "--format", "json"], dir);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(JSON.parse(result.stdout).stack, "other");
@@ -124,7 +160,10 @@ describe("clusternet usage", () => {
     }
 
     const usageErrors: Array<[string[], RegExp]> = [
-        [["plan", "--stack", "dev", "--config-file", "Pulumi.dev.yaml"], /use either --stack or --config-file, not both/],
+        [
+            ["plan", "--stack", "dev", "--config-file", "Pulumi.dev.yaml"],
+            /use either --stack or --config-file, not both/,
+        ],
         [["plan", "--format", "yaml"], /argument 'yaml' is invalid/],
         [["frobnicate"], /unknown command 'frobnicate'/],
         [["plan", "--stack", "no/such"], /a stack name has only letters/],
@@ -150,10 +189,21 @@ describe("clusternet render", () => {
         const { dir } = devProject();
         const first = clusternet(["render", "--out", "out"], dir);
         assert.equal(first.code, 0, first.stderr);
-        const read = () => Object.fromEntries(fs.readdirSync(path.join(dir, "out")).filter((f) => f.endsWith(".yaml")).map((f) => [f, fs.readFileSync(path.join(dir, "out", f), "utf8")]));
+        const read = () =>
+            Object.fromEntries(
+                fs
+                    .readdirSync(path.join(dir, "out"))
+                    .filter((f) => f.endsWith(".yaml"))
+                    .map((f) => [f, fs.readFileSync(path.join(dir, "out", f), "utf8")]),
+            );
         const firstFiles = read();
         const summary = parse(fs.readFileSync(path.join(dir, "out", "summary", "resources.yaml"), "utf8"));
-        assert.ok(summary.resources.some((r: { type: string; name: string }) => r.type === "clusternet:index:NetworkPlan" && r.name === "lab-plan"));
+        assert.ok(
+            summary.resources.some(
+                (r: { type: string; name: string }) =>
+                    r.type === "clusternet:index:NetworkPlan" && r.name === "lab-plan",
+            ),
+        );
         const second = clusternet(["render", "--out", "out"], dir);
         assert.equal(second.code, 0, second.stderr);
         assert.deepEqual(read(), firstFiles);
@@ -191,15 +241,29 @@ describe("clusternet schema", () => {
     it("matches the committed JSON Schema for editors", () => {
         const result = clusternet(["schema"]);
         assert.equal(result.code, 0, result.stderr);
-        assert.equal(result.stdout, fs.readFileSync(path.join(REPO, "schema", "clusternet-stack.schema.json"), "utf8"), "run npm run schema");
+        assert.equal(
+            result.stdout,
+            fs.readFileSync(path.join(REPO, "schema", "clusternet-stack.schema.json"), "utf8"),
+            "run npm run schema",
+        );
         const schema = JSON.parse(result.stdout);
         assert.deepEqual(schema.properties.config.required, ["clusternet:cluster", "clusternet:nodes"]);
-        assert.equal(schema.properties.config.properties["clusternet:cluster"].properties.podCidr.description.startsWith("The IPv4 pod network"), true);
+        assert.equal(
+            schema.properties.config.properties["clusternet:cluster"].properties.podCidr.description.startsWith(
+                "The IPv4 pod network",
+            ),
+            true,
+        );
     });
 
     it("keeps the README's configuration reference in step with the schema", async () => {
         const { configReferenceMarkdown } = await import("../components/config/json-schema.js");
         const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-        assert.ok(readme.includes(`<!-- config-reference:start -->\n${configReferenceMarkdown()}<!-- config-reference:end -->`), "run npm run schema");
+        assert.ok(
+            readme.includes(
+                `<!-- config-reference:start -->\n${configReferenceMarkdown()}<!-- config-reference:end -->`,
+            ),
+            "run npm run schema",
+        );
     });
 });

@@ -21,7 +21,10 @@ before(async () => {
                 ],
             });
             try {
-                new ClusterNetwork("broken", { cluster: { podCidr: "10.244.0.1/16" }, nodes: [{ name: "a", ip: "nope" }] });
+                new ClusterNetwork("broken", {
+                    cluster: { podCidr: "10.244.0.1/16" },
+                    nodes: [{ name: "a", ip: "nope" }],
+                });
             } catch (error) {
                 invalidArgsError = error as Error;
                 isRunError = RunError.isInstance(error);
@@ -42,7 +45,10 @@ describe("ClusterNetwork", () => {
         assert.equal(network?.name, "lab");
         assert.equal(plan?.name, "lab-plan");
         assert.equal(plan?.parent, network?.urn);
-        assert.equal(plan?.urn, "urn:pulumi:test::clusternet::clusternet:index:ClusterNetwork$clusternet:index:NetworkPlan::lab-plan");
+        assert.equal(
+            plan?.urn,
+            "urn:pulumi:test::clusternet::clusternet:index:ClusterNetwork$clusternet:index:NetworkPlan::lab-plan",
+        );
     });
 
     it("exposes the plan's outputs", () => {
@@ -64,6 +70,9 @@ describe("ClusterNetwork", () => {
                 'args.nodes[0].ip: "nope" is not an IPv4 or IPv6 address; write the node\'s address, e.g. 192.168.56.11',
             ].join("\n"),
         );
-        assert.ok(!run.resources.some((resource) => resource.name.startsWith("broken")), "nothing of the broken network was registered");
+        assert.ok(
+            !run.resources.some((resource) => resource.name.startsWith("broken")),
+            "nothing of the broken network was registered",
+        );
     });
 });

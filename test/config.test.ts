@@ -3,7 +3,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { formatProblem } from "../components/common";
-import { ConfigSource, closest, loadStack, readRuntimeConfig, readStackFile, validateConfigShape } from "../components/config";
+import {
+    ConfigSource,
+    closest,
+    loadStack,
+    readRuntimeConfig,
+    readStackFile,
+    validateConfigShape,
+} from "../components/config";
 import { devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 
 const dir = temporaryDirectory();
@@ -40,22 +47,93 @@ describe("the dev stack file", () => {
 
 describe("config shape problems, one line each naming the key", () => {
     const cases: Array<[string, (config: Record<string, any>) => void, string[]]> = [
-        ["a typo in a top-level key", (c) => ((c["nodez"] = c["nodes"]), delete c["nodes"]), ["clusternet:nodez: is not a clusternet setting; did you mean clusternet:nodes?", "clusternet:nodes: is not set; add clusternet:nodes to the stack file (see README, Configuration)"]],
-        ["an unknown top-level key", (c) => (c["flannel"] = {}), ["clusternet:flannel: is not a clusternet setting; remove it; the settings are clusternet:cluster, clusternet:nodes, clusternet:podNetwork, clusternet:nodePrep, clusternet:services, clusternet:ingress, clusternet:kubeconfig, clusternet:context"]],
-        ["a typo in a nested key", (c) => (c["cluster"].podCIDR = "10.1.0.0/16"), ["clusternet:cluster.podCIDR: is not a known key here; did you mean podCidr?"]],
-        ["a typo in a node's key", (c) => (c["nodes"][1].adress = "x"), ["clusternet:nodes[1].adress: is not a known key here; the keys here are name, ip, podCidr, podCidrV6"]],
-        ["a missing node IP", (c) => delete c["nodes"][2].ip, ["clusternet:nodes[2].ip: is required; set it (expected a string)"]],
-        ["a number where a string belongs", (c) => (c["nodes"][0].name = 7), ["clusternet:nodes[0].name: 7 is not a string; write a string"]],
-        ["a string where a number belongs", (c) => (c["cluster"].nodeMaskSize = "24"), ['clusternet:cluster.nodeMaskSize: "24" is a string, not a number; write it without quotes: 24']],
-        ["a fraction where a whole number belongs", (c) => (c["cluster"].nodeMaskSize = 24.5), ["clusternet:cluster.nodeMaskSize: 24.5 is not a whole number; write a whole number"]],
-        ["nodes as a mapping", (c) => (c["nodes"] = { "cp-1": "192.168.56.10" }), ['clusternet:nodes: {"cp-1":"192.168.56.10"} is not a list; write a list']],
+        [
+            "a typo in a top-level key",
+            (c) => ((c["nodez"] = c["nodes"]), delete c["nodes"]),
+            [
+                "clusternet:nodez: is not a clusternet setting; did you mean clusternet:nodes?",
+                "clusternet:nodes: is not set; add clusternet:nodes to the stack file (see README, Configuration)",
+            ],
+        ],
+        [
+            "an unknown top-level key",
+            (c) => (c["flannel"] = {}),
+            [
+                "clusternet:flannel: is not a clusternet setting; remove it; the settings are clusternet:cluster, clusternet:nodes, clusternet:podNetwork, clusternet:nodePrep, clusternet:services, clusternet:ingress, clusternet:kubeconfig, clusternet:context",
+            ],
+        ],
+        [
+            "a typo in a nested key",
+            (c) => (c["cluster"].podCIDR = "10.1.0.0/16"),
+            ["clusternet:cluster.podCIDR: is not a known key here; did you mean podCidr?"],
+        ],
+        [
+            "a typo in a node's key",
+            (c) => (c["nodes"][1].adress = "x"),
+            ["clusternet:nodes[1].adress: is not a known key here; the keys here are name, ip, podCidr, podCidrV6"],
+        ],
+        [
+            "a missing node IP",
+            (c) => delete c["nodes"][2].ip,
+            ["clusternet:nodes[2].ip: is required; set it (expected a string)"],
+        ],
+        [
+            "a number where a string belongs",
+            (c) => (c["nodes"][0].name = 7),
+            ["clusternet:nodes[0].name: 7 is not a string; write a string"],
+        ],
+        [
+            "a string where a number belongs",
+            (c) => (c["cluster"].nodeMaskSize = "24"),
+            ['clusternet:cluster.nodeMaskSize: "24" is a string, not a number; write it without quotes: 24'],
+        ],
+        [
+            "a fraction where a whole number belongs",
+            (c) => (c["cluster"].nodeMaskSize = 24.5),
+            ["clusternet:cluster.nodeMaskSize: 24.5 is not a whole number; write a whole number"],
+        ],
+        [
+            "nodes as a mapping",
+            (c) => (c["nodes"] = { "cp-1": "192.168.56.10" }),
+            ['clusternet:nodes: {"cp-1":"192.168.56.10"} is not a list; write a list'],
+        ],
         ["no nodes", (c) => (c["nodes"] = []), ["clusternet:nodes: has too few entries; use at least 1 entries"]],
-        ["an unknown backend", (c) => (c["podNetwork"] = { backend: "vxaln" }), ['clusternet:podNetwork.backend: "vxaln" is not allowed; use one of "vxlan", "host-gw", "wireguard", "udp"']],
-        ["a boolean as a string", (c) => (c["podNetwork"] = { assignNodeCidrs: "yes" }), ['clusternet:podNetwork.assignNodeCidrs: "yes" is not true or false; write true or false']],
-        ["a port out of range", (c) => (c["nodePrep"] = { port: 70000 }), ["clusternet:nodePrep.port: 70000 is too large; use at most 65535"]],
-        ["a private key in plain text", (c) => (c["nodePrep"] = { enabled: true, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }), ["clusternet:nodePrep.privateKey: holds a secret in plain text; set it with: pulumi config set --secret --path 'clusternet:nodePrep.privateKey' <value>"]],
-        ["a kubeconfig in plain text", (c) => (c["kubeconfig"] = "apiVersion: v1"), ["clusternet:kubeconfig: holds a secret in plain text; set it with: pulumi config set --secret clusternet:kubeconfig <value>"]],
-        ["a reserved range without a name", (c) => (c["cluster"].reserved = [{ cidr: "10.8.0.0/16" }]), ["clusternet:cluster.reserved[0].name: is required; set it (expected a string)"]],
+        [
+            "an unknown backend",
+            (c) => (c["podNetwork"] = { backend: "vxaln" }),
+            [
+                'clusternet:podNetwork.backend: "vxaln" is not allowed; use one of "vxlan", "host-gw", "wireguard", "udp"',
+            ],
+        ],
+        [
+            "a boolean as a string",
+            (c) => (c["podNetwork"] = { assignNodeCidrs: "yes" }),
+            ['clusternet:podNetwork.assignNodeCidrs: "yes" is not true or false; write true or false'],
+        ],
+        [
+            "a port out of range",
+            (c) => (c["nodePrep"] = { port: 70000 }),
+            ["clusternet:nodePrep.port: 70000 is too large; use at most 65535"],
+        ],
+        [
+            "a private key in plain text",
+            (c) => (c["nodePrep"] = { enabled: true, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+            [
+                "clusternet:nodePrep.privateKey: holds a secret in plain text; set it with: pulumi config set --secret --path 'clusternet:nodePrep.privateKey' <value>",
+            ],
+        ],
+        [
+            "a kubeconfig in plain text",
+            (c) => (c["kubeconfig"] = "apiVersion: v1"),
+            [
+                "clusternet:kubeconfig: holds a secret in plain text; set it with: pulumi config set --secret clusternet:kubeconfig <value>",
+            ],
+        ],
+        [
+            "a reserved range without a name",
+            (c) => (c["cluster"].reserved = [{ cidr: "10.8.0.0/16" }]),
+            ["clusternet:cluster.reserved[0].name: is required; set it (expected a string)"],
+        ],
     ];
     for (const [title, change, expected] of cases) {
         it(title, () => {
@@ -91,7 +169,10 @@ describe("stack files", () => {
     it("reports a missing file", () => {
         const read = readStackFile(path.join(dir, "Pulumi.nope.yaml"));
         assert.equal(read.ok, false);
-        assert.match(read.ok ? "" : formatProblem(read.problems[0]!), /Pulumi\.nope\.yaml: no such stack file; pass --stack NAME/);
+        assert.match(
+            read.ok ? "" : formatProblem(read.problems[0]!),
+            /Pulumi\.nope\.yaml: no such stack file; pass --stack NAME/,
+        );
     });
 
     it("reports YAML syntax errors with their line", () => {
@@ -107,7 +188,10 @@ describe("stack files", () => {
         fs.writeFileSync(file, "config:\n  nodes: []\n");
         const read = readStackFile(file);
         assert.equal(read.ok, false);
-        assert.equal(read.ok ? "" : formatProblem(read.problems[0]!), "nodes: has no namespace; write clusternet:nodes");
+        assert.equal(
+            read.ok ? "" : formatProblem(read.problems[0]!),
+            "nodes: has no namespace; write clusternet:nodes",
+        );
     });
 
     it("ignores other packages' settings", () => {
@@ -126,7 +210,9 @@ describe("runtime config (what the Pulumi program reads)", () => {
             "kubernetes:context": "ignored",
         };
         const plain = validateConfigShape(readRuntimeConfig(all, () => false));
-        assert.deepEqual(plain.problems.map(formatProblem), ["clusternet:kubeconfig: holds a secret in plain text; set it with: pulumi config set --secret clusternet:kubeconfig <value>"]);
+        assert.deepEqual(plain.problems.map(formatProblem), [
+            "clusternet:kubeconfig: holds a secret in plain text; set it with: pulumi config set --secret clusternet:kubeconfig <value>",
+        ]);
         const secret = validateConfigShape(readRuntimeConfig(all, (key) => key === "clusternet:kubeconfig"));
         assert.deepEqual(secret.problems, []);
         assert.equal(secret.parsed.kubeconfig, "apiVersion: v1\nkind: Config\n");

@@ -40,7 +40,11 @@ const UPSTREAM_TRAEFIK_INGRESS_RBAC = [
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
     { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
     { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
-    { apiGroups: ["extensions", "networking.k8s.io"], resources: ["ingressclasses", "ingresses"], verbs: ["get", "list", "watch"] },
+    {
+        apiGroups: ["extensions", "networking.k8s.io"],
+        resources: ["ingressclasses", "ingresses"],
+        verbs: ["get", "list", "watch"],
+    },
     { apiGroups: ["extensions", "networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
 ];
 
@@ -67,7 +71,14 @@ void describe("Traefik", () => {
             assert.ok(upstream.has(grant), `${grant} is beyond upstream's RBAC`);
             assert.ok(!grant.includes("*"), grant);
         }
-        for (const needed of ["networking.k8s.io/ingresses:watch", "networking.k8s.io/ingressclasses:list", "/services:watch", "discovery.k8s.io/endpointslices:watch", "/secrets:watch", "/nodes:list"]) {
+        for (const needed of [
+            "networking.k8s.io/ingresses:watch",
+            "networking.k8s.io/ingressclasses:list",
+            "/services:watch",
+            "discovery.k8s.io/endpointslices:watch",
+            "/secrets:watch",
+            "/nodes:list",
+        ]) {
             assert.ok(ours.has(needed), `missing ${needed}`);
         }
         const binding = traefik().get("cluster-role-binding")!;
@@ -91,15 +102,15 @@ void describe("Traefik", () => {
         ]) {
             assert.ok(container.args.includes(flag), flag);
         }
-        assert.ok(!container.args.some((arg: string) => arg.includes("ingressendpoint")), "publishes no Ingress status");
-        assert.deepEqual(
-            pick(container.ports, "name", "containerPort"),
-            [
-                ["web", 8000],
-                ["websecure", 8443],
-                ["traefik", 8080],
-            ],
+        assert.ok(
+            !container.args.some((arg: string) => arg.includes("ingressendpoint")),
+            "publishes no Ingress status",
         );
+        assert.deepEqual(pick(container.ports, "name", "containerPort"), [
+            ["web", 8000],
+            ["websecure", 8443],
+            ["traefik", 8080],
+        ]);
     });
 
     void it("probes /ping on a declared port, and runs unprivileged with a read-only root", () => {
@@ -111,22 +122,25 @@ void describe("Traefik", () => {
             assert.ok(portNames.includes(probe.httpGet.port), probe.httpGet.port);
         }
         assert.equal(pod.securityContext.runAsNonRoot, true);
-        assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true });
+        assert.deepEqual(container.securityContext, {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            readOnlyRootFilesystem: true,
+        });
         assert.equal(traefik().get("namespace")!.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
     });
 
     void it("in NodePort mode: a NodePort Service with the fixed node ports onto the named container ports", () => {
         const service = traefik().get("service")!;
         assert.equal(service.spec.type, "NodePort");
-        assert.deepEqual(
-            pick(service.spec.ports, "name", "port", "targetPort", "nodePort"),
-            [
-                ["web", 80, "web", 30080],
-                ["websecure", 443, "websecure", 30443],
-            ],
-        );
+        assert.deepEqual(pick(service.spec.ports, "name", "port", "targetPort", "nodePort"), [
+            ["web", 80, "web", 30080],
+            ["websecure", 443, "websecure", 30443],
+        ]);
         assert.deepEqual(service.spec.selector, traefik().get("deployment")!.spec.selector.matchLabels);
-        const custom = buildController(resolveController({ httpNodePort: 31080, httpsNodePort: 31443, replicas: 3 })).objects;
+        const custom = buildController(
+            resolveController({ httpNodePort: 31080, httpsNodePort: 31443, replicas: 3 }),
+        ).objects;
         const customService = custom.find((item) => item.key === "service")!.object as Json;
         assert.deepEqual(pick(customService.spec.ports, "nodePort").flat(), [31080, 31443]);
         assert.equal((custom.find((item) => item.key === "deployment")!.object as Json).spec.replicas, 3);
@@ -136,22 +150,24 @@ void describe("Traefik", () => {
         const objects = traefik(IngressMode.HostPort);
         assert.ok(!objects.has("deployment"));
         const pod = objects.get("daemon-set")!.spec.template.spec;
-        assert.deepEqual(
-            pick(pod.containers[0].ports, "name", "hostPort"),
-            [
-                ["web", 80],
-                ["websecure", 443],
-                ["traefik", undefined],
-            ],
-        );
-        assert.deepEqual(pod.tolerations, [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+        assert.deepEqual(pick(pod.containers[0].ports, "name", "hostPort"), [
+            ["web", 80],
+            ["websecure", 443],
+            ["traefik", undefined],
+        ]);
+        assert.deepEqual(pod.tolerations, [
+            { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+        ]);
         assert.equal(objects.get("service")!.spec.type, "ClusterIP");
         assert.ok(objects.get("service")!.spec.ports.every((port: Json) => port.nodePort === undefined));
         assert.equal(objects.get("namespace")!.metadata.labels["pod-security.kubernetes.io/enforce"], undefined);
     });
 
     void it("follows the cluster's IP families", () => {
-        assert.deepEqual([traefik().get("service")!.spec.ipFamilies, traefik().get("service")!.spec.ipFamilyPolicy], [["IPv4"], "SingleStack"]);
+        assert.deepEqual(
+            [traefik().get("service")!.spec.ipFamilies, traefik().get("service")!.spec.ipFamilyPolicy],
+            [["IPv4"], "SingleStack"],
+        );
         const dual = traefik(IngressMode.NodePort, [IpFamily.IPv4, IpFamily.IPv6]).get("service")!.spec;
         assert.deepEqual([dual.ipFamilies, dual.ipFamilyPolicy], [["IPv4", "IPv6"], "PreferDualStack"]);
         assert.deepEqual(traefik(IngressMode.NodePort, [IpFamily.IPv6]).get("service")!.spec.ipFamilies, ["IPv6"]);
@@ -171,7 +187,11 @@ void describe("every controller object", () => {
         resolveController({}),
         resolveController({ mode: IngressMode.HostPort }),
         resolveController({ implementation: IngressImplementation.IngressNginx }),
-        resolveController({ implementation: IngressImplementation.IngressNginx, admissionWebhook: true, mode: IngressMode.HostPort }),
+        resolveController({
+            implementation: IngressImplementation.IngressNginx,
+            admissionWebhook: true,
+            mode: IngressMode.HostPort,
+        }),
     ];
 
     void it("has an explicit name, a unique key, and is ordered after what it waits for", () => {
@@ -181,9 +201,22 @@ void describe("every controller object", () => {
             const order = dependencyOrder(objects).map((item) => item.key);
             for (const item of objects) {
                 assert.ok(typeof item.name === "string" && item.name.length > 0, item.key);
-                assert.equal(item.namespace === undefined, ["ClusterRole", "ClusterRoleBinding", "IngressClass", "Namespace", "ValidatingWebhookConfiguration"].includes(item.kind), item.key);
+                assert.equal(
+                    item.namespace === undefined,
+                    [
+                        "ClusterRole",
+                        "ClusterRoleBinding",
+                        "IngressClass",
+                        "Namespace",
+                        "ValidatingWebhookConfiguration",
+                    ].includes(item.kind),
+                    item.key,
+                );
                 for (const prerequisite of [...item.waitsFor, ...(item.namespace ? ["namespace"] : [])]) {
-                    assert.ok(order.indexOf(prerequisite) < order.indexOf(item.key), `${prerequisite} before ${item.key}`);
+                    assert.ok(
+                        order.indexOf(prerequisite) < order.indexOf(item.key),
+                        `${prerequisite} before ${item.key}`,
+                    );
                 }
             }
         }
@@ -198,13 +231,25 @@ void describe("every controller object", () => {
             waitsFor,
             deleteBeforeReplace: false,
         });
-        assert.throws(() => dependencyOrder([item("a", ["missing"])]), /a waits for missing, which the controller does not have/);
+        assert.throws(
+            () => dependencyOrder([item("a", ["missing"])]),
+            /a waits for missing, which the controller does not have/,
+        );
         assert.throws(() => dependencyOrder([item("a", ["b"]), item("b", ["a"])]), /cycle: a, b/);
     });
 });
 
 void describe("Ingress objects", () => {
-    const services = [{ name: "web", namespace: "demo", ports: [{ name: "http", port: 8080 }, { name: "https", port: 443 }] }];
+    const services = [
+        {
+            name: "web",
+            namespace: "demo",
+            ports: [
+                { name: "http", port: 8080 },
+                { name: "https", port: 443 },
+            ],
+        },
+    ];
     const resolve = (...routes: Parameters<typeof validateRoutes>[0]): ResolvedRoute[] => {
         const result = validateRoutes(routes, services, "routes");
         assert.ok(result.ok, result.ok ? "" : JSON.stringify(result.problems));
@@ -212,12 +257,23 @@ void describe("Ingress objects", () => {
     };
 
     void it("are standard networking.k8s.io/v1 Ingresses with the controller's class, in the backends' namespace", async () => {
-        const [route] = resolve({ host: "web.lab.example", paths: [{ service: "web", portName: "http" }, { path: "/secure", pathType: "Exact", service: "web", port: 443 }] });
+        const [route] = resolve({
+            host: "web.lab.example",
+            paths: [
+                { service: "web", portName: "http" },
+                { path: "/secure", pathType: "Exact", service: "web", port: 443 },
+            ],
+        });
         const ingress = buildIngress(route!, resolveController({})) as Json;
         assert.deepEqual(ingress, {
             apiVersion: "networking.k8s.io/v1",
             kind: "Ingress",
-            metadata: { name: "web.lab.example", namespace: "demo", labels: { "app.kubernetes.io/part-of": "clusternet" }, annotations: { "pulumi.com/skipAwait": "true" } },
+            metadata: {
+                name: "web.lab.example",
+                namespace: "demo",
+                labels: { "app.kubernetes.io/part-of": "clusternet" },
+                annotations: { "pulumi.com/skipAwait": "true" },
+            },
             spec: {
                 ingressClassName: "traefik",
                 rules: [
@@ -225,8 +281,16 @@ void describe("Ingress objects", () => {
                         host: "web.lab.example",
                         http: {
                             paths: [
-                                { path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "http" } } } },
-                                { path: "/secure", pathType: "Exact", backend: { service: { name: "web", port: { number: 443 } } } },
+                                {
+                                    path: "/",
+                                    pathType: "Prefix",
+                                    backend: { service: { name: "web", port: { name: "http" } } },
+                                },
+                                {
+                                    path: "/secure",
+                                    pathType: "Exact",
+                                    backend: { service: { name: "web", port: { number: 443 } } },
+                                },
                             ],
                         },
                     },
@@ -238,14 +302,24 @@ void describe("Ingress objects", () => {
 
     void it("are awaited only when the controller writes their status (ingress-nginx), else skipAwait (Traefik)", () => {
         const [route] = resolve({ host: "web.lab.example", paths: [{ service: "web", portName: "http" }] });
-        const nginx = buildIngress(route!, resolveController({ implementation: IngressImplementation.IngressNginx })) as Json;
+        const nginx = buildIngress(
+            route!,
+            resolveController({ implementation: IngressImplementation.IngressNginx }),
+        ) as Json;
         assert.equal(nginx.metadata.annotations, undefined);
         assert.equal(nginx.spec.ingressClassName, "nginx");
-        assert.equal((buildIngress(route!, resolveController({})) as Json).metadata.annotations["pulumi.com/skipAwait"], "true");
+        assert.equal(
+            (buildIngress(route!, resolveController({})) as Json).metadata.annotations["pulumi.com/skipAwait"],
+            "true",
+        );
     });
 
     void it("carry the TLS Secret for their host, and wildcard hosts get a valid name", async () => {
-        const [route] = resolve({ host: "*.lab.example", paths: [{ service: "web", portName: "https" }], tlsSecret: "lab-wildcard-tls" });
+        const [route] = resolve({
+            host: "*.lab.example",
+            paths: [{ service: "web", portName: "https" }],
+            tlsSecret: "lab-wildcard-tls",
+        });
         const ingress = buildIngress(route!, resolveController({})) as Json;
         assert.equal(ingress.metadata.name, "wildcard.lab.example");
         assert.deepEqual(ingress.spec.tls, [{ hosts: ["*.lab.example"], secretName: "lab-wildcard-tls" }]);
@@ -263,23 +337,35 @@ void describe("what to try from the nodes' network", () => {
     });
 
     void it("curls a node's HTTP node port with the route's Host header", () => {
-        assert.deepEqual(tryCommands(routeOf("web.lab.example", ["/"]), resolveController({}), "192.168.56.11"), ["curl -H 'Host: web.lab.example' http://192.168.56.11:30080/"]);
+        assert.deepEqual(tryCommands(routeOf("web.lab.example", ["/"]), resolveController({}), "192.168.56.11"), [
+            "curl -H 'Host: web.lab.example' http://192.168.56.11:30080/",
+        ]);
     });
 
     void it("adds HTTPS with -k and --resolve for TLS routes, one pair per path", () => {
-        assert.deepEqual(tryCommands(routeOf("web.lab.example", ["/", "/api"], "web-tls"), resolveController({}), "192.168.56.10"), [
-            "curl -H 'Host: web.lab.example' http://192.168.56.10:30080/",
-            "curl -k --resolve web.lab.example:30443:192.168.56.10 https://web.lab.example:30443/",
-            "curl -H 'Host: web.lab.example' http://192.168.56.10:30080/api",
-            "curl -k --resolve web.lab.example:30443:192.168.56.10 https://web.lab.example:30443/api",
-        ]);
+        assert.deepEqual(
+            tryCommands(routeOf("web.lab.example", ["/", "/api"], "web-tls"), resolveController({}), "192.168.56.10"),
+            [
+                "curl -H 'Host: web.lab.example' http://192.168.56.10:30080/",
+                "curl -k --resolve web.lab.example:30443:192.168.56.10 https://web.lab.example:30443/",
+                "curl -H 'Host: web.lab.example' http://192.168.56.10:30080/api",
+                "curl -k --resolve web.lab.example:30443:192.168.56.10 https://web.lab.example:30443/api",
+            ],
+        );
     });
 
     void it("leaves the default ports out in hostPort mode", () => {
-        assert.deepEqual(tryCommands(routeOf("web.lab.example", ["/"], "t"), resolveController({ mode: IngressMode.HostPort }), "192.168.56.10"), [
-            "curl -H 'Host: web.lab.example' http://192.168.56.10/",
-            "curl -k --resolve web.lab.example:443:192.168.56.10 https://web.lab.example/",
-        ]);
+        assert.deepEqual(
+            tryCommands(
+                routeOf("web.lab.example", ["/"], "t"),
+                resolveController({ mode: IngressMode.HostPort }),
+                "192.168.56.10",
+            ),
+            [
+                "curl -H 'Host: web.lab.example' http://192.168.56.10/",
+                "curl -k --resolve web.lab.example:443:192.168.56.10 https://web.lab.example/",
+            ],
+        );
     });
 
     void it("brackets IPv6 nodes, turns globbing off, quotes what the shell would mangle, and samples wildcard hosts", () => {
@@ -290,7 +376,17 @@ void describe("what to try from the nodes' network", () => {
     });
 
     void it("exports a route without null or union fields, and writes it into the plan's JSON as it always was", () => {
-        const plan = planIngress(resolveController({}), [routeOf("web.lab.example", ["/"]), { ...routeOf("api.lab.example", ["/"], "api-tls"), paths: [{ path: "/", pathType: "Exact", service: "api", port: 8080 }] }], ["192.168.56.10"]);
+        const plan = planIngress(
+            resolveController({}),
+            [
+                routeOf("web.lab.example", ["/"]),
+                {
+                    ...routeOf("api.lab.example", ["/"], "api-tls"),
+                    paths: [{ path: "/", pathType: "Exact", service: "api", port: 8080 }],
+                },
+            ],
+            ["192.168.56.10"],
+        );
         const [web, api] = plan.routes;
         assert.ok(!("tlsSecret" in web!), "no TLS Secret: the key is left out");
         assert.deepEqual(web!.paths, [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }]);
@@ -307,7 +403,11 @@ void describe("what to try from the nodes' network", () => {
     });
 
     void it("uses a placeholder when the plan has no node, and warns about ingress-nginx in the plan", () => {
-        const plan = planIngress(resolveController({ implementation: IngressImplementation.IngressNginx }), [routeOf("web.lab.example", ["/"])], []);
+        const plan = planIngress(
+            resolveController({ implementation: IngressImplementation.IngressNginx }),
+            [routeOf("web.lab.example", ["/"])],
+            [],
+        );
         assert.equal(plan.tryNode, null);
         assert.deepEqual(plan.routes[0]!.try, ["curl -H 'Host: web.lab.example' 'http://<node-ip>:30080/'"]);
         assert.equal(plan.awaitsIngressStatus, true);

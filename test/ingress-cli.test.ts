@@ -13,7 +13,8 @@ import { schemaErrors } from "./helpers/kubernetes-schema";
 
 type Json = Record<string, any>;
 
-const RETIRED = /ingress-nginx was retired in March 2026: v1\.15\.1 is its final release and it gets no further security fixes/;
+const RETIRED =
+    /ingress-nginx was retired in March 2026: v1\.15\.1 is its final release and it gets no further security fixes/;
 
 function ok(result: CliResult): CliResult {
     assert.equal(result.code, 0, `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
@@ -30,12 +31,20 @@ function render(stackFile: string): { result: CliResult; manifests: Map<string, 
             .filter((file) => file.endsWith(".yaml"))
             .map((file) => [file, parse(fs.readFileSync(path.join(out, file), "utf8")) as Json]),
     );
-    return { result, manifests, summary: parse(fs.readFileSync(path.join(out, "summary", "resources.yaml"), "utf8")) as Json };
+    return {
+        result,
+        manifests,
+        summary: parse(fs.readFileSync(path.join(out, "summary", "resources.yaml"), "utf8")) as Json,
+    };
 }
 
 function withIngress(controller: Json, routes?: Json[]): string {
     const config = devConfig();
-    config["ingress"] = { ...config["ingress"], controller: { ...config["ingress"].controller, ...controller }, ...(routes ? { routes } : {}) };
+    config["ingress"] = {
+        ...config["ingress"],
+        controller: { ...config["ingress"].controller, ...controller },
+        ...(routes ? { routes } : {}),
+    };
     return writeStackFile(temporaryDirectory(), "ingresstest", config);
 }
 
@@ -48,14 +57,19 @@ async function assertValidManifests(manifests: Map<string, Json>): Promise<void>
 void describe("clusternet plan: the dev stack's Ingress", () => {
     void it("prints the controller, the route and the curl to try it (table)", () => {
         const { stdout } = ok(clusternet(["plan", "--stack", "dev", "--no-save"]));
-        assert.match(stdout, /^Ingress: traefik \(IngressClass traefik, namespace traefik\), NodePort: HTTP 30080, HTTPS 30443 on every node$/m);
+        assert.match(
+            stdout,
+            /^Ingress: traefik \(IngressClass traefik, namespace traefik\), NodePort: HTTP 30080, HTTPS 30443 on every node$/m,
+        );
         assert.match(stdout, /^web\.lab\.example\s+demo\s+\/ \(Prefix\)\s+web:http\s+-$/m);
         assert.match(stdout, /^ {2}curl -H 'Host: web\.lab\.example' http:\/\/192\.168\.56\.10:30080\/$/m);
         assert.doesNotMatch(stdout, /warning/);
     });
 
     void it("records the routes in the JSON plan", () => {
-        const document = JSON.parse(ok(clusternet(["plan", "--stack", "dev", "--no-save", "--format", "json"])).stdout) as Json;
+        const document = JSON.parse(
+            ok(clusternet(["plan", "--stack", "dev", "--no-save", "--format", "json"])).stdout,
+        ) as Json;
         assert.equal(document.ingress.implementation, "traefik");
         assert.deepEqual(document.ingress.routes, [
             {
@@ -81,16 +95,35 @@ void describe("clusternet render: the controller and its Ingress", () => {
     void it("renders Traefik and the web.lab.example Ingress for the dev stack, all valid, and exports the try commands", async () => {
         const { manifests, summary } = render(path.join(__dirname, "..", "Pulumi.dev.yaml"));
         const kinds = [...manifests.values()].map((object) => `${object.kind}/${object.metadata.name}`);
-        for (const expected of ["Namespace/traefik", "ClusterRole/traefik", "IngressClass/traefik", "Deployment/traefik", "Service/traefik", "Ingress/web.lab.example"]) {
+        for (const expected of [
+            "Namespace/traefik",
+            "ClusterRole/traefik",
+            "IngressClass/traefik",
+            "Deployment/traefik",
+            "Service/traefik",
+            "Ingress/web.lab.example",
+        ]) {
             assert.ok(kinds.includes(expected), `${expected} in ${kinds.join(", ")}`);
         }
         const ingress = [...manifests.values()].find((object) => object.kind === "Ingress")!;
         assert.equal(ingress.spec.ingressClassName, "traefik");
         assert.equal(ingress.metadata.namespace, "demo");
-        const entry = (summary.resources as Json[]).find((resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
-        assert.deepEqual(entry.dependsOn, ["lab-ingress", "lab-namespace-demo", "lab-demo.web"], "the controller, and the backend's namespace and AppService");
+        const entry = (summary.resources as Json[]).find(
+            (resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress",
+        )!;
+        assert.deepEqual(
+            entry.dependsOn,
+            ["lab-ingress", "lab-namespace-demo", "lab-demo.web"],
+            "the controller, and the backend's namespace and AppService",
+        );
         const waits = waitsFor(summaryGraph(summary.resources as Json[]), entry.name as string);
-        for (const name of ["lab-ingress-ingress-class", "lab-ingress-deployment", "lab-namespace-demo", "lab-demo.web-service", "lab-demo.web-deployment"]) {
+        for (const name of [
+            "lab-ingress-ingress-class",
+            "lab-ingress-deployment",
+            "lab-namespace-demo",
+            "lab-demo.web-service",
+            "lab-demo.web-deployment",
+        ]) {
             assert.ok(waits.includes(name), `the Ingress waits for ${name}: ${waits.join(", ")}`);
         }
         await assertValidManifests(manifests);
@@ -101,37 +134,65 @@ void describe("clusternet render: the controller and its Ingress", () => {
         const plan = ok(clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
         assert.match(plan.stdout, /^Ingress: ingress-nginx \(IngressClass nginx, namespace ingress-nginx\)/m);
         assert.match(plan.stdout, new RegExp(`^warning: ${RETIRED.source}`, "m"));
-        const json = ok(clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous", "--format", "json"]));
+        const json = ok(
+            clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous", "--format", "json"]),
+        );
         assert.match(json.stderr, RETIRED);
 
         const { result, manifests } = render(stackFile);
         assert.match(result.stderr, RETIRED);
         const objects = [...manifests.values()];
         const ids = objects.map((object) => `${object.kind}/${object.metadata.name}`);
-        for (const expected of ["Namespace/ingress-nginx", "Deployment/ingress-nginx-controller", "IngressClass/nginx", "ConfigMap/ingress-nginx-controller"]) {
+        for (const expected of [
+            "Namespace/ingress-nginx",
+            "Deployment/ingress-nginx-controller",
+            "IngressClass/nginx",
+            "ConfigMap/ingress-nginx-controller",
+        ]) {
             assert.ok(ids.includes(expected), `${expected} in ${ids.join(", ")}`);
         }
         assert.ok(!ids.some((objectId) => /traefik/i.test(objectId)), ids.join(", "));
-        assert.ok(!objects.some((object) => object.kind === "Job" || object.kind === "ValidatingWebhookConfiguration"), "webhook off by default");
-        const service = objects.find((object) => object.kind === "Service" && object.metadata.name === "ingress-nginx-controller")!;
+        assert.ok(
+            !objects.some((object) => object.kind === "Job" || object.kind === "ValidatingWebhookConfiguration"),
+            "webhook off by default",
+        );
+        const service = objects.find(
+            (object) => object.kind === "Service" && object.metadata.name === "ingress-nginx-controller",
+        )!;
         assert.deepEqual(
             (service.spec.ports as Json[]).map((port) => port.nodePort as unknown),
             [30080, 30443],
         );
         const ingress = objects.find((object) => object.kind === "Ingress")!;
         assert.equal(ingress.spec.ingressClassName, "nginx");
-        assert.equal(ingress.metadata.annotations, undefined, "awaited: ingress-nginx writes the node IPs into its status");
+        assert.equal(
+            ingress.metadata.annotations,
+            undefined,
+            "awaited: ingress-nginx writes the node IPs into its status",
+        );
         await assertValidManifests(manifests);
     });
 
     void it("with the ingress-nginx webhook on, renders the certgen Jobs and makes the Ingress wait for them", async () => {
         const { manifests, summary } = render(withIngress({ implementation: "ingress-nginx", admissionWebhook: true }));
         const jobs = [...manifests.values()].filter((object) => object.kind === "Job");
-        assert.deepEqual(jobs.map((job) => job.metadata.name as unknown).sort(), ["ingress-nginx-admission-create", "ingress-nginx-admission-patch"]);
+        assert.deepEqual(jobs.map((job) => job.metadata.name as unknown).sort(), [
+            "ingress-nginx-admission-create",
+            "ingress-nginx-admission-patch",
+        ]);
         assert.ok(jobs.every((job) => job.spec.ttlSecondsAfterFinished === undefined));
-        const entry = (summary.resources as Json[]).find((resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
+        const entry = (summary.resources as Json[]).find(
+            (resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress",
+        )!;
         const waits = waitsFor(summaryGraph(summary.resources as Json[]), entry.name as string);
-        for (const name of ["lab-ingress-admission-create-job", "lab-ingress-admission-patch-job", "lab-ingress-deployment", "lab-ingress-ingress-class", "lab-namespace-demo", "lab-demo.web-service"]) {
+        for (const name of [
+            "lab-ingress-admission-create-job",
+            "lab-ingress-admission-patch-job",
+            "lab-ingress-deployment",
+            "lab-ingress-ingress-class",
+            "lab-namespace-demo",
+            "lab-demo.web-service",
+        ]) {
             assert.ok(waits.includes(name), `the Ingress waits for ${name}: ${waits.join(", ")}`);
         }
         await assertValidManifests(manifests);
@@ -144,7 +205,10 @@ void describe("clusternet render: the controller and its Ingress", () => {
         const { stdout } = ok(clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
         assert.match(stdout, /hostPort: HTTP 80, HTTPS 443 on every node/);
         assert.match(stdout, /curl -H 'Host: web\.lab\.example' http:\/\/192\.168\.56\.10\/$/m);
-        assert.match(stdout, /curl -k --resolve web\.lab\.example:443:192\.168\.56\.10 https:\/\/web\.lab\.example\/$/m);
+        assert.match(
+            stdout,
+            /curl -k --resolve web\.lab\.example:443:192\.168\.56\.10 https:\/\/web\.lab\.example\/$/m,
+        );
     });
 });
 
@@ -160,13 +224,19 @@ void describe("bad Ingress input", () => {
             assert.equal(result.code, 2, result.stderr);
             assert.equal(result.stdout, "");
             const lines = result.stderr.trim().split("\n");
-            assert.deepEqual(lines.slice(0, -1).map((line) => line.slice(0, line.indexOf(": "))), [
-                "clusternet:ingress.routes[0].host",
-                "clusternet:ingress.routes[1].paths[0].path",
-                "clusternet:ingress.routes[1].paths[0].service",
-                "clusternet:ingress.controller.httpNodePort",
-            ]);
-            assert.match(lines[3]!, /30808 is already the node port of Service demo\/web \(clusternet:services\[0\]\.ports\[0\]\.nodePort\)/);
+            assert.deepEqual(
+                lines.slice(0, -1).map((line) => line.slice(0, line.indexOf(": "))),
+                [
+                    "clusternet:ingress.routes[0].host",
+                    "clusternet:ingress.routes[1].paths[0].path",
+                    "clusternet:ingress.routes[1].paths[0].service",
+                    "clusternet:ingress.controller.httpNodePort",
+                ],
+            );
+            assert.match(
+                lines[3]!,
+                /30808 is already the node port of Service demo\/web \(clusternet:services\[0\]\.ports\[0\]\.nodePort\)/,
+            );
             assert.match(lines[0]!, /must be a DNS name, not an IP address/);
             assert.match(lines.at(-1)!, /4 problem\(s\) in the input; nothing was written/);
         }

@@ -21,35 +21,81 @@ before(async () => {
                 // Imported only now, after runOffline has installed the mocks.
                 const m = await import("../components/ingress/index.js");
                 const services = [
-                    { name: "web", namespace: "demo", ports: [{ name: "http", port: 8080 }, { name: "https", port: 443 }] },
+                    {
+                        name: "web",
+                        namespace: "demo",
+                        ports: [
+                            { name: "http", port: 8080 },
+                            { name: "https", port: 443 },
+                        ],
+                    },
                     { name: "api", namespace: "shop", ports: [{ name: "http", port: 80 }] },
                 ];
                 const routes = [
-                    { host: "web.lab.example", paths: [{ path: "/", service: "web", portName: "http" }], tlsSecret: "web-tls" },
-                    { host: "*.shop.example", paths: [{ path: "/api", pathType: m.PathType.Exact, service: "api", port: 80 }] },
+                    {
+                        host: "web.lab.example",
+                        paths: [{ path: "/", service: "web", portName: "http" }],
+                        tlsSecret: "web-tls",
+                    },
+                    {
+                        host: "*.shop.example",
+                        paths: [{ path: "/api", pathType: m.PathType.Exact, service: "api", port: 80 }],
+                    },
                 ];
                 // IngressRoutes takes the controller's plain values (from the same settings) and waits for it through dependsOn.
                 const traefikSettings = { httpNodePort: 31080, httpsNodePort: 31443 };
                 const traefik = new m.IngressController("t", traefikSettings);
                 const traefikRoutes = new m.IngressRoutes(
                     "t-routes",
-                    { routes, services, ...m.routeControllerInfo(m.resolveController(traefikSettings)), nodeAddresses: ["192.168.56.11"] },
+                    {
+                        routes,
+                        services,
+                        ...m.routeControllerInfo(m.resolveController(traefikSettings)),
+                        nodeAddresses: ["192.168.56.11"],
+                    },
                     { dependsOn: [traefik] },
                 );
-                const webhookSettings = { implementation: m.IngressImplementation.IngressNginx, admissionWebhook: true };
+                const webhookSettings = {
+                    implementation: m.IngressImplementation.IngressNginx,
+                    admissionWebhook: true,
+                };
                 const webhook = new m.IngressController("n", webhookSettings);
-                new m.IngressRoutes("n-routes", { routes: routes.slice(0, 1), services, ...m.routeControllerInfo(m.resolveController(webhookSettings)) }, { dependsOn: webhook });
-                new m.IngressController("p", { implementation: m.IngressImplementation.IngressNginx, mode: m.IngressMode.HostPort });
+                new m.IngressRoutes(
+                    "n-routes",
+                    {
+                        routes: routes.slice(0, 1),
+                        services,
+                        ...m.routeControllerInfo(m.resolveController(webhookSettings)),
+                    },
+                    { dependsOn: webhook },
+                );
+                new m.IngressController("p", {
+                    implementation: m.IngressImplementation.IngressNginx,
+                    mode: m.IngressMode.HostPort,
+                });
                 // Standalone, without a controller: the try commands use ports 80/443.
-                const bare = new m.IngressRoutes("b-routes", { routes: routes.slice(1), services, ingressClassName: "traefik" });
+                const bare = new m.IngressRoutes("b-routes", {
+                    routes: routes.slice(1),
+                    services,
+                    ingressClassName: "traefik",
+                });
                 // Bad args stop a component before it registers any child.
                 try {
-                    new m.IngressController("bad", { mode: m.IngressMode.HostPort, httpNodePort: 30080, image: "traefik" });
+                    new m.IngressController("bad", {
+                        mode: m.IngressMode.HostPort,
+                        httpNodePort: 30080,
+                        image: "traefik",
+                    });
                 } catch (error) {
                     errors["controller"] = String(error);
                 }
                 try {
-                    new m.IngressRoutes("bad-routes", { routes: [{ host: "10.0.0.1", paths: [{ service: "nope", port: 80 }] }], services, ingressClassName: "Traefik!", httpPort: 0 });
+                    new m.IngressRoutes("bad-routes", {
+                        routes: [{ host: "10.0.0.1", paths: [{ service: "nope", port: 80 }] }],
+                        services,
+                        ingressClassName: "Traefik!",
+                        httpPort: 0,
+                    });
                 } catch (error) {
                     errors["routes"] = String(error);
                 }
@@ -95,7 +141,10 @@ void describe("IngressController", () => {
         ]);
         assert.equal(named("t").type, "clusternet:index:IngressController");
         for (const child of children) {
-            assert.ok(typeof (child.props.metadata as { name?: unknown }).name === "string", `${child.name} has an explicit metadata.name`);
+            assert.ok(
+                typeof (child.props.metadata as { name?: unknown }).name === "string",
+                `${child.name} has an explicit metadata.name`,
+            );
         }
         assert.deepEqual(
             (props("t-service").spec.ports as Array<{ nodePort: number }>).map((port) => port.nodePort),
@@ -105,7 +154,11 @@ void describe("IngressController", () => {
 
     void it("makes namespaced objects wait for their namespace, and the workload for its RBAC", () => {
         assert.deepEqual(named("t-service").dependsOn, [urn("t-namespace")]);
-        assert.deepEqual(named("t-deployment").dependsOn, [urn("t-namespace"), urn("t-service-account"), urn("t-cluster-role-binding")]);
+        assert.deepEqual(named("t-deployment").dependsOn, [
+            urn("t-namespace"),
+            urn("t-service-account"),
+            urn("t-cluster-role-binding"),
+        ]);
         assert.deepEqual(named("t-cluster-role").dependsOn, []);
     });
 
@@ -113,7 +166,11 @@ void describe("IngressController", () => {
         assert.equal(named("t-service").options.deleteBeforeReplace, true);
         assert.equal(named("p-service").options.deleteBeforeReplace, true);
         assert.equal(named("p-daemon-set").options.deleteBeforeReplace, true);
-        assert.equal(named("t-deployment").options.deleteBeforeReplace, undefined, "a Deployment without hostPorts rolls over");
+        assert.equal(
+            named("t-deployment").options.deleteBeforeReplace,
+            undefined,
+            "a Deployment without hostPorts rolls over",
+        );
     });
 
     void it("with the webhook: certificate Job, then the controller (awaited Ready), then the webhook, then the CA patch", () => {
@@ -131,19 +188,28 @@ void describe("IngressController", () => {
 
     void it("without the webhook: no Jobs, no webhook configuration, no webhook flags; hostPort mode runs a DaemonSet", () => {
         const children = run.resources.filter((resource) => resource.parent === urn("p"));
-        assert.ok(!children.some((resource) => /Job|ValidatingWebhookConfiguration|Deployment/.test(resource.type)), children.map((resource) => resource.type).join());
+        assert.ok(
+            !children.some((resource) => /Job|ValidatingWebhookConfiguration|Deployment/.test(resource.type)),
+            children.map((resource) => resource.type).join(),
+        );
         const container = props("p-daemon-set").spec.template.spec.containers[0];
         assert.ok(!(container.args as string[]).some((arg) => arg.startsWith("--validating-webhook")));
         assert.equal(props("p-service").spec.type, "ClusterIP");
     });
 
     void it("warns at preview that ingress-nginx is retired, once per ingress-nginx controller", () => {
-        const retired = warnings.filter((line) => line.includes("ingress-nginx was retired in March 2026") && line.includes("no further security fixes"));
+        const retired = warnings.filter(
+            (line) =>
+                line.includes("ingress-nginx was retired in March 2026") && line.includes("no further security fixes"),
+        );
         assert.equal(retired.length, 2, warnings.join("\n"));
     });
 
     void it("refuses bad args with every problem, before registering anything, itself included", () => {
-        assert.match(errors["controller"]!, /IngressController "bad" has invalid args:\nargs\.httpNodePort: has no effect in hostPort mode.*\nargs\.image: "traefik" is not pinned/s);
+        assert.match(
+            errors["controller"]!,
+            /IngressController "bad" has invalid args:\nargs\.httpNodePort: has no effect in hostPort mode.*\nargs\.image: "traefik" is not pinned/s,
+        );
         assert.ok(!run.resources.some((resource) => resource.name === "bad" || resource.name.startsWith("bad-")));
         assert.match(
             errors["routes"]!,
@@ -164,14 +230,19 @@ void describe("IngressController", () => {
 void describe("IngressRoutes", () => {
     void it("registers one Ingress per host, named after the host, with the controller's class", () => {
         const ingresses = run.resources.filter((resource) => resource.parent === urn("t-routes"));
-        assert.deepEqual(ingresses.map((resource) => resource.name), ["t-routes-web.lab.example", "t-routes-wildcard.shop.example"]);
+        assert.deepEqual(
+            ingresses.map((resource) => resource.name),
+            ["t-routes-web.lab.example", "t-routes-wildcard.shop.example"],
+        );
         assert.equal(named("t-routes").type, "clusternet:index:IngressRoutes");
         for (const ingress of ingresses) {
             assert.equal(ingress.type, "kubernetes:networking.k8s.io/v1:Ingress");
             assert.equal((ingress.props.spec as { ingressClassName: string }).ingressClassName, "traefik");
         }
         assert.equal(props("t-routes-wildcard.shop.example").metadata.namespace, "shop");
-        assert.deepEqual(props("t-routes-web.lab.example").spec.tls, [{ hosts: ["web.lab.example"], secretName: "web-tls" }]);
+        assert.deepEqual(props("t-routes-web.lab.example").spec.tls, [
+            { hosts: ["web.lab.example"], secretName: "web-tls" },
+        ]);
     });
 
     void it("makes every Ingress wait for the controller: its IngressClass and its workload", () => {
@@ -206,11 +277,17 @@ void describe("IngressRoutes", () => {
 
     void it("outputs what to try for each route", () => {
         assert.deepEqual(
-            (run.outputs["traefikRoutes"] as Array<{ host: string; try: string[] }>).map((route) => [route.host, route.try]),
+            (run.outputs["traefikRoutes"] as Array<{ host: string; try: string[] }>).map((route) => [
+                route.host,
+                route.try,
+            ]),
             [
                 [
                     "web.lab.example",
-                    ["curl -H 'Host: web.lab.example' http://192.168.56.11:31080/", "curl -k --resolve web.lab.example:31443:192.168.56.11 https://web.lab.example:31443/"],
+                    [
+                        "curl -H 'Host: web.lab.example' http://192.168.56.11:31080/",
+                        "curl -k --resolve web.lab.example:31443:192.168.56.11 https://web.lab.example:31443/",
+                    ],
                 ],
                 ["*.shop.example", ["curl -H 'Host: wildcard-test.shop.example' http://192.168.56.11:31080/api"]],
             ],
@@ -224,7 +301,9 @@ void describe("IngressRoutes", () => {
                 try: ["curl -H 'Host: wildcard-test.shop.example' 'http://<node-ip>/api'"],
             },
         ]);
-        assert.deepEqual((run.outputs["traefikRoutes"] as Array<{ tlsSecret?: string; paths: unknown[] }>)[0]!.paths, [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }]);
+        assert.deepEqual((run.outputs["traefikRoutes"] as Array<{ tlsSecret?: string; paths: unknown[] }>)[0]!.paths, [
+            { path: "/", pathType: "Prefix", service: "web", portName: "http" },
+        ]);
         assert.equal((run.outputs["traefikRoutes"] as Array<{ tlsSecret?: string }>)[0]!.tlsSecret, "web-tls");
     });
 });

@@ -8,7 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { IngressImplementation, IngressMode, buildController, dependencyOrder, resolveController } from "../components/ingress";
+import {
+    IngressImplementation,
+    IngressMode,
+    buildController,
+    dependencyOrder,
+    resolveController,
+} from "../components/ingress";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 
 type Json = Record<string, any>;
@@ -25,11 +31,17 @@ function withoutNulls(value: unknown): unknown {
         return value.map(withoutNulls);
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== null).map(([key, item]) => [key, withoutNulls(item)]));
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, item]) => item !== null)
+                .map(([key, item]) => [key, withoutNulls(item)]),
+        );
     }
     return value;
 }
-const reference: Json[] = parseAllDocuments(fs.readFileSync(REFERENCE_FILE, "utf8")).map((document) => withoutNulls(document.toJS()) as Json);
+const reference: Json[] = parseAllDocuments(fs.readFileSync(REFERENCE_FILE, "utf8")).map(
+    (document) => withoutNulls(document.toJS()) as Json,
+);
 const id = (object: Json): string => `${object.kind}/${object.metadata.name}`;
 
 const REMOVED = Symbol("removed");
@@ -43,11 +55,36 @@ interface Difference {
 
 /** Differences in the default NodePort mode, with the admission webhook on (everything upstream has). */
 const WEBHOOK_ON: Difference[] = [
-    { object: "Service/ingress-nginx-controller", path: ["spec", "ports", 0, "nodePort"], value: 30080, why: "fixed HTTP node port from config (upstream lets the cluster pick)" },
-    { object: "Service/ingress-nginx-controller", path: ["spec", "ports", 1, "nodePort"], value: 30443, why: "fixed HTTPS node port from config" },
-    { object: "Deployment/ingress-nginx-controller", path: ["spec", "replicas"], value: 1, why: "replicas from config, written explicitly (upstream relies on the default 1)" },
-    { object: "Job/ingress-nginx-admission-create", path: ["spec", "ttlSecondsAfterFinished"], value: REMOVED, why: "a Job deleted by its TTL is dropped on refresh and re-created by the next up" },
-    { object: "Job/ingress-nginx-admission-patch", path: ["spec", "ttlSecondsAfterFinished"], value: REMOVED, why: "same as the create Job" },
+    {
+        object: "Service/ingress-nginx-controller",
+        path: ["spec", "ports", 0, "nodePort"],
+        value: 30080,
+        why: "fixed HTTP node port from config (upstream lets the cluster pick)",
+    },
+    {
+        object: "Service/ingress-nginx-controller",
+        path: ["spec", "ports", 1, "nodePort"],
+        value: 30443,
+        why: "fixed HTTPS node port from config",
+    },
+    {
+        object: "Deployment/ingress-nginx-controller",
+        path: ["spec", "replicas"],
+        value: 1,
+        why: "replicas from config, written explicitly (upstream relies on the default 1)",
+    },
+    {
+        object: "Job/ingress-nginx-admission-create",
+        path: ["spec", "ttlSecondsAfterFinished"],
+        value: REMOVED,
+        why: "a Job deleted by its TTL is dropped on refresh and re-created by the next up",
+    },
+    {
+        object: "Job/ingress-nginx-admission-patch",
+        path: ["spec", "ttlSecondsAfterFinished"],
+        value: REMOVED,
+        why: "same as the create Job",
+    },
 ];
 
 const ADMISSION_OBJECTS = [
@@ -87,8 +124,18 @@ const WEBHOOK_OFF: Difference[] = [
         ],
         why: "no webhook port",
     },
-    { object: "Deployment/ingress-nginx-controller", path: [...container, "volumeMounts"], value: REMOVED, why: "no webhook certificate to mount" },
-    { object: "Deployment/ingress-nginx-controller", path: ["spec", "template", "spec", "volumes"], value: REMOVED, why: "no webhook certificate Secret" },
+    {
+        object: "Deployment/ingress-nginx-controller",
+        path: [...container, "volumeMounts"],
+        value: REMOVED,
+        why: "no webhook certificate to mount",
+    },
+    {
+        object: "Deployment/ingress-nginx-controller",
+        path: ["spec", "template", "spec", "volumes"],
+        value: REMOVED,
+        why: "no webhook certificate Secret",
+    },
 ];
 
 function at(object: Json, segments: ReadonlyArray<string | number>): unknown {
@@ -122,9 +169,17 @@ function compareWithReference(ours: Json[], differences: readonly Difference[], 
         const mine = differences.filter((difference) => difference.object === id(object));
         for (const difference of mine) {
             const upstreamValue = at(upstream, difference.path);
-            assert.notDeepEqual(upstreamValue, difference.value === REMOVED ? undefined : difference.value, `listed difference ${id(object)} ${difference.path.join(".")} does not differ`);
+            assert.notDeepEqual(
+                upstreamValue,
+                difference.value === REMOVED ? undefined : difference.value,
+                `listed difference ${id(object)} ${difference.path.join(".")} does not differ`,
+            );
         }
-        assert.deepEqual(object, applied(upstream, mine), `${id(object)} differs from upstream beyond the listed differences`);
+        assert.deepEqual(
+            object,
+            applied(upstream, mine),
+            `${id(object)} differs from upstream beyond the listed differences`,
+        );
     }
 }
 
@@ -135,7 +190,11 @@ void describe("ingress-nginx against upstream's v1.15.1 bare-metal manifest", ()
 
     void it("with the admission webhook off (the default): no webhook objects, and the controller without webhook wiring", () => {
         const ours = build(false);
-        assert.deepEqual(build(resolveController({ implementation: IngressImplementation.IngressNginx }).admissionWebhook), ours, "off by default");
+        assert.deepEqual(
+            build(resolveController({ implementation: IngressImplementation.IngressNginx }).admissionWebhook),
+            ours,
+            "off by default",
+        );
         compareWithReference(
             ours,
             WEBHOOK_OFF,
@@ -151,8 +210,13 @@ void describe("ingress-nginx against upstream's v1.15.1 bare-metal manifest", ()
     });
 
     void it("registers the webhook pieces in an order that never refuses an Ingress: certificate, controller, webhook, CA patch", () => {
-        const order = dependencyOrder(buildController(resolveController({ implementation: IngressImplementation.IngressNginx, admissionWebhook: true })).objects).map((item) => item.key);
-        const before = (a: string, b: string): void => assert.ok(order.indexOf(a) < order.indexOf(b), `${a} before ${b}`);
+        const order = dependencyOrder(
+            buildController(
+                resolveController({ implementation: IngressImplementation.IngressNginx, admissionWebhook: true }),
+            ).objects,
+        ).map((item) => item.key);
+        const before = (a: string, b: string): void =>
+            assert.ok(order.indexOf(a) < order.indexOf(b), `${a} before ${b}`);
         before("admission-create-job", "deployment");
         before("deployment", "validating-webhook-configuration");
         before("validating-webhook-configuration", "admission-patch-job");
@@ -168,22 +232,29 @@ void describe("ingress-nginx against upstream's v1.15.1 bare-metal manifest", ()
         assert.equal(daemonSet.metadata.name, "ingress-nginx-controller");
         assert.deepEqual(daemonSet.spec.selector, deployment.spec.selector);
         const pod = daemonSet.spec.template.spec;
-        assert.deepEqual(
-            pick(pod.containers[0].ports, "name", "containerPort", "hostPort"),
-            [
-                ["http", 80, 80],
-                ["https", 443, 443],
-            ],
-        );
-        assert.deepEqual(pod.tolerations, [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
-        assert.deepEqual(daemonSet.spec.updateStrategy, { rollingUpdate: { maxUnavailable: 1 }, type: "RollingUpdate" });
+        assert.deepEqual(pick(pod.containers[0].ports, "name", "containerPort", "hostPort"), [
+            ["http", 80, 80],
+            ["https", 443, 443],
+        ]);
+        assert.deepEqual(pod.tolerations, [
+            { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+        ]);
+        assert.deepEqual(daemonSet.spec.updateStrategy, {
+            rollingUpdate: { maxUnavailable: 1 },
+            type: "RollingUpdate",
+        });
         const service = objects.find((object) => id(object) === "Service/ingress-nginx-controller")!;
         assert.equal(service.spec.type, "ClusterIP");
         assert.ok(service.spec.ports.every((port: Json) => port.nodePort === undefined));
     });
 
     void it("builds objects the Kubernetes 1.34 schemas accept, in every variant", async () => {
-        const variants = [build(true), build(false), build(false, IngressMode.HostPort), build(true, IngressMode.HostPort)];
+        const variants = [
+            build(true),
+            build(false),
+            build(false, IngressMode.HostPort),
+            build(true, IngressMode.HostPort),
+        ];
         for (const object of variants.flat()) {
             assert.deepEqual(await schemaErrors(object), [], id(object));
         }

@@ -3,8 +3,23 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Problem, SPLIT_PORT_FIELDS, STACK_KEYS, formatProblem } from "../components/common";
 import { ConfigSource, loadStack } from "../components/config";
-import { BackendService, ClusterIngressSettings, IngressRouteSpec, controllerNodePortClaims, hostFindings, pathFindings, validateIngress, validateRoutes } from "../components/ingress";
-import { checkNodePortClaims, findServiceBackend, parseNodePortRange, serviceNodePortClaims, servicesKeys } from "../components/services";
+import {
+    BackendService,
+    ClusterIngressSettings,
+    IngressRouteSpec,
+    controllerNodePortClaims,
+    hostFindings,
+    pathFindings,
+    validateIngress,
+    validateRoutes,
+} from "../components/ingress";
+import {
+    checkNodePortClaims,
+    findServiceBackend,
+    parseNodePortRange,
+    serviceNodePortClaims,
+    servicesKeys,
+} from "../components/services";
 
 const SERVICES: BackendService[] = [
     {
@@ -23,12 +38,19 @@ const SERVICES: BackendService[] = [
 ];
 
 /** The ingress settings' problems, and the node port problems of the controller's ports among the Services' (as validateClusterNetwork checks them). */
-function check(ingress: ClusterIngressSettings, services: BackendService[] = SERVICES, nodePortRange = "30000-32767"): Problem[] {
+function check(
+    ingress: ClusterIngressSettings,
+    services: BackendService[] = SERVICES,
+    nodePortRange = "30000-32767",
+): Problem[] {
     const range = parseNodePortRange(nodePortRange);
     const rangeKey = "clusternet:cluster.nodePortRange";
     const nodePorts = range.ok
         ? checkNodePortClaims(
-              [...serviceNodePortClaims(services, servicesKeys(STACK_KEYS)), ...controllerNodePortClaims(ingress.controller ?? {}, "clusternet:ingress.controller")],
+              [
+                  ...serviceNodePortClaims(services, servicesKeys(STACK_KEYS)),
+                  ...controllerNodePortClaims(ingress.controller ?? {}, "clusternet:ingress.controller"),
+              ],
               { range: range.value, text: nodePortRange, key: rangeKey },
           )
         : [{ key: rangeKey, message: range.message, fix: range.fix }];
@@ -39,7 +61,11 @@ function routesOf(...routes: IngressRouteSpec[]): ClusterIngressSettings {
     return { routes };
 }
 
-const route = (host: string, extra: Partial<IngressRouteSpec> = {}): IngressRouteSpec => ({ host, paths: [{ path: "/", service: "web", portName: "http" }], ...extra });
+const route = (host: string, extra: Partial<IngressRouteSpec> = {}): IngressRouteSpec => ({
+    host,
+    paths: [{ path: "/", service: "web", portName: "http" }],
+    ...extra,
+});
 
 /** The only problem's line (key: message; fix), failing when there is not exactly one. */
 function only(problems: Problem[]): string {
@@ -84,22 +110,33 @@ void describe("Ingress hosts, as the API server checks them", () => {
 
     void it("refuses a host longer than 253 characters", () => {
         const host = Array.from({ length: 5 }, () => "a".repeat(60)).join(".");
-        assert.match(hostFindings(host).map((finding) => finding.message).join(), /is 304 characters long/);
+        assert.match(
+            hostFindings(host)
+                .map((finding) => finding.message)
+                .join(),
+            /is 304 characters long/,
+        );
     });
 
     void it("names the route in the problem's key", () => {
         assert.equal(
             only(check(routesOf(route("web.lab.example"), route("10.0.0.1")))),
-            'clusternet:ingress.routes[1].host: "10.0.0.1" must be a DNS name, not an IP address; use a name such as web.lab.example and point it at a node (DNS, /etc/hosts, or curl -H \'Host: …\')',
+            "clusternet:ingress.routes[1].host: \"10.0.0.1\" must be a DNS name, not an IP address; use a name such as web.lab.example and point it at a node (DNS, /etc/hosts, or curl -H 'Host: …')",
         );
     });
 
     void it("refuses a host used by two routes: each host is one Ingress", () => {
-        assert.match(only(check(routesOf(route("web.lab.example"), route("web.lab.example")))), /^clusternet:ingress\.routes\[1\]\.host: "web\.lab\.example" is already the host of clusternet:ingress\.routes\[0\]; merge/);
+        assert.match(
+            only(check(routesOf(route("web.lab.example"), route("web.lab.example")))),
+            /^clusternet:ingress\.routes\[1\]\.host: "web\.lab\.example" is already the host of clusternet:ingress\.routes\[0\]; merge/,
+        );
     });
 
     void it("refuses two hosts that would give the same Ingress name", () => {
-        assert.match(only(check(routesOf(route("*.lab.example"), route("wildcard.lab.example")))), /routes\[1\]\.host: "wildcard\.lab\.example" gives the same Ingress name \(wildcard\.lab\.example\)/);
+        assert.match(
+            only(check(routesOf(route("*.lab.example"), route("wildcard.lab.example")))),
+            /routes\[1\]\.host: "wildcard\.lab\.example" gives the same Ingress name \(wildcard\.lab\.example\)/,
+        );
     });
 });
 
@@ -128,23 +165,47 @@ void describe("Ingress paths, as the API server checks them", () => {
     ];
     for (const [path, pathType, expected] of refused) {
         void it(`refuses ${JSON.stringify(path)} as ${pathType}`, () => {
-            assert.match(pathFindings(path, pathType).map((finding) => `${finding.message}; ${finding.fix ?? ""}`).join(" | "), expected);
+            assert.match(
+                pathFindings(path, pathType)
+                    .map((finding) => `${finding.message}; ${finding.fix ?? ""}`)
+                    .join(" | "),
+                expected,
+            );
         });
     }
 
     void it("defaults to / with pathType Prefix", () => {
-        const result = validateRoutes([{ host: "web.lab.example", paths: [{ service: "web", portName: "http" }] }], SERVICES, "routes");
+        const result = validateRoutes(
+            [{ host: "web.lab.example", paths: [{ service: "web", portName: "http" }] }],
+            SERVICES,
+            "routes",
+        );
         assert.ok(result.ok);
         assert.deepEqual(result.routes[0]!.paths, [{ path: "/", pathType: "Prefix", service: "web", port: "http" }]);
     });
 
     void it("names the path in the problem's key, pathType included", () => {
-        const problems = check(routesOf(route("web.lab.example", { paths: [{ path: "/ok", service: "web", portName: "http" }, { path: "x//y", service: "web", portName: "http" }] })));
+        const problems = check(
+            routesOf(
+                route("web.lab.example", {
+                    paths: [
+                        { path: "/ok", service: "web", portName: "http" },
+                        { path: "x//y", service: "web", portName: "http" },
+                    ],
+                }),
+            ),
+        );
         assert.deepEqual(
             problems.map((problem) => problem.key),
             ["clusternet:ingress.routes[0].paths[1].path", "clusternet:ingress.routes[0].paths[1].path"],
         );
-        const typed = check(routesOf(route("web.lab.example", { paths: [{ path: "/", pathType: "Glob" as never, service: "web", portName: "http" }] })));
+        const typed = check(
+            routesOf(
+                route("web.lab.example", {
+                    paths: [{ path: "/", pathType: "Glob" as never, service: "web", portName: "http" }],
+                }),
+            ),
+        );
         assert.equal(typed[0]!.key, "clusternet:ingress.routes[0].paths[0].pathType");
     });
 
@@ -155,11 +216,17 @@ void describe("Ingress paths, as the API server checks them", () => {
                 { path: "/api", pathType: "Exact", service: "web", port: 8080 },
             ],
         });
-        assert.match(only(check(routesOf(twice))), /^clusternet:ingress\.routes\[0\]\.paths\[1\]\.path: "\/api" on "web\.lab\.example" is already routed by clusternet:ingress\.routes\[0\]\.paths\[0\]/);
+        assert.match(
+            only(check(routesOf(twice))),
+            /^clusternet:ingress\.routes\[0\]\.paths\[1\]\.path: "\/api" on "web\.lab\.example" is already routed by clusternet:ingress\.routes\[0\]\.paths\[0\]/,
+        );
     });
 
     void it("refuses a route without paths", () => {
-        assert.match(only(check(routesOf({ host: "web.lab.example", paths: [] }))), /^clusternet:ingress\.routes\[0\]\.paths: has no paths/);
+        assert.match(
+            only(check(routesOf({ host: "web.lab.example", paths: [] }))),
+            /^clusternet:ingress\.routes\[0\]\.paths: has no paths/,
+        );
     });
 });
 
@@ -179,7 +246,11 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
             { service: "shop", port: 80 },
             'clusternet:ingress.routes[0].paths[0].service: there is no Service "shop" in the stack\'s Services; name one of demo/web, shop/api, staging/api, demo/dns, shop/cart, or add it to clusternet:services',
         ],
-        ["a port name the Service does not have", { service: "web", portName: "metrics" }, 'clusternet:ingress.routes[0].paths[0].port: Service demo/web has no port "metrics"; use one of its ports: http (8080), https (443)'],
+        [
+            "a port name the Service does not have",
+            { service: "web", portName: "metrics" },
+            'clusternet:ingress.routes[0].paths[0].port: Service demo/web has no port "metrics"; use one of its ports: http (8080), https (443)',
+        ],
         [
             "a port number that is the Service's nodePort",
             { service: "web", port: 30808 },
@@ -190,13 +261,28 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
             { service: "web", port: 8443 },
             "clusternet:ingress.routes[0].paths[0].port: Service demo/web has no port 8443 (8443 is the targetPort of its port https; a backend names the Service's own port); use one of its ports: http (8080), https (443)",
         ],
-        ["a name shared by Services in two namespaces", { service: "api", portName: "http" }, 'clusternet:ingress.routes[0].paths[0].service: "api" names Services in several namespaces (shop/api, staging/api); add namespace to say which one'],
-        ["a namespace the Service is not in", { service: "web", portName: "http", namespace: "prod" }, 'clusternet:ingress.routes[0].paths[0].namespace: Service "web" is not in namespace "prod"; use the namespace it is in: demo'],
-        ["a UDP port", { service: "dns", portName: "dns" }, 'clusternet:ingress.routes[0].paths[0].port: port "dns" of Service demo/dns carries UDP, but an Ingress routes HTTP, which needs TCP; route to a TCP port: the Service has none'],
+        [
+            "a name shared by Services in two namespaces",
+            { service: "api", portName: "http" },
+            'clusternet:ingress.routes[0].paths[0].service: "api" names Services in several namespaces (shop/api, staging/api); add namespace to say which one',
+        ],
+        [
+            "a namespace the Service is not in",
+            { service: "web", portName: "http", namespace: "prod" },
+            'clusternet:ingress.routes[0].paths[0].namespace: Service "web" is not in namespace "prod"; use the namespace it is in: demo',
+        ],
+        [
+            "a UDP port",
+            { service: "dns", portName: "dns" },
+            'clusternet:ingress.routes[0].paths[0].port: port "dns" of Service demo/dns carries UDP, but an Ingress routes HTTP, which needs TCP; route to a TCP port: the Service has none',
+        ],
     ];
     for (const [what, backend, expected] of cases) {
         void it(`refuses ${what}`, () => {
-            assert.equal(only(check(routesOf({ host: "web.lab.example", paths: [{ path: "/", ...backend }] }))), expected);
+            assert.equal(
+                only(check(routesOf({ host: "web.lab.example", paths: [{ path: "/", ...backend }] }))),
+                expected,
+            );
         });
     }
 
@@ -207,12 +293,24 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
     });
 
     void it("refuses a backend without a port", () => {
-        assert.equal(only(check(routesOf({ host: "web.lab.example", paths: [{ service: "cart" }] }))), "clusternet:ingress.routes[0].paths[0].port: is required; name the Service's port, by name or number");
+        assert.equal(
+            only(check(routesOf({ host: "web.lab.example", paths: [{ service: "cart" }] }))),
+            "clusternet:ingress.routes[0].paths[0].port: is required; name the Service's port, by name or number",
+        );
     });
 
     void it("in args, names a port given by name portName, and refuses port and portName together", () => {
         const result = validateRoutes(
-            [{ host: "web.lab.example", paths: [{ service: "web", portName: "metrics" }, { path: "/both", service: "web", port: 8080, portName: "http" }, { path: "/none", service: "web" }] }],
+            [
+                {
+                    host: "web.lab.example",
+                    paths: [
+                        { service: "web", portName: "metrics" },
+                        { path: "/both", service: "web", port: 8080, portName: "http" },
+                        { path: "/none", service: "web" },
+                    ],
+                },
+            ],
             SERVICES,
             "args.routes",
             SPLIT_PORT_FIELDS,
@@ -226,11 +324,18 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
     });
 
     void it("refuses every backend when the stack has no Services", () => {
-        assert.match(only(check(routesOf(route("web.lab.example")), [])), /there is no Service "web" in the stack's Services; add it to clusternet:services \(the stack has no Services yet\)/);
+        assert.match(
+            only(check(routesOf(route("web.lab.example")), [])),
+            /there is no Service "web" in the stack's Services; add it to clusternet:services \(the stack has no Services yet\)/,
+        );
     });
 
     void it("picks the namespace when given, and places the Ingress there", () => {
-        const result = validateRoutes([{ host: "api.lab.example", paths: [{ service: "api", portName: "http", namespace: "staging" }] }], SERVICES, "routes");
+        const result = validateRoutes(
+            [{ host: "api.lab.example", paths: [{ service: "api", portName: "http", namespace: "staging" }] }],
+            SERVICES,
+            "routes",
+        );
         assert.ok(result.ok);
         assert.equal(result.routes[0]!.namespace, "staging");
     });
@@ -249,20 +354,35 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
     });
 
     void it("refuses a TLS Secret name Kubernetes would refuse", () => {
-        assert.match(only(check(routesOf(route("web.lab.example", { tlsSecret: "Web_TLS" })))), /^clusternet:ingress\.routes\[0\]\.tlsSecret: "Web_TLS" is not a Secret name/);
+        assert.match(
+            only(check(routesOf(route("web.lab.example", { tlsSecret: "Web_TLS" })))),
+            /^clusternet:ingress\.routes\[0\]\.tlsSecret: "Web_TLS" is not a Secret name/,
+        );
     });
 
     void it("reports every problem of every route at once", () => {
-        const problems = check(routesOf(route("10.0.0.1"), { host: "Bad", paths: [{ path: "x", service: "nope", port: 1 }] }));
+        const problems = check(
+            routesOf(route("10.0.0.1"), { host: "Bad", paths: [{ path: "x", service: "nope", port: 1 }] }),
+        );
         assert.deepEqual(
             problems.map((problem) => problem.key),
-            ["clusternet:ingress.routes[0].host", "clusternet:ingress.routes[1].host", "clusternet:ingress.routes[1].host", "clusternet:ingress.routes[1].paths[0].path", "clusternet:ingress.routes[1].paths[0].service"],
+            [
+                "clusternet:ingress.routes[0].host",
+                "clusternet:ingress.routes[1].host",
+                "clusternet:ingress.routes[1].host",
+                "clusternet:ingress.routes[1].paths[0].path",
+                "clusternet:ingress.routes[1].paths[0].service",
+            ],
         );
     });
 });
 
 void describe("the controller's settings and node ports", () => {
-    const controller = (settings: ClusterIngressSettings["controller"], services: BackendService[] = SERVICES, range?: string): string[] =>
+    const controller = (
+        settings: ClusterIngressSettings["controller"],
+        services: BackendService[] = SERVICES,
+        range?: string,
+    ): string[] =>
         check({ controller: settings }, services, range)
             .filter((problem) => !problem.key.startsWith("clusternet:services"))
             .map(formatProblem);
@@ -280,7 +400,10 @@ void describe("the controller's settings and node ports", () => {
 
     void it("counts the default node ports too", () => {
         const taken: BackendService[] = [{ name: "other", type: "NodePort", ports: [{ port: 80, nodePort: 30443 }] }];
-        assert.match(only(check({}, taken)), /^clusternet:ingress\.controller\.httpsNodePort: 30443 is already the node port of Service default\/other/);
+        assert.match(
+            only(check({}, taken)),
+            /^clusternet:ingress\.controller\.httpsNodePort: 30443 is already the node port of Service default\/other/,
+        );
     });
 
     void it("refuses node ports outside the cluster's range", () => {
@@ -299,7 +422,9 @@ void describe("the controller's settings and node ports", () => {
     });
 
     void it("refuses the same port for HTTP and HTTPS", () => {
-        assert.deepEqual(controller({ httpNodePort: 31000, httpsNodePort: 31000 }), ["clusternet:ingress.controller.httpsNodePort: TCP node port 31000 is also clusternet:ingress.controller.httpNodePort; pick a port from 30000 to 32767 that nothing else uses"]);
+        assert.deepEqual(controller({ httpNodePort: 31000, httpsNodePort: 31000 }), [
+            "clusternet:ingress.controller.httpsNodePort: TCP node port 31000 is also clusternet:ingress.controller.httpNodePort; pick a port from 30000 to 32767 that nothing else uses",
+        ]);
     });
 
     void it("refuses node ports and replicas in hostPort mode, and checks no node port there", () => {
@@ -319,9 +444,17 @@ void describe("the controller's settings and node ports", () => {
 
     void it("refuses an image that is not pinned", () => {
         for (const image of ["traefik", "traefik:latest", "registry.local:5000/traefik", ""]) {
-            assert.match(only(check({ controller: { image } })), /^clusternet:ingress\.controller\.image: .* is not pinned/, image);
+            assert.match(
+                only(check({ controller: { image } })),
+                /^clusternet:ingress\.controller\.image: .* is not pinned/,
+                image,
+            );
         }
-        for (const image of ["traefik:v3.7.11", "registry.local:5000/traefik:v3.7.11", `traefik@sha256:${"a".repeat(64)}`]) {
+        for (const image of [
+            "traefik:v3.7.11",
+            "registry.local:5000/traefik:v3.7.11",
+            `traefik@sha256:${"a".repeat(64)}`,
+        ]) {
             assert.deepEqual(controller({ image }), [], image);
         }
     });
@@ -339,23 +472,60 @@ void describe("the stack's config: clusternet:ingress through loadStack", () => 
     const source = (values: Record<string, unknown>): ConfigSource => ({
         label: "test",
         kind: "stack-file",
-        values: new Map(Object.entries({ cluster: { podCidr: "10.244.0.0/16", nodeNetwork: "192.168.56.0/24" }, nodes: [{ name: "n1", ip: "192.168.56.10" }], ...values })),
+        values: new Map(
+            Object.entries({
+                cluster: { podCidr: "10.244.0.0/16", nodeNetwork: "192.168.56.0/24" },
+                nodes: [{ name: "n1", ip: "192.168.56.10" }],
+                ...values,
+            }),
+        ),
         secretKeys: new Set(),
     });
-    const services = [{ name: "web", namespace: "demo", type: "NodePort", selector: { app: "web" }, ports: [{ name: "http", port: 8080, nodePort: 30808 }] }];
+    const services = [
+        {
+            name: "web",
+            namespace: "demo",
+            type: "NodePort",
+            selector: { app: "web" },
+            ports: [{ name: "http", port: 8080, nodePort: 30808 }],
+        },
+    ];
 
     void it("loads a valid Ingress, defaults applied", () => {
-        const loaded = loadStack(source({ services, ingress: { routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "http" }] }] } }));
+        const loaded = loadStack(
+            source({
+                services,
+                ingress: { routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "http" }] }] },
+            }),
+        );
         assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
         assert.deepEqual(loaded.value.args.ingress, {
             controller: { implementation: "traefik", mode: "NodePort", admissionWebhook: false },
-            routes: [{ host: "web.lab.example", paths: [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }] }],
+            routes: [
+                {
+                    host: "web.lab.example",
+                    paths: [{ path: "/", pathType: "Prefix", service: "web", portName: "http" }],
+                },
+            ],
         });
     });
 
     void it("maps a backend port by name to portName, and names it by the config key the user wrote", () => {
         const loaded = loadStack(
-            source({ services, ingress: { routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "metrics" }, { path: "/x", service: "web", port: 9999 }] }] } }),
+            source({
+                services,
+                ingress: {
+                    routes: [
+                        {
+                            host: "web.lab.example",
+                            paths: [
+                                { service: "web", port: "metrics" },
+                                { path: "/x", service: "web", port: 9999 },
+                            ],
+                        },
+                    ],
+                },
+            }),
         );
         assert.ok(!loaded.ok);
         assert.deepEqual(
@@ -365,11 +535,23 @@ void describe("the stack's config: clusternet:ingress through loadStack", () => 
     });
 
     void it("reports shape problems with their keys", () => {
-        const loaded = loadStack(source({ services, ingress: { controller: { implementation: "nginx", httpNodePort: 70000 }, routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "http", pathtype: "Exact" }] }] } }));
+        const loaded = loadStack(
+            source({
+                services,
+                ingress: {
+                    controller: { implementation: "nginx", httpNodePort: 70000 },
+                    routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "http", pathtype: "Exact" }] }],
+                },
+            }),
+        );
         assert.ok(!loaded.ok);
         assert.deepEqual(
             loaded.problems.map((problem) => problem.key),
-            ["clusternet:ingress.controller.implementation", "clusternet:ingress.controller.httpNodePort", "clusternet:ingress.routes[0].paths[0].pathtype"],
+            [
+                "clusternet:ingress.controller.implementation",
+                "clusternet:ingress.controller.httpNodePort",
+                "clusternet:ingress.routes[0].paths[0].pathtype",
+            ],
         );
         assert.match(formatProblem(loaded.problems[2]!), /did you mean pathType\?/);
     });
@@ -379,19 +561,33 @@ void describe("the stack's config: clusternet:ingress through loadStack", () => 
             source({
                 nodes: [{ name: "n1", ip: "10.244.0.5" }],
                 services,
-                ingress: { controller: { httpNodePort: 30808 }, routes: [{ host: "192.168.56.10", paths: [{ service: "web", port: "http" }] }] },
+                ingress: {
+                    controller: { httpNodePort: 30808 },
+                    routes: [{ host: "192.168.56.10", paths: [{ service: "web", port: "http" }] }],
+                },
             }),
         );
         assert.ok(!loaded.ok);
         const keys = loaded.problems.map((problem) => problem.key);
-        assert.ok(keys.some((key) => key.startsWith("clusternet:nodes[0]")), keys.join());
+        assert.ok(
+            keys.some((key) => key.startsWith("clusternet:nodes[0]")),
+            keys.join(),
+        );
         assert.ok(keys.includes("clusternet:ingress.controller.httpNodePort"), keys.join());
         assert.ok(keys.includes("clusternet:ingress.routes[0].host"), keys.join());
     });
 
     void it("leaves Ingress unchecked when clusternet:services itself is broken, instead of misreporting its backends", () => {
-        const loaded = loadStack(source({ services: [{ name: "web" }], ingress: { routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "http" }] }] } }));
+        const loaded = loadStack(
+            source({
+                services: [{ name: "web" }],
+                ingress: { routes: [{ host: "web.lab.example", paths: [{ service: "web", port: "http" }] }] },
+            }),
+        );
         assert.ok(!loaded.ok);
-        assert.ok(loaded.problems.every((problem) => problem.key.startsWith("clusternet:services")), loaded.problems.map(formatProblem).join("\n"));
+        assert.ok(
+            loaded.problems.every((problem) => problem.key.startsWith("clusternet:services")),
+            loaded.problems.map(formatProblem).join("\n"),
+        );
     });
 });

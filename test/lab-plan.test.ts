@@ -13,7 +13,14 @@ import { CheckCase, CheckGroup, evaluate, planChecks } from "../cli/lab/checks";
 import { cniChain, delegateConfig, firstAddressOf, parseSubnetEnv, subnetEnvText } from "../cli/lab/flannel";
 import { decideRoute, nginxConfig, routeTable, wildcardMatches } from "../cli/lab/ingress";
 import { restoreDocument } from "../cli/lab/iptables";
-import { chainHash, endpointsOf, kubeProxyRules, noEndpointsReason, planServices, PodView } from "../cli/lab/kube-proxy";
+import {
+    chainHash,
+    endpointsOf,
+    kubeProxyRules,
+    noEndpointsReason,
+    planServices,
+    PodView,
+} from "../cli/lab/kube-proxy";
 import { environmentProblem } from "../cli/lab/lab";
 import { readManifestFiles } from "../cli/lab/manifest-files";
 import { IngressModel, LabManifest, readClusterModel } from "../cli/lab/model";
@@ -63,7 +70,10 @@ void describe("lab plan: flannel", () => {
     void it("writes subnet.env as flanneld does: the subnet with its first address, MTU underlay - 50 for vxlan", () => {
         const plan = labPlan();
         const worker = plan.nodes.find((node) => node.name === "worker-1")!;
-        assert.equal(subnetEnvText(worker.subnetEnv), "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+        assert.equal(
+            subnetEnvText(worker.subnetEnv),
+            "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n",
+        );
         assert.deepEqual(parseSubnetEnv(subnetEnvText(worker.subnetEnv)), worker.subnetEnv);
         assert.equal(worker.subnetEnvFile, "/run/clusternet-lab/cnl/nodes/worker-1/run/flannel/subnet.env");
         assert.equal(firstAddressOf("10.244.2.0/24"), "10.244.2.1/24");
@@ -82,19 +92,40 @@ void describe("lab plan: flannel", () => {
             mtu: 1450,
             isGateway: true,
             cniVersion: "0.3.1",
-            ipam: { type: "host-local", ranges: [[{ subnet: "10.244.1.0/24" }]], routes: [{ dst: "10.244.0.0/16" }], dataDir: "/run/clusternet-lab/cnl/nodes/worker-1/cni/networks" },
+            ipam: {
+                type: "host-local",
+                ranges: [[{ subnet: "10.244.1.0/24" }]],
+                routes: [{ dst: "10.244.0.0/16" }],
+                dataDir: "/run/clusternet-lab/cnl/nodes/worker-1/cni/networks",
+            },
         });
-        const chain = cniChain(plan.flannel.cniConf, node.subnetEnv, node.ipamDataDir, [{ hostPort: 8080, containerPort: 80, protocol: "TCP" }]);
+        const chain = cniChain(plan.flannel.cniConf, node.subnetEnv, node.ipamDataDir, [
+            { hostPort: 8080, containerPort: 80, protocol: "TCP" },
+        ]);
         assert.deepEqual(
             chain.map((step) => step.plugin),
             ["bridge", "portmap"],
         );
-        assert.deepEqual(chain[1]!.config, { type: "portmap", name: "cbr0", cniVersion: "0.3.1", runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }] } });
+        assert.deepEqual(chain[1]!.config, {
+            type: "portmap",
+            name: "cbr0",
+            cniVersion: "0.3.1",
+            runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }] },
+        });
     });
 
     void it("keeps delegate keys the conflist sets, and FLANNEL_IPMASQ=false turns the bridge's own masquerade on", () => {
-        const conflist = { name: "cbr0", cniVersion: "0.3.1", plugins: [{ type: "flannel", delegate: { mtu: 1400, bridge: "mynet0" } }] };
-        const config = delegateConfig(conflist, conflist.plugins[0]!, { network: "10.1.0.0/16", subnet: "10.1.17.1/24", mtu: 1472, ipMasq: false }, "/d");
+        const conflist = {
+            name: "cbr0",
+            cniVersion: "0.3.1",
+            plugins: [{ type: "flannel", delegate: { mtu: 1400, bridge: "mynet0" } }],
+        };
+        const config = delegateConfig(
+            conflist,
+            conflist.plugins[0]!,
+            { network: "10.1.0.0/16", subnet: "10.1.17.1/24", mtu: 1472, ipMasq: false },
+            "/d",
+        );
         assert.equal(config["mtu"], 1400);
         assert.equal(config["bridge"], "mynet0");
         assert.equal(config["ipMasq"], true);
@@ -104,15 +135,32 @@ void describe("lab plan: flannel", () => {
         const plan = labPlan({ ...DEV_FIXTURE, vni: 4096, vxlanPort: 4789 });
         const cp = plan.nodes[0]!;
         const workers = plan.nodes.slice(1);
-        assert.ok(cp.commands.ip.includes("link add flannel.4096 type vxlan id 4096 local 192.168.56.10 dev eth0 dstport 4789 nolearning"));
+        assert.ok(
+            cp.commands.ip.includes(
+                "link add flannel.4096 type vxlan id 4096 local 192.168.56.10 dev eth0 dstport 4789 nolearning",
+            ),
+        );
         assert.ok(cp.commands.ip.includes(`link set flannel.4096 address ${vtepMac("cp-1")} mtu 1450`));
         assert.ok(cp.commands.ip.includes("addr add 10.244.0.0/32 dev flannel.4096"));
         for (const worker of workers) {
-            assert.ok(cp.commands.ip.includes(`route add ${worker.podCidr} via ${worker.vtep} dev flannel.4096 onlink`));
-            assert.ok(cp.commands.ip.includes(`neigh add ${worker.vtep} lladdr ${worker.vtepMac} dev flannel.4096 nud permanent`));
-            assert.ok(cp.commands.bridge.includes(`fdb append ${worker.vtepMac} dev flannel.4096 dst ${worker.ip} self permanent`));
+            assert.ok(
+                cp.commands.ip.includes(`route add ${worker.podCidr} via ${worker.vtep} dev flannel.4096 onlink`),
+            );
+            assert.ok(
+                cp.commands.ip.includes(
+                    `neigh add ${worker.vtep} lladdr ${worker.vtepMac} dev flannel.4096 nud permanent`,
+                ),
+            );
+            assert.ok(
+                cp.commands.bridge.includes(
+                    `fdb append ${worker.vtepMac} dev flannel.4096 dst ${worker.ip} self permanent`,
+                ),
+            );
         }
-        assert.ok(!cp.commands.ip.some((line) => line.includes(cp.podCidr) && line.startsWith("route")), "no route to its own subnet via the VTEP");
+        assert.ok(
+            !cp.commands.ip.some((line) => line.includes(cp.podCidr) && line.startsWith("route")),
+            "no route to its own subnet via the VTEP",
+        );
         assert.match(vtepMac("cp-1"), /^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/, "a locally administered unicast MAC");
     });
 
@@ -136,7 +184,10 @@ void describe("lab plan: flannel", () => {
             const data = manifest.object["data"] as Record<string, string>;
             const netConf = JSON.parse(data["net-conf.json"]!) as { Backend: Record<string, unknown> };
             netConf.Backend["MTU"] = 9000;
-            return { ...manifest, object: { ...manifest.object, data: { ...data, "net-conf.json": JSON.stringify(netConf) } } };
+            return {
+                ...manifest,
+                object: { ...manifest.object, data: { ...data, "net-conf.json": JSON.stringify(netConf) } },
+            };
         });
         const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
         assert.ok(result.ok);
@@ -149,25 +200,55 @@ void describe("lab plan: flannel", () => {
         assert.match(document, /-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG/);
         assert.match(document, /-A FLANNEL-POSTRTG -m mark --mark 0x4000\/0x4000 .* -j RETURN/);
         assert.match(document, /-A FLANNEL-POSTRTG -s 10.244.1.0\/24 -d 10.244.0.0\/16 .* -j RETURN/);
-        assert.match(document, /-A FLANNEL-POSTRTG -s 10.244.0.0\/16 ! -d 224.0.0.0\/4 .* -j MASQUERADE --random-fully/);
+        assert.match(
+            document,
+            /-A FLANNEL-POSTRTG -s 10.244.0.0\/16 ! -d 224.0.0.0\/4 .* -j MASQUERADE --random-fully/,
+        );
         assert.match(document, /-A FLANNEL-FWD -s 10.244.0.0\/16 -m comment --comment "flanneld forward" -j ACCEPT/);
     });
 
     void it("refuses backends it cannot build, a missing ConfigMap, a missing Backend and unassigned pod CIDRs, by name", () => {
         const manifests = labManifests(planOf(), { ...DEV_FIXTURE, backend: "wireguard" });
-        assert.match(problemsOf(manifests).join("\n"), /Backend.Type is "wireguard": the lab builds the vxlan and host-gw backends only/);
-        const withoutConfigMap = labManifests(planOf(), DEV_FIXTURE).filter((manifest) => manifest.kind !== "ConfigMap");
+        assert.match(
+            problemsOf(manifests).join("\n"),
+            /Backend.Type is "wireguard": the lab builds the vxlan and host-gw backends only/,
+        );
+        const withoutConfigMap = labManifests(planOf(), DEV_FIXTURE).filter(
+            (manifest) => manifest.kind !== "ConfigMap",
+        );
         assert.match(problemsOf(withoutConfigMap).join("\n"), /renders no ConfigMap kube-flannel-cfg/);
         const withoutBackend = labManifests(planOf(), DEV_FIXTURE).map((manifest) =>
-            manifest.kind === "ConfigMap" ? { ...manifest, object: { ...manifest.object, data: { ...(manifest.object["data"] as object), "net-conf.json": '{"Network": "10.244.0.0/16"}' } } } : manifest,
+            manifest.kind === "ConfigMap"
+                ? {
+                      ...manifest,
+                      object: {
+                          ...manifest.object,
+                          data: {
+                              ...(manifest.object["data"] as object),
+                              "net-conf.json": '{"Network": "10.244.0.0/16"}',
+                          },
+                      },
+                  }
+                : manifest,
         );
         assert.match(problemsOf(withoutBackend).join("\n"), /fall back to the udp backend/);
-        const outside = labManifests(planOf(), DEV_FIXTURE).map((manifest) => (manifest.kind === "Node" && manifest.name === "worker-2" ? { ...manifest, object: { ...manifest.object, spec: { podCIDR: "10.245.0.0/24" } } } : manifest));
-        assert.match(problemsOf(outside).join("\n"), /flanneld on worker-2 would exit: Network 10.244.0.0\/16 doesn't contain the node's PodCIDR 10.245.0.0\/24/);
+        const outside = labManifests(planOf(), DEV_FIXTURE).map((manifest) =>
+            manifest.kind === "Node" && manifest.name === "worker-2"
+                ? { ...manifest, object: { ...manifest.object, spec: { podCIDR: "10.245.0.0/24" } } }
+                : manifest,
+        );
+        assert.match(
+            problemsOf(outside).join("\n"),
+            /flanneld on worker-2 would exit: Network 10.244.0.0\/16 doesn't contain the node's PodCIDR 10.245.0.0\/24/,
+        );
     });
 
     void it("reads --ip-masq from the flannel DaemonSet", () => {
-        const manifests = labManifests(planOf(), DEV_FIXTURE).map((manifest) => (manifest.kind === "DaemonSet" ? JSON.parse(JSON.stringify(manifest).replace('"--ip-masq",', "")) as LabManifest : manifest));
+        const manifests = labManifests(planOf(), DEV_FIXTURE).map((manifest) =>
+            manifest.kind === "DaemonSet"
+                ? (JSON.parse(JSON.stringify(manifest).replace('"--ip-masq",', "")) as LabManifest)
+                : manifest,
+        );
         const result = readClusterModel(manifests);
         assert.ok(result.ok);
         assert.equal(result.model.flannel.ipMasq, false);
@@ -208,13 +289,27 @@ void describe("lab plan: topology", () => {
 
     void it("names every namespace with the prefix and keeps interface names within 15 characters", () => {
         const plan = labPlan(DEV_FIXTURE, HOST_GW_SHAPE);
-        const namespaces = [plan.lan.netns, plan.client.netns, ...plan.nodes.map((node) => node.netns), ...plan.pods.map((pod) => pod.netns)];
+        const namespaces = [
+            plan.lan.netns,
+            plan.client.netns,
+            ...plan.nodes.map((node) => node.netns),
+            ...plan.pods.map((pod) => pod.netns),
+        ];
         assert.ok(namespaces.every((netns) => isLabNamespace("cnl-", netns)));
         assert.equal(new Set(namespaces).size, namespaces.length);
-        const interfaceNames = [...plan.lan.commands, ...plan.nodes.flatMap((node) => node.commands.ip)].flatMap((line) => [...line.matchAll(/(?:link add|dev|name) (\S+)/g)].map((match) => match[1]!));
-        assert.ok(interfaceNames.length > 0 && interfaceNames.every((name) => name.length <= 15), interfaceNames.join(" "));
+        const interfaceNames = [...plan.lan.commands, ...plan.nodes.flatMap((node) => node.commands.ip)].flatMap(
+            (line) => [...line.matchAll(/(?:link add|dev|name) (\S+)/g)].map((match) => match[1]!),
+        );
+        assert.ok(
+            interfaceNames.length > 0 && interfaceNames.every((name) => name.length <= 15),
+            interfaceNames.join(" "),
+        );
         assert.equal(plan.client.ip, "192.168.56.254");
-        assert.ok(!isLabNamespace("cnl-", "cnlx-lan") && !isLabNamespace("cnl-", "cnl-t1a-lan") && !isLabNamespace("cnl-", "cnl-node-"));
+        assert.ok(
+            !isLabNamespace("cnl-", "cnlx-lan") &&
+                !isLabNamespace("cnl-", "cnl-t1a-lan") &&
+                !isLabNamespace("cnl-", "cnl-node-"),
+        );
         assert.equal(prefixProblem("cnl-"), undefined);
         assert.ok(prefixProblem("CNL") && prefixProblem("cnl") && prefixProblem("a-b-"));
     });
@@ -230,7 +325,20 @@ void describe("lab plan: topology", () => {
                 apiVersion: "apps/v1",
                 kind: "DaemonSet",
                 metadata: { name: "exporter", namespace: "monitoring" },
-                spec: { template: { metadata: { labels: { app: "exporter" } }, spec: { containers: [{ name: "exporter", image: "exporter:1", ports: [{ name: "metrics", containerPort: 9100 }] }] } } },
+                spec: {
+                    template: {
+                        metadata: { labels: { app: "exporter" } },
+                        spec: {
+                            containers: [
+                                {
+                                    name: "exporter",
+                                    image: "exporter:1",
+                                    ports: [{ name: "metrics", containerPort: 9100 }],
+                                },
+                            ],
+                        },
+                    },
+                },
             },
         };
         const result = planLab({ ...input, manifests: [...input.manifests, daemonSet] }, OPTIONS);
@@ -263,7 +371,10 @@ void describe("lab plan: kube-proxy", () => {
             ports: [{ name: "http", port: 80, targetPort: 80, nodePort, protocol: "TCP" as const }],
             externalTrafficPolicy: "Cluster",
         });
-        const { services, problems } = planServices([service("a"), service("b", "10.96.0.2", 30000), service("c")], "10.96.0.0/12");
+        const { services, problems } = planServices(
+            [service("a"), service("b", "10.96.0.2", 30000), service("c")],
+            "10.96.0.0/12",
+        );
         assert.deepEqual(problems, []);
         assert.deepEqual(
             services.map((item) => [item.clusterIP, item.ports[0]!.nodePort]),
@@ -281,42 +392,98 @@ void describe("lab plan: kube-proxy", () => {
         const plan = labPlan();
         const service = plan.services.find((item) => item.name === "web")!;
         const port = { name: "metrics", port: 9100, targetPort: "metrics", protocol: "TCP" as const };
-        const pod = (name: string, ports: PodView["ports"], ready = true): PodView => ({ namespace: "demo", name, node: "cp-1", ip: `10.244.0.${name.length + 1}`, ready, labels: { app: "web" }, ports });
-        const pods = [pod("a", [{ name: "metrics", containerPort: 9100, protocol: "TCP" }]), pod("bb", [{ name: "http", containerPort: 80, protocol: "TCP" }]), pod("ccc", [{ name: "metrics", containerPort: 9102, protocol: "UDP" }]), pod("dddd", [{ name: "metrics", containerPort: 9103, protocol: "TCP" }], false)];
+        const pod = (name: string, ports: PodView["ports"], ready = true): PodView => ({
+            namespace: "demo",
+            name,
+            node: "cp-1",
+            ip: `10.244.0.${name.length + 1}`,
+            ready,
+            labels: { app: "web" },
+            ports,
+        });
+        const pods = [
+            pod("a", [{ name: "metrics", containerPort: 9100, protocol: "TCP" }]),
+            pod("bb", [{ name: "http", containerPort: 80, protocol: "TCP" }]),
+            pod("ccc", [{ name: "metrics", containerPort: 9102, protocol: "UDP" }]),
+            pod("dddd", [{ name: "metrics", containerPort: 9103, protocol: "TCP" }], false),
+        ];
         assert.deepEqual(endpointsOf(service, port, pods), [{ pod: "a", node: "cp-1", ip: "10.244.0.2", port: 9100 }]);
-        assert.match(noEndpointsReason(service, port, pods.slice(1, 2)), /no Ready pod matching app=web declares a TCP container port named "metrics"/);
+        assert.match(
+            noEndpointsReason(service, port, pods.slice(1, 2)),
+            /no Ready pod matching app=web declares a TCP container port named "metrics"/,
+        );
         assert.match(noEndpointsReason(service, port, pods.slice(3)), /1 pod\(s\) match app=web but none is Ready/);
     });
 
     void it("writes KUBE-SERVICES, KUBE-SVC (random balancing), KUBE-SEP (DNAT, hairpin masquerade), KUBE-NODEPORTS and REJECT for ports without endpoints", () => {
         const plan = labPlan();
         const state = readyState(plan);
-        const document = restoreDocument(kubeProxyRules(plan.services, new Map(Object.entries(state.endpoints)), plan.clusterCidr));
+        const document = restoreDocument(
+            kubeProxyRules(plan.services, new Map(Object.entries(state.endpoints)), plan.clusterCidr),
+        );
         const web = plan.services.find((service) => service.name === "web")!;
         const http = web.ports[0]!;
         const svc = `KUBE-SVC-${chainHash("demo/web:http" + "tcp")}`;
         const ext = `KUBE-EXT-${chainHash("demo/web:http" + "tcp")}`;
-        assert.ok(document.includes(`-A KUBE-SERVICES -d ${web.clusterIP}/32 -m comment --comment "demo/web:http cluster IP" -p tcp -m tcp --dport 8080 -j ${svc}`), document);
+        assert.ok(
+            document.includes(
+                `-A KUBE-SERVICES -d ${web.clusterIP}/32 -m comment --comment "demo/web:http cluster IP" -p tcp -m tcp --dport 8080 -j ${svc}`,
+            ),
+            document,
+        );
         assert.ok(document.includes(`-A ${svc} ! -s 10.244.0.0/16 -d ${web.clusterIP}/32`));
-        assert.ok(document.includes(`-A ${svc} -m comment --comment "demo/web:http -> 10.244.0.3:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-`));
-        assert.match(document, /-A KUBE-SEP-\w+ -p tcp -m comment --comment demo\/web:http -m tcp -j DNAT --to-destination 10.244.1.3:80/);
-        assert.match(document, /-A KUBE-SEP-\w+ -s 10.244.0.3\/32 -m comment --comment demo\/web:http -j KUBE-MARK-MASQ/);
-        assert.ok(document.includes(`-A KUBE-NODEPORTS -m comment --comment demo/web:http -p tcp -m tcp --dport ${http.nodePort} -j ${ext}`));
+        assert.ok(
+            document.includes(
+                `-A ${svc} -m comment --comment "demo/web:http -> 10.244.0.3:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-`,
+            ),
+        );
+        assert.match(
+            document,
+            /-A KUBE-SEP-\w+ -p tcp -m comment --comment demo\/web:http -m tcp -j DNAT --to-destination 10.244.1.3:80/,
+        );
+        assert.match(
+            document,
+            /-A KUBE-SEP-\w+ -s 10.244.0.3\/32 -m comment --comment demo\/web:http -j KUBE-MARK-MASQ/,
+        );
+        assert.ok(
+            document.includes(
+                `-A KUBE-NODEPORTS -m comment --comment demo/web:http -p tcp -m tcp --dport ${http.nodePort} -j ${ext}`,
+            ),
+        );
         assert.ok(document.includes(`-A ${ext} -j ${svc}`));
         assert.match(document, /-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000/);
-        assert.match(document, /-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS\n(?!-A KUBE-SERVICES)/);
+        assert.match(
+            document,
+            /-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS\n(?!-A KUBE-SERVICES)/,
+        );
         const without = restoreDocument(kubeProxyRules(plan.services, new Map(), plan.clusterCidr));
-        assert.ok(without.includes(`-A KUBE-SERVICES -d ${web.clusterIP}/32 -m comment --comment "demo/web:http has no endpoints" -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable`));
-        assert.ok(without.includes(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "demo/web:http has no endpoints" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30808 -j REJECT`));
+        assert.ok(
+            without.includes(
+                `-A KUBE-SERVICES -d ${web.clusterIP}/32 -m comment --comment "demo/web:http has no endpoints" -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable`,
+            ),
+        );
+        assert.ok(
+            without.includes(
+                `-A KUBE-EXTERNAL-SERVICES -m comment --comment "demo/web:http has no endpoints" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30808 -j REJECT`,
+            ),
+        );
     });
 
     void it("refuses an iptables document that uses an undeclared chain", () => {
-        assert.throws(() => restoreDocument([{ table: "nat", chains: [], rules: [{ chain: "KUBE-X", args: ["-j", "RETURN"] }] }]), /KUBE-X is used but not declared/);
+        assert.throws(
+            () => restoreDocument([{ table: "nat", chains: [], rules: [{ chain: "KUBE-X", args: ["-j", "RETURN"] }] }]),
+            /KUBE-X is used but not declared/,
+        );
     });
 });
 
 void describe("lab plan: Ingress", () => {
-    const ingress = (rules: IngressModel["rules"], name = "i"): IngressModel => ({ namespace: "demo", name, className: "traefik", rules });
+    const ingress = (rules: IngressModel["rules"], name = "i"): IngressModel => ({
+        namespace: "demo",
+        name,
+        className: "traefik",
+        rules,
+    });
     const to = (service: string) => ({ service, port: "http" });
     const table = routeTable([
         ingress([
@@ -353,7 +520,11 @@ void describe("lab plan: Ingress", () => {
         assert.equal(backendOf("a.wild.example", "/"), "404");
         assert.equal(backendOf("a.b.wild.example", "/docs"), "404");
         assert.equal(backendOf("unknown.example", "/"), "404");
-        assert.ok(wildcardMatches("*.a.b", "x.a.b") && !wildcardMatches("*.a.b", "a.b") && !wildcardMatches("*.a.b", "y.x.a.b"));
+        assert.ok(
+            wildcardMatches("*.a.b", "x.a.b") &&
+                !wildcardMatches("*.a.b", "a.b") &&
+                !wildcardMatches("*.a.b", "y.x.a.b"),
+        );
     });
 
     void it("writes nginx locations that implement the same decisions, with upstreams of ready endpoints", () => {
@@ -361,29 +532,61 @@ void describe("lab plan: Ingress", () => {
             table,
             listenPort: 8000,
             pod: { name: "traefik-0", namespace: "traefik", node: "worker-2" },
-            upstream: (backend) => (backend.service === "v1" ? { unavailable: "no Ready pod" } : { servers: [`10.244.0.3:80`, `10.244.1.3:80`] }),
+            upstream: (backend) =>
+                backend.service === "v1"
+                    ? { unavailable: "no Ready pod" }
+                    : { servers: [`10.244.0.3:80`, `10.244.1.3:80`] },
             runDir: "/run/x",
         });
-        assert.match(config, /listen 8000 default_server;\n\s+server_name _;\n\s+location \/ \{ return 404 "pod=traefik-0 namespace=traefik node=worker-2 port=8000 default-backend=404" ; \}/);
+        assert.match(
+            config,
+            /listen 8000 default_server;\n\s+server_name _;\n\s+location \/ \{ return 404 "pod=traefik-0 namespace=traefik node=worker-2 port=8000 default-backend=404" ; \}/,
+        );
         assert.match(config, /location = \/api \{ proxy_pass http:\/\/demo_exact_http_\w+; \}/);
         assert.match(config, /location \^~ \/api\/ \{ proxy_pass http:\/\/demo_api_http_\w+; \}/);
         assert.ok(!config.includes("location = /api { proxy_pass http://demo_api"), "the Exact path owns = /api");
         assert.match(config, /location = \/api\/v1 \{ return 503 "demo\/v1:http: no Ready pod"; \}/);
         assert.match(config, /server_name ~\^\[\^.\]\+\\.wild\\.example\$;/);
-        assert.match(config, /upstream demo_root_http_\w+ \{\n\s+server 10.244.0.3:80;\n\s+server 10.244.1.3:80;\n\s+\}/);
+        assert.match(
+            config,
+            /upstream demo_root_http_\w+ \{\n\s+server 10.244.0.3:80;\n\s+server 10.244.1.3:80;\n\s+\}/,
+        );
     });
 
-    void it("writes a configuration nginx accepts", { skip: spawnSync("sh", ["-c", "command -v nginx"]).status !== 0 ? "nginx is not installed" : false }, () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet-nginx-"));
-        try {
-            const config = nginxConfig({ table, listenPort: 8000, pod: { name: "p", namespace: "n", node: "x" }, upstream: () => ({ servers: ["10.244.0.3:80"] }), runDir: dir });
-            fs.writeFileSync(path.join(dir, "nginx.conf"), config);
-            const result = spawnSync("nginx", ["-t", "-q", "-c", path.join(dir, "nginx.conf"), "-p", `${dir}/`, "-e", path.join(dir, "error.log")], { encoding: "utf8" });
-            assert.equal(result.status, 0, result.stderr);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
+    void it(
+        "writes a configuration nginx accepts",
+        { skip: spawnSync("sh", ["-c", "command -v nginx"]).status !== 0 ? "nginx is not installed" : false },
+        () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet-nginx-"));
+            try {
+                const config = nginxConfig({
+                    table,
+                    listenPort: 8000,
+                    pod: { name: "p", namespace: "n", node: "x" },
+                    upstream: () => ({ servers: ["10.244.0.3:80"] }),
+                    runDir: dir,
+                });
+                fs.writeFileSync(path.join(dir, "nginx.conf"), config);
+                const result = spawnSync(
+                    "nginx",
+                    [
+                        "-t",
+                        "-q",
+                        "-c",
+                        path.join(dir, "nginx.conf"),
+                        "-p",
+                        `${dir}/`,
+                        "-e",
+                        path.join(dir, "error.log"),
+                    ],
+                    { encoding: "utf8" },
+                );
+                assert.equal(result.status, 0, result.stderr);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        },
+    );
 });
 
 void describe("lab plan: the check matrix", () => {
@@ -400,8 +603,22 @@ void describe("lab plan: the check matrix", () => {
         assert.equal(count(CheckGroup.UnknownHost), 1);
         assert.equal(count(CheckGroup.PodMtu), 3);
         const route = checks.find((check) => check.group === CheckGroup.LanIngress)!;
-        assert.deepEqual(route.probes[0]!.probe, { kind: "http", ip: "192.168.56.10", port: 30080, path: "/", host: "web.lab.example" });
-        assert.deepEqual(route.expect, { kind: "answer", responders: [{ pod: "web-0", namespace: "demo", port: 80 }, { pod: "web-1", namespace: "demo", port: 80 }], status: 200, why: undefined });
+        assert.deepEqual(route.probes[0]!.probe, {
+            kind: "http",
+            ip: "192.168.56.10",
+            port: 30080,
+            path: "/",
+            host: "web.lab.example",
+        });
+        assert.deepEqual(route.expect, {
+            kind: "answer",
+            responders: [
+                { pod: "web-0", namespace: "demo", port: 80 },
+                { pod: "web-1", namespace: "demo", port: 80 },
+            ],
+            status: 200,
+            why: undefined,
+        });
         const mtu = checks.find((check) => check.group === CheckGroup.PodMtu)!;
         assert.deepEqual(
             mtu.probes.map((request) => request.probe),
@@ -413,13 +630,24 @@ void describe("lab plan: the check matrix", () => {
     });
 
     void it("expects nobody on a Service port no container declares, and says why", () => {
-        const broken: FixtureOptions = { ...DEV_FIXTURE, services: [{ ...DEV_FIXTURE.services[0]!, ports: [...DEV_FIXTURE.services[0]!.ports, { name: "metrics", port: 9100, targetPort: "metrics" }] }] };
+        const broken: FixtureOptions = {
+            ...DEV_FIXTURE,
+            services: [
+                {
+                    ...DEV_FIXTURE.services[0]!,
+                    ports: [...DEV_FIXTURE.services[0]!.ports, { name: "metrics", port: 9100, targetPort: "metrics" }],
+                },
+            ],
+        };
         const checks = planChecks(readyState(labPlan(broken)));
         const metrics = checks.filter((check) => check.path.includes("demo/web:metrics"));
         assert.equal(metrics.length, 6, "from the 3 probe pods and the LAN to 3 nodes");
         for (const check of metrics) {
             assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 0);
-            assert.match(check.expect.kind === "answer" ? (check.expect.why ?? "") : "", /declares a TCP container port named "metrics"/);
+            assert.match(
+                check.expect.kind === "answer" ? (check.expect.why ?? "") : "",
+                /declares a TCP container port named "metrics"/,
+            );
         }
     });
 
@@ -429,17 +657,32 @@ void describe("lab plan: the check matrix", () => {
             group: CheckGroup.PodService,
             path: "p",
             source: { netns: "n", label: "l" },
-            probes: [{ id: "c1.0", probe: { kind: "http", ip: "10.96.0.2", port: 8080, path: "/" }, timeoutMs: 1, attempts: 1 }],
+            probes: [
+                {
+                    id: "c1.0",
+                    probe: { kind: "http", ip: "10.96.0.2", port: 8080, path: "/" },
+                    timeoutMs: 1,
+                    attempts: 1,
+                },
+            ],
             expect: { kind: "answer", responders: [{ pod: "web-0", namespace: "demo", port: 80 }], status: 200 },
         };
-        const judge = (body: string, status = 200): boolean => evaluate(check, new Map([["c1.0", { id: "c1.0", ok: true, status, body, ms: 1 }]])).ok;
+        const judge = (body: string, status = 200): boolean =>
+            evaluate(check, new Map([["c1.0", { id: "c1.0", ok: true, status, body, ms: 1 }]])).ok;
         assert.equal(judge("pod=web-0 namespace=demo node=cp-1 port=80 from=10.244.0.2 path=/"), true);
         assert.equal(judge("pod=web-1 namespace=demo node=cp-1 port=80"), false);
         assert.equal(judge("pod=web-0 namespace=other port=80"), false);
         assert.equal(judge("pod=web-0 namespace=demo port=443"), false);
         assert.equal(judge("pod=web-0 namespace=demo port=80", 404), false);
-        assert.equal(evaluate(check, new Map([["c1.0", { id: "c1.0", ok: false, error: "connect ECONNREFUSED", ms: 1 }]])).got, "connect ECONNREFUSED");
-        const mtu: CheckCase = { ...check, probes: [check.probes[0]!, { ...check.probes[0]!, id: "c1.1" }], expect: { kind: "mtu", mtu: 1450 } };
+        assert.equal(
+            evaluate(check, new Map([["c1.0", { id: "c1.0", ok: false, error: "connect ECONNREFUSED", ms: 1 }]])).got,
+            "connect ECONNREFUSED",
+        );
+        const mtu: CheckCase = {
+            ...check,
+            probes: [check.probes[0]!, { ...check.probes[0]!, id: "c1.1" }],
+            expect: { kind: "mtu", mtu: 1450 },
+        };
         const ping = (big: boolean, over: boolean): boolean =>
             evaluate(
                 mtu,
@@ -455,7 +698,11 @@ void describe("lab plan: the check matrix", () => {
 void describe("lab plan: inputs", () => {
     void it("builds the fixtures in the API server's own schema", async () => {
         for (const manifest of labManifests(planOf(), DEV_FIXTURE)) {
-            assert.deepEqual(await schemaErrors(manifest.object as { apiVersion: string; kind: string }), [], `${manifest.kind} ${manifest.name}`);
+            assert.deepEqual(
+                await schemaErrors(manifest.object as { apiVersion: string; kind: string }),
+                [],
+                `${manifest.kind} ${manifest.name}`,
+            );
         }
     });
 
@@ -463,7 +710,12 @@ void describe("lab plan: inputs", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet-lab-yaml-"));
         try {
             const manifests = labManifests(planOf(), DEV_FIXTURE);
-            manifests.forEach((manifest, index) => fs.writeFileSync(path.join(dir, `${String(index).padStart(3, "0")}-${manifest.kind.toLowerCase()}.yaml`), stringify(manifest.object)));
+            manifests.forEach((manifest, index) =>
+                fs.writeFileSync(
+                    path.join(dir, `${String(index).padStart(3, "0")}-${manifest.kind.toLowerCase()}.yaml`),
+                    stringify(manifest.object),
+                ),
+            );
             const read = readManifestFiles(dir);
             assert.equal(read.length, manifests.length);
             const fromFiles = planLab({ stack: "dev", plan: planOf(), manifests: read }, OPTIONS);
@@ -476,10 +728,16 @@ void describe("lab plan: inputs", () => {
 
     void it("lab up renders the real stack and refuses, by name, what it cannot build (exit 2), building nothing", () => {
         // A wireguard stack: refused for its backend once the pod network renders, for the missing ConfigMap before.
-        const stackFile = writeStackFile(temporaryDirectory(), "wg", { ...devConfig(), podNetwork: { backend: "wireguard" } });
+        const stackFile = writeStackFile(temporaryDirectory(), "wg", {
+            ...devConfig(),
+            podNetwork: { backend: "wireguard" },
+        });
         const result = clusternet(["lab", "up", "--config-file", stackFile, "--prefix", "cnlunit-"]);
         assert.equal(result.code, 2, result.stderr);
-        assert.match(result.stderr, /Backend.Type is "wireguard": the lab builds the vxlan and host-gw backends only|the stack renders no ConfigMap kube-flannel-cfg/);
+        assert.match(
+            result.stderr,
+            /Backend.Type is "wireguard": the lab builds the vxlan and host-gw backends only|the stack renders no ConfigMap kube-flannel-cfg/,
+        );
         assert.match(result.stderr, /nothing was built/);
         const badPrefix = clusternet(["lab", "down", "--prefix", "Bad"]);
         assert.equal(badPrefix.code, 2);
@@ -489,7 +747,10 @@ void describe("lab plan: inputs", () => {
     void it("says why a machine cannot run the lab", () => {
         assert.match(environmentProblem({ platform: "linux", uid: 1000, hasNetns: true })!, /must run as root/);
         assert.match(environmentProblem({ platform: "darwin", uid: 0, hasNetns: false })!, /needs Linux/);
-        assert.match(environmentProblem({ platform: "linux", uid: 0, hasNetns: false })!, /no network namespace support/);
+        assert.match(
+            environmentProblem({ platform: "linux", uid: 0, hasNetns: false })!,
+            /no network namespace support/,
+        );
         assert.equal(environmentProblem({ platform: "linux", uid: 0, hasNetns: true }), undefined);
     });
 });

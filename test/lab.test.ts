@@ -108,7 +108,9 @@ const HOST_GW_STACK = {
 
 /** The `pass`/`FAIL` rows of a lab check table whose check column starts with `group`. */
 function rows(output: string, group: string): string[] {
-    return output.split("\n").filter((line) => /^(pass|FAIL)\s/.test(line) && line.replace(/^(pass|FAIL)\s+/, "").startsWith(group));
+    return output
+        .split("\n")
+        .filter((line) => /^(pass|FAIL)\s/.test(line) && line.replace(/^(pass|FAIL)\s+/, "").startsWith(group));
 }
 
 void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
@@ -126,16 +128,29 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.match(up.stdout, /flannel vxlan VNI 1 port 8472, pod MTU 1450/);
         assert.match(up.stdout, /6\/6 pods Ready/);
         assert.match(up.stdout, new RegExp(`ip netns exec ${context.prefix}node-cp-1 sh`));
-        assert.equal(fs.readFileSync(path.join(context.stateDir, "nodes", "worker-1", "run", "flannel", "subnet.env"), "utf8"), "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+        assert.equal(
+            fs.readFileSync(path.join(context.stateDir, "nodes", "worker-1", "run", "flannel", "subnet.env"), "utf8"),
+            "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n",
+        );
 
         const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
         assert.equal(check.code, 0, check.stderr + check.stdout);
         assert.match(check.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
         assert.equal(rows(check.stdout, "pod → pod, same node").length, 3);
         assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 6, "every ordered pair of the 3 nodes");
-        assert.equal(rows(check.stdout, "LAN → NodePort").filter((row) => row.includes(":30808/TCP (demo/web:http)")).length, 3, "the seed's NodePort on every node");
-        assert.match(check.stdout, /pass\s+pod → Service\s+probe-cp-1 → demo\/web:http 10\.\d+\.\d+\.\d+:8080\/TCP\s+web-0:80 \| web-1:80/);
-        assert.match(check.stdout, /pass\s+LAN → Ingress\s+client → http:\/\/web\.lab\.example\/ via \S+ NodePort 30080 → demo\/web:http/);
+        assert.equal(
+            rows(check.stdout, "LAN → NodePort").filter((row) => row.includes(":30808/TCP (demo/web:http)")).length,
+            3,
+            "the seed's NodePort on every node",
+        );
+        assert.match(
+            check.stdout,
+            /pass\s+pod → Service\s+probe-cp-1 → demo\/web:http 10\.\d+\.\d+\.\d+:8080\/TCP\s+web-0:80 \| web-1:80/,
+        );
+        assert.match(
+            check.stdout,
+            /pass\s+LAN → Ingress\s+client → http:\/\/web\.lab\.example\/ via \S+ NodePort 30080 → demo\/web:http/,
+        );
         assert.equal(rows(check.stdout, "LAN → Ingress (unknown host)").length, 1);
         assert.equal(rows(check.stdout, "pod MTU").length, 3);
 
@@ -158,9 +173,21 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
         assert.equal(check.code, 0, check.stderr + check.stdout);
         assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 12, "every ordered pair of the 4 nodes");
-        assert.ok(rows(check.stdout, "pod → Service").some((row) => row.startsWith("pass") && row.includes("shop/api:dns") && row.includes("/UDP")));
-        assert.equal(rows(check.stdout, "LAN → Ingress").filter((row) => row.includes("shop.lab.example") || row.includes("api.lab.example")).length >= 3, true);
-        assert.ok(rows(check.stdout, "LAN → Ingress (path boundary)").length > 0, "a path's boundary is checked too (/v1 does not match /v1x)");
+        assert.ok(
+            rows(check.stdout, "pod → Service").some(
+                (row) => row.startsWith("pass") && row.includes("shop/api:dns") && row.includes("/UDP"),
+            ),
+        );
+        assert.equal(
+            rows(check.stdout, "LAN → Ingress").filter(
+                (row) => row.includes("shop.lab.example") || row.includes("api.lab.example"),
+            ).length >= 3,
+            true,
+        );
+        assert.ok(
+            rows(check.stdout, "LAN → Ingress (path boundary)").length > 0,
+            "a path's boundary is checked too (/v1 does not match /v1x)",
+        );
         const down = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
         assert.deepEqual(namespacesWith(context.prefix), []);
@@ -174,7 +201,10 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const out = path.join(work, "rendered-bad");
         const render = clusternet(["render", "--stack", "dev", "--out", out, "--no-save"]);
         assert.equal(render.code, 0, render.stderr);
-        const serviceFile = path.join(out, fs.readdirSync(out).find((file) => file.endsWith("-service-demo-web.yaml"))!);
+        const serviceFile = path.join(
+            out,
+            fs.readdirSync(out).find((file) => file.endsWith("-service-demo-web.yaml"))!,
+        );
         const service = parse(fs.readFileSync(serviceFile, "utf8"));
         service.spec.ports.push({ name: "metrics", port: 9100, targetPort: "metrics", protocol: "TCP" });
         fs.writeFileSync(serviceFile, stringify(service));
@@ -198,9 +228,16 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
     });
 
     void it("refuses to run without root, with exit code 2", (t) => {
-        const asNobody = (...args: string[]) => spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, ...args], { encoding: "utf8", cwd: "/" });
+        const asNobody = (...args: string[]) =>
+            spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, ...args], {
+                encoding: "utf8",
+                cwd: "/",
+            });
         const bin = path.join(__dirname, "..", "bin", "clusternet.js");
-        if (asNobody("-e", `require("fs").accessSync(${JSON.stringify(bin)}, require("fs").constants.R_OK)`).status !== 0) {
+        if (
+            asNobody("-e", `require("fs").accessSync(${JSON.stringify(bin)}, require("fs").constants.R_OK)`).status !==
+            0
+        ) {
             t.skip("the checkout is not readable by the user nobody (e.g. a private temporary folder)");
             return;
         }

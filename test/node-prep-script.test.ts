@@ -10,13 +10,39 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_NODE_PREP_PATHS, NodePrepAction, NodePrepPaths, NodePrepScriptOptions, nodePrepScript, remoteInvocation } from "../components/node-prep";
+import {
+    DEFAULT_NODE_PREP_PATHS,
+    NodePrepAction,
+    NodePrepPaths,
+    NodePrepScriptOptions,
+    nodePrepScript,
+    remoteInvocation,
+} from "../components/node-prep";
 import { scriptHash, shellQuote } from "../components/node-prep/script";
 
-const BASIC_TOOLS = ["bash", "sh", "cat", "mkdir", "dirname", "mktemp", "chmod", "mv", "rm", "ln", "grep", "id", "uname"];
+const BASIC_TOOLS = [
+    "bash",
+    "sh",
+    "cat",
+    "mkdir",
+    "dirname",
+    "mktemp",
+    "chmod",
+    "mv",
+    "rm",
+    "ln",
+    "grep",
+    "id",
+    "uname",
+];
 const PLUGINS = ["bridge", "host-local", "portmap", "loopback"];
 /** Host (root namespace) values that must never change. */
-const HOST_SYSCTLS = ["net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding", "net/bridge/bridge-nf-call-iptables", "net/bridge/bridge-nf-call-ip6tables"];
+const HOST_SYSCTLS = [
+    "net/ipv4/ip_forward",
+    "net/ipv6/conf/all/forwarding",
+    "net/bridge/bridge-nf-call-iptables",
+    "net/bridge/bridge-nf-call-ip6tables",
+];
 
 function which(tool: string): string | undefined {
     const result = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
@@ -95,7 +121,10 @@ function sandbox(): Sandbox {
 /** A fake tool on the sandbox PATH: a bash script that logs its name and arguments, then runs `body`. */
 function fake(box: Sandbox, tool: string, body = "exit 0"): void {
     const file = path.join(box.bin, tool);
-    fs.writeFileSync(file, `#!${which("bash")}\nprintf '%s %s\\n' ${shellQuote(tool)} "$*" >> ${shellQuote(box.log)}\n${body}\n`);
+    fs.writeFileSync(
+        file,
+        `#!${which("bash")}\nprintf '%s %s\\n' ${shellQuote(tool)} "$*" >> ${shellQuote(box.log)}\n${body}\n`,
+    );
     fs.chmodSync(file, 0o755);
 }
 
@@ -117,13 +146,22 @@ interface Run {
 }
 
 /** Runs the script as the SSH session would (`sh -c <invocation>`, script on stdin), inside `ns`. */
-function run(ns: string, box: Sandbox, action: NodePrepAction, options: Omit<NodePrepScriptOptions, "paths" | "loadModules"> = {}): Run {
+function run(
+    ns: string,
+    box: Sandbox,
+    action: NodePrepAction,
+    options: Omit<NodePrepScriptOptions, "paths" | "loadModules"> = {},
+): Run {
     const script = nodePrepScript({ ...options, loadModules: false, paths: box.paths });
-    const result = spawnSync("ip", ["netns", "exec", ns, "/usr/bin/env", "-i", `PATH=${box.bin}`, which("sh")!, "-c", remoteInvocation(action)], {
-        input: script,
-        encoding: "utf8",
-        timeout: 60_000,
-    });
+    const result = spawnSync(
+        "ip",
+        ["netns", "exec", ns, "/usr/bin/env", "-i", `PATH=${box.bin}`, which("sh")!, "-c", remoteInvocation(action)],
+        {
+            input: script,
+            encoding: "utf8",
+            timeout: 60_000,
+        },
+    );
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -156,7 +194,12 @@ void describe("node preparation script (real runs in network namespaces)", { ski
             box = sandbox();
             fakePlugins(box.paths.cniSearchDirs[0]!);
             // A fresh namespace forwards nothing; turn the bridge hooks off too, so the script must set every value.
-            inNamespace(ns, "sh", "-c", "echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables; echo 0 > /proc/sys/net/bridge/bridge-nf-call-ip6tables");
+            inNamespace(
+                ns,
+                "sh",
+                "-c",
+                "echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables; echo 0 > /proc/sys/net/bridge/bridge-nf-call-ip6tables",
+            );
             first = run(ns, box, NodePrepAction.Prepare, { ipv6Forwarding: true });
             filesAfterFirst = { modules: stat(box.paths.modulesLoadFile), sysctls: stat(box.paths.sysctlFile) };
         });
@@ -174,15 +217,28 @@ void describe("node preparation script (real runs in network namespaces)", { ski
         });
 
         void it("persists the modules and the sysctls for the next boot", () => {
-            assert.equal(filesAfterFirst["modules"]!.content, "# Kernel modules for Kubernetes pod networking, loaded at boot (written by clusternet).\nbr_netfilter\noverlay\n");
-            const lines = filesAfterFirst["sysctls"]!.content.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
-            assert.deepEqual(lines, ["net.bridge.bridge-nf-call-iptables = 1", "net.bridge.bridge-nf-call-ip6tables = 1", "net.ipv4.ip_forward = 1", "net.ipv6.conf.all.forwarding = 1"]);
+            assert.equal(
+                filesAfterFirst["modules"]!.content,
+                "# Kernel modules for Kubernetes pod networking, loaded at boot (written by clusternet).\nbr_netfilter\noverlay\n",
+            );
+            const lines = filesAfterFirst["sysctls"]!.content.split("\n").filter(
+                (line) => line !== "" && !line.startsWith("#"),
+            );
+            assert.deepEqual(lines, [
+                "net.bridge.bridge-nf-call-iptables = 1",
+                "net.bridge.bridge-nf-call-ip6tables = 1",
+                "net.ipv4.ip_forward = 1",
+                "net.ipv6.conf.all.forwarding = 1",
+            ]);
             assert.equal(fs.statSync(box.paths.sysctlFile).mode & 0o777, 0o644);
         });
 
         void it("links the distribution's CNI plugins into the CNI bin directory", () => {
             for (const plugin of PLUGINS) {
-                assert.equal(fs.readlinkSync(path.join(box.paths.cniBinDir, plugin)), path.join(box.paths.cniSearchDirs[0]!, plugin));
+                assert.equal(
+                    fs.readlinkSync(path.join(box.paths.cniBinDir, plugin)),
+                    path.join(box.paths.cniSearchDirs[0]!, plugin),
+                );
             }
             assert.deepEqual(fakeLog(box), [], "no package manager was needed");
         });
@@ -192,7 +248,10 @@ void describe("node preparation script (real runs in network namespaces)", { ski
             assert.equal(second.status, 0, second.stderr);
             assert.match(second.stdout, /done: 0 change\(s\)/);
             assert.doesNotMatch(second.stdout, /wrote:|set:|linked:/);
-            assert.deepEqual({ modules: stat(box.paths.modulesLoadFile), sysctls: stat(box.paths.sysctlFile) }, filesAfterFirst);
+            assert.deepEqual(
+                { modules: stat(box.paths.modulesLoadFile), sysctls: stat(box.paths.sysctlFile) },
+                filesAfterFirst,
+            );
             assert.equal(sysctl(ns, "net/ipv4/ip_forward"), "1");
         });
 
@@ -222,18 +281,32 @@ void describe("node preparation script (real runs in network namespaces)", { ski
     void it("installs the distribution's package when the plugins are missing (apt-get on Debian/Ubuntu)", () => {
         const ns = namespace();
         const box = sandbox();
-        fake(box, "apt-get", `[ "$1" = install ] || [ "$2" = install ] || [ "$3" = install ] && mkdir -p ${shellQuote(box.paths.cniSearchDirs[0]!)} && for p in ${PLUGINS.join(" ")}; do printf '#!/bin/sh\\n' > ${shellQuote(box.paths.cniSearchDirs[0]!)}/$p; chmod 755 ${shellQuote(box.paths.cniSearchDirs[0]!)}/$p; done; exit 0`);
+        fake(
+            box,
+            "apt-get",
+            `[ "$1" = install ] || [ "$2" = install ] || [ "$3" = install ] && mkdir -p ${shellQuote(box.paths.cniSearchDirs[0]!)} && for p in ${PLUGINS.join(" ")}; do printf '#!/bin/sh\\n' > ${shellQuote(box.paths.cniSearchDirs[0]!)}/$p; chmod 755 ${shellQuote(box.paths.cniSearchDirs[0]!)}/$p; done; exit 0`,
+        );
         const result = run(ns, box, NodePrepAction.Prepare);
         assert.equal(result.status, 0, result.stderr);
-        assert.deepEqual(fakeLog(box), ["apt-get -q update", "apt-get -q install -y --no-install-recommends containernetworking-plugins"]);
-        assert.equal(fs.readlinkSync(path.join(box.paths.cniBinDir, "portmap")), path.join(box.paths.cniSearchDirs[0]!, "portmap"));
+        assert.deepEqual(fakeLog(box), [
+            "apt-get -q update",
+            "apt-get -q install -y --no-install-recommends containernetworking-plugins",
+        ]);
+        assert.equal(
+            fs.readlinkSync(path.join(box.paths.cniBinDir, "portmap")),
+            path.join(box.paths.cniSearchDirs[0]!, "portmap"),
+        );
     });
 
     void it("links from /usr/libexec/cni where Fedora's dnf installs them", () => {
         const ns = namespace();
         const box = sandbox();
         const libexec = box.paths.cniSearchDirs[1]!;
-        fake(box, "dnf", `mkdir -p ${shellQuote(libexec)} && for p in ${PLUGINS.join(" ")}; do printf '#!/bin/sh\\n' > ${shellQuote(libexec)}/$p; chmod 755 ${shellQuote(libexec)}/$p; done`);
+        fake(
+            box,
+            "dnf",
+            `mkdir -p ${shellQuote(libexec)} && for p in ${PLUGINS.join(" ")}; do printf '#!/bin/sh\\n' > ${shellQuote(libexec)}/$p; chmod 755 ${shellQuote(libexec)}/$p; done`,
+        );
         const result = run(ns, box, NodePrepAction.Prepare);
         assert.equal(result.status, 0, result.stderr);
         assert.deepEqual(fakeLog(box), ["dnf -q install -y containernetworking-plugins"]);
@@ -243,7 +316,11 @@ void describe("node preparation script (real runs in network namespaces)", { ski
     void it("fails saying what to do when the package manager cannot install the plugins", () => {
         const ns = namespace();
         const box = sandbox();
-        fake(box, "apt-get", `[ "$2" = update ] && exit 0; echo "E: Unable to locate package containernetworking-plugins" >&2; exit 100`);
+        fake(
+            box,
+            "apt-get",
+            `[ "$2" = update ] && exit 0; echo "E: Unable to locate package containernetworking-plugins" >&2; exit 100`,
+        );
         const result = run(ns, box, NodePrepAction.Prepare);
         assert.equal(result.status, 1);
         const error = result.stderr.split("\n").find((line) => line.includes("ERROR"));
@@ -260,7 +337,10 @@ void describe("node preparation script (real runs in network namespaces)", { ski
         const box = sandbox();
         const result = run(ns, box, NodePrepAction.Prepare);
         assert.equal(result.status, 1);
-        assert.match(result.stderr, /installing them: no supported package manager \(apt-get, dnf, yum, zypper, apk, pacman\) was found\. Install them yourself/);
+        assert.match(
+            result.stderr,
+            /installing them: no supported package manager \(apt-get, dnf, yum, zypper, apk, pacman\) was found\. Install them yourself/,
+        );
     });
 
     void it("says so when the package installed but put no plugins where they are looked for", () => {
@@ -285,7 +365,11 @@ void describe("node preparation script (real runs in network namespaces)", { ski
             // flanneld's IPv4 device exists already; the IPv6 one does not yet.
             inNamespace(ns, "ip", "link", "add", "flannel.1", "type", "vxlan", "id", "1", "dstport", "8472");
             const state = path.join(box.root, "offload-off");
-            fake(box, "ethtool", `if [ "$1" = -k ]; then if [ -e ${shellQuote(state)} ]; then echo 'tx-checksum-ip-generic: off'; else echo 'tx-checksum-ip-generic: on'; fi; else : > ${shellQuote(state)}; fi`);
+            fake(
+                box,
+                "ethtool",
+                `if [ "$1" = -k ]; then if [ -e ${shellQuote(state)} ]; then echo 'tx-checksum-ip-generic: off'; else echo 'tx-checksum-ip-generic: on'; fi; else : > ${shellQuote(state)}; fi`,
+            );
             fake(box, "udevadm");
             first = run(ns, box, NodePrepAction.Prepare, { checksumOffloadDevices: devices });
         });
@@ -299,7 +383,11 @@ void describe("node preparation script (real runs in network namespaces)", { ski
                     `ACTION=="add", SUBSYSTEM=="net", KERNEL=="flannel.1", RUN+="${ethtool} -K flannel.1 tx-checksum-ip-generic off"\n` +
                     `ACTION=="add", SUBSYSTEM=="net", KERNEL=="flannel-v6.1", RUN+="${ethtool} -K flannel-v6.1 tx-checksum-ip-generic off"\n`,
             );
-            assert.deepEqual(fakeLog(box), ["udevadm control --reload-rules", "ethtool -k flannel.1", "ethtool -K flannel.1 tx-checksum-ip-generic off"]);
+            assert.deepEqual(fakeLog(box), [
+                "udevadm control --reload-rules",
+                "ethtool -k flannel.1",
+                "ethtool -K flannel.1 tx-checksum-ip-generic off",
+            ]);
             assert.match(first.stdout, /flannel-v6\.1 does not exist yet/);
         });
 
@@ -323,7 +411,10 @@ void describe("node preparation script (real runs in network namespaces)", { ski
             fake(other, "yum", "exit 1");
             const result = run(ns, other, NodePrepAction.Prepare, { checksumOffloadDevices: devices });
             assert.equal(result.status, 1);
-            assert.match(result.stderr, /ethtool is needed to turn off checksum offload on flannel\.1 flannel-v6\.1, and installing it: yum could not install ethtool \(exit status 1\)\. Install ethtool, then run pulumi up again/);
+            assert.match(
+                result.stderr,
+                /ethtool is needed to turn off checksum offload on flannel\.1 flannel-v6\.1, and installing it: yum could not install ethtool \(exit status 1\)\. Install ethtool, then run pulumi up again/,
+            );
         });
     });
 
@@ -334,7 +425,22 @@ void describe("node preparation script (real runs in network namespaces)", { ski
         const script = nodePrepScript({ loadModules: false, paths: box.paths });
         const result = spawnSync(
             "ip",
-            ["netns", "exec", ns, which("setpriv") ?? "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/env", "-i", `PATH=${box.bin}`, "bash", "-s", "--", "prepare"],
+            [
+                "netns",
+                "exec",
+                ns,
+                which("setpriv") ?? "/usr/bin/setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/env",
+                "-i",
+                `PATH=${box.bin}`,
+                "bash",
+                "-s",
+                "--",
+                "prepare",
+            ],
             { input: script, encoding: "utf8" },
         );
         assert.equal(result.status, 1);
@@ -357,11 +463,24 @@ void describe("node preparation script (text)", () => {
 
     void it("refuses values that could carry shell syntax, naming each one", () => {
         assert.throws(
-            () => nodePrepScript({ checksumOffloadDevices: ["flannel.1; reboot", "$(reboot)"], paths: { sysctlFile: "/etc/sysctl.d/x'; reboot; '", cniSearchDirs: ["/usr/lib/cni", "relative/dir", "/a/../../etc"] } }),
+            () =>
+                nodePrepScript({
+                    checksumOffloadDevices: ["flannel.1; reboot", "$(reboot)"],
+                    paths: {
+                        sysctlFile: "/etc/sysctl.d/x'; reboot; '",
+                        cniSearchDirs: ["/usr/lib/cni", "relative/dir", "/a/../../etc"],
+                    },
+                }),
             (error: Error & { problems?: Array<{ key: string }> }) => {
                 assert.deepEqual(
                     error.problems!.map((problem) => problem.key),
-                    ["options.paths.sysctlFile", "options.paths.cniSearchDirs[1]", "options.paths.cniSearchDirs[2]", "options.checksumOffloadDevices[0]", "options.checksumOffloadDevices[1]"],
+                    [
+                        "options.paths.sysctlFile",
+                        "options.paths.cniSearchDirs[1]",
+                        "options.paths.cniSearchDirs[2]",
+                        "options.checksumOffloadDevices[0]",
+                        "options.checksumOffloadDevices[1]",
+                    ],
                 );
                 return true;
             },
@@ -382,7 +501,10 @@ void describe("node preparation script (text)", () => {
         ]) {
             assert.ok(script.includes(`\n${line}\n`), line);
         }
-        assert.ok(script.trimEnd().endsWith('main "$@"'), "the dispatch is the last line, so bash has read everything before it runs");
+        assert.ok(
+            script.trimEnd().endsWith('main "$@"'),
+            "the dispatch is the last line, so bash has read everything before it runs",
+        );
         assert.equal(spawnSync("bash", ["-n"], { input: script }).status, 0, "valid bash");
     });
 
@@ -393,7 +515,10 @@ void describe("node preparation script (text)", () => {
     });
 
     void it("runs as root directly, or through passwordless sudo", () => {
-        assert.equal(remoteInvocation(NodePrepAction.Prepare), 'if [ "$(id -u)" -eq 0 ]; then exec bash -s -- prepare; else exec sudo -n bash -s -- prepare; fi');
+        assert.equal(
+            remoteInvocation(NodePrepAction.Prepare),
+            'if [ "$(id -u)" -eq 0 ]; then exec bash -s -- prepare; else exec sudo -n bash -s -- prepare; fi',
+        );
         assert.match(remoteInvocation(NodePrepAction.Undo), /bash -s -- undo; fi$/);
     });
 });

@@ -30,8 +30,18 @@ describe("clusternet as a Pulumi component package", () => {
     it("declares each component with the token clusternet:index:<ClassName> and a constructor parameter named args", () => {
         assert.ok(components.length >= 2);
         for (const { name, file, source } of components) {
-            assert.match(source, new RegExp(`super\\("clusternet:index:${name}", name, args, opts\\)`), `${file}: ${name}'s token`);
-            assert.match(source, new RegExp(`constructor\\(name: string, args: ${name}Args, opts\\?: pulumi\\.ComponentResourceOptions\\)`), `${file}: ${name}'s constructor`);
+            assert.match(
+                source,
+                new RegExp(`super\\("clusternet:index:${name}", name, args, opts\\)`),
+                `${file}: ${name}'s token`,
+            );
+            assert.match(
+                source,
+                new RegExp(
+                    `constructor\\(name: string, args: ${name}Args, opts\\?: pulumi\\.ComponentResourceOptions\\)`,
+                ),
+                `${file}: ${name}'s constructor`,
+            );
         }
     });
 
@@ -45,8 +55,16 @@ describe("clusternet as a Pulumi component package", () => {
     it("has a schema Pulumi's own analyzer can derive, with a description on every input and output", async () => {
         const { Analyzer } = await import("@pulumi/pulumi/provider/experimental/analyzer.js");
         const packageJson = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
-        const result = new Analyzer(REPO, "clusternet", packageJson, new Set(components.map((component) => component.name))).analyze();
-        assert.deepEqual(Object.keys(result.components).sort(), components.map((component) => component.name));
+        const result = new Analyzer(
+            REPO,
+            "clusternet",
+            packageJson,
+            new Set(components.map((component) => component.name)),
+        ).analyze();
+        assert.deepEqual(
+            Object.keys(result.components).sort(),
+            components.map((component) => component.name),
+        );
         for (const component of Object.values(result.components)) {
             for (const [kind, properties] of [
                 ["input", component.inputs],

@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { AddressPlan, IpFamily, NodeSpec, PlanInput, PreviousAllocation, cidrContains, cidrEnd, formatCidr, nodeSubnetsOf, parseCidr, planNetwork } from "../components/plan";
+import {
+    AddressPlan,
+    IpFamily,
+    NodeSpec,
+    PlanInput,
+    PreviousAllocation,
+    cidrContains,
+    cidrEnd,
+    formatCidr,
+    nodeSubnetsOf,
+    parseCidr,
+    planNetwork,
+} from "../components/plan";
 
 /** A random IPv4 cluster small enough to fill: a pod CIDR of /16 to /22 with 1 to 6 bits per node subnet. */
 const clusterArbitrary = fc.record({
@@ -17,9 +29,23 @@ function nodeIp(id: number): string {
     return `192.168.${Math.floor(id / 250)}.${(id % 250) + 1}`;
 }
 
-function inputFor(podPrefix: number, nodeBits: number, ids: readonly number[], previous?: PreviousAllocation, pins: ReadonlyMap<number, string> = new Map()): PlanInput {
-    const nodes: NodeSpec[] = ids.map((id) => ({ name: nodeName(id), ip: nodeIp(id), ...(pins.has(id) ? { podCidr: pins.get(id) } : {}) }));
-    return { cluster: { podCidr: `10.64.0.0/${podPrefix}`, nodeMaskSize: podPrefix + nodeBits, serviceCidr: "10.96.0.0/12" }, nodes, previous };
+function inputFor(
+    podPrefix: number,
+    nodeBits: number,
+    ids: readonly number[],
+    previous?: PreviousAllocation,
+    pins: ReadonlyMap<number, string> = new Map(),
+): PlanInput {
+    const nodes: NodeSpec[] = ids.map((id) => ({
+        name: nodeName(id),
+        ip: nodeIp(id),
+        ...(pins.has(id) ? { podCidr: pins.get(id) } : {}),
+    }));
+    return {
+        cluster: { podCidr: `10.64.0.0/${podPrefix}`, nodeMaskSize: podPrefix + nodeBits, serviceCidr: "10.96.0.0/12" },
+        nodes,
+        previous,
+    };
 }
 
 function mustPlan(input: PlanInput): AddressPlan {
@@ -48,7 +74,10 @@ function assertWellFormed(plan: AddressPlan): void {
     }
     const sorted = [...subnets].sort((a, b) => (a.start < b.start ? -1 : 1));
     for (let i = 1; i < sorted.length; i++) {
-        assert.ok(cidrEnd(sorted[i - 1]!) < sorted[i]!.start, `${formatCidr(sorted[i - 1]!)} and ${formatCidr(sorted[i]!)} overlap`);
+        assert.ok(
+            cidrEnd(sorted[i - 1]!) < sorted[i]!.start,
+            `${formatCidr(sorted[i - 1]!)} and ${formatCidr(sorted[i]!)} overlap`,
+        );
     }
 }
 
@@ -72,31 +101,37 @@ describe("address plan properties", () => {
 
     it("never moves a node's subnet when others are added, removed or reordered", () => {
         fc.assert(
-            fc.property(clusterArbitrary, fc.array(stepArbitrary, { minLength: 1, maxLength: 12 }), ({ podPrefix, nodeBits }, steps) => {
-                const capacity = 1 << nodeBits;
-                let ids = Array.from({ length: Math.min(3, capacity) }, (_, i) => i);
-                let nextId = ids.length;
-                let plan = mustPlan(inputFor(podPrefix, nodeBits, ids));
-                for (const step of steps) {
-                    if (step.kind === "add") {
-                        for (let i = 0; i < step.count && ids.length < capacity; i++) {
-                            ids = [...ids, nextId++];
+            fc.property(
+                clusterArbitrary,
+                fc.array(stepArbitrary, { minLength: 1, maxLength: 12 }),
+                ({ podPrefix, nodeBits }, steps) => {
+                    const capacity = 1 << nodeBits;
+                    let ids = Array.from({ length: Math.min(3, capacity) }, (_, i) => i);
+                    let nextId = ids.length;
+                    let plan = mustPlan(inputFor(podPrefix, nodeBits, ids));
+                    for (const step of steps) {
+                        if (step.kind === "add") {
+                            for (let i = 0; i < step.count && ids.length < capacity; i++) {
+                                ids = [...ids, nextId++];
+                            }
+                        } else if (step.kind === "remove" && ids.length > 0) {
+                            ids = ids.filter((_, index) => index !== step.index % ids.length);
+                        } else if (step.kind === "shuffle") {
+                            ids = [...ids].sort(
+                                (a, b) => ((a * 7919 + step.seed) % 101) - ((b * 7919 + step.seed) % 101),
+                            );
                         }
-                    } else if (step.kind === "remove" && ids.length > 0) {
-                        ids = ids.filter((_, index) => index !== step.index % ids.length);
-                    } else if (step.kind === "shuffle") {
-                        ids = [...ids].sort((a, b) => ((a * 7919 + step.seed) % 101) - ((b * 7919 + step.seed) % 101));
-                    }
-                    const before = new Map(plan.nodes.map((node) => [node.name, node.podCidr]));
-                    plan = mustPlan(inputFor(podPrefix, nodeBits, ids, remembered(plan)));
-                    assertWellFormed(plan);
-                    for (const node of plan.nodes) {
-                        if (before.has(node.name)) {
-                            assert.equal(node.podCidr, before.get(node.name), `${node.name} moved`);
+                        const before = new Map(plan.nodes.map((node) => [node.name, node.podCidr]));
+                        plan = mustPlan(inputFor(podPrefix, nodeBits, ids, remembered(plan)));
+                        assertWellFormed(plan);
+                        for (const node of plan.nodes) {
+                            if (before.has(node.name)) {
+                                assert.equal(node.podCidr, before.get(node.name), `${node.name} moved`);
+                            }
                         }
                     }
-                }
-            }),
+                },
+            ),
         );
     });
 
@@ -108,7 +143,9 @@ describe("address plan properties", () => {
                         podPrefix: fc.constant(podPrefix),
                         nodeBits: fc.constant(nodeBits),
                         // distinct blocks to pin, by index, for some of the nodes
-                        pinned: fc.uniqueArray(fc.integer({ min: 0, max: (1 << nodeBits) - 1 }), { maxLength: Math.min(8, 1 << nodeBits) }),
+                        pinned: fc.uniqueArray(fc.integer({ min: 0, max: (1 << nodeBits) - 1 }), {
+                            maxLength: Math.min(8, 1 << nodeBits),
+                        }),
                         extra: fc.integer({ min: 0, max: 8 }),
                     }),
                 ),
@@ -138,25 +175,41 @@ describe("address plan properties", () => {
 
     it("gives the same plan, byte for byte, for the same input", () => {
         fc.assert(
-            fc.property(clusterArbitrary, fc.integer({ min: 0, max: 40 }), fc.boolean(), ({ podPrefix, nodeBits }, count, dualStack) => {
-                const ids = Array.from({ length: Math.min(count, 1 << nodeBits) }, (_, i) => i);
-                const input = inputFor(podPrefix, nodeBits, ids);
-                const cluster = dualStack ? { ...input.cluster, podCidrV6: "fd00:10:244::/56", serviceCidrV6: "fd00:10:96::/112" } : input.cluster;
-                const first = JSON.stringify(mustPlan({ ...input, cluster }));
-                const second = JSON.stringify(mustPlan(structuredClone({ ...input, cluster })));
-                assert.equal(first, second);
-            }),
+            fc.property(
+                clusterArbitrary,
+                fc.integer({ min: 0, max: 40 }),
+                fc.boolean(),
+                ({ podPrefix, nodeBits }, count, dualStack) => {
+                    const ids = Array.from({ length: Math.min(count, 1 << nodeBits) }, (_, i) => i);
+                    const input = inputFor(podPrefix, nodeBits, ids);
+                    const cluster = dualStack
+                        ? { ...input.cluster, podCidrV6: "fd00:10:244::/56", serviceCidrV6: "fd00:10:96::/112" }
+                        : input.cluster;
+                    const first = JSON.stringify(mustPlan({ ...input, cluster }));
+                    const second = JSON.stringify(mustPlan(structuredClone({ ...input, cluster })));
+                    assert.equal(first, second);
+                },
+            ),
         );
     });
 
     it("allocates independently of node order when nothing is remembered", () => {
         fc.assert(
-            fc.property(clusterArbitrary, fc.integer({ min: 1, max: 20 }), fc.nat(), ({ podPrefix, nodeBits }, count, seed) => {
-                const ids = Array.from({ length: Math.min(count, 1 << nodeBits) }, (_, i) => i);
-                const shuffled = [...ids].sort((a, b) => ((a * 31 + seed) % 17) - ((b * 31 + seed) % 17));
-                const subnetsOf = (plan: AddressPlan) => Object.fromEntries(plan.nodes.map((node) => [node.name, node.podCidr]));
-                assert.deepEqual(subnetsOf(mustPlan(inputFor(podPrefix, nodeBits, ids))), subnetsOf(mustPlan(inputFor(podPrefix, nodeBits, shuffled))));
-            }),
+            fc.property(
+                clusterArbitrary,
+                fc.integer({ min: 1, max: 20 }),
+                fc.nat(),
+                ({ podPrefix, nodeBits }, count, seed) => {
+                    const ids = Array.from({ length: Math.min(count, 1 << nodeBits) }, (_, i) => i);
+                    const shuffled = [...ids].sort((a, b) => ((a * 31 + seed) % 17) - ((b * 31 + seed) % 17));
+                    const subnetsOf = (plan: AddressPlan) =>
+                        Object.fromEntries(plan.nodes.map((node) => [node.name, node.podCidr]));
+                    assert.deepEqual(
+                        subnetsOf(mustPlan(inputFor(podPrefix, nodeBits, ids))),
+                        subnetsOf(mustPlan(inputFor(podPrefix, nodeBits, shuffled))),
+                    );
+                },
+            ),
         );
     });
 

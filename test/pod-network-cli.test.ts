@@ -11,14 +11,24 @@ void describe("clusternet render with the pod network", () => {
         const dir = temporaryDirectory();
         const stackFile = writeStackFile(dir, "lab", devConfig());
         const out = path.join(dir, "rendered");
-        const planned = clusternet(["plan", "--config-file", stackFile, "--format", "json", "--no-save", "--no-previous"]);
+        const planned = clusternet([
+            "plan",
+            "--config-file",
+            stackFile,
+            "--format",
+            "json",
+            "--no-save",
+            "--no-previous",
+        ]);
         assert.equal(planned.code, 0, planned.stderr);
         const plan = JSON.parse(planned.stdout) as { nodes: Array<{ name: string; podCidr: string }> };
 
         const rendered = clusternet(["render", "--config-file", stackFile, "--out", out, "--no-save", "--no-previous"]);
         assert.equal(rendered.code, 0, rendered.stderr);
         const files = fs.readdirSync(out).filter((file) => file.endsWith(".yaml"));
-        const flannelFiles = files.filter((file) => /kube-flannel|flannel\.yaml$|node-patch/.test(file)).map((file) => file.slice(4));
+        const flannelFiles = files
+            .filter((file) => /kube-flannel|flannel\.yaml$|node-patch/.test(file))
+            .map((file) => file.slice(4));
         assert.deepEqual(flannelFiles, [
             "namespace-kube-flannel.yaml",
             "node-patch-cp-1.yaml",
@@ -30,19 +40,40 @@ void describe("clusternet render with the pod network", () => {
             "clusterrolebinding-flannel.yaml",
             "daemonset-kube-flannel-kube-flannel-ds.yaml",
         ]);
-        const fileOf = (suffix: string): string => path.join(out, files.find((file) => file.endsWith(suffix))!);
+        const fileOf = (suffix: string): string =>
+            path.join(
+                out,
+                files.find((file) => file.endsWith(suffix))!,
+            );
         for (const node of plan.nodes) {
-            const patch = parse(fs.readFileSync(fileOf(`-node-patch-${node.name}.yaml`), "utf8")) as { kind: string; metadata: { name: string }; spec: { podCIDR: string; podCIDRs: string[] } };
-            assert.deepEqual([patch.kind, patch.metadata.name, patch.spec.podCIDR, patch.spec.podCIDRs], ["Node", node.name, node.podCidr, [node.podCidr]]);
+            const patch = parse(fs.readFileSync(fileOf(`-node-patch-${node.name}.yaml`), "utf8")) as {
+                kind: string;
+                metadata: { name: string };
+                spec: { podCIDR: string; podCIDRs: string[] };
+            };
+            assert.deepEqual(
+                [patch.kind, patch.metadata.name, patch.spec.podCIDR, patch.spec.podCIDRs],
+                ["Node", node.name, node.podCidr, [node.podCidr]],
+            );
         }
-        const configMap = parse(fs.readFileSync(fileOf("-configmap-kube-flannel-kube-flannel-cfg.yaml"), "utf8")) as { data: Record<string, string> };
+        const configMap = parse(fs.readFileSync(fileOf("-configmap-kube-flannel-kube-flannel-cfg.yaml"), "utf8")) as {
+            data: Record<string, string>;
+        };
         assert.equal(JSON.parse(configMap.data["net-conf.json"]!).Network, "10.244.0.0/16");
     });
 
     void it("refuses bad pod network settings with one line per problem, and writes nothing", () => {
         const dir = temporaryDirectory();
-        const cluster = { ...(devConfig()["cluster"] as object), podCidrV6: "fd00:10:244::/56", serviceCidrV6: "fd00:10:96::/112" };
-        const stackFile = writeStackFile(dir, "bad", { ...devConfig(), cluster, podNetwork: { backend: "udp", mtu: 9999999 } });
+        const cluster = {
+            ...(devConfig()["cluster"] as object),
+            podCidrV6: "fd00:10:244::/56",
+            serviceCidrV6: "fd00:10:96::/112",
+        };
+        const stackFile = writeStackFile(dir, "bad", {
+            ...devConfig(),
+            cluster,
+            podNetwork: { backend: "udp", mtu: 9999999 },
+        });
         const out = path.join(dir, "rendered");
         const result = clusternet(["render", "--config-file", stackFile, "--out", out, "--no-save", "--no-previous"]);
         assert.equal(result.code, 2);

@@ -14,7 +14,8 @@ import { runGraph, waitsFor } from "./helpers/graph";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { DUAL_STACK, THREE_NODES, planFor, wire } from "./helpers/pod-network";
 
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE_KEY =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMy3dHvbYm0sOJ7KD8Hd2e8ZQ2dPzGQ6cHfN0u9zAiXm";
 
 let run: OfflineRun;
@@ -35,7 +36,12 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
                     cluster: DUAL_STACK,
                     nodes: THREE_NODES,
                     podNetwork: { mtu: 9000 },
-                    nodePrep: { user: "vagrant", privateKey: pulumi.secret(PRIVATE_KEY), hostKeys: { "cp-1": HOST_KEY }, disableVxlanChecksumOffload: true },
+                    nodePrep: {
+                        user: "vagrant",
+                        privateKey: pulumi.secret(PRIVATE_KEY),
+                        hostKeys: { "cp-1": HOST_KEY },
+                        disableVxlanChecksumOffload: true,
+                    },
                 });
                 return { podMtu: network.podMtu, controllerManagerFlags: network.controllerManagerFlags ?? "none" };
             },
@@ -47,7 +53,9 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
     });
 
     void it("registers the components under ClusterNetwork, and their children under them, each named after its parent", () => {
-        const parents = Object.fromEntries(run.resources.map((resource) => [resource.name, resource.parent?.split("::").pop()]));
+        const parents = Object.fromEntries(
+            run.resources.map((resource) => [resource.name, resource.parent?.split("::").pop()]),
+        );
         assert.equal(parents["lab-pod-network"], "lab");
         assert.equal(parents["lab-node-prep"], "lab");
         assert.equal(byName("lab-pod-network").type, "clusternet:index:PodNetwork");
@@ -59,7 +67,9 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
             }
         }
         assert.deepEqual(
-            run.resources.filter((resource) => parents[resource.name] === "lab-pod-network").map((resource) => `${resource.type.split(":").pop()} ${resource.name}`),
+            run.resources
+                .filter((resource) => parents[resource.name] === "lab-pod-network")
+                .map((resource) => `${resource.type.split(":").pop()} ${resource.name}`),
             [
                 "Namespace lab-pod-network-namespace",
                 "ServiceAccount lab-pod-network-service-account",
@@ -80,8 +90,15 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
 
     void it("creates the Namespace first and makes every namespaced object wait for it", () => {
         const order = run.resources.map((resource) => resource.name);
-        for (const name of ["lab-pod-network-service-account", "lab-pod-network-config", "lab-pod-network-daemon-set"]) {
-            assert.ok(byName(name).dependsOn.includes(urn("lab-pod-network-namespace")), `${name} waits for the Namespace`);
+        for (const name of [
+            "lab-pod-network-service-account",
+            "lab-pod-network-config",
+            "lab-pod-network-daemon-set",
+        ]) {
+            assert.ok(
+                byName(name).dependsOn.includes(urn("lab-pod-network-namespace")),
+                `${name} waits for the Namespace`,
+            );
             assert.ok(order.indexOf("lab-pod-network-namespace") < order.indexOf(name));
         }
     });
@@ -94,17 +111,27 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
             assert.ok(waits.includes(urn(`lab-pod-network-node-${node.name}`)), `waits for ${node.name}'s podCIDR`);
             assert.ok(waits.includes(urn(`lab-node-prep-${node.name}`)), `waits for ${node.name}'s preparation`);
         }
-        for (const name of ["lab-pod-network-service-account", "lab-pod-network-cluster-role-binding", "lab-pod-network-config"]) {
+        for (const name of [
+            "lab-pod-network-service-account",
+            "lab-pod-network-cluster-role-binding",
+            "lab-pod-network-config",
+        ]) {
             assert.ok(waits.includes(urn(name)), name);
         }
-        assert.deepEqual(byName("lab-pod-network-cluster-role-binding").dependsOn, [urn("lab-pod-network-cluster-role"), urn("lab-pod-network-service-account")]);
+        assert.deepEqual(byName("lab-pod-network-cluster-role-binding").dependsOn, [
+            urn("lab-pod-network-cluster-role"),
+            urn("lab-pod-network-service-account"),
+        ]);
     });
 
     void it("patches each Node with the plan's podCIDRs, retained on delete", () => {
         const plan = planFor(DUAL_STACK);
         for (const node of plan.nodes) {
             const patch = byName(`lab-pod-network-node-${node.name}`);
-            assert.deepEqual(patch.props["metadata"], { name: node.name, annotations: { "pulumi.com/patchFieldManager": "clusternet-pod-cidr" } });
+            assert.deepEqual(patch.props["metadata"], {
+                name: node.name,
+                annotations: { "pulumi.com/patchFieldManager": "clusternet-pod-cidr" },
+            });
             assert.deepEqual(patch.props["spec"], { podCIDR: node.podCidr, podCIDRs: [node.podCidr, node.podCidrV6] });
             assert.equal(patch.options.retainOnDelete, true);
         }
@@ -113,13 +140,16 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
     void it("registers the DaemonSet the builder describes", () => {
         const spec = resolveFlannelSpec({ mtu: 9000 }, planFor(DUAL_STACK), false);
         assert.deepEqual(byName("lab-pod-network-daemon-set").props["spec"], wire(flannelDaemonSet(spec).spec));
-        assert.deepEqual(JSON.parse((byName("lab-pod-network-config").props["data"] as Record<string, string>)["net-conf.json"]!), {
-            Network: "10.244.0.0/16",
-            EnableIPv6: true,
-            IPv6Network: "fd00:10:244::/56",
-            EnableNFTables: false,
-            Backend: { Type: "vxlan", MTU: 9000 },
-        });
+        assert.deepEqual(
+            JSON.parse((byName("lab-pod-network-config").props["data"] as Record<string, string>)["net-conf.json"]!),
+            {
+                Network: "10.244.0.0/16",
+                EnableIPv6: true,
+                IPv6Network: "fd00:10:244::/56",
+                EnableNFTables: false,
+                Backend: { Type: "vxlan", MTU: 9000 },
+            },
+        );
     });
 
     void it("runs one script per node over SSH: as the configured user, with the key as a secret and the host key when given", () => {
@@ -152,7 +182,11 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
             assert.deepEqual(command.props["triggers"], [scriptHash(script)]);
             assert.equal(command.options.deleteBeforeReplace, true);
             assert.match(script, /\nIPV6_FORWARDING=1\n/, "dual-stack forwards IPv6");
-            assert.match(script, /\nOFFLOAD_DEVICES=\('flannel\.1' 'flannel-v6\.1'\)\n/, "both of flanneld's VXLAN devices");
+            assert.match(
+                script,
+                /\nOFFLOAD_DEVICES=\('flannel\.1' 'flannel-v6\.1'\)\n/,
+                "both of flanneld's VXLAN devices",
+            );
         }
     });
 

@@ -19,7 +19,16 @@ import {
 import { jsonText } from "../components/pod-network/netConf";
 import { AddressPlan } from "../components/plan";
 import { schemaErrors } from "./helpers/kubernetes-schema";
-import { DUAL_STACK, IPV4, IPV6_NODES, IPV6_ONLY, diffPaths, planFor, upstreamObjects, wire } from "./helpers/pod-network";
+import {
+    DUAL_STACK,
+    IPV4,
+    IPV6_NODES,
+    IPV6_ONLY,
+    diffPaths,
+    planFor,
+    upstreamObjects,
+    wire,
+} from "./helpers/pod-network";
 
 const TEST_PSK = "p0kM8eYnA2dY5y3Ys4HkJ8pVd4m7Yc9Qe1Fz6bTq2Ws=";
 
@@ -29,7 +38,12 @@ function spec(settings: PodNetworkSettings = {}, plan: AddressPlan = planFor(IPV
 
 /** Our objects by `Kind/name`, as they go over the wire. */
 function ours(flannel: FlannelSpec, psk?: string): Map<string, Record<string, any>> {
-    return new Map(flannelManifests(flannel, psk).map((object) => [`${object.kind}/${object.metadata!.name}`, wire(object) as Record<string, any>]));
+    return new Map(
+        flannelManifests(flannel, psk).map((object) => [
+            `${object.kind}/${object.metadata!.name}`,
+            wire(object) as Record<string, any>,
+        ]),
+    );
 }
 
 /** What differs from upstream, object by object, as `Kind/name: path` lines. */
@@ -56,8 +70,14 @@ void describe("flannel objects against upstream v0.28.9", () => {
         assert.deepEqual(differencesFromUpstream(ours(spec())), []);
         const upstream = upstreamObjects();
         const configMap = ours(spec()).get("ConfigMap/kube-flannel-cfg")!;
-        assert.equal(configMap["data"]["cni-conf.json"], upstream.get("ConfigMap/kube-flannel-cfg")!["data"]["cni-conf.json"]);
-        assert.equal(configMap["data"]["net-conf.json"], upstream.get("ConfigMap/kube-flannel-cfg")!["data"]["net-conf.json"]);
+        assert.equal(
+            configMap["data"]["cni-conf.json"],
+            upstream.get("ConfigMap/kube-flannel-cfg")!["data"]["cni-conf.json"],
+        );
+        assert.equal(
+            configMap["data"]["net-conf.json"],
+            upstream.get("ConfigMap/kube-flannel-cfg")!["data"]["net-conf.json"],
+        );
     });
 
     void it("has upstream's RBAC rules exactly, and nothing more", () => {
@@ -67,7 +87,10 @@ void describe("flannel objects against upstream v0.28.9", () => {
             { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
             { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
         ]);
-        assert.equal(ours(spec()).get("Namespace/kube-flannel")!["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "privileged");
+        assert.equal(
+            ours(spec()).get("Namespace/kube-flannel")!["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+            "privileged",
+        );
     });
 
     // Each documented difference ("Differences from upstream flannel" in README) changes only its own fields.
@@ -89,15 +112,25 @@ void describe("flannel objects against upstream v0.28.9", () => {
     void it("differs only in flanneld's args with --iface", () => {
         const objects = ours(spec({ iface: "eth1" }));
         assert.deepEqual(differencesFromUpstream(objects), [`${DS}: ${CONTAINER}.args`]);
-        assert.deepEqual(objects.get(DS)!["spec"]["template"]["spec"]["containers"][0]["args"], ["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081", "--iface=eth1"]);
+        assert.deepEqual(objects.get(DS)!["spec"]["template"]["spec"]["containers"][0]["args"], [
+            "--ip-masq",
+            "--kube-subnet-mgr",
+            "--healthz-port=8081",
+            "--iface=eth1",
+        ]);
     });
 
     void it("differs only in the resources when they are set, and keeps the default requests when only limits are", () => {
         const limitsOnly = ours(spec({ resources: { limits: { memory: "128Mi" } } }));
         assert.deepEqual(differencesFromUpstream(limitsOnly), [`${DS}: ${CONTAINER}.resources.limits`]);
-        assert.deepEqual(limitsOnly.get(DS)!["spec"]["template"]["spec"]["containers"][0]["resources"], { requests: { cpu: "100m", memory: "50Mi" }, limits: { memory: "128Mi" } });
+        assert.deepEqual(limitsOnly.get(DS)!["spec"]["template"]["spec"]["containers"][0]["resources"], {
+            requests: { cpu: "100m", memory: "50Mi" },
+            limits: { memory: "128Mi" },
+        });
         const requests = ours(spec({ resources: { requests: { cpu: "200m", memory: "100000000" } } }));
-        assert.deepEqual(requests.get(DS)!["spec"]["template"]["spec"]["containers"][0]["resources"], { requests: { cpu: "200m", memory: "100000000" } });
+        assert.deepEqual(requests.get(DS)!["spec"]["template"]["spec"]["containers"][0]["resources"], {
+            requests: { cpu: "200m", memory: "100000000" },
+        });
     });
 
     void it("differs only by a node selector when one is set", () => {
@@ -115,26 +148,51 @@ void describe("flannel objects against upstream v0.28.9", () => {
             "Secret/kube-flannel-net-conf: not upstream",
         ]);
         const configMap = objects.get("ConfigMap/kube-flannel-cfg")!;
-        assert.deepEqual(Object.keys(configMap["data"]), ["cni-conf.json"], "the ConfigMap holds no net-conf.json, so no PSK");
+        assert.deepEqual(
+            Object.keys(configMap["data"]),
+            ["cni-conf.json"],
+            "the ConfigMap holds no net-conf.json, so no PSK",
+        );
         assert.ok(!JSON.stringify(configMap).includes(TEST_PSK));
         const secret = objects.get("Secret/kube-flannel-net-conf")!;
-        assert.deepEqual(JSON.parse(secret["stringData"]["net-conf.json"]), { Network: "10.244.0.0/16", EnableNFTables: false, Backend: { Type: "wireguard", PSK: TEST_PSK } });
+        assert.deepEqual(JSON.parse(secret["stringData"]["net-conf.json"]), {
+            Network: "10.244.0.0/16",
+            EnableNFTables: false,
+            Backend: { Type: "wireguard", PSK: TEST_PSK },
+        });
         const pod = objects.get(DS)!["spec"]["template"]["spec"];
         assert.ok(pod.containers[0].args.includes("--net-config-path=/etc/kube-flannel-net-conf/net-conf.json"));
-        assert.deepEqual(pod.containers[0].volumeMounts.at(-1), { name: "flannel-net-conf", mountPath: "/etc/kube-flannel-net-conf/", readOnly: true });
-        assert.deepEqual(pod.volumes.at(-1), { name: "flannel-net-conf", secret: { secretName: "kube-flannel-net-conf", defaultMode: 0o400 } });
+        assert.deepEqual(pod.containers[0].volumeMounts.at(-1), {
+            name: "flannel-net-conf",
+            mountPath: "/etc/kube-flannel-net-conf/",
+            readOnly: true,
+        });
+        assert.deepEqual(pod.volumes.at(-1), {
+            name: "flannel-net-conf",
+            secret: { secretName: "kube-flannel-net-conf", defaultMode: 0o400 },
+        });
         // The init container still installs cni-conf.json from the ConfigMap.
-        assert.deepEqual(pod.initContainers[1].args, ["/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"]);
+        assert.deepEqual(pod.initContainers[1].args, [
+            "/etc/kube-flannel/cni-conf.json",
+            "/etc/cni/net.d/10-flannel.conflist",
+        ]);
     });
 
     void it("refuses to build the Secret without the PSK it needs", () => {
-        assert.throws(() => flannelManifests(spec({ backend: FlannelBackend.WireGuard, wireguard: {} }, planFor(IPV4), true)), /pass it/);
+        assert.throws(
+            () => flannelManifests(spec({ backend: FlannelBackend.WireGuard, wireguard: {} }, planFor(IPV4), true)),
+            /pass it/,
+        );
     });
 });
 
 void describe("net-conf.json", () => {
     void it("is IPv4 by default: Network is the plan's pod CIDR", () => {
-        assert.deepEqual(netConf(spec({}, planFor({ podCidr: "10.20.0.0/16" }))), { Network: "10.20.0.0/16", EnableNFTables: false, Backend: { Type: "vxlan" } });
+        assert.deepEqual(netConf(spec({}, planFor({ podCidr: "10.20.0.0/16" }))), {
+            Network: "10.20.0.0/16",
+            EnableNFTables: false,
+            Backend: { Type: "vxlan" },
+        });
     });
 
     void it("adds EnableIPv6 and IPv6Network for dual-stack", () => {
@@ -166,19 +224,52 @@ void describe("net-conf.json", () => {
 
     void it("writes the vxlan options under flannel's names, and the MTU", () => {
         const conf = netConf(spec({ mtu: 9000, vxlan: { vni: 4096, port: 4789, directRouting: true, gbp: true } }));
-        assert.deepEqual(conf.Backend, { Type: "vxlan", VNI: 4096, Port: 4789, GBP: true, DirectRouting: true, MTU: 9000 });
+        assert.deepEqual(conf.Backend, {
+            Type: "vxlan",
+            VNI: 4096,
+            Port: 4789,
+            GBP: true,
+            DirectRouting: true,
+            MTU: 9000,
+        });
         // false is written too: it was set.
-        assert.deepEqual(netConf(spec({ vxlan: { directRouting: false } })).Backend, { Type: "vxlan", DirectRouting: false });
+        assert.deepEqual(netConf(spec({ vxlan: { directRouting: false } })).Backend, {
+            Type: "vxlan",
+            DirectRouting: false,
+        });
     });
 
     void it("writes the wireguard options, the PSK only into the copy that asks for it", () => {
-        const wireguard = spec({ backend: FlannelBackend.WireGuard, mtu: 1420, wireguard: { listenPort: 51000, listenPortV6: 51001, persistentKeepaliveInterval: 25, mode: "separate" } }, planFor(DUAL_STACK), true);
-        assert.deepEqual(netConf(wireguard).Backend, { Type: "wireguard", ListenPort: 51000, ListenPortV6: 51001, PersistentKeepaliveInterval: 25, Mode: "separate", MTU: 1420 });
+        const wireguard = spec(
+            {
+                backend: FlannelBackend.WireGuard,
+                mtu: 1420,
+                wireguard: {
+                    listenPort: 51000,
+                    listenPortV6: 51001,
+                    persistentKeepaliveInterval: 25,
+                    mode: "separate",
+                },
+            },
+            planFor(DUAL_STACK),
+            true,
+        );
+        assert.deepEqual(netConf(wireguard).Backend, {
+            Type: "wireguard",
+            ListenPort: 51000,
+            ListenPortV6: 51001,
+            PersistentKeepaliveInterval: 25,
+            Mode: "separate",
+            MTU: 1420,
+        });
         assert.equal(netConf(wireguard, TEST_PSK).Backend["PSK"], TEST_PSK);
     });
 
     void it("writes the udp port, and no MTU for host-gw or udp (flannel reads theirs from the interface)", () => {
-        assert.deepEqual(netConf(spec({ backend: FlannelBackend.Udp, mtu: 9000, udp: { port: 8300 } })).Backend, { Type: "udp", Port: 8300 });
+        assert.deepEqual(netConf(spec({ backend: FlannelBackend.Udp, mtu: 9000, udp: { port: 8300 } })).Backend, {
+            Type: "udp",
+            Port: 8300,
+        });
         assert.deepEqual(netConf(spec({ backend: FlannelBackend.HostGw, mtu: 9000 })).Backend, { Type: "host-gw" });
     });
 
@@ -208,12 +299,19 @@ void describe("node subnets", () => {
             plan.nodes.map((node) => [node.name, node.podCidr, [node.podCidr]]),
         );
         assert.deepEqual(patches[0]!.metadata!.annotations, { "pulumi.com/patchFieldManager": "clusternet-pod-cidr" });
-        assert.deepEqual(Object.keys(patches[0]!.spec!), ["podCIDR", "podCIDRs"], "nothing else of the Node is touched");
+        assert.deepEqual(
+            Object.keys(patches[0]!.spec!),
+            ["podCIDR", "podCIDRs"],
+            "nothing else of the Node is touched",
+        );
     });
 
     void it("lists IPv4 first for dual-stack (podCIDR is podCIDRs[0]), and IPv6 alone for IPv6-only", () => {
         const dual = nodeCidrPatches(planFor(DUAL_STACK));
-        assert.deepEqual(dual[1]!.spec, { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24", "fd00:10:244:1::/64"] });
+        assert.deepEqual(dual[1]!.spec, {
+            podCIDR: "10.244.1.0/24",
+            podCIDRs: ["10.244.1.0/24", "fd00:10:244:1::/64"],
+        });
         const v6 = nodeCidrPatches(planFor(IPV6_ONLY, IPV6_NODES));
         assert.deepEqual(v6[0]!.spec, { podCIDR: "fd00:10:244::/64", podCIDRs: ["fd00:10:244::/64"] });
     });
@@ -247,7 +345,11 @@ void describe("Kubernetes schemas", () => {
     void it("accept every object built, for every family and backend and the optional fields", async () => {
         const cases: Array<[string, FlannelSpec, string | undefined]> = [];
         for (const backend of FLANNEL_BACKENDS) {
-            for (const [label, plan] of [["IPv4", planFor(IPV4)], ["dual-stack", planFor(DUAL_STACK)], ["IPv6-only", planFor({ ...IPV6_ONLY, nodeNetwork: "fd00:56::/64" }, IPV6_NODES)]] as const) {
+            for (const [label, plan] of [
+                ["IPv4", planFor(IPV4)],
+                ["dual-stack", planFor(DUAL_STACK)],
+                ["IPv6-only", planFor({ ...IPV6_ONLY, nodeNetwork: "fd00:56::/64" }, IPV6_NODES)],
+            ] as const) {
                 if (backend === FlannelBackend.Udp && label !== "IPv4") {
                     continue; // refused by validation
                 }
@@ -257,7 +359,15 @@ void describe("Kubernetes schemas", () => {
         cases.push([
             "everything set",
             spec(
-                { backend: FlannelBackend.WireGuard, iface: "eth1", mtu: 1500, wireguard: { mode: "auto" }, images: { flannel: DEFAULT_FLANNEL_IMAGE }, resources: { requests: { cpu: "0.2" }, limits: { memory: "1Gi" } }, nodeSelector: { "kubernetes.io/hostname": "cp-1" } },
+                {
+                    backend: FlannelBackend.WireGuard,
+                    iface: "eth1",
+                    mtu: 1500,
+                    wireguard: { mode: "auto" },
+                    images: { flannel: DEFAULT_FLANNEL_IMAGE },
+                    resources: { requests: { cpu: "0.2" }, limits: { memory: "1Gi" } },
+                    nodeSelector: { "kubernetes.io/hostname": "cp-1" },
+                },
                 planFor(DUAL_STACK),
                 true,
             ),

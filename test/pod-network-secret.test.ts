@@ -29,10 +29,17 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
                 const { PodNetwork } = await import("../components/pod-network/index.js");
                 const { NodePrep } = await import("../components/node-prep/index.js");
                 const k8s = await import("@pulumi/kubernetes");
-                const before = new k8s.core.v1.ConfigMap("before", { metadata: { name: "before", namespace: "default" }, data: {} });
+                const before = new k8s.core.v1.ConfigMap("before", {
+                    metadata: { name: "before", namespace: "default" },
+                    data: {},
+                });
                 new PodNetwork("waiting", { cluster: DUAL_STACK, nodes: THREE_NODES }, { dependsOn: [before] });
                 try {
-                    new PodNetwork("bad", { cluster: { ...DUAL_STACK, podCidr: "10.244.0.0/33" }, nodes: THREE_NODES, mtu: 100 });
+                    new PodNetwork("bad", {
+                        cluster: { ...DUAL_STACK, podCidr: "10.244.0.0/33" },
+                        nodes: THREE_NODES,
+                        mtu: 100,
+                    });
                 } catch (error) {
                     errors["plan"] = String(error);
                 }
@@ -55,7 +62,11 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
                     wireguard: { psk: pulumi.secret(PSK), listenPort: pulumi.output(51000) },
                     assignNodeCidrs: false,
                 });
-                return { podMtu: network.podMtu, controllerManagerFlags: network.controllerManagerFlags, netConf: network.netConf };
+                return {
+                    podMtu: network.podMtu,
+                    controllerManagerFlags: network.controllerManagerFlags,
+                    netConf: network.netConf,
+                };
             },
             project: "clusternet",
             stack: "test",
@@ -66,7 +77,9 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
 
     void it("patches no Node", () => {
         assert.deepEqual(
-            run.resources.filter((resource) => resource.type === "kubernetes:core/v1:NodePatch" && resource.parent === byName("net").urn),
+            run.resources.filter(
+                (resource) => resource.type === "kubernetes:core/v1:NodePatch" && resource.parent === byName("net").urn,
+            ),
             [],
         );
     });
@@ -84,7 +97,10 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
 
     void it("refuses bad args before registering anything, naming the args' keys: the plan's, then the settings'", () => {
         assert.match(errors["plan"]!, /PodNetwork "bad" has invalid args:\nargs\.cluster\.podCidr: /);
-        assert.match(errors["settings"]!, /PodNetwork "bad-mtu" has invalid args:\nargs\.mtu: leaves the pods an MTU of 50/);
+        assert.match(
+            errors["settings"]!,
+            /PodNetwork "bad-mtu" has invalid args:\nargs\.mtu: leaves the pods an MTU of 50/,
+        );
         assert.match(errors["nodePrep"]!, /NodePrep "bad-prep" has invalid args:\nargs\.nodes: is empty/);
         assert.deepEqual(
             run.resources.filter((resource) => resource.name.startsWith("bad")).map((resource) => resource.name),
@@ -96,14 +112,19 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
         const secret = byName("net-net-conf");
         assert.equal(secret.type, "kubernetes:core/v1:Secret");
         assert.ok(secret.dependsOn.includes(byName("net-namespace").urn));
-        assert.ok(secret.secretPaths.length > 0 && secret.secretPaths.every((at) => at[0] === "stringData"), "the net-conf.json is a secret");
+        assert.ok(
+            secret.secretPaths.length > 0 && secret.secretPaths.every((at) => at[0] === "stringData"),
+            "the net-conf.json is a secret",
+        );
         const conf = JSON.parse((secret.props["stringData"] as Record<string, string>)["net-conf.json"]!);
         assert.deepEqual(conf.Backend, { Type: "wireguard", ListenPort: 51000, PSK });
         assert.equal(conf.IPv6Network, "fd00:10:244::/56");
     });
 
     void it("keeps the PSK out of everything else: the ConfigMap and the DaemonSet are not secrets", () => {
-        for (const resource of run.resources.filter((candidate) => candidate.name !== "net-net-conf" && candidate.custom)) {
+        for (const resource of run.resources.filter(
+            (candidate) => candidate.name !== "net-net-conf" && candidate.custom,
+        )) {
             assert.ok(!JSON.stringify(resource.props).includes(PSK), `${resource.name} does not hold the PSK`);
             assert.deepEqual(resource.secretPaths, [], `${resource.name} has no secret`);
         }
@@ -113,7 +134,13 @@ void describe("PodNetwork with a WireGuard PSK, leaving podCIDRs to kube-control
     void it("points flanneld at the Secret's net-conf.json, and waits for the Secret", () => {
         const daemonSet = byName("net-daemon-set");
         const pod = (daemonSet.props["spec"] as any).template.spec;
-        assert.deepEqual(pod.containers[0].args, ["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081", "--iface=eth1", "--net-config-path=/etc/kube-flannel-net-conf/net-conf.json"]);
+        assert.deepEqual(pod.containers[0].args, [
+            "--ip-masq",
+            "--kube-subnet-mgr",
+            "--healthz-port=8081",
+            "--iface=eth1",
+            "--net-config-path=/etc/kube-flannel-net-conf/net-conf.json",
+        ]);
         assert.ok(daemonSet.dependsOn.includes(byName("net-net-conf").urn));
     });
 

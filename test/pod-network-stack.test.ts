@@ -9,7 +9,8 @@ import { OfflineRun, runOffline } from "../cli/offline";
 import { devConfig } from "./helpers/cli";
 import { runGraph, waitsFor } from "./helpers/graph";
 
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE_KEY =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
 
 let run: OfflineRun;
 
@@ -27,7 +28,9 @@ void describe("the stack with assignNodeCidrs false and node preparation (mocks)
             program: path.join(__dirname, "..", "index.ts"),
             project: "clusternet",
             stack: "test",
-            config: Object.fromEntries(Object.entries(values).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)])),
+            config: Object.fromEntries(
+                Object.entries(values).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
+            ),
             secretKeys: ["clusternet:nodePrep"],
         });
     });
@@ -61,7 +64,11 @@ void describe("the stack with assignNodeCidrs false and node preparation (mocks)
             assert.match(command.props["stdin"] as string, /\nOFFLOAD_DEVICES=\('flannel\.1'\)\n/);
         }
         for (const resource of run.resources.filter((candidate) => candidate.type.startsWith("kubernetes:"))) {
-            assert.equal(resource.provider, "urn:pulumi:test::clusternet::pulumi:providers:kubernetes::kubernetes", resource.name);
+            assert.equal(
+                resource.provider,
+                "urn:pulumi:test::clusternet::pulumi:providers:kubernetes::kubernetes",
+                resource.name,
+            );
         }
     });
 });

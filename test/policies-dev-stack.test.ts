@@ -19,7 +19,15 @@ import { DEFAULT_HOST_NAMESPACES } from "../policies/host-network";
 import { serviceBackends } from "../policies/service-backends";
 import { workloadOf } from "../policies/lib/workloads";
 import { REPO } from "./helpers/cli";
-import { flannelConfigMap, flannelDaemonSet, nodePatch, traefik, webApp, webIngress, workload } from "./helpers/policy-fixtures";
+import {
+    flannelConfigMap,
+    flannelDaemonSet,
+    nodePatch,
+    traefik,
+    webApp,
+    webIngress,
+    workload,
+} from "./helpers/policy-fixtures";
 
 const STACK = "dev";
 const T = {
@@ -44,13 +52,21 @@ async function recordDevStack(): Promise<OfflineRun> {
     const log = console.log;
     console.log = () => undefined;
     try {
-        return await runOffline({ program: STACK_PROGRAM, project: PROJECT_NAME, stack: STACK, config, secretKeys, previousOutputs: previous ? { nodeSubnets: previous } : {} });
+        return await runOffline({
+            program: STACK_PROGRAM,
+            project: PROJECT_NAME,
+            stack: STACK,
+            config,
+            secretKeys,
+            previousOutputs: previous ? { nodeSubnets: previous } : {},
+        });
     } finally {
         console.log = log;
     }
 }
 
-const has = (resources: readonly EngineResource[], type: string): boolean => resources.some((resource) => resource.type === type);
+const has = (resources: readonly EngineResource[], type: string): boolean =>
+    resources.some((resource) => resource.type === type);
 
 /** The recording plus, for each kind of object it lacks, fixtures consistent with the stack's plan output. */
 function withMissingKinds(resources: readonly EngineResource[]): EngineResource[] {
@@ -59,7 +75,12 @@ function withMissingKinds(resources: readonly EngineResource[]): EngineResource[
     const result = [...resources];
     if (!has(result, T.NodePatch)) {
         for (const node of plan.nodes as Array<{ name: string; podCidr: string | null; podCidrV6: string | null }>) {
-            result.push(nodePatch(node.name, [node.podCidr, node.podCidrV6].filter((cidr): cidr is string => cidr !== null)));
+            result.push(
+                nodePatch(
+                    node.name,
+                    [node.podCidr, node.podCidrV6].filter((cidr): cidr is string => cidr !== null),
+                ),
+            );
         }
     }
     if (!result.some(isFlannelConfigMap)) {
@@ -82,19 +103,39 @@ function withMissingKinds(resources: readonly EngineResource[]): EngineResource[
         const metadata = firstService!.props["metadata"] as { name: string; namespace?: string };
         const port = ((firstService!.props["spec"] as any).ports as Array<{ name?: string; port: number }>)[0]!;
         result.push(...traefik());
-        result.push(webIngress({ namespace: metadata.namespace ?? "default", rules: [{ host: "web.lab.example", paths: [{ path: "/", pathType: "Prefix", service: metadata.name, port: port.name ?? port.port }] }] }));
+        result.push(
+            webIngress({
+                namespace: metadata.namespace ?? "default",
+                rules: [
+                    {
+                        host: "web.lab.example",
+                        paths: [
+                            { path: "/", pathType: "Prefix", service: metadata.name, port: port.name ?? port.port },
+                        ],
+                    },
+                ],
+            }),
+        );
     }
     return result;
 }
 
-function first(resources: readonly EngineResource[], predicate: (resource: EngineResource) => boolean, what: string): EngineResource {
+function first(
+    resources: readonly EngineResource[],
+    predicate: (resource: EngineResource) => boolean,
+    what: string,
+): EngineResource {
     const found = resources.find(predicate);
     assert.ok(found, `the baseline has ${what}`);
     return found;
 }
 
 /** A copy of the resources with one resource's props changed. */
-function changed(resources: readonly EngineResource[], target: EngineResource, change: (props: any) => void): EngineResource[] {
+function changed(
+    resources: readonly EngineResource[],
+    target: EngineResource,
+    change: (props: any) => void,
+): EngineResource[] {
     return resources.map((resource) => {
         if (resource !== target) {
             return resource;
@@ -135,7 +176,13 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
             props.spec.ports.push({ ...props.spec.ports[0], name: "duplicate" });
         }),
     "service-node-ports-unique": (resources) => {
-        const withNodePort = first(resources, (resource) => resource.type === T.Service && Boolean((resource.props as any).spec?.ports?.some((port: any) => typeof port.nodePort === "number")), "a Service with a fixed nodePort");
+        const withNodePort = first(
+            resources,
+            (resource) =>
+                resource.type === T.Service &&
+                Boolean((resource.props as any).spec?.ports?.some((port: any) => typeof port.nodePort === "number")),
+            "a Service with a fixed nodePort",
+        );
         return [...resources, cloned(withNodePort, "copy")];
     },
     "service-no-external-ips": (resources) =>
@@ -166,7 +213,10 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
         changed(resources, first(resources, byType(T.Ingress), "an Ingress"), (props) => {
             props.spec.ingressClassName = "no-such-class";
         }),
-    "ingress-unique-host-path": (resources) => [...resources, cloned(first(resources, byType(T.Ingress), "an Ingress"), "copy")],
+    "ingress-unique-host-path": (resources) => [
+        ...resources,
+        cloned(first(resources, byType(T.Ingress), "an Ingress"), "copy"),
+    ],
     "ingress-backend-exists": (resources) =>
         changed(resources, first(resources, byType(T.Ingress), "an Ingress"), (props) => {
             props.spec.rules[0].http.paths[0].backend.service.name = "no-such-service";
@@ -177,7 +227,15 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
             return found !== undefined && !DEFAULT_HOST_NAMESPACES.includes(found.namespace);
         });
         if (!target) {
-            return [...resources, workload({ name: "sniffer", namespace: "mutation", hostNetwork: true, containers: [{ name: "tcpdump" }] })];
+            return [
+                ...resources,
+                workload({
+                    name: "sniffer",
+                    namespace: "mutation",
+                    hostNetwork: true,
+                    containers: [{ name: "tcpdump" }],
+                }),
+            ];
         }
         return changed(resources, target, (props) => {
             const spec = target.type === "kubernetes:core/v1:Pod" ? props.spec : props.spec.template.spec;
@@ -185,11 +243,27 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
         });
     },
     "host-port-conflicts": (resources) => {
-        const daemonSet = resources.find((resource) => resource.type === T.DaemonSet && (resource.props as any).spec?.template?.spec?.hostNetwork === true && (resource.props as any).spec.template.spec.containers?.some((container: any) => container.ports?.length > 0));
+        const daemonSet = resources.find(
+            (resource) =>
+                resource.type === T.DaemonSet &&
+                (resource.props as any).spec?.template?.spec?.hostNetwork === true &&
+                (resource.props as any).spec.template.spec.containers?.some(
+                    (container: any) => container.ports?.length > 0,
+                ),
+        );
         if (daemonSet) {
             return [...resources, cloned(daemonSet, "copy")];
         }
-        return [...resources, workload({ kind: "DaemonSet", name: "kubelet-clash", namespace: "traefik", hostNetwork: true, containers: [{ name: "x", ports: [{ containerPort: 10250 }] }] })];
+        return [
+            ...resources,
+            workload({
+                kind: "DaemonSet",
+                name: "kubelet-clash",
+                namespace: "traefik",
+                hostNetwork: true,
+                containers: [{ name: "x", ports: [{ containerPort: 10250 }] }],
+            }),
+        ];
     },
 };
 
@@ -216,16 +290,26 @@ void describe("the pack over the dev stack", () => {
     });
 
     void it("has a mutation for every mandatory policy", () => {
-        const mandatory = policies.filter((policy) => policy.enforcementLevel === "mandatory").map((policy) => policy.name);
+        const mandatory = policies
+            .filter((policy) => policy.enforcementLevel === "mandatory")
+            .map((policy) => policy.name);
         assert.deepEqual(Object.keys(MUTATIONS).sort(), [...mandatory].sort());
     });
 
     for (const [policyName, mutation] of Object.entries(MUTATIONS)) {
         void it(`${policyName} rejects its mutation of the dev stack`, async () => {
             const result = await runPolicies([...policies], mutation(baseline), {}, "mandatory");
-            const mine = result.violations.filter((violation) => violation.policyName === policyName && violation.enforcementLevel === "mandatory");
-            assert.ok(mine.length > 0, `${policyName} did not object; violations:\n${result.violations.map((violation) => `${violation.policyName}: ${violation.message}`).join("\n")}`);
-            assert.ok(mine.every((violation) => /fix: /.test(violation.message)), mine.map((violation) => violation.message).join("\n"));
+            const mine = result.violations.filter(
+                (violation) => violation.policyName === policyName && violation.enforcementLevel === "mandatory",
+            );
+            assert.ok(
+                mine.length > 0,
+                `${policyName} did not object; violations:\n${result.violations.map((violation) => `${violation.policyName}: ${violation.message}`).join("\n")}`,
+            );
+            assert.ok(
+                mine.every((violation) => /fix: /.test(violation.message)),
+                mine.map((violation) => violation.message).join("\n"),
+            );
         });
     }
 
@@ -236,7 +320,13 @@ void describe("the pack over the dev stack", () => {
         assert.match(report.summary, /^clusternet check: stack dev: FAILED: /);
         const line = report.lines.find((text) => text.startsWith("mandatory service-node-ports-unique "));
         assert.ok(line, report.lines.join("\n"));
-        assert.match(line, /^mandatory service-node-ports-unique urn:pulumi:dev::clusternet::\S+-copy: Service \S+ port .* claims nodePort \d+, already taken by Service \S+ /);
-        assert.equal(formatViolation({ policyName: "p", enforcementLevel: "advisory", message: "m" }, "urn:stack"), "advisory p urn:stack: m");
+        assert.match(
+            line,
+            /^mandatory service-node-ports-unique urn:pulumi:dev::clusternet::\S+-copy: Service \S+ port .* claims nodePort \d+, already taken by Service \S+ /,
+        );
+        assert.equal(
+            formatViolation({ policyName: "p", enforcementLevel: "advisory", message: "m" }, "urn:stack"),
+            "advisory p urn:stack: m",
+        );
     });
 });

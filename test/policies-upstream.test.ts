@@ -13,7 +13,11 @@ const fixture = (name: string): string => fs.readFileSync(path.join(REPO, "test"
 void describe("upstream manifests under the pack", () => {
     const flannel = manifestResources(fixture("kube-flannel-v0.28.9.yml"), "flannel");
     const ingressNginx = manifestResources(fixture("ingress-nginx-baremetal-v1.15.1.yaml"), "ingress-nginx");
-    const nodes = [nodePatch("cp-1", ["10.244.0.0/24"]), nodePatch("worker-1", ["10.244.1.0/24"]), nodePatch("worker-2", ["10.244.2.0/24"])];
+    const nodes = [
+        nodePatch("cp-1", ["10.244.0.0/24"]),
+        nodePatch("worker-1", ["10.244.1.0/24"]),
+        nodePatch("worker-2", ["10.244.2.0/24"]),
+    ];
 
     void it("reads them as the engine would: every kind typed", () => {
         assert.deepEqual([...new Set(flannel.map((resource) => resource.type))].sort(), [
@@ -29,7 +33,12 @@ void describe("upstream manifests under the pack", () => {
     });
 
     void it("find no violation in flannel and ingress-nginx on the dev plan", async () => {
-        const result = await runPolicies([...policies], [stackResource(), ...nodes, ...flannel, ...ingressNginx], {}, "mandatory");
+        const result = await runPolicies(
+            [...policies],
+            [stackResource(), ...nodes, ...flannel, ...ingressNginx],
+            {},
+            "mandatory",
+        );
         assert.deepEqual(messages(result.violations), []);
     });
 
@@ -42,8 +51,18 @@ void describe("upstream manifests under the pack", () => {
             return { ...resource, props };
         });
         const result = await runPolicies([...policies], [stackResource(), ...nodes, ...moved], {}, "mandatory");
-        const restricted = result.violations.filter((violation) => violation.policyName === "host-network-restricted").map((violation) => violation.message);
-        assert.ok(restricted.some((message) => /DaemonSet kube-system\/kube-flannel-ds sets hostNetwork: true in namespace kube-system/.test(message)), restricted.join("\n"));
-        assert.ok(restricted.some((message) => /container kube-flannel adds capability NET_ADMIN/.test(message)), restricted.join("\n"));
+        const restricted = result.violations
+            .filter((violation) => violation.policyName === "host-network-restricted")
+            .map((violation) => violation.message);
+        assert.ok(
+            restricted.some((message) =>
+                /DaemonSet kube-system\/kube-flannel-ds sets hostNetwork: true in namespace kube-system/.test(message),
+            ),
+            restricted.join("\n"),
+        );
+        assert.ok(
+            restricted.some((message) => /container kube-flannel adds capability NET_ADMIN/.test(message)),
+            restricted.join("\n"),
+        );
     });
 });

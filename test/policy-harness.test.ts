@@ -11,7 +11,13 @@ import { STACK_URN, lab, mutate, service, urnOf } from "./helpers/policy-fixture
 // The engine's sentinels for values unknown at preview (internal to @pulumi/policy, but they are what it receives).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sentinels = require("@pulumi/policy/proxy") as Record<string, string>;
-const UNKNOWNS = ["unknownStringValue", "unknownNumberValue", "unknownBooleanValue", "unknownArrayValue", "unknownObjectValue"].map((key) => sentinels[key]!);
+const UNKNOWNS = [
+    "unknownStringValue",
+    "unknownNumberValue",
+    "unknownBooleanValue",
+    "unknownArrayValue",
+    "unknownObjectValue",
+].map((key) => sentinels[key]!);
 
 void describe("the engine-free policy harness", () => {
     void it("skips a resource policy that reads an unknown value, with an advisory note, and still checks other resources", async () => {
@@ -26,7 +32,10 @@ void describe("the engine-free policy harness", () => {
                 ["mandatory", urnOf("kubernetes:core/v1:Service", "demo-bad")],
             ],
         );
-        assert.match(result.violations[0]!.message, /^can't run policy 'service-ports' during preview: Array value at \.spec\.ports can't be known during preview/);
+        assert.match(
+            result.violations[0]!.message,
+            /^can't run policy 'service-ports' during preview: Array value at \.spec\.ports can't be known during preview/,
+        );
     });
 
     void it("skips a stack policy that reads an unknown value anywhere, with one advisory note", async () => {
@@ -37,7 +46,10 @@ void describe("the engine-free policy harness", () => {
         assert.equal(result.violations.length, 1);
         assert.equal(result.violations[0]!.enforcementLevel, "advisory");
         assert.equal(result.violations[0]!.urn, undefined);
-        assert.match(result.violations[0]!.message, /can't run policy 'no-overlapping-ranges' during preview: string value at \.spec\.podCIDR/);
+        assert.match(
+            result.violations[0]!.message,
+            /can't run policy 'no-overlapping-ranges' during preview: string value at \.spec\.podCIDR/,
+        );
     });
 
     void it("gives each policy its schema defaults overlaid with its settings, and applies enforcement levels as the engine does", async () => {
@@ -46,18 +58,33 @@ void describe("the engine-free policy harness", () => {
             name,
             description: name,
             enforcementLevel: level,
-            configSchema: { properties: { limit: { type: "integer", default: 3 }, names: { type: "array", default: ["a"] } } },
+            configSchema: {
+                properties: { limit: { type: "integer", default: 3 }, names: { type: "array", default: ["a"] } },
+            },
             validateStack: (args, report) => {
                 seen[name] = args.getConfig();
                 report(`${name} reports`);
             },
         });
         const result = await runPolicies(
-            [recorder("plain", "advisory"), recorder("tuned", "advisory"), recorder("off", "mandatory"), recorder("fixing", "advisory")],
+            [
+                recorder("plain", "advisory"),
+                recorder("tuned", "advisory"),
+                recorder("off", "mandatory"),
+                recorder("fixing", "advisory"),
+            ],
             [],
-            { tuned: { enforcementLevel: "mandatory", properties: { limit: 7 } }, off: { enforcementLevel: "disabled" }, fixing: { enforcementLevel: "remediate" } },
+            {
+                tuned: { enforcementLevel: "mandatory", properties: { limit: 7 } },
+                off: { enforcementLevel: "disabled" },
+                fixing: { enforcementLevel: "remediate" },
+            },
         );
-        assert.deepEqual(seen, { plain: { limit: 3, names: ["a"] }, tuned: { limit: 7, names: ["a"] }, fixing: { limit: 3, names: ["a"] } });
+        assert.deepEqual(seen, {
+            plain: { limit: 3, names: ["a"] },
+            tuned: { limit: 7, names: ["a"] },
+            fixing: { limit: 3, names: ["a"] },
+        });
         assert.deepEqual(
             result.violations.map((violation) => [violation.policyName, violation.enforcementLevel]),
             [
@@ -81,11 +108,28 @@ void describe("the engine-free policy harness", () => {
                 report("always", "urn:pulumi:dev::clusternet::other::thing");
             },
         };
-        const result = await runPolicies([picky], [{ type: "x:y:Z", name: "z", urn: "urn:z", props: {} }, service({ name: "web", ports: [{ port: 80 }] })]);
+        const result = await runPolicies(
+            [picky],
+            [{ type: "x:y:Z", name: "z", urn: "urn:z", props: {} }, service({ name: "web", ports: [{ port: 80 }] })],
+        );
         assert.deepEqual(result.notApplicable, [{ policyName: "picky", urn: "urn:z", reason: "services only" }]);
-        assert.deepEqual(result.violations.map((violation) => violation.urn), [urnOf("kubernetes:core/v1:Service", "demo-web")]);
-        const crashing: StackValidationPolicy = { name: "crashing", description: "crashing", validateStack: () => { throw new TypeError("boom"); } };
-        await assert.rejects(runPolicies([crashing], []), (error: unknown) => error instanceof PolicyFailure && /policy crashing failed on the stack: TypeError: boom/.test(error.message));
+        assert.deepEqual(
+            result.violations.map((violation) => violation.urn),
+            [urnOf("kubernetes:core/v1:Service", "demo-web")],
+        );
+        const crashing: StackValidationPolicy = {
+            name: "crashing",
+            description: "crashing",
+            validateStack: () => {
+                throw new TypeError("boom");
+            },
+        };
+        await assert.rejects(
+            runPolicies([crashing], []),
+            (error: unknown) =>
+                error instanceof PolicyFailure &&
+                /policy crashing failed on the stack: TypeError: boom/.test(error.message),
+        );
     });
 
     void it("shapes an offline run as the engine holds a stack: the root Stack with the outputs, parents, and providers with their props", async () => {
@@ -93,8 +137,27 @@ void describe("the engine-free policy harness", () => {
         const run = {
             outputs: { plan: { cluster: { podCidr: "10.244.0.0/16" } } },
             resources: [
-                { urn: providerUrn, type: "pulumi:providers:kubernetes", name: "kubernetes", custom: true, props: { namespace: "apps" }, secretPaths: [], dependsOn: [], options: {} },
-                { urn: urnOf("kubernetes:core/v1:Service", "web"), type: "kubernetes:core/v1:Service", name: "web", custom: true, props: { metadata: { name: "web" }, spec: { externalIPs: ["1.2.3.4"], ports: [{ port: 80 }] } }, secretPaths: [], dependsOn: [], provider: providerUrn, options: { customTimeouts: { create: "1h2m" } } },
+                {
+                    urn: providerUrn,
+                    type: "pulumi:providers:kubernetes",
+                    name: "kubernetes",
+                    custom: true,
+                    props: { namespace: "apps" },
+                    secretPaths: [],
+                    dependsOn: [],
+                    options: {},
+                },
+                {
+                    urn: urnOf("kubernetes:core/v1:Service", "web"),
+                    type: "kubernetes:core/v1:Service",
+                    name: "web",
+                    custom: true,
+                    props: { metadata: { name: "web" }, spec: { externalIPs: ["1.2.3.4"], ports: [{ port: 80 }] } },
+                    secretPaths: [],
+                    dependsOn: [],
+                    provider: providerUrn,
+                    options: { customTimeouts: { create: "1h2m" } },
+                },
             ],
         };
         const resources: EngineResource[] = engineResourcesOf(run, "clusternet", "dev");
@@ -128,7 +191,12 @@ function pathsOf(resources: readonly EngineResource[]): Array<{ index: number; p
     return paths;
 }
 
-function replaced(resources: readonly EngineResource[], index: number, path: ReadonlyArray<string | number>, value: unknown): EngineResource[] {
+function replaced(
+    resources: readonly EngineResource[],
+    index: number,
+    path: ReadonlyArray<string | number>,
+    value: unknown,
+): EngineResource[] {
     const copy = resources.map((resource) => ({ ...resource, props: structuredClone(resource.props) }));
     let node: any = copy[index]!.props;
     for (const segment of path.slice(0, -1)) {
@@ -144,14 +212,26 @@ void describe("every policy, on values unknown at preview or of unexpected types
 
     void it("never crashes: an unknown value anywhere ends in a violation or an advisory skip", async () => {
         await fc.assert(
-            fc.asyncProperty(fc.integer({ min: 0, max: paths.length - 1 }), fc.constantFrom(...UNKNOWNS), async (pick, unknown) => {
-                const { index, path } = paths[pick]!;
-                const result = await runPolicies([...policies], replaced(base, index, path, unknown), {}, "mandatory");
-                // An unknown is never mistaken for a real value: it either went unread or skipped the policy.
-                for (const violation of result.violations) {
-                    assert.ok(!UNKNOWNS.some((sentinel) => violation.message.includes(sentinel)), violation.message);
-                }
-            }),
+            fc.asyncProperty(
+                fc.integer({ min: 0, max: paths.length - 1 }),
+                fc.constantFrom(...UNKNOWNS),
+                async (pick, unknown) => {
+                    const { index, path } = paths[pick]!;
+                    const result = await runPolicies(
+                        [...policies],
+                        replaced(base, index, path, unknown),
+                        {},
+                        "mandatory",
+                    );
+                    // An unknown is never mistaken for a real value: it either went unread or skipped the policy.
+                    for (const violation of result.violations) {
+                        assert.ok(
+                            !UNKNOWNS.some((sentinel) => violation.message.includes(sentinel)),
+                            violation.message,
+                        );
+                    }
+                },
+            ),
             { numRuns: 150 },
         );
     });
@@ -159,10 +239,14 @@ void describe("every policy, on values unknown at preview or of unexpected types
     void it("never crashes on a value of the wrong type anywhere", async () => {
         const garbage = [null, 0, -1, 1.5, "", "x", true, [], {}, ["x"], { a: 1 }, "10.0.0.1/8", 99999];
         await fc.assert(
-            fc.asyncProperty(fc.integer({ min: 0, max: paths.length - 1 }), fc.constantFrom(...garbage), async (pick, value) => {
-                const { index, path } = paths[pick]!;
-                await runPolicies([...policies], replaced(base, index, path, value), {}, "mandatory");
-            }),
+            fc.asyncProperty(
+                fc.integer({ min: 0, max: paths.length - 1 }),
+                fc.constantFrom(...garbage),
+                async (pick, value) => {
+                    const { index, path } = paths[pick]!;
+                    await runPolicies([...policies], replaced(base, index, path, value), {}, "mandatory");
+                },
+            ),
             { numRuns: 300 },
         );
     });

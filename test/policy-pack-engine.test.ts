@@ -13,7 +13,13 @@ import { lab, mutate, service } from "./helpers/policy-fixtures";
 
 let server: PolicyPackServer;
 
-const asMessage = (resource: ReturnType<typeof lab>[number]) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: resource.props, parent: resource.parent });
+const asMessage = (resource: ReturnType<typeof lab>[number]) => ({
+    type: resource.type,
+    name: resource.name,
+    urn: resource.urn,
+    props: resource.props,
+    parent: resource.parent,
+});
 
 void describe("the policy pack under the engine's runner and protocol", () => {
     before(async () => {
@@ -23,7 +29,9 @@ void describe("the policy pack under the engine's runner and protocol", () => {
 
     void it("serves every policy with its enforcement level and config schema, at the version of its package.json", async () => {
         const info = await server.info();
-        const version = (JSON.parse(fs.readFileSync(path.join(PACK_DIRECTORY, "package.json"), "utf8")) as { version: string }).version;
+        const version = (
+            JSON.parse(fs.readFileSync(path.join(PACK_DIRECTORY, "package.json"), "utf8")) as { version: string }
+        ).version;
         assert.equal(info.name, PACK_NAME);
         assert.equal(info.version, version);
         assert.deepEqual(
@@ -31,19 +39,31 @@ void describe("the policy pack under the engine's runner and protocol", () => {
             policies.map((policy) => [policy.name, policy.enforcementLevel]),
         );
         for (const policy of info.policies) {
-            assert.equal(policy.configSchema !== undefined && Object.keys(policy.configSchema).length > 0, configSchemas[policy.name] !== undefined, policy.name);
+            assert.equal(
+                policy.configSchema !== undefined && Object.keys(policy.configSchema).length > 0,
+                configSchemas[policy.name] !== undefined,
+                policy.name,
+            );
         }
     });
 
     void it("analyzes a resource from its inputs: a Service with externalIPs and a nodePort out of range", async () => {
-        const bad = service({ name: "bad", type: "NodePort", externalIPs: ["203.0.113.9"], ports: [{ port: 80, nodePort: 40000 }] });
+        const bad = service({
+            name: "bad",
+            type: "NodePort",
+            externalIPs: ["203.0.113.9"],
+            ports: [{ port: 80, nodePort: 40000 }],
+        });
         const diagnostics = await server.analyze(asMessage(bad));
         assert.deepEqual(diagnostics.map((diagnostic) => [diagnostic.policyName, diagnostic.enforcementLevel]).sort(), [
             ["service-no-external-ips", "mandatory"],
             ["service-ports", "mandatory"],
         ]);
         assert.ok(diagnostics.every((diagnostic) => diagnostic.message.includes("Service demo/bad")));
-        assert.deepEqual(await server.analyze(asMessage(lab().find((resource) => resource.type === "kubernetes:core/v1:Service")!)), []);
+        assert.deepEqual(
+            await server.analyze(asMessage(lab().find((resource) => resource.type === "kubernetes:core/v1:Service")!)),
+            [],
+        );
     });
 
     void it("turns an unknown value into an advisory note instead of a failure", async () => {
@@ -51,7 +71,14 @@ void describe("the policy pack under the engine's runner and protocol", () => {
         (pending.props["spec"] as Record<string, unknown>)["externalIPs"] = UNKNOWN_STRING;
         const diagnostics = await server.analyze(asMessage(pending));
         assert.ok(diagnostics.length > 0);
-        assert.ok(diagnostics.every((diagnostic) => diagnostic.enforcementLevel === "advisory" && /can't run policy .* during preview/.test(diagnostic.message)), JSON.stringify(diagnostics));
+        assert.ok(
+            diagnostics.every(
+                (diagnostic) =>
+                    diagnostic.enforcementLevel === "advisory" &&
+                    /can't run policy .* during preview/.test(diagnostic.message),
+            ),
+            JSON.stringify(diagnostics),
+        );
     });
 
     void it("analyzes the stack from every resource's outputs, the Stack's plan output included", async () => {
@@ -68,10 +95,18 @@ void describe("the policy pack under the engine's runner and protocol", () => {
     });
 
     void it("takes policy config as --policy-pack-config sends it: extra reserved ranges, enforcement levels", async () => {
-        await server.configure({ "no-overlapping-ranges": { enforcementLevel: "advisory", properties: { reserved: [{ name: "peer", cidr: "10.244.2.0/24" }] } } });
+        await server.configure({
+            "no-overlapping-ranges": {
+                enforcementLevel: "advisory",
+                properties: { reserved: [{ name: "peer", cidr: "10.244.2.0/24" }] },
+            },
+        });
         const diagnostics = await server.analyzeStack(lab().map(asMessage));
         assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
         assert.equal(diagnostics[0]!.enforcementLevel, "advisory");
-        assert.match(diagnostics[0]!.message, /overlaps the reserved range peer 10\.244\.2\.0\/24 .*inside the overlap: the podCIDR 10\.244\.2\.0\/24 of NodePatch worker-2/);
+        assert.match(
+            diagnostics[0]!.message,
+            /overlaps the reserved range peer 10\.244\.2\.0\/24 .*inside the overlap: the podCIDR 10\.244\.2\.0\/24 of NodePatch worker-2/,
+        );
     });
 });

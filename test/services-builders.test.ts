@@ -19,7 +19,11 @@ import { web } from "./helpers/services";
 /** Specs covering every builder branch: each type, headless, pinned IP, selector-only, probes, resources, env, UDP. */
 const VARIANTS: Record<string, AppServiceSpec> = {
     seed: web(),
-    clusterIp: web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] }),
+    clusterIp: web({
+        type: "ClusterIP",
+        clusterIP: "10.96.0.50",
+        ports: [{ name: "http", port: 80, targetPortName: "http" }],
+    }),
     loadBalancer: web({ type: "LoadBalancer" }),
     headless: web({ type: "ClusterIP", headless: true, ports: [{ port: 80 }] }),
     selectorOnly: { name: "legacy", selector: { app: "legacy" }, ports: [{ port: 80, targetPort: 8080 }] },
@@ -47,7 +51,12 @@ const VARIANTS: Record<string, AppServiceSpec> = {
 
 describe("labels", () => {
     it("derives the selector from the same labels as the pods, keeping only stable keys", () => {
-        const { selector, labels } = appLabels({ name: "web", instance: "lab", component: "server", version: "1.27.5" });
+        const { selector, labels } = appLabels({
+            name: "web",
+            instance: "lab",
+            component: "server",
+            version: "1.27.5",
+        });
         assert.deepEqual(selector, { [AppLabel.Name]: "web", [AppLabel.Instance]: "lab" });
         assert.deepEqual(labels, {
             "app.kubernetes.io/name": "web",
@@ -60,7 +69,11 @@ describe("labels", () => {
     });
 
     it("reads the version from the image tag, not from a digest or a registry port", () => {
-        assert.deepEqual(parseImage("registry.local:5000/team/api:2.1@sha256:abc"), { repository: "registry.local:5000/team/api", tag: "2.1", digest: "sha256:abc" });
+        assert.deepEqual(parseImage("registry.local:5000/team/api:2.1@sha256:abc"), {
+            repository: "registry.local:5000/team/api",
+            tag: "2.1",
+            digest: "sha256:abc",
+        });
         assert.equal(imageVersion("nginx:1.27.5"), "1.27.5");
         assert.equal(imageVersion("registry.local:5000/nginx"), undefined);
         assert.equal(imageVersion("nginx@sha256:abc"), undefined);
@@ -139,7 +152,14 @@ describe("buildService and buildDeployment", () => {
 
     it("builds a labelled Namespace", async () => {
         const namespace = buildNamespace("demo");
-        assert.deepEqual(namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: "demo", labels: { "app.kubernetes.io/part-of": "clusternet", "app.kubernetes.io/managed-by": "pulumi" } } });
+        assert.deepEqual(namespace, {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: {
+                name: "demo",
+                labels: { "app.kubernetes.io/part-of": "clusternet", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+        });
         assert.deepEqual(await schemaErrors(namespace), []);
     });
 });
@@ -153,8 +173,15 @@ describe("awaitPlan", () => {
     });
 
     it("waits for NodePort and ClusterIP Services, at most readyTimeoutSeconds", () => {
-        assert.deepEqual(awaitPlan(resolveService(web()), false), { serviceSkipReason: undefined, deploymentSkipReason: undefined, timeoutSeconds: 300 });
-        assert.equal(awaitPlan(resolveService(web({ app: { ...web().app!, readyTimeoutSeconds: 120 } })), false).timeoutSeconds, 120);
+        assert.deepEqual(awaitPlan(resolveService(web()), false), {
+            serviceSkipReason: undefined,
+            deploymentSkipReason: undefined,
+            timeoutSeconds: 300,
+        });
+        assert.equal(
+            awaitPlan(resolveService(web({ app: { ...web().app!, readyTimeoutSeconds: 120 } })), false).timeoutSeconds,
+            120,
+        );
     });
 
     it("skips the Service's wait for endpoints when the app has 0 replicas, and everything when waitForReady is false", () => {

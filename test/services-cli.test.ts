@@ -39,8 +39,18 @@ describe("npm start on the dev stack", () => {
         assert.equal(plan.code, 0, plan.stderr);
         const lines = plan.stdout.split("\n");
         assert.ok(lines.includes("Service port map (client -> node -> Service -> pod):"), plan.stdout);
-        assert.ok(lines.some((line) => /^demo\/web\s+NodePort\s+http\s+TCP\s+30808\s+<clusterIP>\s+8080\s+80 \(http\)$/.test(line)), plan.stdout);
-        assert.ok(lines.some((line) => /^demo\/web\s+NodePort\s+https\s+TCP\s+<nodePort>\s+<clusterIP>\s+443\s+443 \(https\)$/.test(line)), plan.stdout);
+        assert.ok(
+            lines.some((line) =>
+                /^demo\/web\s+NodePort\s+http\s+TCP\s+30808\s+<clusterIP>\s+8080\s+80 \(http\)$/.test(line),
+            ),
+            plan.stdout,
+        );
+        assert.ok(
+            lines.some((line) =>
+                /^demo\/web\s+NodePort\s+https\s+TCP\s+<nodePort>\s+<clusterIP>\s+443\s+443 \(https\)$/.test(line),
+            ),
+            plan.stdout,
+        );
         const start = lines.indexOf(SEED_CHAINS[0]!);
         assert.deepEqual(lines.slice(start, start + SEED_CHAINS.length), SEED_CHAINS);
     });
@@ -48,7 +58,13 @@ describe("npm start on the dev stack", () => {
     it("plan records the port map in the plan JSON", () => {
         const record = JSON.parse(fs.readFileSync(path.join(project, "plans", "dev.json"), "utf8"));
         assert.deepEqual(
-            record.portMaps.map((entry: any) => [entry.service, entry.portName, entry.nodePort, entry.port, entry.targetPort]),
+            record.portMaps.map((entry: any) => [
+                entry.service,
+                entry.portName,
+                entry.nodePort,
+                entry.port,
+                entry.targetPort,
+            ]),
             [
                 ["web", "http", 30808, 8080, 80],
                 ["web", "https", null, 443, 443],
@@ -61,7 +77,10 @@ describe("npm start on the dev stack", () => {
         const dir = path.join(project, "rendered");
         const files = fs.readdirSync(dir).filter((file) => file.endsWith(".yaml"));
         const fileOf = (suffix: string): string => files.find((file) => file.endsWith(suffix))!;
-        assert.ok(fileOf("-namespace-demo.yaml") < fileOf("-service-demo-web.yaml"), "the namespace is applied before its Service");
+        assert.ok(
+            fileOf("-namespace-demo.yaml") < fileOf("-service-demo-web.yaml"),
+            "the namespace is applied before its Service",
+        );
         const service = parse(fs.readFileSync(path.join(dir, fileOf("-service-demo-web.yaml")), "utf8"));
         assert.equal(service.spec.type, "NodePort");
         assert.deepEqual(service.spec.ports, [
@@ -106,7 +125,12 @@ describe("clusternet plan formats", () => {
         const result = clusternet(["plan", "--stack", "dev", "--format", "markdown", "--no-save"], project);
         assert.equal(result.code, 0, result.stderr);
         assert.ok(result.stdout.includes("#### Service port map"), result.stdout);
-        assert.ok(result.stdout.includes("| demo/web | NodePort | http | TCP | 30808 | &lt;clusterIP&gt; | 8080 | 80 (http) |"), result.stdout);
+        assert.ok(
+            result.stdout.includes(
+                "| demo/web | NodePort | http | TCP | 30808 | &lt;clusterIP&gt; | 8080 | 80 (http) |",
+            ),
+            result.stdout,
+        );
         assert.ok(result.stdout.includes(["```text", ...SEED_CHAINS, "```"].join("\n")), result.stdout);
     });
 });
@@ -117,7 +141,13 @@ describe("bad services config on the command line", () => {
         const config = devConfig();
         config["services"][0].ports[0].nodePort = 30080;
         config["services"][0].ports[1].targetPort = "tls";
-        config["services"].push({ name: "api", namespace: "demo", type: "NodePort", selector: { app: "api" }, ports: [{ port: 80, nodePort: 30080 }] });
+        config["services"].push({
+            name: "api",
+            namespace: "demo",
+            type: "NodePort",
+            selector: { app: "api" },
+            ports: [{ port: 80, nodePort: 30080 }],
+        });
         const file = writeStackFile(dir, "broken", config);
         const result = clusternet(["render", "--config-file", file, "--out", path.join(dir, "out")], dir);
         assert.equal(result.code, 2, result.stdout);

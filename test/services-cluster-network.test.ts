@@ -21,11 +21,23 @@ before(async () => {
                 cluster: CLUSTER,
                 nodes: NODES,
                 services: [
-                    { name: "web", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }] },
+                    {
+                        name: "web",
+                        namespace: "demo",
+                        type: "NodePort",
+                        app: APP,
+                        ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }],
+                    },
                     { name: "api", namespace: "demo", app: APP, ports: HTTP },
                     { name: "shop", namespace: "shop", app: APP, ports: HTTP },
                     { name: "metrics", namespace: "kube-system", app: APP, ports: HTTP },
-                    { name: "legacy", namespace: "legacy", createNamespace: false, selector: { app: "legacy" }, ports: [{ port: 80 }] },
+                    {
+                        name: "legacy",
+                        namespace: "legacy",
+                        createNamespace: false,
+                        selector: { app: "legacy" },
+                        ports: [{ port: 80 }],
+                    },
                 ],
             });
             let error: unknown;
@@ -34,8 +46,20 @@ before(async () => {
                     cluster: { ...CLUSTER, nodePortRange: "30000-30999" },
                     nodes: NODES,
                     services: [
-                        { name: "web", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }] },
-                        { name: "api", namespace: "demo", type: "NodePort", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http", nodePort: 30808 }] },
+                        {
+                            name: "web",
+                            namespace: "demo",
+                            type: "NodePort",
+                            app: APP,
+                            ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }],
+                        },
+                        {
+                            name: "api",
+                            namespace: "demo",
+                            type: "NodePort",
+                            app: APP,
+                            ports: [{ name: "http", port: 80, targetPortName: "http", nodePort: 30808 }],
+                        },
                     ],
                 });
             } catch (caught) {
@@ -58,7 +82,9 @@ function resource(name: string): RecordedResource {
 
 describe("ClusterNetwork with Services", () => {
     it("creates each namespace once, however many Services share it, and never a built-in or existing one", () => {
-        const namespaces = run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && r.parent === resource("lab").urn);
+        const namespaces = run.resources.filter(
+            (r) => r.type === "kubernetes:core/v1:Namespace" && r.parent === resource("lab").urn,
+        );
         assert.deepEqual(
             namespaces.map((r) => [r.name, (r.props as any).metadata.name]),
             [
@@ -81,11 +107,18 @@ describe("ClusterNetwork with Services", () => {
         assert.deepEqual(resource("lab-shop.shop-service").dependsOn, [resource("lab-namespace-shop").urn]);
         assert.deepEqual(resource("lab-kube-system.metrics-service").dependsOn, []);
         assert.deepEqual(resource("lab-legacy.legacy-service").dependsOn, []);
-        assert.equal(run.resources.some((r) => r.name === "lab-legacy.legacy-deployment"), false, "a Service with a selector has no Deployment");
+        assert.equal(
+            run.resources.some((r) => r.name === "lab-legacy.legacy-deployment"),
+            false,
+            "a Service with a selector has no Deployment",
+        );
     });
 
     it("labels the apps with the cluster as their instance", () => {
-        assert.deepEqual((resource("lab-demo.web-service").props as any).spec.selector, { "app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "lab" });
+        assert.deepEqual((resource("lab-demo.web-service").props as any).spec.selector, {
+            "app.kubernetes.io/name": "web",
+            "app.kubernetes.io/instance": "lab",
+        });
     });
 
     it("exports every Service's port map, in order, with the plan's node IPs", () => {
@@ -94,7 +127,10 @@ describe("ClusterNetwork with Services", () => {
             maps.map((entry) => `${entry.namespace}/${entry.service}`),
             ["demo/web", "demo/api", "shop/shop", "kube-system/metrics", "legacy/legacy"],
         );
-        assert.deepEqual(maps[0].chains, ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80", "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80"]);
+        assert.deepEqual(maps[0].chains, [
+            "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
+            "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
+        ]);
         assert.deepEqual(maps[4].chains, ["pod -> <clusterIP>:80 -> <podIP>:80"]);
     });
 

@@ -41,20 +41,67 @@ before(async () => {
                 cluster: CLUSTER,
                 instance: "lab",
             });
-            new AppService("lb", { name: "lb", type: "LoadBalancer", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
-            new AppService("metallb", { name: "metallb", namespace: "edge", type: "LoadBalancer", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }], cluster: { loadBalancer: true } });
-            const first = new k8s.core.v1.ConfigMap("first", { metadata: { name: "first", namespace: "default" }, data: { a: "b" } });
-            new AppService("after", { name: "after", namespace: "shared", createNamespace: false, app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }] }, { dependsOn: [first] });
-            new AppService("owned", { name: "owned", namespace: "owned", app: APP, ports: [{ name: "http", port: 80, targetPortName: "http" }] }, { dependsOn: first });
+            new AppService("lb", {
+                name: "lb",
+                type: "LoadBalancer",
+                app: APP,
+                ports: [{ name: "http", port: 80, targetPortName: "http" }],
+            });
+            new AppService("metallb", {
+                name: "metallb",
+                namespace: "edge",
+                type: "LoadBalancer",
+                app: APP,
+                ports: [{ name: "http", port: 80, targetPortName: "http" }],
+                cluster: { loadBalancer: true },
+            });
+            const first = new k8s.core.v1.ConfigMap("first", {
+                metadata: { name: "first", namespace: "default" },
+                data: { a: "b" },
+            });
+            new AppService(
+                "after",
+                {
+                    name: "after",
+                    namespace: "shared",
+                    createNamespace: false,
+                    app: APP,
+                    ports: [{ name: "http", port: 80, targetPortName: "http" }],
+                },
+                { dependsOn: [first] },
+            );
+            new AppService(
+                "owned",
+                {
+                    name: "owned",
+                    namespace: "owned",
+                    app: APP,
+                    ports: [{ name: "http", port: 80, targetPortName: "http" }],
+                },
+                { dependsOn: first },
+            );
             let error: unknown;
             try {
-                new AppService("bad", { name: "Bad", namespace: "demo", app: APP, ports: [{ port: 80, targetPortName: "htp" }, { port: 81, targetPort: 80, nodePort: 30001 }] });
+                new AppService("bad", {
+                    name: "Bad",
+                    namespace: "demo",
+                    app: APP,
+                    ports: [
+                        { port: 80, targetPortName: "htp" },
+                        { port: 81, targetPort: 80, nodePort: 30001 },
+                    ],
+                });
             } catch (caught) {
                 error = caught;
             }
             const { RunError } = await import("@pulumi/pulumi");
             // A RunError is reported as a message, without a stack trace.
-            return { portMap: web.portMap, clusterIP: web.clusterIP.apply((ip) => ip ?? "(absent)"), selector: web.selector, error: RunError.isInstance(error) ? `RunError: ${error.message}` : String(error) };
+            return {
+                portMap: web.portMap,
+                clusterIP: web.clusterIP.apply((ip) => ip ?? "(absent)"),
+                selector: web.selector,
+                error: RunError.isInstance(error) ? `RunError: ${error.message}` : String(error),
+            };
         },
         project: "clusternet",
         stack: "test",
@@ -86,7 +133,14 @@ describe("AppService under mocks", () => {
             assert.equal(resource(name).type, type);
             assert.equal(resource(name).parent, component.urn, `${name} is a child of web`);
         }
-        assert.deepEqual([props("web-namespace").metadata.name, props("web-service").metadata.namespace, props("web-deployment").metadata.namespace], ["demo", "demo", "demo"]);
+        assert.deepEqual(
+            [
+                props("web-namespace").metadata.name,
+                props("web-service").metadata.namespace,
+                props("web-deployment").metadata.namespace,
+            ],
+            ["demo", "demo", "demo"],
+        );
     });
 
     it("gives the Service a selector equal to the Deployment's selector and contained in the pod labels", () => {
@@ -110,14 +164,21 @@ describe("AppService under mocks", () => {
         const first = resource("first").urn;
         assert.deepEqual(resource("after-service").dependsOn, [first]);
         assert.deepEqual(resource("after-deployment").dependsOn, [first]);
-        assert.equal(run.resources.some((r) => r.name === "after-namespace"), false, "createNamespace: false creates none");
+        assert.equal(
+            run.resources.some((r) => r.name === "after-namespace"),
+            false,
+            "createNamespace: false creates none",
+        );
         assert.deepEqual(resource("owned-namespace").dependsOn, [first]);
         assert.deepEqual(resource("owned-service").dependsOn, [resource("owned-namespace").urn]);
     });
 
     it("never creates a built-in namespace", () => {
         assert.equal(props("lb-service").metadata.namespace, "default");
-        assert.equal(run.resources.some((r) => r.name === "lb-namespace"), false);
+        assert.equal(
+            run.resources.some((r) => r.name === "lb-namespace"),
+            false,
+        );
     });
 
     it("sets pulumi.com/skipAwait on a LoadBalancer Service only when the cluster has no load-balancer provider", () => {
@@ -138,7 +199,11 @@ describe("AppService under mocks", () => {
         const manifests = manifestsOf(run.resources);
         assert.ok(manifests.length >= 12);
         for (const manifest of manifests) {
-            assert.deepEqual(await schemaErrors(manifest.object), [], `${manifest.kind} ${manifest.namespace}/${manifest.name}`);
+            assert.deepEqual(
+                await schemaErrors(manifest.object),
+                [],
+                `${manifest.kind} ${manifest.namespace}/${manifest.name}`,
+            );
         }
     });
 
@@ -146,12 +211,21 @@ describe("AppService under mocks", () => {
         assert.deepEqual(
             (run.outputs["portMap"] as any[]).map((entry) => entry.chains),
             [
-                ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80", "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80"],
-                ["client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443", "client -> 192.168.56.11:<nodePort> -> <clusterIP>:443 -> <podIP>:443"],
+                [
+                    "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
+                    "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
+                ],
+                [
+                    "client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443",
+                    "client -> 192.168.56.11:<nodePort> -> <clusterIP>:443 -> <podIP>:443",
+                ],
             ],
         );
         assert.equal(run.outputs["clusterIP"], "(absent)", "unknown until the cluster picks it");
-        assert.ok(!("clusterIP" in (run.outputs["portMap"] as any[])[0]), "no clusterIP key while the cluster has not picked it");
+        assert.ok(
+            !("clusterIP" in (run.outputs["portMap"] as any[])[0]),
+            "no clusterIP key while the cluster has not picked it",
+        );
     });
 
     it("refuses bad args before registering anything, itself included, naming every problem", () => {
@@ -159,7 +233,7 @@ describe("AppService under mocks", () => {
             run.outputs["error"],
             [
                 'RunError: AppService "bad" has invalid args:',
-                'args.name: "Bad" is not a valid Service name (a DNS-1035 label); use lowercase letters, digits and \'-\', starting with a letter, at most 63 characters, e.g. web',
+                "args.name: \"Bad\" is not a valid Service name (a DNS-1035 label); use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web",
                 "args.ports[0].name: is required because the Service has 2 ports; name every port with a DNS-1123 label, e.g. http",
                 'args.ports[0].targetPortName: "htp" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
                 "args.ports[1].name: is required because the Service has 2 ports; name every port with a DNS-1123 label, e.g. http",

@@ -61,18 +61,29 @@ describe("clusternet:services in the stack config", () => {
         );
         assert.equal(web!.app!.readinessPortName, "http");
         assert.equal(web!.app!.readinessPort, undefined);
-        assert.deepEqual(web!.app!.resources, { requests: { cpu: "0.5", memory: "64Mi" }, limits: { memory: "134217728" } });
+        assert.deepEqual(web!.app!.resources, {
+            requests: { cpu: "0.5", memory: "64Mi" },
+            limits: { memory: "134217728" },
+        });
         config["services"][0].app.readinessPort = 80;
         const numbered = loadStack(source(config));
         assert.ok(numbered.ok);
-        assert.deepEqual([numbered.value.args.services![0]!.app!.readinessPort, numbered.value.args.services![0]!.app!.readinessPortName], [80, undefined]);
+        assert.deepEqual(
+            [
+                numbered.value.args.services![0]!.app!.readinessPort,
+                numbered.value.args.services![0]!.app!.readinessPortName,
+            ],
+            [80, undefined],
+        );
     });
 
     it("names a port given by name by the config key the user wrote", () => {
         const config = devConfig();
         config["services"][0].app.readinessPort = "health";
         delete config["ingress"];
-        assert.deepEqual(problems(config), ['clusternet:services[0].app.readinessPort: "health" is not the name of a container port of the app; use one of http, https, or a port number']);
+        assert.deepEqual(problems(config), [
+            'clusternet:services[0].app.readinessPort: "health" is not the name of a container port of the app; use one of http, https, or a port number',
+        ]);
     });
 
     it("names semantic problems by their config key", () => {
@@ -90,7 +101,9 @@ describe("clusternet:services in the stack config", () => {
     it("reports a bad node port range under clusternet:cluster", () => {
         const config = devConfig();
         config["cluster"].nodePortRange = "30000:32767";
-        assert.deepEqual(problems(config), ['clusternet:cluster.nodePortRange: "30000:32767" is not a port range; write FIRST-LAST, e.g. 30000-32767']);
+        assert.deepEqual(problems(config), [
+            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range; write FIRST-LAST, e.g. 30000-32767',
+        ]);
     });
 
     it("reports shape problems first, and skips the semantic checks of a broken section", () => {

@@ -15,7 +15,11 @@ import {
 import { web } from "./helpers/services";
 
 // The stack's keys: one config key (`targetPort`) for a port by number or by name, as the user wrote it.
-const KEYS: ServicesKeys = { service: (index) => `clusternet:services[${index}]`, cluster: "clusternet:cluster", portNameField: COMBINED_PORT_FIELDS };
+const KEYS: ServicesKeys = {
+    service: (index) => `clusternet:services[${index}]`,
+    cluster: "clusternet:cluster",
+    portNameField: COMBINED_PORT_FIELDS,
+};
 const CLUSTER: ServiceClusterSpec = {
     serviceCidr: "10.96.0.0/12",
     nodes: [
@@ -25,7 +29,11 @@ const CLUSTER: ServiceClusterSpec = {
     nodePortRange: "30000-32767",
 };
 
-function lines(services: readonly AppServiceSpec[], cluster: ServiceClusterSpec = CLUSTER, extra: readonly NodePortClaim[] = []): string[] {
+function lines(
+    services: readonly AppServiceSpec[],
+    cluster: ServiceClusterSpec = CLUSTER,
+    extra: readonly NodePortClaim[] = [],
+): string[] {
     return validateServices(services, cluster, KEYS, { extraNodePortClaims: extra }).map(formatProblem);
 }
 
@@ -45,32 +53,57 @@ describe("validateServices: valid input", () => {
                 { name: "dns-tcp", port: 53, protocol: "TCP", nodePort: 30053 },
             ],
         };
-        const single: AppServiceSpec = { name: "api", app: { image: "ghcr.io/example/api@sha256:abc", containerPorts: [{ port: 9000 }] }, ports: [{ port: 9000 }] };
+        const single: AppServiceSpec = {
+            name: "api",
+            app: { image: "ghcr.io/example/api@sha256:abc", containerPorts: [{ port: 9000 }] },
+            ports: [{ port: 9000 }],
+        };
         assert.deepEqual(lines([dns, single]), []);
     });
 
     it("accepts a pinned cluster IP and headless Services", () => {
-        assert.deepEqual(lines([web({ type: "ClusterIP", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), []);
-        assert.deepEqual(lines([web({ name: "db", type: "ClusterIP", headless: true, ports: [{ name: "http", port: 80, targetPort: 80 }] })]), []);
+        assert.deepEqual(
+            lines([
+                web({
+                    type: "ClusterIP",
+                    clusterIP: "10.96.0.50",
+                    ports: [{ name: "http", port: 80, targetPortName: "http" }],
+                }),
+            ]),
+            [],
+        );
+        assert.deepEqual(
+            lines([
+                web({
+                    name: "db",
+                    type: "ClusterIP",
+                    headless: true,
+                    ports: [{ name: "http", port: 80, targetPort: 80 }],
+                }),
+            ]),
+            [],
+        );
     });
 });
 
 describe("validateServices: names", () => {
     it("rejects a Service name that is not a DNS-1035 label", () => {
         assert.deepEqual(lines([web({ name: "1web" })]), [
-            'clusternet:services[0].name: "1web" is not a valid Service name (a DNS-1035 label); use lowercase letters, digits and \'-\', starting with a letter, at most 63 characters, e.g. web',
+            "clusternet:services[0].name: \"1web\" is not a valid Service name (a DNS-1035 label); use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web",
         ]);
     });
 
     it("rejects a namespace that is not a DNS-1123 label", () => {
         assert.deepEqual(lines([web({ namespace: "Demo" })]), [
-            'clusternet:services[0].namespace: "Demo" is not a valid namespace name (a DNS-1123 label); use lowercase letters, digits and \'-\', at most 63 characters, e.g. demo',
+            "clusternet:services[0].namespace: \"Demo\" is not a valid namespace name (a DNS-1123 label); use lowercase letters, digits and '-', at most 63 characters, e.g. demo",
         ]);
     });
 
     it("rejects the same Service twice in one namespace, but not in two", () => {
         const other = web({ ports: [{ name: "http", port: 8080, targetPortName: "http" }] });
-        assert.deepEqual(lines([web(), other]), ["clusternet:services[1].name: Service demo/web is also defined at clusternet:services[0]; rename one of them, or move it to another namespace"]);
+        assert.deepEqual(lines([web(), other]), [
+            "clusternet:services[1].name: Service demo/web is also defined at clusternet:services[0]; rename one of them, or move it to another namespace",
+        ]);
         assert.deepEqual(lines([web(), { ...other, namespace: "prod" }]), []);
     });
 });
@@ -85,7 +118,7 @@ describe("validateServices: ports", () => {
         ];
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
             "clusternet:services[0].ports[0].name: is required because the Service has 4 ports; name every port with a DNS-1123 label, e.g. http",
-            'clusternet:services[0].ports[1].name: "HTTPS" is not a valid port name (a DNS-1123 label); use lowercase letters, digits and \'-\', starting and ending with a letter or digit, e.g. http',
+            "clusternet:services[0].ports[1].name: \"HTTPS\" is not a valid port name (a DNS-1123 label); use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http",
             'clusternet:services[0].ports[3].name: "web" is also the name of ports[2]; give every port its own name',
         ]);
     });
@@ -98,9 +131,24 @@ describe("validateServices: ports", () => {
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
             "clusternet:services[0].ports[1].port: TCP 8080 is also ports[0]; a Service maps each protocol and port once; use another port number, or remove one of them",
         ]);
-        const app = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }, { name: "dns-tcp", port: 53 }] };
+        const app = {
+            image: "coredns/coredns:1.12.0",
+            containerPorts: [
+                { name: "dns", port: 53, protocol: "UDP" as const },
+                { name: "dns-tcp", port: 53 },
+            ],
+        };
         assert.deepEqual(
-            lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }, { name: "dns-tcp", port: 53, targetPortName: "dns-tcp" }] }]),
+            lines([
+                {
+                    name: "dns",
+                    app,
+                    ports: [
+                        { name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" },
+                        { name: "dns-tcp", port: 53, targetPortName: "dns-tcp" },
+                    ],
+                },
+            ]),
             [],
         );
     });
@@ -113,7 +161,8 @@ describe("validateServices: ports", () => {
             { name: "d", port: 8083, targetPortName: "a-very-long-port-name" },
             { name: "e", port: 8084, targetPortName: "8080" },
         ];
-        const rule = "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
+        const rule =
+            "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
             "clusternet:services[0].ports[0].targetPort: 0 is not a port number; use a whole number from 1 to 65535, or a container port's name",
             "clusternet:services[0].ports[1].targetPort: 65536 is not a port number; use a whole number from 1 to 65535, or a container port's name",
@@ -141,10 +190,19 @@ describe("validateServices: ports", () => {
             { name: "https", port: 443 },
             { name: "ok", port: 80 },
         ];
-        assert.deepEqual(lines([web({ type: "ClusterIP", ports, app: { image: "nginx:1.27.5", containerPorts: [{ name: "http", port: 80 }] } })]), [
-            "clusternet:services[0].ports[0].targetPort: 81 is not a TCP container port of the app (its TCP ports: http (80)); target one of http (80), or add 81/TCP to app.containerPorts",
-            "clusternet:services[0].ports[1].targetPort: is not set, so it is the port 443, which is not a TCP container port of the app (its TCP ports: http (80)); target one of http (80), or add 443/TCP to app.containerPorts",
-        ]);
+        assert.deepEqual(
+            lines([
+                web({
+                    type: "ClusterIP",
+                    ports,
+                    app: { image: "nginx:1.27.5", containerPorts: [{ name: "http", port: 80 }] },
+                }),
+            ]),
+            [
+                "clusternet:services[0].ports[0].targetPort: 81 is not a TCP container port of the app (its TCP ports: http (80)); target one of http (80), or add 81/TCP to app.containerPorts",
+                "clusternet:services[0].ports[1].targetPort: is not set, so it is the port 443, which is not a TCP container port of the app (its TCP ports: http (80)); target one of http (80), or add 443/TCP to app.containerPorts",
+            ],
+        );
     });
 
     it("in args, names a port given by name by its own field, and refuses a number and a name at once", () => {
@@ -170,7 +228,9 @@ describe("validateServices: ports", () => {
     });
 
     it("allows nodePort only on NodePort and LoadBalancer Services", () => {
-        assert.deepEqual(lines([web({ type: "ClusterIP" })]), ["clusternet:services[0].ports[0].nodePort: is set, but a ClusterIP Service has no node ports; remove nodePort, or make the Service type NodePort"]);
+        assert.deepEqual(lines([web({ type: "ClusterIP" })]), [
+            "clusternet:services[0].ports[0].nodePort: is set, but a ClusterIP Service has no node ports; remove nodePort, or make the Service type NodePort",
+        ]);
         assert.deepEqual(lines([web({ type: "LoadBalancer" })]), []);
     });
 });
@@ -195,7 +255,12 @@ describe("validateServices: node ports", () => {
         assert.deepEqual(lines([web(), api]), [
             "clusternet:services[1].ports[0].nodePort: 30808 is already the node port of Service demo/web (clusternet:services[0].ports[0].nodePort); node ports are unique across the cluster; pick a port from 30000 to 32767 that nothing else uses, or leave it out to let the cluster choose",
         ]);
-        const twice = web({ ports: [{ name: "http", port: 8080, targetPortName: "http", nodePort: 30808 }, { name: "https", port: 443, targetPortName: "https", nodePort: 30808 }] });
+        const twice = web({
+            ports: [
+                { name: "http", port: 8080, targetPortName: "http", nodePort: 30808 },
+                { name: "https", port: 443, targetPortName: "https", nodePort: 30808 },
+            ],
+        });
         assert.deepEqual(lines([twice]), [
             "clusternet:services[0].ports[1].nodePort: TCP node port 30808 is also clusternet:services[0].ports[0].nodePort; pick a port from 30000 to 32767 that nothing else uses, or leave it out to let the cluster choose",
         ]);
@@ -203,30 +268,82 @@ describe("validateServices: node ports", () => {
 
     it("counts node ports claimed elsewhere in the stack (the ingress controller's)", () => {
         const ingress: NodePortClaim[] = [
-            { nodePort: 30080, protocol: "TCP", owner: "the ingress controller", key: "clusternet:ingress.controller.httpNodePort" },
-            { nodePort: 30808, protocol: "TCP", owner: "the ingress controller", key: "clusternet:ingress.controller.httpsNodePort" },
+            {
+                nodePort: 30080,
+                protocol: "TCP",
+                owner: "the ingress controller",
+                key: "clusternet:ingress.controller.httpNodePort",
+            },
+            {
+                nodePort: 30808,
+                protocol: "TCP",
+                owner: "the ingress controller",
+                key: "clusternet:ingress.controller.httpsNodePort",
+            },
         ];
         assert.deepEqual(lines([web()], CLUSTER, ingress), [
             "clusternet:ingress.controller.httpsNodePort: 30808 is already the node port of Service demo/web (clusternet:services[0].ports[0].nodePort); node ports are unique across the cluster; pick a port from 30000 to 32767 that nothing else uses, or leave it out to let the cluster choose",
         ]);
-        assert.deepEqual(lines([], CLUSTER, [{ nodePort: 80, protocol: "TCP", owner: "the ingress controller", key: "clusternet:ingress.controller.httpNodePort" }]), [
-            "clusternet:ingress.controller.httpNodePort: 80 is outside the node port range 30000-32767 (clusternet:cluster.nodePortRange); pick a port from 30000 to 32767, or leave it out to let the cluster choose",
-        ]);
+        assert.deepEqual(
+            lines([], CLUSTER, [
+                {
+                    nodePort: 80,
+                    protocol: "TCP",
+                    owner: "the ingress controller",
+                    key: "clusternet:ingress.controller.httpNodePort",
+                },
+            ]),
+            [
+                "clusternet:ingress.controller.httpNodePort: 80 is outside the node port range 30000-32767 (clusternet:cluster.nodePortRange); pick a port from 30000 to 32767, or leave it out to let the cluster choose",
+            ],
+        );
     });
 
     it("exposes the claims and the check for other capabilities", () => {
-        const claims = serviceNodePortClaims([web(), web({ name: "internal", type: "ClusterIP", ports: [{ name: "http", port: 80, targetPortName: "http" }] })], KEYS);
-        assert.deepEqual(claims, [{ nodePort: 30808, protocol: "TCP", owner: "Service demo/web", key: "clusternet:services[0].ports[0].nodePort" }]);
-        assert.deepEqual(checkNodePortClaims(claims, { range: { first: 30000, last: 32767 }, text: "30000-32767", key: "clusternet:cluster.nodePortRange" }), []);
+        const claims = serviceNodePortClaims(
+            [
+                web(),
+                web({
+                    name: "internal",
+                    type: "ClusterIP",
+                    ports: [{ name: "http", port: 80, targetPortName: "http" }],
+                }),
+            ],
+            KEYS,
+        );
+        assert.deepEqual(claims, [
+            {
+                nodePort: 30808,
+                protocol: "TCP",
+                owner: "Service demo/web",
+                key: "clusternet:services[0].ports[0].nodePort",
+            },
+        ]);
+        assert.deepEqual(
+            checkNodePortClaims(claims, {
+                range: { first: 30000, last: 32767 },
+                text: "30000-32767",
+                key: "clusternet:cluster.nodePortRange",
+            }),
+            [],
+        );
     });
 
     it("parses the node port range strictly", () => {
         assert.deepEqual(parseNodePortRange("30000-32767"), { ok: true, value: { first: 30000, last: 32767 } });
-        assert.deepEqual(parseNodePortRange("30000+2767"), { ok: false, message: '"30000+2767" is not a port range', fix: "write FIRST-LAST, e.g. 30000-32767" });
+        assert.deepEqual(parseNodePortRange("30000+2767"), {
+            ok: false,
+            message: '"30000+2767" is not a port range',
+            fix: "write FIRST-LAST, e.g. 30000-32767",
+        });
         assert.deepEqual(parseNodePortRange("030000-32767").ok, false);
         assert.deepEqual(parseNodePortRange("30000 - 32767").ok, false);
-        assert.deepEqual(lines([web()], { ...CLUSTER, nodePortRange: "32767-30000" }), ['clusternet:cluster.nodePortRange: "32767-30000" starts after it ends; write 30000-32767']);
-        assert.deepEqual(lines([web()], { ...CLUSTER, nodePortRange: "30000-70000" }), ['clusternet:cluster.nodePortRange: "30000-70000" goes beyond port 65535; keep both ends within 1-65535, e.g. 30000-32767']);
+        assert.deepEqual(lines([web()], { ...CLUSTER, nodePortRange: "32767-30000" }), [
+            'clusternet:cluster.nodePortRange: "32767-30000" starts after it ends; write 30000-32767',
+        ]);
+        assert.deepEqual(lines([web()], { ...CLUSTER, nodePortRange: "30000-70000" }), [
+            'clusternet:cluster.nodePortRange: "30000-70000" goes beyond port 65535; keep both ends within 1-65535, e.g. 30000-32767',
+        ]);
     });
 });
 
@@ -235,27 +352,47 @@ describe("validateServices: headless and cluster IPs", () => {
         assert.deepEqual(lines([web({ headless: true })]), [
             "clusternet:services[0].headless: a headless Service cannot be of type NodePort; use type ClusterIP with headless: true, or drop headless",
         ]);
-        assert.deepEqual(lines([web({ type: "ClusterIP", headless: true, clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), [
-            'clusternet:services[0].clusterIP: is set, but a headless Service has no cluster IP ("None"); remove clusterIP, or drop headless',
-        ]);
+        assert.deepEqual(
+            lines([
+                web({
+                    type: "ClusterIP",
+                    headless: true,
+                    clusterIP: "10.96.0.50",
+                    ports: [{ name: "http", port: 80, targetPortName: "http" }],
+                }),
+            ]),
+            [
+                'clusternet:services[0].clusterIP: is set, but a headless Service has no cluster IP ("None"); remove clusterIP, or drop headless',
+            ],
+        );
     });
 
     it("keeps a pinned cluster IP inside the Service CIDR and off the addresses Kubernetes keeps", () => {
         const at = (clusterIP: string): string[] => lines([web({ clusterIP })]);
-        assert.deepEqual(at("10.95.255.254"), ["clusternet:services[0].clusterIP: 10.95.255.254 is outside the Service CIDR 10.96.0.0/12; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)"]);
+        assert.deepEqual(at("10.95.255.254"), [
+            "clusternet:services[0].clusterIP: 10.95.255.254 is outside the Service CIDR 10.96.0.0/12; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+        ]);
         assert.deepEqual(at("10.96.0.0"), [
             "clusternet:services[0].clusterIP: 10.96.0.0 is the network address of the Service CIDR 10.96.0.0/12, which Kubernetes never assigns; pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
         ]);
         assert.deepEqual(at("10.111.255.255"), [
             "clusternet:services[0].clusterIP: 10.111.255.255 is the broadcast address of the Service CIDR 10.96.0.0/12, which Kubernetes never assigns; pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
         ]);
-        assert.deepEqual(at("10.96.0.1"), ["clusternet:services[0].clusterIP: 10.96.0.1 is the kubernetes Service's IP (the first address of 10.96.0.0/12); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)"]);
+        assert.deepEqual(at("10.96.0.1"), [
+            "clusternet:services[0].clusterIP: 10.96.0.1 is the kubernetes Service's IP (the first address of 10.96.0.0/12); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+        ]);
         assert.deepEqual(at("10.96.0.10"), [
             "clusternet:services[0].clusterIP: 10.96.0.10 is the cluster DNS Service's IP (the 10th address of 10.96.0.0/12); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
         ]);
-        assert.deepEqual(at("010.96.0.50"), ['clusternet:services[0].clusterIP: "010.96.0.50" is not an IPv4 or IPv6 address; write an IP address inside the Service CIDR']);
-        assert.deepEqual(at("None"), ['clusternet:services[0].clusterIP: "None" is how Kubernetes spells a headless Service; write headless: true instead']);
-        assert.deepEqual(at("fd00:10:96::50"), ["clusternet:services[0].clusterIP: fd00:10:96::50 is IPv6, but the cluster has no IPv6 Service CIDR; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)"]);
+        assert.deepEqual(at("010.96.0.50"), [
+            'clusternet:services[0].clusterIP: "010.96.0.50" is not an IPv4 or IPv6 address; write an IP address inside the Service CIDR',
+        ]);
+        assert.deepEqual(at("None"), [
+            'clusternet:services[0].clusterIP: "None" is how Kubernetes spells a headless Service; write headless: true instead',
+        ]);
+        assert.deepEqual(at("fd00:10:96::50"), [
+            "clusternet:services[0].clusterIP: fd00:10:96::50 is IPv6, but the cluster has no IPv6 Service CIDR; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+        ]);
         assert.deepEqual(at("10.96.0.11"), []);
     });
 
@@ -271,7 +408,11 @@ describe("validateServices: headless and cluster IPs", () => {
     });
 
     it("rejects one pinned cluster IP on two Services", () => {
-        const api = web({ name: "api", clusterIP: "10.96.0.50", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
+        const api = web({
+            name: "api",
+            clusterIP: "10.96.0.50",
+            ports: [{ name: "http", port: 80, targetPortName: "http" }],
+        });
         assert.deepEqual(lines([web({ clusterIP: "10.96.0.50" }), api]), [
             "clusternet:services[1].clusterIP: 10.96.0.50 is also the clusterIP of clusternet:services[0] (Service demo/web); cluster IPs are unique across the cluster; pick another address, or leave clusterIP out to let the cluster choose",
         ]);
@@ -294,7 +435,7 @@ describe("validateServices: app and selector", () => {
         ]);
         assert.deepEqual(lines([web({ app: undefined, selector: { "bad key": "x", app: "-web" } })]), [
             'clusternet:services[0].selector: "bad key" is not a valid label key; write NAME or PREFIX/NAME, e.g. app or app.kubernetes.io/name',
-            'clusternet:services[0].selector.app: "-web" is not a valid label value; use at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit',
+            "clusternet:services[0].selector.app: \"-web\" is not a valid label value; use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
         ]);
     });
 
@@ -308,11 +449,14 @@ describe("validateServices: app and selector", () => {
                 { name: "x", port: 0 },
             ],
         };
-        assert.deepEqual(lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), [
-            'clusternet:services[0].app.containerPorts[1].name: "http" is also the name of containerPorts[0]; give every container port its own name',
-            "clusternet:services[0].app.containerPorts[2].name: \"HTTPS\" is not a valid container port name (an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row); use a short name such as http, https or metrics",
-            "clusternet:services[0].app.containerPorts[3].port: 0 is not a port number; use a whole number from 1 to 65535",
-        ]);
+        assert.deepEqual(
+            lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPortName: "http" }] })]),
+            [
+                'clusternet:services[0].app.containerPorts[1].name: "http" is also the name of containerPorts[0]; give every container port its own name',
+                "clusternet:services[0].app.containerPorts[2].name: \"HTTPS\" is not a valid container port name (an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row); use a short name such as http, https or metrics",
+                "clusternet:services[0].app.containerPorts[3].port: 0 is not a port number; use a whole number from 1 to 65535",
+            ],
+        );
     });
 
     it("checks the image, replicas, probe, resources and timeout", () => {
@@ -326,37 +470,62 @@ describe("validateServices: app and selector", () => {
             env: { "A=B": "x", OK: "y" },
             readyTimeoutSeconds: 0,
         };
-        assert.deepEqual(lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPortName: "http" }] })]), [
-            'clusternet:services[0].app.image: "nginx" is not pinned (no tag, so latest): nodes may run different versions and a restart may upgrade it; pin a version or digest, e.g. nginx:1.2.3 or nginx@sha256:...',
-            "clusternet:services[0].app.replicas: -1 is not a replica count; use a whole number, 0 or more",
-            "clusternet:services[0].app.readyTimeoutSeconds: 0 is not a timeout; use a whole number of seconds, at least 1",
-            'clusternet:services[0].app.readinessPath: "healthz" is not an absolute path; start it with /, e.g. /healthz',
-            'clusternet:services[0].app.readinessPort: "health" is not the name of a container port of the app; use one of http, or a port number',
-            'clusternet:services[0].app.resources.requests.cpu: "lots" is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)',
-            "clusternet:services[0].app.resources.limits.memory: \"-1\" is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)",
-            'clusternet:services[0].app.env: "A=B" is not a valid environment variable name; use printable characters without \'=\', e.g. LOG_LEVEL',
-        ]);
+        assert.deepEqual(
+            lines([web({ type: "ClusterIP", app, ports: [{ name: "http", port: 80, targetPortName: "http" }] })]),
+            [
+                'clusternet:services[0].app.image: "nginx" is not pinned (no tag, so latest): nodes may run different versions and a restart may upgrade it; pin a version or digest, e.g. nginx:1.2.3 or nginx@sha256:...',
+                "clusternet:services[0].app.replicas: -1 is not a replica count; use a whole number, 0 or more",
+                "clusternet:services[0].app.readyTimeoutSeconds: 0 is not a timeout; use a whole number of seconds, at least 1",
+                'clusternet:services[0].app.readinessPath: "healthz" is not an absolute path; start it with /, e.g. /healthz',
+                'clusternet:services[0].app.readinessPort: "health" is not the name of a container port of the app; use one of http, or a port number',
+                'clusternet:services[0].app.resources.requests.cpu: "lots" is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)',
+                'clusternet:services[0].app.resources.limits.memory: "-1" is not a Kubernetes quantity; write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)',
+                "clusternet:services[0].app.env: \"A=B\" is not a valid environment variable name; use printable characters without '=', e.g. LOG_LEVEL",
+            ],
+        );
         assert.deepEqual(lines([web({ app: { ...web().app!, image: "registry.local:5000/nginx:latest" } })]), [
             'clusternet:services[0].app.image: "registry.local:5000/nginx:latest" is not pinned (the latest tag): nodes may run different versions and a restart may upgrade it; pin a version or digest, e.g. registry.local:5000/nginx:1.2.3 or registry.local:5000/nginx@sha256:...',
         ]);
-        assert.deepEqual(lines([web({ app: { ...web().app!, image: " " } })]), ["clusternet:services[0].app.image: is empty; set a container image pinned by tag or digest, e.g. nginx:1.27.5"]);
+        assert.deepEqual(lines([web({ app: { ...web().app!, image: " " } })]), [
+            "clusternet:services[0].app.image: is empty; set a container image pinned by tag or digest, e.g. nginx:1.27.5",
+        ]);
     });
 
     it("does not probe UDP ports", () => {
-        const app = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }], readinessPortName: "dns" };
-        assert.deepEqual(lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }] }]), [
-            'clusternet:services[0].app.readinessPort: "dns" is a UDP port, but readiness probes connect over TCP; probe a TCP port',
-        ]);
-        const path = { image: "coredns/coredns:1.12.0", containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }], readinessPath: "/ready" };
-        assert.deepEqual(lines([{ name: "dns", app: path, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }] }]), [
-            "clusternet:services[0].app.readinessPath: needs a TCP port to probe, and the app has none; set readinessPort, or drop readinessPath",
-        ]);
+        const app = {
+            image: "coredns/coredns:1.12.0",
+            containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }],
+            readinessPortName: "dns",
+        };
+        assert.deepEqual(
+            lines([{ name: "dns", app, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }] }]),
+            [
+                'clusternet:services[0].app.readinessPort: "dns" is a UDP port, but readiness probes connect over TCP; probe a TCP port',
+            ],
+        );
+        const path = {
+            image: "coredns/coredns:1.12.0",
+            containerPorts: [{ name: "dns", port: 53, protocol: "UDP" as const }],
+            readinessPath: "/ready",
+        };
+        assert.deepEqual(
+            lines([
+                { name: "dns", app: path, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPortName: "dns" }] },
+            ]),
+            [
+                "clusternet:services[0].app.readinessPath: needs a TCP port to probe, and the app has none; set readinessPort, or drop readinessPath",
+            ],
+        );
     });
 });
 
 describe("validateServices: namespaces", () => {
     it("rejects Services that disagree on whether their namespace exists", () => {
-        const api = web({ name: "api", createNamespace: false, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
+        const api = web({
+            name: "api",
+            createNamespace: false,
+            ports: [{ name: "http", port: 80, targetPortName: "http" }],
+        });
         assert.deepEqual(lines([web(), api]), [
             "clusternet:services[1].createNamespace: says namespace demo exists already, but clusternet:services[0] asks the stack to create it; set createNamespace the same way on every Service in namespace demo",
         ]);
@@ -364,10 +533,26 @@ describe("validateServices: namespaces", () => {
 
     it("creates each namespace once and never a built-in one", () => {
         const api = web({ name: "api", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
-        const shop = web({ name: "shop", namespace: "shop", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
-        const system = web({ name: "metrics", namespace: "kube-system", ports: [{ name: "http", port: 80, targetPortName: "http" }] });
-        const existing = web({ name: "legacy", namespace: "legacy", createNamespace: false, ports: [{ name: "http", port: 80, targetPortName: "http" }] });
-        assert.deepEqual(namespacesToCreate([web(), api, shop, system, existing, web({ name: "x", namespace: undefined })]), ["demo", "shop"]);
+        const shop = web({
+            name: "shop",
+            namespace: "shop",
+            ports: [{ name: "http", port: 80, targetPortName: "http" }],
+        });
+        const system = web({
+            name: "metrics",
+            namespace: "kube-system",
+            ports: [{ name: "http", port: 80, targetPortName: "http" }],
+        });
+        const existing = web({
+            name: "legacy",
+            namespace: "legacy",
+            createNamespace: false,
+            ports: [{ name: "http", port: 80, targetPortName: "http" }],
+        });
+        assert.deepEqual(
+            namespacesToCreate([web(), api, shop, system, existing, web({ name: "x", namespace: undefined })]),
+            ["demo", "shop"],
+        );
     });
 });
 
@@ -386,10 +571,14 @@ describe("validateServices: args that bypass the config schema", () => {
             "clusternet:services[0].ports[0].port: 70000 is not a port number; use a whole number from 1 to 65535",
             "clusternet:services[0].ports[0].nodePort: 1.5 is not a port number; use a whole number from 1 to 65535, inside the node port range",
         ]);
-        assert.deepEqual(lines([{ name: "web", selector: { app: "x" }, ports: [] }]), ["clusternet:services[0].ports: has no ports; add at least one port, e.g. { name: http, port: 80 }"]);
+        assert.deepEqual(lines([{ name: "web", selector: { app: "x" }, ports: [] }]), [
+            "clusternet:services[0].ports: has no ports; add at least one port, e.g. { name: http, port: 80 }",
+        ]);
     });
 
     it("reports a bad Service CIDR under the cluster key", () => {
-        assert.deepEqual(lines([web()], { ...CLUSTER, serviceCidr: "10.96.0.1/12" }), ['clusternet:cluster.serviceCidr: "10.96.0.1/12" has host bits set beyond the /12 prefix; write 10.96.0.0/12']);
+        assert.deepEqual(lines([web()], { ...CLUSTER, serviceCidr: "10.96.0.1/12" }), [
+            'clusternet:cluster.serviceCidr: "10.96.0.1/12" has host bits set beyond the /12 prefix; write 10.96.0.0/12',
+        ]);
     });
 });

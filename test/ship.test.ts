@@ -41,7 +41,11 @@ describe("npm run up / preview (clusternet pulumi)", () => {
 
     it("uses a local file backend in the project, creates the stack, and always runs the policy pack", () => {
         const { dir, bin, calls } = projectWithFakePulumi();
-        const result = run(["pulumi", "up", "--", "--yes"], dir, { ...BASE_ENV, PATH: `${bin}:${BASE_ENV.PATH}`, PULUMI_CONFIG_PASSPHRASE: "" });
+        const result = run(["pulumi", "up", "--", "--yes"], dir, {
+            ...BASE_ENV,
+            PATH: `${bin}:${BASE_ENV.PATH}`,
+            PULUMI_CONFIG_PASSPHRASE: "",
+        });
         assert.equal(result.code, 0, result.stderr);
         const backend = `file://${path.join(dir, ".pulumi-state")}`;
         assert.deepEqual(calls(), [
@@ -53,9 +57,17 @@ describe("npm run up / preview (clusternet pulumi)", () => {
 
     it("honours PULUMI_BACKEND_URL, and runs refresh without the policy pack", () => {
         const { dir, bin, calls } = projectWithFakePulumi();
-        const result = run(["pulumi", "refresh", "--stack", "lab"], dir, { ...BASE_ENV, PATH: `${bin}:${BASE_ENV.PATH}`, PULUMI_BACKEND_URL: "s3://bucket/x", PULUMI_CONFIG_PASSPHRASE: "p" });
+        const result = run(["pulumi", "refresh", "--stack", "lab"], dir, {
+            ...BASE_ENV,
+            PATH: `${bin}:${BASE_ENV.PATH}`,
+            PULUMI_BACKEND_URL: "s3://bucket/x",
+            PULUMI_CONFIG_PASSPHRASE: "p",
+        });
         assert.equal(result.code, 0, result.stderr);
-        assert.deepEqual(calls(), [`stack select --create lab --secrets-provider passphrase --cwd ${dir} | backend=s3://bucket/x`, `refresh --stack lab --cwd ${dir} | backend=s3://bucket/x`]);
+        assert.deepEqual(calls(), [
+            `stack select --create lab --secrets-provider passphrase --cwd ${dir} | backend=s3://bucket/x`,
+            `refresh --stack lab --cwd ${dir} | backend=s3://bucket/x`,
+        ]);
     });
 
     it("refuses to wait for a passphrase nobody can type", () => {
@@ -68,7 +80,11 @@ describe("npm run up / preview (clusternet pulumi)", () => {
 
     it("passes Pulumi's exit code on", () => {
         const { dir, bin } = projectWithFakePulumi(7);
-        const result = run(["pulumi", "up"], dir, { ...BASE_ENV, PATH: `${bin}:${BASE_ENV.PATH}`, PULUMI_CONFIG_PASSPHRASE: "" });
+        const result = run(["pulumi", "up"], dir, {
+            ...BASE_ENV,
+            PATH: `${bin}:${BASE_ENV.PATH}`,
+            PULUMI_CONFIG_PASSPHRASE: "",
+        });
         assert.equal(result.code, 7);
     });
 });
@@ -107,7 +123,9 @@ describe("plan --diff", () => {
                 ["b", "podCidrV6", false],
             ],
         );
-        assert.deepEqual(diff.errors, ['node "a": podCidr 10.244.0.0/24 -> 10.244.5.0/24: Node.spec.podCIDR is immutable; keep 10.244.0.0/24, or drain, delete and re-join the node']);
+        assert.deepEqual(diff.errors, [
+            'node "a": podCidr 10.244.0.0/24 -> 10.244.5.0/24: Node.spec.podCIDR is immutable; keep 10.244.0.0/24, or drain, delete and re-join the node',
+        ]);
     });
 
     it("exits 1 and reports a changed subnet from the command line, with markdown for a comment", () => {
@@ -134,7 +152,9 @@ describe("the pull-request workflow", () => {
     const text = fs.readFileSync(path.join(REPO, ".github", "workflows", "preview.yml"), "utf8");
 
     it("is a valid GitHub Actions workflow", async () => {
-        const { validateWorkflow } = (await import("@action-validator/core")) as { validateWorkflow: (source: string) => { errors: unknown[] } };
+        const { validateWorkflow } = (await import("@action-validator/core")) as {
+            validateWorkflow: (source: string) => { errors: unknown[] };
+        };
         assert.deepEqual(validateWorkflow(text).errors, []);
     });
 
@@ -142,8 +162,15 @@ describe("the pull-request workflow", () => {
         const workflow = parse(text);
         assert.deepEqual(Object.keys(workflow.on), ["pull_request"]);
         const steps = (job: string): Array<Record<string, any>> => workflow.jobs[job].steps;
-        assert.ok(steps("test").some((step) => step.run === "npm ci") && steps("test").some((step) => step.run === "npm test"));
-        assert.ok(steps("plan").some((step) => String(step.run).includes("plan --stack dev --format markdown --no-save --diff")));
+        assert.ok(
+            steps("test").some((step) => step.run === "npm ci") &&
+                steps("test").some((step) => step.run === "npm test"),
+        );
+        assert.ok(
+            steps("plan").some((step) =>
+                String(step.run).includes("plan --stack dev --format markdown --no-save --diff"),
+            ),
+        );
         const preview = steps("preview").find((step) => String(step.uses).startsWith("pulumi/actions@"));
         assert.equal(preview?.with.command, "preview");
         assert.equal(preview?.with.policyPacks, "./policies");

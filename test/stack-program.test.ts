@@ -10,7 +10,9 @@ let run: OfflineRun;
 
 before(async () => {
     const { runOffline } = await import("../cli/offline.js");
-    const config = Object.fromEntries(Object.entries(devConfig()).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]));
+    const config = Object.fromEntries(
+        Object.entries(devConfig()).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
+    );
     run = await runOffline({
         program: path.join(REPO, "index.ts"),
         project: "clusternet",
@@ -45,7 +47,12 @@ describe("the stack program", () => {
     });
 
     it("reads the previous outputs through a StackReference to itself", () => {
-        assert.ok(run.resources.some((resource) => resource.type === "pulumi:pulumi:StackReference" && resource.name === "organization/clusternet/dev"));
+        assert.ok(
+            run.resources.some(
+                (resource) =>
+                    resource.type === "pulumi:pulumi:StackReference" && resource.name === "organization/clusternet/dev",
+            ),
+        );
     });
 
     it("renders to a directory instead of touching a cluster when no kubeconfig is set", () => {

@@ -28,7 +28,14 @@ function serve(config: ServeConfig): void {
     for (const port of config.tcp) {
         const server = http.createServer((request, response) => {
             response.setHeader("content-type", "text/plain");
-            response.end(formatAnswer({ ...identity, port, from: request.socket.remoteAddress ?? "?", path: request.url ?? "/" }));
+            response.end(
+                formatAnswer({
+                    ...identity,
+                    port,
+                    from: request.socket.remoteAddress ?? "?",
+                    path: request.url ?? "/",
+                }),
+            );
         });
         server.on("error", (error) => {
             failed.push({ port: `${port}/TCP`, error: error.message });
@@ -74,13 +81,22 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
         }
         switch (probe.kind) {
             case "http": {
-                const request = http.get({ host: probe.ip, port: probe.port, path: probe.path, headers: { host: probe.host ?? probe.ip }, agent: false }, (response) => {
-                    let body = "";
-                    response.setEncoding("utf8");
-                    response.on("data", (chunk: string) => (body += chunk));
-                    response.on("end", () => finish({ ok: true, status: response.statusCode, body }));
-                    response.on("error", (error) => finish({ ok: false, error: error.message }));
-                });
+                const request = http.get(
+                    {
+                        host: probe.ip,
+                        port: probe.port,
+                        path: probe.path,
+                        headers: { host: probe.host ?? probe.ip },
+                        agent: false,
+                    },
+                    (response) => {
+                        let body = "";
+                        response.setEncoding("utf8");
+                        response.on("data", (chunk: string) => (body += chunk));
+                        response.on("end", () => finish({ ok: true, status: response.statusCode, body }));
+                        response.on("error", (error) => finish({ ok: false, error: error.message }));
+                    },
+                );
                 request.on("error", (error) => finish({ ok: false, error: error.message }));
                 cleanup = () => request.destroy();
                 break;
@@ -101,12 +117,33 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                 break;
             }
             case "ping": {
-                const child = spawn("ping", ["-n", "-c", "1", "-W", String(Math.max(1, Math.ceil(timeoutMs / 1000))), "-M", "do", "-s", String(probe.size), probe.ip], { stdio: ["ignore", "pipe", "pipe"] });
+                const child = spawn(
+                    "ping",
+                    [
+                        "-n",
+                        "-c",
+                        "1",
+                        "-W",
+                        String(Math.max(1, Math.ceil(timeoutMs / 1000))),
+                        "-M",
+                        "do",
+                        "-s",
+                        String(probe.size),
+                        probe.ip,
+                    ],
+                    { stdio: ["ignore", "pipe", "pipe"] },
+                );
                 let output = "";
                 child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
                 child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
                 child.on("error", (error) => finish({ ok: false, error: error.message }));
-                child.on("close", (code) => finish(code === 0 ? { ok: true, body: output.trim() } : { ok: false, body: output.trim(), error: lastLine(output) || `ping exited ${code}` }));
+                child.on("close", (code) =>
+                    finish(
+                        code === 0
+                            ? { ok: true, body: output.trim() }
+                            : { ok: false, body: output.trim(), error: lastLine(output) || `ping exited ${code}` },
+                    ),
+                );
                 cleanup = () => child.kill();
                 break;
             }
@@ -115,7 +152,10 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
 }
 
 function lastLine(text: string): string {
-    const lines = text.trim().split("\n").filter((line) => line.trim() !== "");
+    const lines = text
+        .trim()
+        .split("\n")
+        .filter((line) => line.trim() !== "");
     return lines.find((line) => /error|too long|unreachable|frag/i.test(line)) ?? lines[lines.length - 1] ?? "";
 }
 

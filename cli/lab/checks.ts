@@ -73,7 +73,11 @@ export function expectationText(expect: Expectation): string {
     if (expect.kind === "mtu") {
         return `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
     }
-    const parts = [expect.responders.length === 0 ? `nobody can answer: ${expect.why ?? "no endpoints"}` : responderText(expect.responders)];
+    const parts = [
+        expect.responders.length === 0
+            ? `nobody can answer: ${expect.why ?? "no endpoints"}`
+            : responderText(expect.responders),
+    ];
     if (expect.status !== undefined) {
         parts.push(`HTTP ${expect.status}`);
     }
@@ -84,7 +88,11 @@ export function expectationText(expect: Expectation): string {
 }
 
 /** A probe to a pod's first port, and who answers it. */
-function podTarget(pod: LabPod, ip: string, controllers: readonly LabController[]): { probe: ProbeSpec; port: number } | undefined {
+function podTarget(
+    pod: LabPod,
+    ip: string,
+    controllers: readonly LabController[],
+): { probe: ProbeSpec; port: number } | undefined {
     const controller = controllers.find((item) => item.pods.includes(pod.key));
     const tcp = pod.serve.tcp[0] ?? (controller ? controller.httpPort : undefined);
     if (tcp !== undefined) {
@@ -100,25 +108,53 @@ function request(id: string, probe: ProbeSpec): ProbeRequest {
 }
 
 /** The Service port an Ingress backend names, and its endpoints. */
-function backendResponders(state: LabState, backend: ResolvedBackend): { responders: Responder[]; why?: string; label: string } {
-    const service = state.plan.services.find((item) => item.namespace === backend.namespace && item.name === backend.service);
+function backendResponders(
+    state: LabState,
+    backend: ResolvedBackend,
+): { responders: Responder[]; why?: string; label: string } {
+    const service = state.plan.services.find(
+        (item) => item.namespace === backend.namespace && item.name === backend.service,
+    );
     const label = `${backend.namespace}/${backend.service}:${backend.port}`;
     if (!service) {
-        return { responders: [], why: `the backend Service ${backend.namespace}/${backend.service} is not rendered`, label };
+        return {
+            responders: [],
+            why: `the backend Service ${backend.namespace}/${backend.service} is not rendered`,
+            label,
+        };
     }
-    const port = service.ports.find((item) => (typeof backend.port === "number" ? item.port === backend.port : item.name === backend.port));
+    const port = service.ports.find((item) =>
+        typeof backend.port === "number" ? item.port === backend.port : item.name === backend.port,
+    );
     if (!port) {
-        return { responders: [], why: `Service ${backend.namespace}/${backend.service} has no port ${backend.port}`, label };
+        return {
+            responders: [],
+            why: `Service ${backend.namespace}/${backend.service} has no port ${backend.port}`,
+            label,
+        };
     }
     const endpoints = state.endpoints[port.id] ?? [];
-    return { responders: endpoints.map((endpoint) => ({ pod: endpoint.pod, namespace: service.namespace, port: endpoint.port })), why: state.noEndpoints[port.id], label: port.id };
+    return {
+        responders: endpoints.map((endpoint) => ({
+            pod: endpoint.pod,
+            namespace: service.namespace,
+            port: endpoint.port,
+        })),
+        why: state.noEndpoints[port.id],
+        label: port.id,
+    };
 }
 
 /** Paths to request for a route table: each path (as it is, or one level below a prefix) and just past its boundary. */
 function ingressRequests(table: RouteTable): Array<{ host: string; path: string; boundary: boolean }> {
     const requests: Array<{ host: string; path: string; boundary: boolean }> = [];
     for (const block of table.hosts) {
-        const host = block.host === "" ? "any-host.clusternet-lab.invalid" : block.host.startsWith("*.") ? `lab${block.host.slice(1)}` : block.host;
+        const host =
+            block.host === ""
+                ? "any-host.clusternet-lab.invalid"
+                : block.host.startsWith("*.")
+                  ? `lab${block.host.slice(1)}`
+                  : block.host;
         for (const route of block.paths) {
             if (route.pathType === "Exact") {
                 requests.push({ host, path: route.match, boundary: false });
@@ -139,7 +175,11 @@ function ingressRequests(table: RouteTable): Array<{ host: string; path: string;
 }
 
 /** How a LAN client (or, for a ClusterIP-only controller, a pod) reaches a controller. */
-function entryFor(state: LabState, controller: LabController, turn: number): { source: CheckCase["source"]; ip: string; port: number; via: string } | { why: string } {
+function entryFor(
+    state: LabState,
+    controller: LabController,
+    turn: number,
+): { source: CheckCase["source"]; ip: string; port: number; via: string } | { why: string } {
     const { plan } = state;
     const client = { netns: plan.client.netns, label: CLIENT_LABEL };
     const entry = controller.entry;
@@ -155,7 +195,12 @@ function entryFor(state: LabState, controller: LabController, turn: number): { s
         }
         case "clusterIP": {
             const probe = plan.pods.find((pod) => pod.role === PodRole.Probe)!;
-            return { source: { netns: probe.netns, label: probe.name }, ip: entry.ip, port: entry.port, via: `${entry.service} cluster IP` };
+            return {
+                source: { netns: probe.netns, label: probe.name },
+                ip: entry.ip,
+                port: entry.port,
+                via: `${entry.service} cluster IP`,
+            };
         }
         case "none":
             return { why: entry.reason };
@@ -166,22 +211,48 @@ function entryFor(state: LabState, controller: LabController, turn: number): { s
 export function planChecks(state: LabState): CheckCase[] {
     const { plan } = state;
     const cases: CheckCase[] = [];
-    const add = (group: CheckGroup, path: string, source: CheckCase["source"], probes: ProbeSpec[], expect: Expectation): void => {
+    const add = (
+        group: CheckGroup,
+        path: string,
+        source: CheckCase["source"],
+        probes: ProbeSpec[],
+        expect: Expectation,
+    ): void => {
         const id = `c${cases.length + 1}`;
-        cases.push({ id, group, path, source, probes: probes.map((probe, index) => request(`${id}.${index}`, probe)), expect });
+        cases.push({
+            id,
+            group,
+            path,
+            source,
+            probes: probes.map((probe, index) => request(`${id}.${index}`, probe)),
+            expect,
+        });
     };
     const ipOf = (pod: LabPod): string | null => state.pods[pod.key]?.ip ?? null;
-    const probeOf = (node: LabNode): LabPod => plan.pods.find((pod) => pod.role === PodRole.Probe && pod.node === node.name)!;
+    const probeOf = (node: LabNode): LabPod =>
+        plan.pods.find((pod) => pod.role === PodRole.Probe && pod.node === node.name)!;
     const sourceOf = (pod: LabPod): CheckCase["source"] => ({ netns: pod.netns, label: `${pod.name}@${pod.node}` });
-    const unreachable = (pod: LabPod): Expectation => ({ kind: "answer", responders: [], why: `${pod.key} has no IP: ${state.pods[pod.key]?.problem ?? "not attached"}` });
+    const unreachable = (pod: LabPod): Expectation => ({
+        kind: "answer",
+        responders: [],
+        why: `${pod.key} has no IP: ${state.pods[pod.key]?.problem ?? "not attached"}`,
+    });
 
     for (const node of plan.nodes) {
         const from = probeOf(node);
         for (const pod of plan.pods.filter((item) => item.node === node.name && item !== from)) {
             const ip = ipOf(pod);
             const target = ip ? podTarget(pod, ip, plan.controllers) : undefined;
-            const expect: Expectation = target ? { kind: "answer", responders: [{ pod: pod.name, namespace: pod.namespace, port: target.port }] } : unreachable(pod);
-            add(CheckGroup.PodSameNode, `${from.name} → ${pod.key} ${target ? describeProbe(target.probe) : ""}`.trim(), sourceOf(from), target ? [target.probe] : [], expect);
+            const expect: Expectation = target
+                ? { kind: "answer", responders: [{ pod: pod.name, namespace: pod.namespace, port: target.port }] }
+                : unreachable(pod);
+            add(
+                CheckGroup.PodSameNode,
+                `${from.name} → ${pod.key} ${target ? describeProbe(target.probe) : ""}`.trim(),
+                sourceOf(from),
+                target ? [target.probe] : [],
+                expect,
+            );
         }
     }
     for (const a of plan.nodes) {
@@ -190,7 +261,15 @@ export function planChecks(state: LabState): CheckCase[] {
             const to = probeOf(b);
             const ip = ipOf(to);
             const probe: ProbeSpec | undefined = ip ? { kind: "http", ip, port: PROBE_PORT, path: "/" } : undefined;
-            add(CheckGroup.PodAcrossNodes, `${a.name} ${from.name} → ${b.name} ${to.name} ${ip ?? ""}`.trim(), sourceOf(from), probe ? [probe] : [], probe ? { kind: "answer", responders: [{ pod: to.name, namespace: to.namespace, port: PROBE_PORT }] } : unreachable(to));
+            add(
+                CheckGroup.PodAcrossNodes,
+                `${a.name} ${from.name} → ${b.name} ${to.name} ${ip ?? ""}`.trim(),
+                sourceOf(from),
+                probe ? [probe] : [],
+                probe
+                    ? { kind: "answer", responders: [{ pod: to.name, namespace: to.namespace, port: PROBE_PORT }] }
+                    : unreachable(to),
+            );
         }
     }
     for (const node of plan.nodes) {
@@ -200,27 +279,52 @@ export function planChecks(state: LabState): CheckCase[] {
             `${from.name} → client ${plan.client.ip}:${CLIENT_PORT_NUMBER}`,
             sourceOf(from),
             [{ kind: "http", ip: plan.client.ip, port: CLIENT_PORT_NUMBER, path: "/" }],
-            { kind: "answer", responders: [{ pod: CLIENT_LABEL, namespace: CLIENT_LABEL, port: CLIENT_PORT_NUMBER }], seenFrom: node.ip },
+            {
+                kind: "answer",
+                responders: [{ pod: CLIENT_LABEL, namespace: CLIENT_LABEL, port: CLIENT_PORT_NUMBER }],
+                seenFrom: node.ip,
+            },
         );
     }
-    for (const service of plan.services.filter((item) => item.selector !== undefined && Object.keys(item.selector).length > 0)) {
+    for (const service of plan.services.filter(
+        (item) => item.selector !== undefined && Object.keys(item.selector).length > 0,
+    )) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
-            const responders = endpoints.map((endpoint) => ({ pod: endpoint.pod, namespace: service.namespace, port: endpoint.port }));
+            const responders = endpoints.map((endpoint) => ({
+                pod: endpoint.pod,
+                namespace: service.namespace,
+                port: endpoint.port,
+            }));
             const why = state.noEndpoints[port.id];
             if (port.protocol === "SCTP") {
                 continue;
             }
-            const probeFor = (ip: string, number: number): ProbeSpec => (port.protocol === "UDP" ? { kind: "udp", ip, port: number } : { kind: "http", ip, port: number, path: "/" });
+            const probeFor = (ip: string, number: number): ProbeSpec =>
+                port.protocol === "UDP"
+                    ? { kind: "udp", ip, port: number }
+                    : { kind: "http", ip, port: number, path: "/" };
             if (service.clusterIP !== null) {
                 for (const node of plan.nodes) {
                     const from = probeOf(node);
-                    add(CheckGroup.PodService, `${from.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`, sourceOf(from), [probeFor(service.clusterIP, port.port)], { kind: "answer", responders, why });
+                    add(
+                        CheckGroup.PodService,
+                        `${from.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`,
+                        sourceOf(from),
+                        [probeFor(service.clusterIP, port.port)],
+                        { kind: "answer", responders, why },
+                    );
                 }
             }
             if (port.nodePort !== undefined) {
                 for (const node of plan.nodes) {
-                    add(CheckGroup.LanNodePort, `client → ${node.name} ${node.ip}:${port.nodePort}/${port.protocol} (${port.id})`, { netns: plan.client.netns, label: CLIENT_LABEL }, [probeFor(node.ip, port.nodePort)], { kind: "answer", responders, why });
+                    add(
+                        CheckGroup.LanNodePort,
+                        `client → ${node.name} ${node.ip}:${port.nodePort}/${port.protocol} (${port.id})`,
+                        { netns: plan.client.netns, label: CLIENT_LABEL },
+                        [probeFor(node.ip, port.nodePort)],
+                        { kind: "answer", responders, why },
+                    );
                 }
             }
         }
@@ -228,11 +332,20 @@ export function planChecks(state: LabState): CheckCase[] {
     for (const pod of plan.pods) {
         for (const mapping of pod.portMappings) {
             const node = plan.nodes.find((item) => item.name === pod.node)!;
-            const probe: ProbeSpec = mapping.protocol === "UDP" ? { kind: "udp", ip: node.ip, port: mapping.hostPort } : { kind: "http", ip: node.ip, port: mapping.hostPort, path: "/" };
-            add(CheckGroup.LanHostPort, `client → ${node.name} ${node.ip}:${mapping.hostPort}/${mapping.protocol} (${pod.key})`, { netns: plan.client.netns, label: CLIENT_LABEL }, [probe], {
-                kind: "answer",
-                responders: [{ pod: pod.name, namespace: pod.namespace, port: mapping.containerPort }],
-            });
+            const probe: ProbeSpec =
+                mapping.protocol === "UDP"
+                    ? { kind: "udp", ip: node.ip, port: mapping.hostPort }
+                    : { kind: "http", ip: node.ip, port: mapping.hostPort, path: "/" };
+            add(
+                CheckGroup.LanHostPort,
+                `client → ${node.name} ${node.ip}:${mapping.hostPort}/${mapping.protocol} (${pod.key})`,
+                { netns: plan.client.netns, label: CLIENT_LABEL },
+                [probe],
+                {
+                    kind: "answer",
+                    responders: [{ pod: pod.name, namespace: pod.namespace, port: mapping.containerPort }],
+                },
+            );
         }
     }
     plan.controllers.forEach((controller, index) => {
@@ -243,7 +356,12 @@ export function planChecks(state: LabState): CheckCase[] {
         [...requests, { host: UNKNOWN_HOST, path: "/", boundary: false }].forEach((item, turn) => {
             const entry = entryFor(state, controller, index + turn);
             const decision = decideRoute(controller.table, item.host, item.path);
-            const group = item.host === UNKNOWN_HOST ? CheckGroup.UnknownHost : item.boundary ? CheckGroup.IngressBoundary : CheckGroup.LanIngress;
+            const group =
+                item.host === UNKNOWN_HOST
+                    ? CheckGroup.UnknownHost
+                    : item.boundary
+                      ? CheckGroup.IngressBoundary
+                      : CheckGroup.LanIngress;
             let expect: Expectation;
             let target: string;
             if (decision.kind === "backend" && decision.route.backend) {
@@ -251,23 +369,50 @@ export function planChecks(state: LabState): CheckCase[] {
                 expect = { kind: "answer", responders: backend.responders, status: 200, why: backend.why };
                 target = backend.label;
             } else if (decision.kind === "backend") {
-                expect = { kind: "answer", responders: [], why: `${decision.route.ingress} routes ${decision.route.path} to a backend that is not a Service` };
+                expect = {
+                    kind: "answer",
+                    responders: [],
+                    why: `${decision.route.ingress} routes ${decision.route.path} to a backend that is not a Service`,
+                };
                 target = "non-Service backend";
             } else {
-                expect = { kind: "answer", responders: controllerResponders, status: 404, why: "the controller is not Ready" };
+                expect = {
+                    kind: "answer",
+                    responders: controllerResponders,
+                    status: 404,
+                    why: "the controller is not Ready",
+                };
                 target = "404";
             }
             if ("why" in entry) {
-                add(group, `client → http://${item.host}${item.path} → ${target}`, { netns: plan.client.netns, label: CLIENT_LABEL }, [], { kind: "answer", responders: [], why: entry.why });
+                add(
+                    group,
+                    `client → http://${item.host}${item.path} → ${target}`,
+                    { netns: plan.client.netns, label: CLIENT_LABEL },
+                    [],
+                    { kind: "answer", responders: [], why: entry.why },
+                );
                 return;
             }
-            add(group, `${entry.source.label} → http://${item.host}${item.path} via ${entry.via} → ${target}`, entry.source, [{ kind: "http", ip: entry.ip, port: entry.port, path: item.path, host: item.host }], expect);
+            add(
+                group,
+                `${entry.source.label} → http://${item.host}${item.path} via ${entry.via} → ${target}`,
+                entry.source,
+                [{ kind: "http", ip: entry.ip, port: entry.port, path: item.path, host: item.host }],
+                expect,
+            );
         });
     });
     for (const unserved of plan.unserved) {
         for (const block of unserved.hosts) {
             for (const route of block.paths) {
-                add(CheckGroup.LanIngress, `client → http://${block.host || "*"}${route.path} (Ingress ${unserved.ingress})`, { netns: plan.client.netns, label: CLIENT_LABEL }, [], { kind: "answer", responders: [], why: unserved.reason });
+                add(
+                    CheckGroup.LanIngress,
+                    `client → http://${block.host || "*"}${route.path} (Ingress ${unserved.ingress})`,
+                    { netns: plan.client.netns, label: CLIENT_LABEL },
+                    [],
+                    { kind: "answer", responders: [], why: unserved.reason },
+                );
             }
         }
     }
@@ -278,7 +423,18 @@ export function planChecks(state: LabState): CheckCase[] {
         const ip = peer ? ipOf(peer) : node.gateway;
         const mtu = plan.flannel.podMtu;
         const label = peer ? `${peer.name}@${peerNode.name}` : `cni0 ${node.gateway}`;
-        add(CheckGroup.PodMtu, `${from.name} → ${label} ${ip ?? ""}`.trim(), sourceOf(from), ip ? [{ kind: "ping", ip, size: mtu - 28 }, { kind: "ping", ip, size: mtu - 27 }] : [], ip ? { kind: "mtu", mtu } : unreachable(peer!));
+        add(
+            CheckGroup.PodMtu,
+            `${from.name} → ${label} ${ip ?? ""}`.trim(),
+            sourceOf(from),
+            ip
+                ? [
+                      { kind: "ping", ip, size: mtu - 28 },
+                      { kind: "ping", ip, size: mtu - 27 },
+                  ]
+                : [],
+            ip ? { kind: "mtu", mtu } : unreachable(peer!),
+        );
     });
     return cases;
 }
@@ -300,8 +456,17 @@ function resultText(result: ProbeResult | undefined): string {
         return result.error ?? "failed";
     }
     const answer = parseAnswer(result.body ?? "");
-    const who = answer.pod !== undefined ? `${answer.pod}:${answer.port ?? "?"}` : JSON.stringify((result.body ?? "").slice(0, 60));
-    return [who, result.status !== undefined ? `HTTP ${result.status}` : undefined, answer.from !== undefined ? `from ${answer.from}` : undefined].filter(Boolean).join(", ");
+    const who =
+        answer.pod !== undefined
+            ? `${answer.pod}:${answer.port ?? "?"}`
+            : JSON.stringify((result.body ?? "").slice(0, 60));
+    return [
+        who,
+        result.status !== undefined ? `HTTP ${result.status}` : undefined,
+        answer.from !== undefined ? `from ${answer.from}` : undefined,
+    ]
+        .filter(Boolean)
+        .join(", ");
 }
 
 /** Judges one case from its probes' results. */
@@ -321,7 +486,10 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         return { ...base, ok: false, got };
     }
     const answer = parseAnswer(first.body ?? "");
-    const matches = expect.responders.some((responder) => responder.pod === answer.pod && responder.namespace === answer.namespace && responder.port === answer.port);
+    const matches = expect.responders.some(
+        (responder) =>
+            responder.pod === answer.pod && responder.namespace === answer.namespace && responder.port === answer.port,
+    );
     const statusOk = expect.status === undefined || first.status === expect.status;
     const fromOk = expect.seenFrom === undefined || answer.from === expect.seenFrom;
     return { ...base, ok: matches && statusOk && fromOk, got };
@@ -334,7 +502,13 @@ function pad(text: string, width: number): string {
 /** The matrix as an aligned table, one row per path. */
 export function formatTable(rows: readonly CheckRow[]): string {
     const header = { result: "RESULT", group: "CHECK", path: "PATH", expected: "EXPECTED", got: "GOT" };
-    const cells = rows.map((row) => ({ result: row.ok ? "pass" : "FAIL", group: row.group, path: row.path, expected: row.expected, got: row.got }));
+    const cells = rows.map((row) => ({
+        result: row.ok ? "pass" : "FAIL",
+        group: row.group,
+        path: row.path,
+        expected: row.expected,
+        got: row.got,
+    }));
     const all = [header, ...cells];
     const width = (key: keyof typeof header): number => Math.max(...all.map((cell) => cell[key].length));
     const widths = { result: width("result"), group: width("group"), path: width("path"), expected: width("expected") };

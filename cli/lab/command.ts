@@ -43,12 +43,20 @@ function contextOf(options: LabOptions, io: Io): LabContext {
     if (problem) {
         throw new UsageError(problem);
     }
-    return { prefix: options.prefix, stateDir: options.stateDir ?? defaultStateDir(options.prefix), log: (line) => io.stdout(`${line}\n`) };
+    return {
+        prefix: options.prefix,
+        stateDir: options.stateDir ?? defaultStateDir(options.prefix),
+        log: (line) => io.stdout(`${line}\n`),
+    };
 }
 
 function addLabOptions(command: Command): Command {
     return command
-        .option("--prefix <prefix>", "name prefix of the lab's network namespaces; labs with different prefixes live side by side", DEFAULT_PREFIX)
+        .option(
+            "--prefix <prefix>",
+            "name prefix of the lab's network namespaces; labs with different prefixes live side by side",
+            DEFAULT_PREFIX,
+        )
         .option("--state-dir <dir>", "the lab's state folder (default: /run/clusternet-lab/<prefix>)");
 }
 
@@ -64,18 +72,29 @@ function requireSameStack(context: LabContext, options: LabOptions, io: Io): voi
     }
 }
 
-export function addLabCommands<P extends PreparedStack, O>(program: Command, io: Io, helpers: StackHelpers<P, O>): void {
+export function addLabCommands<P extends PreparedStack, O>(
+    program: Command,
+    io: Io,
+    helpers: StackHelpers<P, O>,
+): void {
     const lab = program
         .command("lab")
-        .description("Build the stack's data plane in network namespaces on this machine (Linux, root), prove every path, tear it down.");
+        .description(
+            "Build the stack's data plane in network namespaces on this machine (Linux, root), prove every path, tear it down.",
+        );
 
     helpers
         .addStackOptions(
             addLabOptions(
                 lab
                     .command("up")
-                    .description("Render the stack and build its LAN, nodes, flannel pod network, pods (real CNI plugins), kube-proxy Services and Ingress (nginx) in namespaces.")
-                    .option("--manifests <path>", "build from these manifests (a folder written by clusternet render, or a YAML file) instead of rendering the stack")
+                    .description(
+                        "Render the stack and build its LAN, nodes, flannel pod network, pods (real CNI plugins), kube-proxy Services and Ingress (nginx) in namespaces.",
+                    )
+                    .option(
+                        "--manifests <path>",
+                        "build from these manifests (a folder written by clusternet render, or a YAML file) instead of rendering the stack",
+                    )
                     .option("--keep-on-failure", "leave a half-built lab in place to look at when up fails"),
             ),
         )
@@ -85,7 +104,9 @@ export function addLabCommands<P extends PreparedStack, O>(program: Command, io:
             let manifests: LabManifest[];
             if (options.manifests !== undefined) {
                 try {
-                    manifests = readManifestFiles(options.manifests.startsWith("/") ? options.manifests : `${io.cwd}/${options.manifests}`);
+                    manifests = readManifestFiles(
+                        options.manifests.startsWith("/") ? options.manifests : `${io.cwd}/${options.manifests}`,
+                    );
                 } catch (error) {
                     throw new UsageError(`--manifests ${options.manifests}: ${(error as Error).message}`);
                 }
@@ -94,14 +115,28 @@ export function addLabCommands<P extends PreparedStack, O>(program: Command, io:
             }
             const { config, plan } = prepared.loaded;
             const { state, ms } = await labUp(
-                { stack: prepared.input.stackName, plan, manifests, underlayMtu: config.podNetwork.mtu, nodePortRange: config.cluster.nodePortRange },
+                {
+                    stack: prepared.input.stackName,
+                    plan,
+                    manifests,
+                    underlayMtu: config.podNetwork.mtu,
+                    nodePortRange: config.cluster.nodePortRange,
+                },
                 context,
                 { keepOnFailure: options.keepOnFailure },
             );
-            io.stdout(`lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check --prefix ${context.prefix}   (then: clusternet lab down --prefix ${context.prefix})\n`);
+            io.stdout(
+                `lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check --prefix ${context.prefix}   (then: clusternet lab down --prefix ${context.prefix})\n`,
+            );
         });
 
-    addLabOptions(lab.command("check").description("Run the matrix against the lab that is up and print it; exit 1 naming every path that fails."))
+    addLabOptions(
+        lab
+            .command("check")
+            .description(
+                "Run the matrix against the lab that is up and print it; exit 1 naming every path that fails.",
+            ),
+    )
         .option("-s, --stack <name>", "the stack the lab must be running")
         .option("-c, --config-file <file>", "the stack file the lab must be running")
         .action(async (options: LabOptions) => {
@@ -110,7 +145,9 @@ export function addLabCommands<P extends PreparedStack, O>(program: Command, io:
             const result = await labCheck(context);
             io.stdout(result.table);
             const total = result.rows.length;
-            io.stdout(`\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`);
+            io.stdout(
+                `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`,
+            );
             if (result.failed.length > 0) {
                 for (const row of result.failed) {
                     io.stderr(`FAIL ${row.group}: ${row.path}\n     expected ${row.expected}; got ${row.got}\n`);
@@ -119,7 +156,13 @@ export function addLabCommands<P extends PreparedStack, O>(program: Command, io:
             }
         });
 
-    addLabOptions(lab.command("down").description("Remove the lab: its processes, namespaces and state folder. Safe to repeat, also after a crash."))
+    addLabOptions(
+        lab
+            .command("down")
+            .description(
+                "Remove the lab: its processes, namespaces and state folder. Safe to repeat, also after a crash.",
+            ),
+    )
         .option("-s, --stack <name>", "the stack the lab must be running")
         .option("-c, --config-file <file>", "the stack file the lab must be running")
         .action(async (options: LabOptions) => {
@@ -133,6 +176,8 @@ export function addLabCommands<P extends PreparedStack, O>(program: Command, io:
                 }
             }
             const result = await labDown(context);
-            io.stdout(`lab down: removed ${result.namespaces} namespaces and ended ${result.processes} processes (prefix ${context.prefix})\n`);
+            io.stdout(
+                `lab down: removed ${result.namespaces} namespaces and ended ${result.processes} processes (prefix ${context.prefix})\n`,
+            );
         });
 }

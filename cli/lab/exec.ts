@@ -24,16 +24,36 @@ export interface RunOptions {
     readonly timeoutMs?: number;
 }
 
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export function run(
+    command: string,
+    args: readonly string[],
+    options: RunOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = execFile(command, [...args], { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-            if (error) {
-                const code = (error as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
-                reject(new LabCommandError([command, ...args].join(" "), `${stderr}${stdout && !stderr ? stdout : ""}` || error.message, code));
-                return;
-            }
-            resolve({ stdout, stderr });
-        });
+        const child = execFile(
+            command,
+            [...args],
+            {
+                env: options.env ?? process.env,
+                timeout: options.timeoutMs ?? 60_000,
+                maxBuffer: 64 * 1024 * 1024,
+                encoding: "utf8",
+            },
+            (error, stdout, stderr) => {
+                if (error) {
+                    const code = (error as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
+                    reject(
+                        new LabCommandError(
+                            [command, ...args].join(" "),
+                            `${stderr}${stdout && !stderr ? stdout : ""}` || error.message,
+                            code,
+                        ),
+                    );
+                    return;
+                }
+                resolve({ stdout, stderr });
+            },
+        );
         if (options.input !== undefined) {
             child.stdin?.end(options.input);
         } else {
@@ -50,7 +70,12 @@ export async function batch(tool: "ip" | "bridge", netns: string | undefined, li
     await run(tool, [...(netns ? ["-n", netns] : []), "-batch", "-"], { input: `${lines.join("\n")}\n` });
 }
 
-export function inNetns(netns: string, command: string, args: readonly string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export function inNetns(
+    netns: string,
+    command: string,
+    args: readonly string[],
+    options: RunOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
     return run("ip", ["netns", "exec", netns, command, ...args], options);
 }
 
@@ -59,7 +84,10 @@ export function spawnInNetns(netns: string, command: string, args: readonly stri
     const log = fs.openSync(logFile, "a");
     try {
         // `ip netns exec` execs the command after entering the namespace, so the pid is the command's own.
-        const child = spawn("ip", ["netns", "exec", netns, command, ...args], { detached: true, stdio: ["ignore", log, log] });
+        const child = spawn("ip", ["netns", "exec", netns, command, ...args], {
+            detached: true,
+            stdio: ["ignore", log, log],
+        });
         child.unref();
         if (child.pid === undefined) {
             throw new Error(`could not start ${command} in ${netns}`);
@@ -126,11 +154,21 @@ export function findExecutable(name: string, dirs: readonly string[]): string | 
 }
 
 export function pathDirs(): string[] {
-    return [...(process.env["PATH"] ?? "").split(":").filter((dir) => dir !== ""), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+    return [
+        ...(process.env["PATH"] ?? "").split(":").filter((dir) => dir !== ""),
+        "/usr/sbin",
+        "/sbin",
+        "/usr/bin",
+        "/bin",
+    ];
 }
 
 /** Runs `work` over `items` with at most `limit` at a time; results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+    items: readonly T[],
+    limit: number,
+    work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
     const results: R[] = new Array<R>(items.length);
     let next = 0;
     const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -36,7 +36,13 @@ export function networkOf(addressWithPrefix: string): string {
 }
 
 export function subnetEnvText(env: SubnetEnv): string {
-    return [`FLANNEL_NETWORK=${env.network}`, `FLANNEL_SUBNET=${env.subnet}`, `FLANNEL_MTU=${env.mtu}`, `FLANNEL_IPMASQ=${env.ipMasq}`, ""].join("\n");
+    return [
+        `FLANNEL_NETWORK=${env.network}`,
+        `FLANNEL_SUBNET=${env.subnet}`,
+        `FLANNEL_MTU=${env.mtu}`,
+        `FLANNEL_IPMASQ=${env.ipMasq}`,
+        "",
+    ].join("\n");
 }
 
 /** Reads subnet.env as the flannel CNI plugin does. */
@@ -55,7 +61,12 @@ export function parseSubnetEnv(text: string): SubnetEnv {
         }
         return value;
     };
-    return { network: get("FLANNEL_NETWORK"), subnet: get("FLANNEL_SUBNET"), mtu: Number(get("FLANNEL_MTU")), ipMasq: get("FLANNEL_IPMASQ") === "true" };
+    return {
+        network: get("FLANNEL_NETWORK"),
+        subnet: get("FLANNEL_SUBNET"),
+        mtu: Number(get("FLANNEL_MTU")),
+        ipMasq: get("FLANNEL_IPMASQ") === "true",
+    };
 }
 
 /**
@@ -64,8 +75,15 @@ export function parseSubnetEnv(text: string): SubnetEnv {
  * the conflist's cniVersion; IPAM host-local over FLANNEL_SUBNET with a route to FLANNEL_NETWORK. `ipamDataDir`
  * keeps host-local's leases in the lab's state folder instead of the machine's /var/lib/cni/networks.
  */
-export function delegateConfig(conflist: CniConfList, flannelPlugin: Record<string, unknown>, env: SubnetEnv, ipamDataDir: string): Record<string, unknown> {
-    const delegate: Record<string, unknown> = { ...((flannelPlugin["delegate"] as Record<string, unknown> | undefined) ?? {}) };
+export function delegateConfig(
+    conflist: CniConfList,
+    flannelPlugin: Record<string, unknown>,
+    env: SubnetEnv,
+    ipamDataDir: string,
+): Record<string, unknown> {
+    const delegate: Record<string, unknown> = {
+        ...((flannelPlugin["delegate"] as Record<string, unknown> | undefined) ?? {}),
+    };
     delegate["name"] = conflist.name;
     delegate["type"] ??= "bridge";
     delegate["ipMasq"] ??= !env.ipMasq;
@@ -100,7 +118,12 @@ export interface PortMapping {
  * config for the capabilities it declares (portMappings from the pod's hostPorts, as the container runtime passes
  * them); the flannel plugin is replaced by the delegate it would run.
  */
-export function cniChain(conflist: CniConfList, env: SubnetEnv, ipamDataDir: string, portMappings: readonly PortMapping[]): CniStep[] {
+export function cniChain(
+    conflist: CniConfList,
+    env: SubnetEnv,
+    ipamDataDir: string,
+    portMappings: readonly PortMapping[],
+): CniStep[] {
     return conflist.plugins.map((plugin): CniStep => {
         if (plugin.type === "flannel") {
             const delegate = delegateConfig(conflist, plugin, env, ipamDataDir);
@@ -109,7 +132,9 @@ export function cniChain(conflist: CniConfList, env: SubnetEnv, ipamDataDir: str
         const { capabilities, ...rest } = plugin as Record<string, unknown>;
         const config: Record<string, unknown> = { ...rest, name: conflist.name, cniVersion: conflist.cniVersion };
         if ((capabilities as Record<string, unknown> | undefined)?.["portMappings"] === true) {
-            config["runtimeConfig"] = { portMappings: portMappings.map((mapping) => ({ ...mapping, protocol: mapping.protocol.toLowerCase() })) };
+            config["runtimeConfig"] = {
+                portMappings: portMappings.map((mapping) => ({ ...mapping, protocol: mapping.protocol.toLowerCase() })),
+            };
         }
         return { plugin: plugin.type, config };
     });
@@ -144,7 +169,12 @@ export interface NodeNetworkInput {
  */
 export function nodeNetworkCommands(input: NodeNetworkInput): { ip: string[]; bridge: string[] } {
     const { flannel, self, others } = input;
-    const ip = ["link set lo up", `link set ${LAN_IFNAME} mtu ${input.underlayMtu}`, `addr add ${input.lanAddress} dev ${LAN_IFNAME}`, `link set ${LAN_IFNAME} up`];
+    const ip = [
+        "link set lo up",
+        `link set ${LAN_IFNAME} mtu ${input.underlayMtu}`,
+        `addr add ${input.lanAddress} dev ${LAN_IFNAME}`,
+        `link set ${LAN_IFNAME} up`,
+    ];
     const bridge: string[] = [];
     if (flannel.backend === Backend.Vxlan) {
         const vtep = vtepIfname(flannel.vni);
@@ -155,7 +185,10 @@ export function nodeNetworkCommands(input: NodeNetworkInput): { ip: string[]; br
             `link set ${vtep} up`,
         );
         for (const other of others) {
-            ip.push(`route add ${other.podCidr} via ${other.vtep} dev ${vtep} onlink`, `neigh add ${other.vtep} lladdr ${other.vtepMac} dev ${vtep} nud permanent`);
+            ip.push(
+                `route add ${other.podCidr} via ${other.vtep} dev ${vtep} onlink`,
+                `neigh add ${other.vtep} lladdr ${other.vtepMac} dev ${vtep} nud permanent`,
+            );
             bridge.push(`fdb append ${other.vtepMac} dev ${vtep} dst ${other.ip} self permanent`);
         }
     } else {
@@ -200,12 +233,21 @@ export function flannelRules(network: string, podCidr: string, ipMasq: boolean):
         chains: ["FLANNEL-POSTRTG"],
         rules: [
             { chain: "POSTROUTING", args: [...MASQ_COMMENT, "-j", "FLANNEL-POSTRTG"] },
-            { chain: "FLANNEL-POSTRTG", args: ["-m", "mark", "--mark", KUBE_PROXY_MARK, ...MASQ_COMMENT, "-j", "RETURN"] },
+            {
+                chain: "FLANNEL-POSTRTG",
+                args: ["-m", "mark", "--mark", KUBE_PROXY_MARK, ...MASQ_COMMENT, "-j", "RETURN"],
+            },
             { chain: "FLANNEL-POSTRTG", args: ["-s", podCidr, "-d", network, ...MASQ_COMMENT, "-j", "RETURN"] },
             { chain: "FLANNEL-POSTRTG", args: ["-s", network, "-d", podCidr, ...MASQ_COMMENT, "-j", "RETURN"] },
             { chain: "FLANNEL-POSTRTG", args: ["!", "-s", network, "-d", podCidr, ...MASQ_COMMENT, "-j", "RETURN"] },
-            { chain: "FLANNEL-POSTRTG", args: ["-s", network, "!", "-d", "224.0.0.0/4", ...MASQ_COMMENT, "-j", "MASQUERADE", "--random-fully"] },
-            { chain: "FLANNEL-POSTRTG", args: ["!", "-s", network, "-d", network, ...MASQ_COMMENT, "-j", "MASQUERADE", "--random-fully"] },
+            {
+                chain: "FLANNEL-POSTRTG",
+                args: ["-s", network, "!", "-d", "224.0.0.0/4", ...MASQ_COMMENT, "-j", "MASQUERADE", "--random-fully"],
+            },
+            {
+                chain: "FLANNEL-POSTRTG",
+                args: ["!", "-s", network, "-d", network, ...MASQ_COMMENT, "-j", "MASQUERADE", "--random-fully"],
+            },
         ],
     };
     return [masq, forward];
@@ -215,7 +257,13 @@ export function flannelRules(network: string, podCidr: string, ipMasq: boolean):
 export function cidrInside(outer: string, inner: string): boolean {
     const a = parseCidr(outer);
     const b = parseCidr(inner);
-    return a.ok && b.ok && a.value.family === b.value.family && b.value.start >= a.value.start && cidrEnd(b.value) <= cidrEnd(a.value);
+    return (
+        a.ok &&
+        b.ok &&
+        a.value.family === b.value.family &&
+        b.value.start >= a.value.start &&
+        cidrEnd(b.value) <= cidrEnd(a.value)
+    );
 }
 
 export function canonicalCidr(text: string): string | undefined {

@@ -3,6 +3,20 @@ export * from "./names";
 export * from "./plan";
 export * from "./state";
 export * from "./checks";
-export { labUp, labCheck, labDown, planFor, loadState, lookAround, podTable, defaultStateDir, environmentProblem, LabEnvironmentError, LabInputError, APT_PACKAGES, CNI_PATH } from "./lab";
+export {
+    labUp,
+    labCheck,
+    labDown,
+    planFor,
+    loadState,
+    lookAround,
+    podTable,
+    defaultStateDir,
+    environmentProblem,
+    LabEnvironmentError,
+    LabInputError,
+    APT_PACKAGES,
+    CNI_PATH,
+} from "./lab";
 export type { LabContext, UpResult, CheckResult, DownResult } from "./lab";
 export { readManifestFiles } from "./manifest-files";

@@ -12,7 +12,10 @@ export const Controller = {
 } as const;
 
 /** IngressClass names the two controllers use when a stack renders no IngressClass object. */
-const WELL_KNOWN_CLASSES: Readonly<Record<string, string>> = { traefik: Controller.Traefik, nginx: Controller.IngressNginx };
+const WELL_KNOWN_CLASSES: Readonly<Record<string, string>> = {
+    traefik: Controller.Traefik,
+    nginx: Controller.IngressNginx,
+};
 
 /** The controller (IngressClass spec.controller value) a workload implements, from its image and args. */
 export function controllerOfWorkload(workload: WorkloadModel): string | undefined {
@@ -29,13 +32,21 @@ export function controllerOfWorkload(workload: WorkloadModel): string | undefine
 }
 
 /** Which controller serves an Ingress: its class's controller, the default class's when it names none. */
-export function controllerOfIngress(ingress: IngressModel, classes: readonly IngressClassModel[]): { controller?: string; reason?: string } {
+export function controllerOfIngress(
+    ingress: IngressModel,
+    classes: readonly IngressClassModel[],
+): { controller?: string; reason?: string } {
     if (ingress.className === undefined) {
         const defaults = classes.filter((item) => item.isDefault);
         if (defaults.length === 1) {
             return { controller: defaults[0]!.controller };
         }
-        return { reason: defaults.length === 0 ? "it names no ingressClassName and no IngressClass is the default" : "it names no ingressClassName and several IngressClasses claim to be the default" };
+        return {
+            reason:
+                defaults.length === 0
+                    ? "it names no ingressClassName and no IngressClass is the default"
+                    : "it names no ingressClassName and several IngressClasses claim to be the default",
+        };
     }
     const found = classes.find((item) => item.name === ingress.className);
     if (found) {
@@ -95,7 +106,13 @@ export function routeTable(ingresses: readonly IngressModel[]): RouteTable {
                     shadowed.push(`${id}: ${host || "*"} ${pathType} ${path.path} is already routed by another rule`);
                     continue;
                 }
-                paths.push({ path: path.path, match, pathType, backend: path.backend ? { ...path.backend, namespace: ingress.namespace } : undefined, ingress: id });
+                paths.push({
+                    path: path.path,
+                    match,
+                    pathType,
+                    backend: path.backend ? { ...path.backend, namespace: ingress.namespace } : undefined,
+                    ingress: id,
+                });
             }
             hosts.set(host, paths);
         }
@@ -114,7 +131,11 @@ export function wildcardMatches(pattern: string, host: string): boolean {
 
 /** Which host block serves a request: an exact host, else a matching wildcard, else the rules without a host. */
 export function hostFor(table: RouteTable, host: string): HostRoutes | undefined {
-    return table.hosts.find((item) => item.host === host) ?? table.hosts.find((item) => wildcardMatches(item.host, host)) ?? table.hosts.find((item) => item.host === "");
+    return (
+        table.hosts.find((item) => item.host === host) ??
+        table.hosts.find((item) => wildcardMatches(item.host, host)) ??
+        table.hosts.find((item) => item.host === "")
+    );
 }
 
 /** True when a Prefix path matches a request path element by element (`/foo` matches `/foo/bar`, not `/foobar`). */
@@ -135,11 +156,18 @@ export function decideRoute(table: RouteTable, host: string, path: string): Rout
     }
     let best: RoutePath | undefined;
     for (const candidate of block.paths) {
-        const matches = candidate.pathType === "Exact" ? candidate.match === path : prefixMatches(candidate.match, path);
+        const matches =
+            candidate.pathType === "Exact" ? candidate.match === path : prefixMatches(candidate.match, path);
         if (!matches) {
             continue;
         }
-        if (!best || candidate.match.length > best.match.length || (candidate.match.length === best.match.length && candidate.pathType === "Exact" && best.pathType === "Prefix")) {
+        if (
+            !best ||
+            candidate.match.length > best.match.length ||
+            (candidate.match.length === best.match.length &&
+                candidate.pathType === "Exact" &&
+                best.pathType === "Prefix")
+        ) {
             best = candidate;
         }
     }
@@ -202,7 +230,9 @@ export function nginxConfig(input: NginxConfigInput): string {
             entry = { name: upstreamName(route.backend), upstream: input.upstream(route.backend) };
             upstreams.set(key, entry);
         }
-        return "servers" in entry.upstream ? `proxy_pass http://${entry.name};` : `return 503 ${nginxString(`${key}: ${entry.upstream.unavailable}`)};`;
+        return "servers" in entry.upstream
+            ? `proxy_pass http://${entry.name};`
+            : `return 503 ${nginxString(`${key}: ${entry.upstream.unavailable}`)};`;
     };
     const locations = (block: HostRoutes | undefined): string[] => {
         const lines: string[] = [];
@@ -228,14 +258,30 @@ export function nginxConfig(input: NginxConfigInput): string {
     };
     const servers: string[] = [];
     const hostless = table.hosts.find((block) => block.host === "");
-    servers.push(`    server {`, `        listen ${listenPort} default_server;`, `        server_name _;`, ...locations(hostless), `    }`);
+    servers.push(
+        `    server {`,
+        `        listen ${listenPort} default_server;`,
+        `        server_name _;`,
+        ...locations(hostless),
+        `    }`,
+    );
     for (const block of table.hosts.filter((item) => item.host !== "")) {
-        servers.push(`    server {`, `        listen ${listenPort};`, `        server_name ${serverName(block.host)};`, ...locations(block), `    }`);
+        servers.push(
+            `    server {`,
+            `        listen ${listenPort};`,
+            `        server_name ${serverName(block.host)};`,
+            ...locations(block),
+            `    }`,
+        );
     }
     const upstreamBlocks: string[] = [];
     for (const { name, upstream } of upstreams.values()) {
         if ("servers" in upstream) {
-            upstreamBlocks.push(`    upstream ${name} {`, ...upstream.servers.map((server) => `        server ${server};`), `    }`);
+            upstreamBlocks.push(
+                `    upstream ${name} {`,
+                ...upstream.servers.map((server) => `        server ${server};`),
+                `    }`,
+            );
         }
     }
     return [

@@ -42,7 +42,9 @@ export function restoreDocument(tables: readonly IptablesTable[]): string {
     }
     const lines: string[] = [];
     for (const [table, { chains, rules }] of merged) {
-        const undeclared = rules.map((rule) => rule.chain).find((chain) => !BUILTIN_CHAINS.has(chain) && !chains.includes(chain));
+        const undeclared = rules
+            .map((rule) => rule.chain)
+            .find((chain) => !BUILTIN_CHAINS.has(chain) && !chains.includes(chain));
         if (undeclared !== undefined) {
             throw new Error(`iptables table ${table}: chain ${undeclared} is used but not declared`);
         }

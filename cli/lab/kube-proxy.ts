@@ -4,7 +4,14 @@
  * resolved per pod), and the KUBE-* chains. Pure data.
  */
 import { createHash } from "node:crypto";
-import { addressAt, cidrContainsAddress, cidrSize, formatAddress, parseAddress, parseCidr } from "../../components/plan";
+import {
+    addressAt,
+    cidrContainsAddress,
+    cidrSize,
+    formatAddress,
+    parseAddress,
+    parseCidr,
+} from "../../components/plan";
 import { IptablesRule, IptablesTable, Table } from "./iptables";
 import { ContainerPort, Protocol, ServiceModel, ServicePortModel } from "./model";
 
@@ -43,21 +50,30 @@ function parseRange(range: string): [number, number] {
  * Gives every Service its cluster IP and every NodePort/LoadBalancer port its node port: pinned values first, then
  * the lowest free ones in manifest order (cluster IPs skip the `kubernetes` (.1) and DNS (.10) addresses).
  */
-export function planServices(services: readonly ServiceModel[], serviceCidr: string, nodePortRange: string = DEFAULT_NODE_PORT_RANGE): { services: PlannedService[]; problems: string[] } {
+export function planServices(
+    services: readonly ServiceModel[],
+    serviceCidr: string,
+    nodePortRange: string = DEFAULT_NODE_PORT_RANGE,
+): { services: PlannedService[]; problems: string[] } {
     const problems: string[] = [];
     const cidr = parseCidr(serviceCidr);
     if (!cidr.ok) {
         return { services: [], problems: [`service CIDR ${serviceCidr}: ${cidr.message}`] };
     }
     const [lowPort, highPort] = parseRange(nodePortRange);
-    const usedIps = new Set<bigint>([cidr.value.start + KUBERNETES_SERVICE_INDEX, cidr.value.start + DNS_SERVICE_INDEX]);
+    const usedIps = new Set<bigint>([
+        cidr.value.start + KUBERNETES_SERVICE_INDEX,
+        cidr.value.start + DNS_SERVICE_INDEX,
+    ]);
     const usedNodePorts = new Set<string>();
     const where = (service: ServiceModel): string => `Service ${service.namespace}/${service.name}`;
     for (const service of services) {
         if (service.clusterIP !== undefined && service.clusterIP !== "None" && service.clusterIP !== "") {
             const address = parseAddress(service.clusterIP);
             if (!address.ok || !cidrContainsAddress(cidr.value, address.value.family, address.value.value)) {
-                problems.push(`${where(service)} spec.clusterIP ${service.clusterIP} is not inside the service CIDR ${serviceCidr}`);
+                problems.push(
+                    `${where(service)} spec.clusterIP ${service.clusterIP} is not inside the service CIDR ${serviceCidr}`,
+                );
             } else if (usedIps.has(address.value.value)) {
                 problems.push(`${where(service)} spec.clusterIP ${service.clusterIP} is already taken`);
             } else {
@@ -68,7 +84,9 @@ export function planServices(services: readonly ServiceModel[], serviceCidr: str
             if (port.nodePort !== undefined) {
                 const key = `${port.protocol}/${port.nodePort}`;
                 if (port.nodePort < lowPort || port.nodePort > highPort) {
-                    problems.push(`${where(service)} port ${port.name || port.port} nodePort ${port.nodePort} is outside the node port range ${nodePortRange}`);
+                    problems.push(
+                        `${where(service)} port ${port.name || port.port} nodePort ${port.nodePort} is outside the node port range ${nodePortRange}`,
+                    );
                 }
                 if (usedNodePorts.has(key)) {
                     problems.push(`${where(service)} nodePort ${port.nodePort}/${port.protocol} is already taken`);
@@ -104,7 +122,11 @@ export function planServices(services: readonly ServiceModel[], serviceCidr: str
             namespace: service.namespace,
             name: service.name,
             type: service.type,
-            clusterIP: headless ? null : service.clusterIP && service.clusterIP !== "" ? service.clusterIP : allocateIp(),
+            clusterIP: headless
+                ? null
+                : service.clusterIP && service.clusterIP !== ""
+                  ? service.clusterIP
+                  : allocateIp(),
             selector: service.selector,
             ports: service.ports.map((port) => ({
                 ...port,
@@ -134,8 +156,15 @@ export interface Endpoint {
     readonly port: number;
 }
 
-export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
-    return selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+export function selects(
+    selector: Readonly<Record<string, string>> | undefined,
+    labels: Readonly<Record<string, string>>,
+): boolean {
+    return (
+        selector !== undefined &&
+        Object.keys(selector).length > 0 &&
+        Object.entries(selector).every(([key, value]) => labels[key] === value)
+    );
 }
 
 /** The port a pod serves a Service port on: a number as is; a name only when a container declares it (same protocol). */
@@ -143,14 +172,20 @@ export function resolveTargetPort(port: ServicePortModel, pod: Pick<PodView, "po
     if (typeof port.targetPort === "number") {
         return port.targetPort;
     }
-    return pod.ports.find((declared) => declared.name === port.targetPort && declared.protocol === port.protocol)?.containerPort;
+    return pod.ports.find((declared) => declared.name === port.targetPort && declared.protocol === port.protocol)
+        ?.containerPort;
 }
 
 /** The endpoints of one Service port: Ready pods in its namespace matched by its selector that have the target port. */
 export function endpointsOf(service: PlannedService, port: ServicePortModel, pods: readonly PodView[]): Endpoint[] {
     const endpoints: Endpoint[] = [];
     for (const pod of pods) {
-        if (pod.namespace !== service.namespace || !selects(service.selector, pod.labels) || !pod.ready || pod.ip === null) {
+        if (
+            pod.namespace !== service.namespace ||
+            !selects(service.selector, pod.labels) ||
+            !pod.ready ||
+            pod.ip === null
+        ) {
             continue;
         }
         const target = resolveTargetPort(port, pod);
@@ -171,7 +206,9 @@ export function noEndpointsReason(service: PlannedService, port: ServicePortMode
     if (!service.selector || Object.keys(service.selector).length === 0) {
         return "the Service has no selector (its endpoints are managed by hand, which the lab does not model)";
     }
-    const selector = Object.entries(service.selector).map(([key, value]) => `${key}=${value}`).join(",");
+    const selector = Object.entries(service.selector)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",");
     const selected = pods.filter((pod) => pod.namespace === service.namespace && selects(service.selector, pod.labels));
     if (selected.length === 0) {
         return `no pod in namespace ${service.namespace} matches the selector ${selector}`;
@@ -230,27 +267,103 @@ function comment(text: string): string[] {
  * KUBE-POSTROUTING; filter REJECT rules for ports without endpoints and KUBE-FORWARD. `clusterCidr` is
  * kube-proxy's --cluster-cidr: cluster-IP traffic from outside it is masqueraded.
  */
-export function kubeProxyRules(services: readonly PlannedService[], endpoints: ReadonlyMap<string, readonly Endpoint[]>, clusterCidr: string): IptablesTable[] {
+export function kubeProxyRules(
+    services: readonly PlannedService[],
+    endpoints: ReadonlyMap<string, readonly Endpoint[]>,
+    clusterCidr: string,
+): IptablesTable[] {
     const natChains = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"];
     const nat: IptablesRule[] = [
         { chain: "PREROUTING", args: [...comment("kubernetes service portals"), "-j", "KUBE-SERVICES"] },
         { chain: "OUTPUT", args: [...comment("kubernetes service portals"), "-j", "KUBE-SERVICES"] },
         { chain: "POSTROUTING", args: [...comment("kubernetes postrouting rules"), "-j", "KUBE-POSTROUTING"] },
-        { chain: "KUBE-POSTROUTING", args: ["-m", "mark", "!", "--mark", `${MASQUERADE_MARK}/${MASQUERADE_MARK}`, "-j", "RETURN"] },
+        {
+            chain: "KUBE-POSTROUTING",
+            args: ["-m", "mark", "!", "--mark", `${MASQUERADE_MARK}/${MASQUERADE_MARK}`, "-j", "RETURN"],
+        },
         { chain: "KUBE-POSTROUTING", args: ["-j", "MARK", "--xor-mark", MASQUERADE_MARK] },
-        { chain: "KUBE-POSTROUTING", args: [...comment("kubernetes service traffic requiring SNAT"), "-j", "MASQUERADE", "--random-fully"] },
+        {
+            chain: "KUBE-POSTROUTING",
+            args: [...comment("kubernetes service traffic requiring SNAT"), "-j", "MASQUERADE", "--random-fully"],
+        },
         { chain: "KUBE-MARK-MASQ", args: ["-j", "MARK", "--or-mark", MASQUERADE_MARK] },
     ];
     const filterChains = ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD"];
     const filter: IptablesRule[] = [
-        { chain: "INPUT", args: ["-m", "conntrack", "--ctstate", "NEW", ...comment("kubernetes externally-visible service portals"), "-j", "KUBE-EXTERNAL-SERVICES"] },
+        {
+            chain: "INPUT",
+            args: [
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "NEW",
+                ...comment("kubernetes externally-visible service portals"),
+                "-j",
+                "KUBE-EXTERNAL-SERVICES",
+            ],
+        },
         { chain: "FORWARD", args: [...comment("kubernetes forwarding rules"), "-j", "KUBE-FORWARD"] },
-        { chain: "FORWARD", args: ["-m", "conntrack", "--ctstate", "NEW", ...comment("kubernetes service portals"), "-j", "KUBE-SERVICES"] },
-        { chain: "FORWARD", args: ["-m", "conntrack", "--ctstate", "NEW", ...comment("kubernetes externally-visible service portals"), "-j", "KUBE-EXTERNAL-SERVICES"] },
-        { chain: "OUTPUT", args: ["-m", "conntrack", "--ctstate", "NEW", ...comment("kubernetes service portals"), "-j", "KUBE-SERVICES"] },
+        {
+            chain: "FORWARD",
+            args: [
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "NEW",
+                ...comment("kubernetes service portals"),
+                "-j",
+                "KUBE-SERVICES",
+            ],
+        },
+        {
+            chain: "FORWARD",
+            args: [
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "NEW",
+                ...comment("kubernetes externally-visible service portals"),
+                "-j",
+                "KUBE-EXTERNAL-SERVICES",
+            ],
+        },
+        {
+            chain: "OUTPUT",
+            args: [
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "NEW",
+                ...comment("kubernetes service portals"),
+                "-j",
+                "KUBE-SERVICES",
+            ],
+        },
         { chain: "KUBE-FORWARD", args: ["-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"] },
-        { chain: "KUBE-FORWARD", args: [...comment("kubernetes forwarding rules"), "-m", "mark", "--mark", `${MASQUERADE_MARK}/${MASQUERADE_MARK}`, "-j", "ACCEPT"] },
-        { chain: "KUBE-FORWARD", args: [...comment("kubernetes forwarding conntrack rule"), "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+        {
+            chain: "KUBE-FORWARD",
+            args: [
+                ...comment("kubernetes forwarding rules"),
+                "-m",
+                "mark",
+                "--mark",
+                `${MASQUERADE_MARK}/${MASQUERADE_MARK}`,
+                "-j",
+                "ACCEPT",
+            ],
+        },
+        {
+            chain: "KUBE-FORWARD",
+            args: [
+                ...comment("kubernetes forwarding conntrack rule"),
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "RELATED,ESTABLISHED",
+                "-j",
+                "ACCEPT",
+            ],
+        },
     ];
     const serviceRules: IptablesRule[] = [];
     const nodePortRules: IptablesRule[] = [];
@@ -262,39 +375,125 @@ export function kubeProxyRules(services: readonly PlannedService[], endpoints: R
             const ready = endpoints.get(port.id) ?? [];
             const destination = ["-d", `${service.clusterIP}/32`];
             if (ready.length === 0) {
-                filter.push({ chain: "KUBE-SERVICES", args: [...destination, ...comment(`${port.id} has no endpoints`), ...protocolMatch(port.protocol, port.port), "-j", "REJECT", "--reject-with", "icmp-port-unreachable"] });
+                filter.push({
+                    chain: "KUBE-SERVICES",
+                    args: [
+                        ...destination,
+                        ...comment(`${port.id} has no endpoints`),
+                        ...protocolMatch(port.protocol, port.port),
+                        "-j",
+                        "REJECT",
+                        "--reject-with",
+                        "icmp-port-unreachable",
+                    ],
+                });
                 if (port.nodePort !== undefined) {
-                    filter.push({ chain: "KUBE-EXTERNAL-SERVICES", args: [...comment(`${port.id} has no endpoints`), "-m", "addrtype", "--dst-type", "LOCAL", ...protocolMatch(port.protocol, port.nodePort), "-j", "REJECT", "--reject-with", "icmp-port-unreachable"] });
+                    filter.push({
+                        chain: "KUBE-EXTERNAL-SERVICES",
+                        args: [
+                            ...comment(`${port.id} has no endpoints`),
+                            "-m",
+                            "addrtype",
+                            "--dst-type",
+                            "LOCAL",
+                            ...protocolMatch(port.protocol, port.nodePort),
+                            "-j",
+                            "REJECT",
+                            "--reject-with",
+                            "icmp-port-unreachable",
+                        ],
+                    });
                 }
                 continue;
             }
             const svc = serviceChain(port);
             natChains.push(svc);
-            serviceRules.push({ chain: "KUBE-SERVICES", args: [...destination, ...comment(`${port.id} cluster IP`), ...protocolMatch(port.protocol, port.port), "-j", svc] });
-            nat.push({ chain: svc, args: ["!", "-s", clusterCidr, ...destination, ...comment(`${port.id} cluster IP`), ...protocolMatch(port.protocol, port.port), "-j", "KUBE-MARK-MASQ"] });
+            serviceRules.push({
+                chain: "KUBE-SERVICES",
+                args: [
+                    ...destination,
+                    ...comment(`${port.id} cluster IP`),
+                    ...protocolMatch(port.protocol, port.port),
+                    "-j",
+                    svc,
+                ],
+            });
+            nat.push({
+                chain: svc,
+                args: [
+                    "!",
+                    "-s",
+                    clusterCidr,
+                    ...destination,
+                    ...comment(`${port.id} cluster IP`),
+                    ...protocolMatch(port.protocol, port.port),
+                    "-j",
+                    "KUBE-MARK-MASQ",
+                ],
+            });
             ready.forEach((endpoint, index) => {
                 const sep = endpointChain(port, endpoint);
                 const target = `${endpoint.ip}:${endpoint.port}`;
                 const remaining = ready.length - index;
-                const statistic = remaining > 1 ? ["-m", "statistic", "--mode", "random", "--probability", (1 / remaining).toFixed(10)] : [];
+                const statistic =
+                    remaining > 1
+                        ? ["-m", "statistic", "--mode", "random", "--probability", (1 / remaining).toFixed(10)]
+                        : [];
                 nat.push({ chain: svc, args: [...comment(`${port.id} -> ${target}`), ...statistic, "-j", sep] });
                 natChains.push(sep);
                 // Hairpin: a pod reaching itself through the Service must be masqueraded to get the reply back.
-                nat.push({ chain: sep, args: ["-s", `${endpoint.ip}/32`, ...comment(port.id), "-j", "KUBE-MARK-MASQ"] });
+                nat.push({
+                    chain: sep,
+                    args: ["-s", `${endpoint.ip}/32`, ...comment(port.id), "-j", "KUBE-MARK-MASQ"],
+                });
                 const protocol = port.protocol.toLowerCase();
-                nat.push({ chain: sep, args: ["-p", protocol, ...comment(port.id), "-m", protocol, "-j", "DNAT", "--to-destination", target] });
+                nat.push({
+                    chain: sep,
+                    args: [
+                        "-p",
+                        protocol,
+                        ...comment(port.id),
+                        "-m",
+                        protocol,
+                        "-j",
+                        "DNAT",
+                        "--to-destination",
+                        target,
+                    ],
+                });
             });
             if (port.nodePort !== undefined) {
                 const ext = externalChain(port);
                 natChains.push(ext);
-                nodePortRules.push({ chain: "KUBE-NODEPORTS", args: [...comment(port.id), ...protocolMatch(port.protocol, port.nodePort), "-j", ext] });
-                nat.push({ chain: ext, args: [...comment(`masquerade traffic for ${port.id} external destinations`), "-j", "KUBE-MARK-MASQ"] });
+                nodePortRules.push({
+                    chain: "KUBE-NODEPORTS",
+                    args: [...comment(port.id), ...protocolMatch(port.protocol, port.nodePort), "-j", ext],
+                });
+                nat.push({
+                    chain: ext,
+                    args: [
+                        ...comment(`masquerade traffic for ${port.id} external destinations`),
+                        "-j",
+                        "KUBE-MARK-MASQ",
+                    ],
+                });
                 nat.push({ chain: ext, args: ["-j", svc] });
             }
         }
     }
     nat.push(...serviceRules, ...nodePortRules);
-    nat.push({ chain: "KUBE-SERVICES", args: [...comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"), "-m", "addrtype", "--dst-type", "LOCAL", "-j", "KUBE-NODEPORTS"] });
+    nat.push({
+        chain: "KUBE-SERVICES",
+        args: [
+            ...comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
+            "-m",
+            "addrtype",
+            "--dst-type",
+            "LOCAL",
+            "-j",
+            "KUBE-NODEPORTS",
+        ],
+    });
     return [
         { table: Table.Nat, chains: natChains, rules: nat },
         { table: Table.Filter, chains: filterChains, rules: filter },

@@ -8,7 +8,22 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { CheckRow, CLIENT_LABEL, CLIENT_PORT_NUMBER, evaluate, formatTable, planChecks } from "./checks";
-import { LabCommandError, batch, commandLineOf, findExecutable, inNetns, isAlive, listNamespaces, mapLimit, namespacePids, pathDirs, run, sleep, spawnInNetns, writeFileAtomic } from "./exec";
+import {
+    LabCommandError,
+    batch,
+    commandLineOf,
+    findExecutable,
+    inNetns,
+    isAlive,
+    listNamespaces,
+    mapLimit,
+    namespacePids,
+    pathDirs,
+    run,
+    sleep,
+    spawnInNetns,
+    writeFileAtomic,
+} from "./exec";
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
 import { restoreDocument } from "./iptables";
@@ -21,7 +36,14 @@ import { LabState, PodStatus, STATE_FILE, computeEndpoints } from "./state";
 /** Where the flannel CNI plugin's delegates live on a node (/opt/cni/bin), then Debian's packaged plugins. */
 export const CNI_PATH: readonly string[] = ["/opt/cni/bin", "/usr/lib/cni"];
 /** Debian packages the lab needs. */
-export const APT_PACKAGES: readonly string[] = ["iproute2", "iptables", "procps", "iputils-ping", "containernetworking-plugins", "nginx"];
+export const APT_PACKAGES: readonly string[] = [
+    "iproute2",
+    "iptables",
+    "procps",
+    "iputils-ping",
+    "containernetworking-plugins",
+    "nginx",
+];
 export const DEFAULT_STATE_ROOT = "/run/clusternet-lab";
 
 export function defaultStateDir(prefix: string): string {
@@ -52,7 +74,11 @@ export interface LabContext {
 }
 
 /** Why this machine cannot run the lab, or undefined when it can (root, Linux, network namespaces). */
-export function environmentProblem(facts: { platform: string; uid: number | undefined; hasNetns: boolean }): string | undefined {
+export function environmentProblem(facts: {
+    platform: string;
+    uid: number | undefined;
+    hasNetns: boolean;
+}): string | undefined {
     if (facts.platform !== "linux") {
         return `the lab needs Linux network namespaces; this is ${facts.platform}`;
     }
@@ -66,20 +92,28 @@ export function environmentProblem(facts: { platform: string; uid: number | unde
 }
 
 function requireEnvironment(tools: readonly string[]): void {
-    const problem = environmentProblem({ platform: process.platform, uid: process.getuid?.(), hasNetns: fs.existsSync("/proc/self/ns/net") });
+    const problem = environmentProblem({
+        platform: process.platform,
+        uid: process.getuid?.(),
+        hasNetns: fs.existsSync("/proc/self/ns/net"),
+    });
     if (problem) {
         throw new LabEnvironmentError(problem);
     }
     const missing = tools.filter((tool) => findExecutable(tool, pathDirs()) === undefined);
     if (missing.length > 0) {
-        throw new LabEnvironmentError(`missing ${missing.join(", ")}; install the lab's packages: apt-get install -y ${APT_PACKAGES.join(" ")}`);
+        throw new LabEnvironmentError(
+            `missing ${missing.join(", ")}; install the lab's packages: apt-get install -y ${APT_PACKAGES.join(" ")}`,
+        );
     }
 }
 
 function cniPlugin(name: string): string {
     const found = findExecutable(name, CNI_PATH);
     if (!found) {
-        throw new LabEnvironmentError(`the CNI plugin ${name} is in neither ${CNI_PATH.join(" nor ")}; install it: apt-get install -y containernetworking-plugins`);
+        throw new LabEnvironmentError(
+            `the CNI plugin ${name} is in neither ${CNI_PATH.join(" nor ")}; install it: apt-get install -y containernetworking-plugins`,
+        );
     }
     return found;
 }
@@ -97,7 +131,15 @@ export function prepareAgent(stateDir: string): string[] {
     try {
         const esbuildPath = local.resolve("esbuild", { paths: [path.dirname(local.resolve("tsx/package.json"))] });
         const esbuild = local(esbuildPath) as { buildSync(options: Record<string, unknown>): unknown };
-        esbuild.buildSync({ entryPoints: [source], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: bundle, logLevel: "silent" });
+        esbuild.buildSync({
+            entryPoints: [source],
+            bundle: true,
+            platform: "node",
+            format: "cjs",
+            target: "node20",
+            outfile: bundle,
+            logLevel: "silent",
+        });
         return [process.execPath, bundle];
     } catch {
         return [process.execPath, "--require", local.resolve("tsx/cjs"), source];
@@ -105,11 +147,18 @@ export function prepareAgent(stateDir: string): string[] {
 }
 
 /** Runs probes from inside a namespace with one agent process. */
-async function probeFrom(agent: readonly string[], netns: string, requests: readonly ProbeRequest[]): Promise<ProbeResult[]> {
+async function probeFrom(
+    agent: readonly string[],
+    netns: string,
+    requests: readonly ProbeRequest[],
+): Promise<ProbeResult[]> {
     if (requests.length === 0) {
         return [];
     }
-    const { stdout } = await inNetns(netns, agent[0]!, [...agent.slice(1), "probe"], { input: JSON.stringify(requests), timeoutMs: 120_000 });
+    const { stdout } = await inNetns(netns, agent[0]!, [...agent.slice(1), "probe"], {
+        input: JSON.stringify(requests),
+        timeoutMs: 120_000,
+    });
     return JSON.parse(stdout) as ProbeResult[];
 }
 
@@ -168,7 +217,11 @@ export async function labDown(context: LabContext): Promise<DownResult> {
     }
     if (namespaces.length > 0) {
         try {
-            await batch("ip", undefined, namespaces.map((netns) => `netns del ${netns}`));
+            await batch(
+                "ip",
+                undefined,
+                namespaces.map((netns) => `netns del ${netns}`),
+            );
         } catch {
             // One at a time, so one stuck namespace does not keep the others.
             for (const netns of namespaces) {
@@ -218,7 +271,11 @@ export function planFor(input: LabInput, context: Pick<LabContext, "prefix" | "s
     return result.plan;
 }
 
-export async function labUp(input: LabInput, context: LabContext, options: { keepOnFailure?: boolean } = {}): Promise<UpResult> {
+export async function labUp(
+    input: LabInput,
+    context: LabContext,
+    options: { keepOnFailure?: boolean } = {},
+): Promise<UpResult> {
     const started = Date.now();
     const plan = planFor(input, context);
     const tools = ["ip", "bridge", "iptables-restore", "sysctl", ...(plan.controllers.length > 0 ? ["nginx"] : [])];
@@ -236,7 +293,9 @@ export async function labUp(input: LabInput, context: LabContext, options: { kee
 
     const previous = await labDown(context);
     if (previous.namespaces > 0) {
-        context.log(`lab up: removed the previous lab (${previous.namespaces} namespaces, ${previous.processes} processes)`);
+        context.log(
+            `lab up: removed the previous lab (${previous.namespaces} namespaces, ${previous.processes} processes)`,
+        );
     }
     for (const warning of plan.warnings) {
         context.log(`warning: ${warning}`);
@@ -244,8 +303,13 @@ export async function labUp(input: LabInput, context: LabContext, options: { kee
     fs.mkdirSync(context.stateDir, { recursive: true });
     writeFileAtomic(path.join(context.stateDir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
     const agent = prepareAgent(context.stateDir);
-    const backend = plan.flannel.backend === "vxlan" ? `vxlan VNI ${plan.flannel.vni} port ${plan.flannel.port}` : plan.flannel.backend;
-    context.log(`lab up: stack ${plan.stack}: ${plan.nodes.length} nodes on ${plan.lan.cidr}, flannel ${backend}, pod MTU ${plan.flannel.podMtu}, ${plan.pods.length} pods, state in ${context.stateDir}`);
+    const backend =
+        plan.flannel.backend === "vxlan"
+            ? `vxlan VNI ${plan.flannel.vni} port ${plan.flannel.port}`
+            : plan.flannel.backend;
+    context.log(
+        `lab up: stack ${plan.stack}: ${plan.nodes.length} nodes on ${plan.lan.cidr}, flannel ${backend}, pod MTU ${plan.flannel.podMtu}, ${plan.pods.length} pods, state in ${context.stateDir}`,
+    );
     try {
         const state = await build(plan, agent, plugins, context, started);
         return { state, ms: Date.now() - started };
@@ -253,21 +317,42 @@ export async function labUp(input: LabInput, context: LabContext, options: { kee
         if (!options.keepOnFailure) {
             await labDown(context).catch(() => undefined);
         }
-        if (error instanceof LabCommandError && /netns|Operation not permitted|namespace/i.test(error.message) && error.command.startsWith("ip -batch")) {
+        if (
+            error instanceof LabCommandError &&
+            /netns|Operation not permitted|namespace/i.test(error.message) &&
+            error.command.startsWith("ip -batch")
+        ) {
             throw new LabEnvironmentError(`cannot create network namespaces: ${error.message}`);
         }
         throw error;
     }
 }
 
-async function build(plan: LabPlan, agent: readonly string[], plugins: ReadonlyMap<string, string>, context: LabContext, started: number): Promise<LabState> {
+async function build(
+    plan: LabPlan,
+    agent: readonly string[],
+    plugins: ReadonlyMap<string, string>,
+    context: LabContext,
+    started: number,
+): Promise<LabState> {
     const { stateDir } = context;
-    const namespaces = [plan.lan.netns, plan.client.netns, ...plan.nodes.map((node) => node.netns), ...plan.pods.map((pod) => pod.netns)];
-    await batch("ip", undefined, namespaces.map((netns) => `netns add ${netns}`));
+    const namespaces = [
+        plan.lan.netns,
+        plan.client.netns,
+        ...plan.nodes.map((node) => node.netns),
+        ...plan.pods.map((pod) => pod.netns),
+    ];
+    await batch(
+        "ip",
+        undefined,
+        namespaces.map((netns) => `netns add ${netns}`),
+    );
     await batch("ip", plan.lan.netns, plan.lan.commands);
     await batch("ip", plan.client.netns, plan.client.commands);
     await Promise.all(plan.nodes.map((node) => buildNode(node)));
-    context.log(`  [${elapsed(started)}] LAN ${plan.lan.netns} (bridge ${plan.lan.bridge}), ${plan.nodes.length} nodes with flannel's ${plan.flannel.backend} routes and --ip-masq rules`);
+    context.log(
+        `  [${elapsed(started)}] LAN ${plan.lan.netns} (bridge ${plan.lan.bridge}), ${plan.nodes.length} nodes with flannel's ${plan.flannel.backend} routes and --ip-masq rules`,
+    );
 
     const statuses: Record<string, PodStatus> = {};
     await Promise.all(
@@ -279,7 +364,9 @@ async function build(plan: LabPlan, agent: readonly string[], plugins: ReadonlyM
         }),
     );
     const attached = Object.values(statuses).filter((status) => status.ip !== null).length;
-    context.log(`  [${elapsed(started)}] ${attached}/${plan.pods.length} pods attached by the CNI chain ${plan.flannel.cniConf.plugins.map((plugin) => plugin.type).join(" → ")} (+ loopback)`);
+    context.log(
+        `  [${elapsed(started)}] ${attached}/${plan.pods.length} pods attached by the CNI chain ${plan.flannel.cniConf.plugins.map((plugin) => plugin.type).join(" → ")} (+ loopback)`,
+    );
 
     await startStandIns(plan, agent, statuses, stateDir);
     const apps = plan.pods.filter((pod) => pod.role !== PodRole.IngressController);
@@ -293,10 +380,14 @@ async function build(plan: LabPlan, agent: readonly string[], plugins: ReadonlyM
             }
         }
         await probeReadiness(plan, agent, controllerPods, statuses);
-        context.log(`  [${elapsed(started)}] Ingress: nginx in ${controllerPods.map((pod) => pod.key).join(", ")} serving ${plan.controllers.flatMap((controller) => controller.table.hosts).length} host(s)`);
+        context.log(
+            `  [${elapsed(started)}] Ingress: nginx in ${controllerPods.map((pod) => pod.key).join(", ")} serving ${plan.controllers.flatMap((controller) => controller.table.hosts).length} host(s)`,
+        );
     }
     const ready = Object.values(statuses).filter((status) => status.ready).length;
-    context.log(`  [${elapsed(started)}] ${ready}/${plan.pods.length} pods Ready (readiness probes run from their node, as kubelet runs them)`);
+    context.log(
+        `  [${elapsed(started)}] ${ready}/${plan.pods.length} pods Ready (readiness probes run from their node, as kubelet runs them)`,
+    );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
     const rules = restoreDocument(kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr));
@@ -309,7 +400,9 @@ async function build(plan: LabPlan, agent: readonly string[], plugins: ReadonlyM
     );
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
-    context.log(`  [${elapsed(started)}] kube-proxy (iptables mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints`);
+    context.log(
+        `  [${elapsed(started)}] kube-proxy (iptables mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints`,
+    );
     const state: LabState = { plan, pods: statuses, endpoints, noEndpoints, upMs: Date.now() - started };
     writeFileAtomic(path.join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
     return state;
@@ -317,8 +410,14 @@ async function build(plan: LabPlan, agent: readonly string[], plugins: ReadonlyM
     async function buildNode(node: LabNode): Promise<void> {
         await batch("ip", node.netns, node.commands.ip);
         await batch("bridge", node.netns, node.commands.bridge);
-        await inNetns(node.netns, "sysctl", ["-q", "-w", ...Object.entries(node.sysctls).map(([key, value]) => `${key}=${value}`)]).catch((error: Error) => {
-            throw new LabEnvironmentError(`cannot set ${Object.keys(node.sysctls).join(", ")} in ${node.netns} (is br_netfilter available?): ${error.message}`);
+        await inNetns(node.netns, "sysctl", [
+            "-q",
+            "-w",
+            ...Object.entries(node.sysctls).map(([key, value]) => `${key}=${value}`),
+        ]).catch((error: Error) => {
+            throw new LabEnvironmentError(
+                `cannot set ${Object.keys(node.sysctls).join(", ")} in ${node.netns} (is br_netfilter available?): ${error.message}`,
+            );
         });
         writeFileAtomic(node.subnetEnvFile, subnetEnvText(node.subnetEnv));
         const flannelRules = restoreDocument(node.flannelRules);
@@ -328,7 +427,12 @@ async function build(plan: LabPlan, agent: readonly string[], plugins: ReadonlyM
 }
 
 /** Runs the CNI chain for one pod from its node's namespace, as the container runtime would. */
-async function attachPod(plan: LabPlan, node: LabNode, pod: LabPod, plugins: ReadonlyMap<string, string>): Promise<PodStatus> {
+async function attachPod(
+    plan: LabPlan,
+    node: LabNode,
+    pod: LabPod,
+    plugins: ReadonlyMap<string, string>,
+): Promise<PodStatus> {
     fs.mkdirSync(pod.dir, { recursive: true });
     // The flannel CNI plugin reads subnet.env at every ADD: so does the lab.
     const subnetEnv = parseSubnetEnv(fs.readFileSync(node.subnetEnvFile, "utf8"));
@@ -345,38 +449,83 @@ async function attachPod(plan: LabPlan, node: LabNode, pod: LabPod, plugins: Rea
         const steps = cniChain(plan.flannel.cniConf, subnetEnv, node.ipamDataDir, pod.portMappings);
         for (const [index, step] of steps.entries()) {
             const config = previous === undefined ? step.config : { ...step.config, prevResult: previous };
-            fs.writeFileSync(path.join(pod.dir, `cni-${index}-${step.plugin}.json`), `${JSON.stringify(config, null, 2)}\n`);
-            const { stdout } = await inNetns(node.netns, plugins.get(step.plugin)!, [], { input: JSON.stringify(config), env });
+            fs.writeFileSync(
+                path.join(pod.dir, `cni-${index}-${step.plugin}.json`),
+                `${JSON.stringify(config, null, 2)}\n`,
+            );
+            const { stdout } = await inNetns(node.netns, plugins.get(step.plugin)!, [], {
+                input: JSON.stringify(config),
+                env,
+            });
             previous = JSON.parse(stdout) as unknown;
         }
         fs.writeFileSync(path.join(pod.dir, "cni-result.json"), `${JSON.stringify(previous, null, 2)}\n`);
-        await inNetns(node.netns, plugins.get("loopback")!, [], { input: JSON.stringify(LOOPBACK_CONFIG), env: { ...env, CNI_IFNAME: "lo" } });
+        await inNetns(node.netns, plugins.get("loopback")!, [], {
+            input: JSON.stringify(LOOPBACK_CONFIG),
+            env: { ...env, CNI_IFNAME: "lo" },
+        });
         const address = (previous as { ips?: Array<{ address?: string }> } | undefined)?.ips?.[0]?.address;
-        return address ? { ip: address.split("/")[0]!, ready: false } : { ip: null, ready: false, problem: "the CNI result has no IP" };
+        return address
+            ? { ip: address.split("/")[0]!, ready: false }
+            : { ip: null, ready: false, problem: "the CNI result has no IP" };
     } catch (error) {
         return { ip: null, ready: false, problem: `CNI ADD failed: ${(error as Error).message}` };
     }
 }
 
 /** Starts every pod's stand-in and the LAN client's, and waits until each has bound its ports. */
-async function startStandIns(plan: LabPlan, agent: readonly string[], statuses: Record<string, PodStatus>, stateDir: string): Promise<void> {
+async function startStandIns(
+    plan: LabPlan,
+    agent: readonly string[],
+    statuses: Record<string, PodStatus>,
+    stateDir: string,
+): Promise<void> {
     const starts: Array<{ dir: string; netns: string; config: ServeConfig }> = plan.pods
         .filter((pod) => statuses[pod.key]?.ip && pod.serve.tcp.length + pod.serve.udp.length > 0)
-        .map((pod) => ({ dir: pod.dir, netns: pod.netns, config: { pod: pod.name, namespace: pod.namespace, node: pod.node, tcp: pod.serve.tcp, udp: pod.serve.udp, readyFile: path.join(pod.dir, "serving.json") } }));
+        .map((pod) => ({
+            dir: pod.dir,
+            netns: pod.netns,
+            config: {
+                pod: pod.name,
+                namespace: pod.namespace,
+                node: pod.node,
+                tcp: pod.serve.tcp,
+                udp: pod.serve.udp,
+                readyFile: path.join(pod.dir, "serving.json"),
+            },
+        }));
     const clientDir = path.join(stateDir, "client");
     fs.mkdirSync(clientDir, { recursive: true });
-    starts.push({ dir: clientDir, netns: plan.client.netns, config: { pod: CLIENT_LABEL, namespace: CLIENT_LABEL, node: "lan", tcp: [CLIENT_PORT_NUMBER], udp: [], readyFile: path.join(clientDir, "serving.json") } });
+    starts.push({
+        dir: clientDir,
+        netns: plan.client.netns,
+        config: {
+            pod: CLIENT_LABEL,
+            namespace: CLIENT_LABEL,
+            node: "lan",
+            tcp: [CLIENT_PORT_NUMBER],
+            udp: [],
+            readyFile: path.join(clientDir, "serving.json"),
+        },
+    });
     for (const start of starts) {
         const configFile = path.join(start.dir, "serve.json");
         fs.writeFileSync(configFile, `${JSON.stringify(start.config, null, 2)}\n`);
-        const pid = spawnInNetns(start.netns, agent[0]!, [...agent.slice(1), "serve", configFile], path.join(start.dir, "stand-in.log"));
+        const pid = spawnInNetns(
+            start.netns,
+            agent[0]!,
+            [...agent.slice(1), "serve", configFile],
+            path.join(start.dir, "stand-in.log"),
+        );
         fs.writeFileSync(path.join(start.dir, "stand-in.pid"), `${pid}\n`);
     }
     const deadline = Date.now() + 20_000;
     for (const start of starts) {
         while (!fs.existsSync(start.config.readyFile)) {
             if (Date.now() > deadline) {
-                const log = fs.existsSync(path.join(start.dir, "stand-in.log")) ? fs.readFileSync(path.join(start.dir, "stand-in.log"), "utf8").trim() : "";
+                const log = fs.existsSync(path.join(start.dir, "stand-in.log"))
+                    ? fs.readFileSync(path.join(start.dir, "stand-in.log"), "utf8").trim()
+                    : "";
                 throw new Error(`the stand-in in ${start.netns} did not start within 20 s${log ? `: ${log}` : ""}`);
             }
             await sleep(20);
@@ -384,13 +533,21 @@ async function startStandIns(plan: LabPlan, agent: readonly string[], statuses: 
         const report = JSON.parse(fs.readFileSync(start.config.readyFile, "utf8")) as ServeReport;
         const key = `${start.config.namespace}/${start.config.pod}`;
         if (report.failed.length > 0 && statuses[key]) {
-            statuses[key] = { ...statuses[key], problem: `could not serve ${report.failed.map((item) => `${item.port} (${item.error})`).join(", ")}` };
+            statuses[key] = {
+                ...statuses[key],
+                problem: `could not serve ${report.failed.map((item) => `${item.port} (${item.error})`).join(", ")}`,
+            };
         }
     }
 }
 
 /** kubelet's part: each pod's readiness probes, from its node's namespace. */
-async function probeReadiness(plan: LabPlan, agent: readonly string[], pods: readonly LabPod[], statuses: Record<string, PodStatus>): Promise<void> {
+async function probeReadiness(
+    plan: LabPlan,
+    agent: readonly string[],
+    pods: readonly LabPod[],
+    statuses: Record<string, PodStatus>,
+): Promise<void> {
     await Promise.all(
         plan.nodes.map(async (node) => {
             const requests: ProbeRequest[] = [];
@@ -401,17 +558,34 @@ async function probeReadiness(plan: LabPlan, agent: readonly string[], pods: rea
                 }
                 pod.readiness.forEach((probe, index) => {
                     if (probe.kind === "http") {
-                        requests.push({ id: `${pod.key}#${index}`, probe: { kind: "http", ip, port: probe.port, path: probe.path }, timeoutMs: 1000, attempts: 3 });
+                        requests.push({
+                            id: `${pod.key}#${index}`,
+                            probe: { kind: "http", ip, port: probe.port, path: probe.path },
+                            timeoutMs: 1000,
+                            attempts: 3,
+                        });
                     } else if (probe.kind === "tcp") {
-                        requests.push({ id: `${pod.key}#${index}`, probe: { kind: "tcp", ip, port: probe.port }, timeoutMs: 1000, attempts: 3 });
+                        requests.push({
+                            id: `${pod.key}#${index}`,
+                            probe: { kind: "tcp", ip, port: probe.port },
+                            timeoutMs: 1000,
+                            attempts: 3,
+                        });
                     }
                 });
                 const controller = plan.controllers.find((item) => item.pods.includes(pod.key));
                 if (controller) {
-                    requests.push({ id: `${pod.key}#nginx`, probe: { kind: "tcp", ip, port: controller.httpPort }, timeoutMs: 1000, attempts: 5 });
+                    requests.push({
+                        id: `${pod.key}#nginx`,
+                        probe: { kind: "tcp", ip, port: controller.httpPort },
+                        timeoutMs: 1000,
+                        attempts: 5,
+                    });
                 }
             }
-            const results = new Map((await probeFrom([...agent], node.netns, requests)).map((result) => [result.id, result]));
+            const results = new Map(
+                (await probeFrom([...agent], node.netns, requests)).map((result) => [result.id, result]),
+            );
             for (const pod of pods.filter((item) => item.node === node.name)) {
                 const status = statuses[pod.key]!;
                 if (!status.ip) {
@@ -422,8 +596,13 @@ async function probeReadiness(plan: LabPlan, agent: readonly string[], pods: rea
                     const result = results.get(`${pod.key}#${index}`);
                     if (probe.kind === "unresolved") {
                         failures.push(probe.reason);
-                    } else if (probe.kind === "http" && !(result?.ok && result.status !== undefined && result.status >= 200 && result.status < 400)) {
-                        failures.push(`readiness httpGet :${probe.port}${probe.path} failed: ${result?.error ?? `HTTP ${result?.status}`}`);
+                    } else if (
+                        probe.kind === "http" &&
+                        !(result?.ok && result.status !== undefined && result.status >= 200 && result.status < 400)
+                    ) {
+                        failures.push(
+                            `readiness httpGet :${probe.port}${probe.path} failed: ${result?.error ?? `HTTP ${result?.status}`}`,
+                        );
                     } else if (probe.kind === "tcp" && !result?.ok) {
                         failures.push(`readiness tcpSocket :${probe.port} failed: ${result?.error ?? "no result"}`);
                     }
@@ -432,39 +611,76 @@ async function probeReadiness(plan: LabPlan, agent: readonly string[], pods: rea
                 if (nginx && !nginx.ok) {
                     failures.push(`nginx does not listen on ${nginx.id}: ${nginx.error}`);
                 }
-                statuses[pod.key] = failures.length === 0 ? { ...status, ready: true } : { ...status, ready: false, problem: failures.join("; ") };
+                statuses[pod.key] =
+                    failures.length === 0
+                        ? { ...status, ready: true }
+                        : { ...status, ready: false, problem: failures.join("; ") };
             }
         }),
     );
 }
 
 /** The Ingress controller's part: nginx in the controller pod, configured from the Ingresses it serves. */
-async function startNginx(plan: LabPlan, pod: LabPod, endpoints: Readonly<Record<string, readonly { ip: string; port: number }[]>>, noEndpoints: Readonly<Record<string, string>>): Promise<void> {
+async function startNginx(
+    plan: LabPlan,
+    pod: LabPod,
+    endpoints: Readonly<Record<string, readonly { ip: string; port: number }[]>>,
+    noEndpoints: Readonly<Record<string, string>>,
+): Promise<void> {
     const controller = plan.controllers.find((item) => item.pods.includes(pod.key))!;
     const runDir = path.join(pod.dir, "nginx");
     fs.mkdirSync(runDir, { recursive: true });
     const upstream = (backend: { namespace: string; service: string; port: number | string }): Upstream => {
-        const service = plan.services.find((item) => item.namespace === backend.namespace && item.name === backend.service);
-        const port = service?.ports.find((item) => (typeof backend.port === "number" ? item.port === backend.port : item.name === backend.port));
+        const service = plan.services.find(
+            (item) => item.namespace === backend.namespace && item.name === backend.service,
+        );
+        const port = service?.ports.find((item) =>
+            typeof backend.port === "number" ? item.port === backend.port : item.name === backend.port,
+        );
         if (!service || !port) {
             return { unavailable: `no Service port ${backend.namespace}/${backend.service}:${backend.port}` };
         }
         const list = endpoints[port.id] ?? [];
-        return list.length > 0 ? { servers: list.map((endpoint) => `${endpoint.ip}:${endpoint.port}`) } : { unavailable: noEndpoints[port.id] ?? "no endpoints" };
+        return list.length > 0
+            ? { servers: list.map((endpoint) => `${endpoint.ip}:${endpoint.port}`) }
+            : { unavailable: noEndpoints[port.id] ?? "no endpoints" };
     };
-    const config = nginxConfig({ table: controller.table, listenPort: controller.httpPort, pod: { name: pod.name, namespace: pod.namespace, node: pod.node }, upstream, runDir });
+    const config = nginxConfig({
+        table: controller.table,
+        listenPort: controller.httpPort,
+        pod: { name: pod.name, namespace: pod.namespace, node: pod.node },
+        upstream,
+        runDir,
+    });
     const configFile = path.join(runDir, "nginx.conf");
     fs.writeFileSync(configFile, config);
     const logFile = path.join(runDir, "start.log");
     const log = fs.openSync(logFile, "a");
     // nginx forks into the background; the started process exits once the master runs.
     const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn("ip", ["netns", "exec", pod.netns, "nginx", "-c", configFile, "-p", `${runDir}/`, "-e", path.join(runDir, "error.log")], { stdio: ["ignore", log, log] });
+        const child = spawn(
+            "ip",
+            [
+                "netns",
+                "exec",
+                pod.netns,
+                "nginx",
+                "-c",
+                configFile,
+                "-p",
+                `${runDir}/`,
+                "-e",
+                path.join(runDir, "error.log"),
+            ],
+            { stdio: ["ignore", log, log] },
+        );
         child.on("error", reject);
         child.on("exit", resolve);
     }).finally(() => fs.closeSync(log));
     if (code !== 0) {
-        throw new Error(`nginx did not start in ${pod.netns} (exit ${code}): ${fs.readFileSync(logFile, "utf8").trim()}`);
+        throw new Error(
+            `nginx did not start in ${pod.netns} (exit ${code}): ${fs.readFileSync(logFile, "utf8").trim()}`,
+        );
     }
 }
 
@@ -480,7 +696,9 @@ export interface CheckResult {
 export function loadState(context: Pick<LabContext, "stateDir" | "prefix">): LabState {
     const state = readState(context.stateDir);
     if (!state) {
-        throw new LabEnvironmentError(`no lab is up with prefix ${context.prefix} (no ${path.join(context.stateDir, STATE_FILE)}): run clusternet lab up first`);
+        throw new LabEnvironmentError(
+            `no lab is up with prefix ${context.prefix} (no ${path.join(context.stateDir, STATE_FILE)}): run clusternet lab up first`,
+        );
     }
     return state;
 }
@@ -491,9 +709,15 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
     requireEnvironment(["ip", "ping"]);
     const state = loadState(context);
     const present = new Set(await listNamespaces());
-    const missing = [state.plan.lan.netns, state.plan.client.netns, ...state.plan.nodes.map((node) => node.netns)].filter((netns) => !present.has(netns));
+    const missing = [
+        state.plan.lan.netns,
+        state.plan.client.netns,
+        ...state.plan.nodes.map((node) => node.netns),
+    ].filter((netns) => !present.has(netns));
     if (missing.length > 0) {
-        throw new LabEnvironmentError(`the lab with prefix ${context.prefix} is incomplete (missing ${missing.join(", ")}): run clusternet lab up again`);
+        throw new LabEnvironmentError(
+            `the lab with prefix ${context.prefix} is incomplete (missing ${missing.join(", ")}): run clusternet lab up again`,
+        );
     }
     const agent = prepareAgent(context.stateDir);
     const cases = planChecks(state);
@@ -525,15 +749,29 @@ export function lookAround(state: LabState): string {
     const controller = plan.controllers[0];
     const host = controller?.table.hosts.find((block) => block.host !== "" && !block.host.startsWith("*."))?.host;
     if (controller?.entry.kind === "nodePort" && host) {
-        lines.push(`  ip netns exec ${plan.client.netns} curl -s -H 'Host: ${host}' http://${node.ip}:${controller.entry.port}/`);
+        lines.push(
+            `  ip netns exec ${plan.client.netns} curl -s -H 'Host: ${host}' http://${node.ip}:${controller.entry.port}/`,
+        );
     }
-    lines.push(`  ip netns list | grep '^${plan.prefix}'`, `  ls ${plan.stateDir}   # subnet.env, CNI configs and results, iptables rules, nginx.conf, logs`);
+    lines.push(
+        `  ip netns list | grep '^${plan.prefix}'`,
+        `  ls ${plan.stateDir}   # subnet.env, CNI configs and results, iptables rules, nginx.conf, logs`,
+    );
     return `${lines.join("\n")}\n`;
 }
 
 /** The pods table `up` prints. */
 export function podTable(state: LabState): string {
-    const rows = [["POD", "NODE", "IP", "NETNS", "READY"], ...state.plan.pods.map((pod) => [pod.key, pod.node, state.pods[pod.key]?.ip ?? "-", pod.netns, state.pods[pod.key]?.ready ? "yes" : `no: ${state.pods[pod.key]?.problem ?? "?"}`])];
+    const rows = [
+        ["POD", "NODE", "IP", "NETNS", "READY"],
+        ...state.plan.pods.map((pod) => [
+            pod.key,
+            pod.node,
+            state.pods[pod.key]?.ip ?? "-",
+            pod.netns,
+            state.pods[pod.key]?.ready ? "yes" : `no: ${state.pods[pod.key]?.problem ?? "?"}`,
+        ]),
+    ];
     const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
     return `${rows.map((row) => row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell)).join("  ")).join("\n")}\n`;
 }

@@ -139,7 +139,8 @@ export interface ClusterModel {
     readonly warnings: readonly string[];
 }
 
-export type ModelResult = { readonly ok: true; readonly model: ClusterModel } | { readonly ok: false; readonly problems: readonly string[] };
+export type ModelResult =
+    { readonly ok: true; readonly model: ClusterModel } | { readonly ok: false; readonly problems: readonly string[] };
 
 export const FLANNEL_CONFIGMAP = "kube-flannel-cfg";
 
@@ -158,7 +159,9 @@ function integer(value: unknown): number | undefined {
     return typeof value === "number" && Number.isInteger(value) ? value : undefined;
 }
 function stringMap(value: unknown): Record<string, string> {
-    const entries = Object.entries(record(value) ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+    const entries = Object.entries(record(value) ?? {}).filter(
+        (entry): entry is [string, string] => typeof entry[1] === "string",
+    );
     return Object.fromEntries(entries);
 }
 function protocolOf(value: unknown): Protocol {
@@ -171,10 +174,18 @@ function at(manifest: LabManifest): string {
     return `${manifest.kind} ${manifest.namespace ? `${manifest.namespace}/` : ""}${manifest.name}`;
 }
 
-function readFlannel(manifests: readonly LabManifest[], problems: string[], warnings: string[]): FlannelConfig | undefined {
-    const configMap = manifests.find((manifest) => manifest.kind === "ConfigMap" && manifest.name === FLANNEL_CONFIGMAP);
+function readFlannel(
+    manifests: readonly LabManifest[],
+    problems: string[],
+    warnings: string[],
+): FlannelConfig | undefined {
+    const configMap = manifests.find(
+        (manifest) => manifest.kind === "ConfigMap" && manifest.name === FLANNEL_CONFIGMAP,
+    );
     if (!configMap) {
-        problems.push(`the stack renders no ConfigMap ${FLANNEL_CONFIGMAP} (flannel's net-conf.json and cni-conf.json): the lab builds the pod network from it`);
+        problems.push(
+            `the stack renders no ConfigMap ${FLANNEL_CONFIGMAP} (flannel's net-conf.json and cni-conf.json): the lab builds the pod network from it`,
+        );
         return undefined;
     }
     const data = record(configMap.object["data"]) ?? {};
@@ -211,7 +222,9 @@ function readFlannel(manifests: readonly LabManifest[], problems: string[], warn
     const type = text(backend?.["Type"]);
     if (!backend || type === undefined) {
         // flanneld falls back to udp when Backend is missing (FACTS.md), which the lab cannot build either.
-        problems.push(`${at(configMap)} net-conf.json has no Backend.Type: flanneld would fall back to the udp backend; write Backend: {Type: vxlan} (or host-gw)`);
+        problems.push(
+            `${at(configMap)} net-conf.json has no Backend.Type: flanneld would fall back to the udp backend; write Backend: {Type: vxlan} (or host-gw)`,
+        );
     } else if (type !== Backend.Vxlan && type !== Backend.HostGw) {
         problems.push(
             `${at(configMap)} net-conf.json Backend.Type is ${JSON.stringify(type)}: the lab builds the vxlan and host-gw backends only ` +
@@ -220,15 +233,36 @@ function readFlannel(manifests: readonly LabManifest[], problems: string[], warn
     }
     const plugins = list(cniConf["plugins"]).map(record);
     const conflistName = text(cniConf["name"]);
-    if (conflistName === undefined || plugins.length === 0 || plugins.some((plugin) => text(plugin?.["type"]) === undefined)) {
+    if (
+        conflistName === undefined ||
+        plugins.length === 0 ||
+        plugins.some((plugin) => text(plugin?.["type"]) === undefined)
+    ) {
         problems.push(`${at(configMap)} cni-conf.json is not a CNI conflist (name and plugins[].type are required)`);
     } else if (!plugins.some((plugin) => plugin?.["type"] === "flannel")) {
         problems.push(`${at(configMap)} cni-conf.json has no plugin of type flannel`);
     }
-    const daemonSet = manifests.find((manifest) => manifest.kind === "DaemonSet" && containersOf(manifest.object).some((container) => /flannel/.test(text(container["image"]) ?? "") && argsOf(container).some((arg) => arg.includes("kube-subnet-mgr"))));
-    const flanneld = daemonSet ? containersOf(daemonSet.object).find((container) => argsOf(container).some((arg) => arg.includes("kube-subnet-mgr"))) : undefined;
+    const daemonSet = manifests.find(
+        (manifest) =>
+            manifest.kind === "DaemonSet" &&
+            containersOf(manifest.object).some(
+                (container) =>
+                    /flannel/.test(text(container["image"]) ?? "") &&
+                    argsOf(container).some((arg) => arg.includes("kube-subnet-mgr")),
+            ),
+    );
+    const flanneld = daemonSet
+        ? containersOf(daemonSet.object).find((container) =>
+              argsOf(container).some((arg) => arg.includes("kube-subnet-mgr")),
+          )
+        : undefined;
     const ipMasq = flanneld ? argsOf(flanneld).some((arg) => arg === "--ip-masq" || arg === "--ip-masq=true") : true;
-    if (problems.length > 0 || network === undefined || (type !== Backend.Vxlan && type !== Backend.HostGw) || conflistName === undefined) {
+    if (
+        problems.length > 0 ||
+        network === undefined ||
+        (type !== Backend.Vxlan && type !== Backend.HostGw) ||
+        conflistName === undefined
+    ) {
         return undefined;
     }
     return {
@@ -251,10 +285,14 @@ function podSpecOf(object: Json): Json {
     return object["kind"] === "Pod" ? spec : (record(record(spec["template"])?.["spec"]) ?? {});
 }
 function containersOf(object: Json): Json[] {
-    return list(podSpecOf(object)["containers"]).map(record).filter((container): container is Json => container !== undefined);
+    return list(podSpecOf(object)["containers"])
+        .map(record)
+        .filter((container): container is Json => container !== undefined);
 }
 function argsOf(container: Json): string[] {
-    return [...list(container["command"]), ...list(container["args"])].filter((arg): arg is string => typeof arg === "string");
+    return [...list(container["command"]), ...list(container["args"])].filter(
+        (arg): arg is string => typeof arg === "string",
+    );
 }
 
 function readProbe(probe: Json | undefined): ReadinessProbe | undefined {
@@ -282,7 +320,10 @@ function readWorkload(manifest: LabManifest, warnings: string[]): WorkloadModel 
         return undefined;
     }
     const spec = record(object["spec"]) ?? {};
-    const labels = manifest.kind === "Pod" ? stringMap(record(object["metadata"])?.["labels"]) : stringMap(record(record(spec["template"])?.["metadata"])?.["labels"]);
+    const labels =
+        manifest.kind === "Pod"
+            ? stringMap(record(object["metadata"])?.["labels"])
+            : stringMap(record(record(spec["template"])?.["metadata"])?.["labels"]);
     const containers = containersOf(object).map((container, index): ContainerModel => {
         const ports = list(container["ports"])
             .map(record)
@@ -305,8 +346,16 @@ function readWorkload(manifest: LabManifest, warnings: string[]): WorkloadModel 
         warnings.push(`${at(manifest)} has no containers: no pods for it`);
         return undefined;
     }
-    const replicas = manifest.kind === "DaemonSet" ? "per-node" : manifest.kind === "Pod" ? 1 : (integer(spec["replicas"]) ?? 1);
-    return { kind: manifest.kind, namespace: manifest.namespace ?? "default", name: manifest.name, replicas, labels, containers };
+    const replicas =
+        manifest.kind === "DaemonSet" ? "per-node" : manifest.kind === "Pod" ? 1 : (integer(spec["replicas"]) ?? 1);
+    return {
+        kind: manifest.kind,
+        namespace: manifest.namespace ?? "default",
+        name: manifest.name,
+        replicas,
+        labels,
+        containers,
+    };
 }
 
 function readService(manifest: LabManifest, problems: string[]): ServiceModel {
@@ -358,13 +407,16 @@ function readIngress(manifest: LabManifest): IngressModel {
             paths: list(record(rule["http"])?.["paths"])
                 .map(record)
                 .filter((path): path is Json => path !== undefined)
-                .map(
-                    (path): IngressPathModel => ({
-                        path: text(path["path"]) ?? "/",
-                        pathType: path["pathType"] === PathType.Exact ? PathType.Exact : path["pathType"] === PathType.Prefix ? PathType.Prefix : PathType.ImplementationSpecific,
-                        backend: readBackend(path["backend"]),
-                    }),
-                ),
+                .map((path): IngressPathModel => ({
+                    path: text(path["path"]) ?? "/",
+                    pathType:
+                        path["pathType"] === PathType.Exact
+                            ? PathType.Exact
+                            : path["pathType"] === PathType.Prefix
+                              ? PathType.Prefix
+                              : PathType.ImplementationSpecific,
+                    backend: readBackend(path["backend"]),
+                })),
         }));
     return {
         namespace: manifest.namespace ?? "default",
@@ -383,7 +435,9 @@ export function readClusterModel(manifests: readonly LabManifest[]): ModelResult
     const nodePodCidrs: Record<string, string> = {};
     for (const manifest of manifests.filter((item) => item.kind === "Node")) {
         const spec = record(manifest.object["spec"]) ?? {};
-        const cidrs = [text(spec["podCIDR"]), ...list(spec["podCIDRs"]).map(text)].filter((cidr): cidr is string => cidr !== undefined && !cidr.includes(":"));
+        const cidrs = [text(spec["podCIDR"]), ...list(spec["podCIDRs"]).map(text)].filter(
+            (cidr): cidr is string => cidr !== undefined && !cidr.includes(":"),
+        );
         if (cidrs[0] !== undefined) {
             nodePodCidrs[manifest.name] = cidrs[0];
         }
@@ -392,14 +446,19 @@ export function readClusterModel(manifests: readonly LabManifest[]): ModelResult
         .filter((manifest) => WORKLOAD_KINDS.includes(manifest.kind))
         .map((manifest) => readWorkload(manifest, warnings))
         .filter((workload): workload is WorkloadModel => workload !== undefined);
-    const services = manifests.filter((manifest) => manifest.kind === "Service").map((manifest) => readService(manifest, problems));
+    const services = manifests
+        .filter((manifest) => manifest.kind === "Service")
+        .map((manifest) => readService(manifest, problems));
     const ingresses = manifests.filter((manifest) => manifest.kind === "Ingress").map(readIngress);
     const ingressClasses = manifests
         .filter((manifest) => manifest.kind === "IngressClass")
         .map((manifest) => ({
             name: manifest.name,
             controller: text(record(manifest.object["spec"])?.["controller"]) ?? "",
-            isDefault: stringMap(record(manifest.object["metadata"])?.["annotations"])["ingressclass.kubernetes.io/is-default-class"] === "true",
+            isDefault:
+                stringMap(record(manifest.object["metadata"])?.["annotations"])[
+                    "ingressclass.kubernetes.io/is-default-class"
+                ] === "true",
         }));
     if (!flannel || problems.length > 0) {
         return { ok: false, problems };

@@ -12,7 +12,9 @@ export const DEFAULT_PREFIX = "cnl-";
 const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,11}-$/;
 
 export function prefixProblem(prefix: string): string | undefined {
-    return PREFIX_PATTERN.test(prefix) ? undefined : `--prefix ${JSON.stringify(prefix)}: use 1-12 lowercase letters or digits (starting with a letter) followed by '-', e.g. cnl-`;
+    return PREFIX_PATTERN.test(prefix)
+        ? undefined
+        : `--prefix ${JSON.stringify(prefix)}: use 1-12 lowercase letters or digits (starting with a letter) followed by '-', e.g. cnl-`;
 }
 
 export const NamespaceRole = {

@@ -4,13 +4,49 @@
  * that `up` executes and saves, and that `check` and `down` read back.
  */
 import * as path from "node:path";
-import { AddressPlan, cidrEnd, cidrSize, formatAddress, formatCidr, parseAddress, parseCidr } from "../../components/plan";
-import { NODE_SYSCTLS, PortMapping, SubnetEnv, cidrInside, firstAddressOf, flannelRules, nodeNetworkCommands } from "./flannel";
+import {
+    AddressPlan,
+    cidrEnd,
+    cidrSize,
+    formatAddress,
+    formatCidr,
+    parseAddress,
+    parseCidr,
+} from "../../components/plan";
+import {
+    NODE_SYSCTLS,
+    PortMapping,
+    SubnetEnv,
+    cidrInside,
+    firstAddressOf,
+    flannelRules,
+    nodeNetworkCommands,
+} from "./flannel";
 import { IptablesTable } from "./iptables";
 import { HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
 import { DEFAULT_NODE_PORT_RANGE, PlannedService, planServices, resolveTargetPort, selects } from "./kube-proxy";
-import { BACKEND_OVERHEAD, Backend, CniConfList, ContainerPort, LabManifest, Protocol, ReadinessProbe, WorkloadModel, readClusterModel } from "./model";
-import { CLIENT_PORT, LAN_BRIDGE, LAN_IFNAME, clientNamespace, lanNamespace, lanPortName, nodeNamespace, podNamespace, vtepMac } from "./names";
+import {
+    BACKEND_OVERHEAD,
+    Backend,
+    CniConfList,
+    ContainerPort,
+    LabManifest,
+    Protocol,
+    ReadinessProbe,
+    WorkloadModel,
+    readClusterModel,
+} from "./model";
+import {
+    CLIENT_PORT,
+    LAN_BRIDGE,
+    LAN_IFNAME,
+    clientNamespace,
+    lanNamespace,
+    lanPortName,
+    nodeNamespace,
+    podNamespace,
+    vtepMac,
+} from "./names";
 
 export interface LabInput {
     /** The stack's name, for messages and to tell labs apart. */
@@ -120,7 +156,12 @@ export interface LabPlan {
         readonly mtu: number;
         readonly commands: readonly string[];
     };
-    readonly client: { readonly netns: string; readonly ip: string; readonly lanAddress: string; readonly commands: readonly string[] };
+    readonly client: {
+        readonly netns: string;
+        readonly ip: string;
+        readonly lanAddress: string;
+        readonly commands: readonly string[];
+    };
     readonly flannel: {
         readonly backend: Backend;
         readonly network: string;
@@ -138,11 +179,16 @@ export interface LabPlan {
     readonly services: readonly PlannedService[];
     readonly controllers: readonly LabController[];
     /** Ingresses no controller in the stack serves, and why. */
-    readonly unserved: ReadonlyArray<{ readonly ingress: string; readonly reason: string; readonly hosts: readonly HostRoutes[] }>;
+    readonly unserved: ReadonlyArray<{
+        readonly ingress: string;
+        readonly reason: string;
+        readonly hosts: readonly HostRoutes[];
+    }>;
     readonly warnings: readonly string[];
 }
 
-export type LabPlanResult = { readonly ok: true; readonly plan: LabPlan } | { readonly ok: false; readonly problems: readonly string[] };
+export type LabPlanResult =
+    { readonly ok: true; readonly plan: LabPlan } | { readonly ok: false; readonly problems: readonly string[] };
 
 /** The LAN: the plan's node network, else the smallest block (at most a /24) that holds every node IP. */
 function lanCidrOf(plan: AddressPlan, nodeIps: readonly bigint[]): { start: bigint; prefix: number } {
@@ -164,28 +210,47 @@ function lanCidrOf(plan: AddressPlan, nodeIps: readonly bigint[]): { start: bigi
     return { start: nodeIps[0]! & mask, prefix };
 }
 
-function resolveReadiness(container: string, probe: ReadinessProbe | undefined, ports: readonly ContainerPort[]): PlannedReadiness | undefined {
+function resolveReadiness(
+    container: string,
+    probe: ReadinessProbe | undefined,
+    ports: readonly ContainerPort[],
+): PlannedReadiness | undefined {
     if (!probe) {
         return undefined;
     }
     if (probe.kind === "other") {
         return { kind: "not-run", container, what: probe.what };
     }
-    const port = typeof probe.port === "number" ? probe.port : ports.find((declared) => declared.name === probe.port)?.containerPort;
+    const port =
+        typeof probe.port === "number"
+            ? probe.port
+            : ports.find((declared) => declared.name === probe.port)?.containerPort;
     if (port === undefined) {
-        return { kind: "unresolved", container, reason: `container ${container} declares no port named "${String(probe.port)}" for its readiness probe` };
+        return {
+            kind: "unresolved",
+            container,
+            reason: `container ${container} declares no port named "${String(probe.port)}" for its readiness probe`,
+        };
     }
-    return probe.kind === "http" ? { kind: "http", container, port, path: probe.path } : { kind: "tcp", container, port };
+    return probe.kind === "http"
+        ? { kind: "http", container, port, path: probe.path }
+        : { kind: "tcp", container, port };
 }
 
 /** The controller's HTTP port: the target of its Service's `http`/`web`/80 port, else its `http`/`web` port, else 80. */
-function controllerHttpPort(workload: WorkloadModel, services: readonly PlannedService[]): { port: number; service?: PlannedService; servicePort?: PlannedService["ports"][number] } {
+function controllerHttpPort(
+    workload: WorkloadModel,
+    services: readonly PlannedService[],
+): { port: number; service?: PlannedService; servicePort?: PlannedService["ports"][number] } {
     const ports = workload.containers.flatMap((container) => container.ports);
     for (const service of services) {
         if (service.namespace !== workload.namespace || !selects(service.selector, workload.labels)) {
             continue;
         }
-        const servicePort = service.ports.find((port) => port.protocol === Protocol.TCP && (port.name === "http" || port.name === "web")) ?? service.ports.find((port) => port.protocol === Protocol.TCP && port.port === 80);
+        const servicePort =
+            service.ports.find(
+                (port) => port.protocol === Protocol.TCP && (port.name === "http" || port.name === "web"),
+            ) ?? service.ports.find((port) => port.protocol === Protocol.TCP && port.port === 80);
         const target = servicePort ? resolveTargetPort(servicePort, { ports }) : undefined;
         if (servicePort && target !== undefined) {
             return { port: target, service, servicePort };
@@ -212,7 +277,9 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         return { ok: false, problems: ["the stack has no IPv4 service CIDR: the lab builds IPv4 Services only"] };
     }
     if (flannel.network !== plan.cluster.podCidr) {
-        warnings.push(`flannel's Network ${flannel.network} differs from the plan's pod CIDR ${plan.cluster.podCidr} (kube-proxy's cluster CIDR): the lab builds what is rendered`);
+        warnings.push(
+            `flannel's Network ${flannel.network} differs from the plan's pod CIDR ${plan.cluster.podCidr} (kube-proxy's cluster CIDR): the lab builds what is rendered`,
+        );
     }
     const lanMtu = input.underlayMtu ?? flannel.backendMtu ?? DEFAULT_UNDERLAY_MTU;
     const podMtu = (flannel.backendMtu ?? lanMtu) - BACKEND_OVERHEAD[flannel.backend];
@@ -235,7 +302,11 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const lanCidr = formatCidr({ family: "IPv4", start: lan.start, prefix: lan.prefix });
     const lanSize = cidrSize({ family: "IPv4", start: lan.start, prefix: lan.prefix });
     let clientValue: bigint | undefined;
-    for (let candidate = cidrEnd({ family: "IPv4", start: lan.start, prefix: lan.prefix }) - 1n; candidate > lan.start; candidate--) {
+    for (
+        let candidate = cidrEnd({ family: "IPv4", start: lan.start, prefix: lan.prefix }) - 1n;
+        candidate > lan.start;
+        candidate--
+    ) {
         if (!nodeIps.includes(candidate)) {
             clientValue = candidate;
             break;
@@ -249,19 +320,33 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const peers = plan.nodes.map((node, index) => {
         const podCidr = model.nodePodCidrs[node.name] ?? node.podCidr;
         if (podCidr === null || podCidr === undefined) {
-            problems.push(`node "${node.name}" pod cidr not assigned: flanneld would exit (no rendered Node patch sets spec.podCIDR and the plan has none)`);
+            problems.push(
+                `node "${node.name}" pod cidr not assigned: flanneld would exit (no rendered Node patch sets spec.podCIDR and the plan has none)`,
+            );
             return undefined;
         }
         if (!cidrInside(flannel.network, podCidr)) {
-            problems.push(`flanneld on ${node.name} would exit: Network ${flannel.network} doesn't contain the node's PodCIDR ${podCidr}`);
+            problems.push(
+                `flanneld on ${node.name} would exit: Network ${flannel.network} doesn't contain the node's PodCIDR ${podCidr}`,
+            );
             return undefined;
         }
         if (model.nodePodCidrs[node.name] === undefined) {
-            warnings.push(`no rendered Node patch sets ${node.name}'s spec.podCIDR: the lab uses the plan's ${podCidr}, as if the controller manager allocated it`);
+            warnings.push(
+                `no rendered Node patch sets ${node.name}'s spec.podCIDR: the lab uses the plan's ${podCidr}, as if the controller manager allocated it`,
+            );
         }
         const parsed = parseCidr(podCidr);
         const start = parsed.ok ? parsed.value.start : 0n;
-        return { name: node.name, index, ip: node.ip, podCidr, vtep: formatAddress("IPv4", start), gateway: formatAddress("IPv4", start + 1n), vtepMac: vtepMac(node.name) };
+        return {
+            name: node.name,
+            index,
+            ip: node.ip,
+            podCidr,
+            vtep: formatAddress("IPv4", start),
+            gateway: formatAddress("IPv4", start + 1n),
+            vtepMac: vtepMac(node.name),
+        };
     });
     for (const name of Object.keys(model.nodePodCidrs)) {
         if (!plan.nodes.some((node) => node.name === name)) {
@@ -275,7 +360,12 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         const self = peer!;
         const lanAddress = `${self.ip}/${lan.prefix}`;
         const dir = path.join(stateDir, "nodes", self.name);
-        const subnetEnv: SubnetEnv = { network: flannel.network, subnet: firstAddressOf(self.podCidr), mtu: podMtu, ipMasq: flannel.ipMasq };
+        const subnetEnv: SubnetEnv = {
+            network: flannel.network,
+            subnet: firstAddressOf(self.podCidr),
+            mtu: podMtu,
+            ipMasq: flannel.ipMasq,
+        };
         return {
             name: self.name,
             index: self.index,
@@ -290,7 +380,14 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             subnetEnv,
             subnetEnvFile: path.join(dir, "run", "flannel", "subnet.env"),
             ipamDataDir: path.join(dir, "cni", "networks"),
-            commands: nodeNetworkCommands({ flannel, self, others: peers.filter((other) => other !== peer).map((other) => other!), lanAddress, underlayMtu: lanMtu, podMtu }),
+            commands: nodeNetworkCommands({
+                flannel,
+                self,
+                others: peers.filter((other) => other !== peer).map((other) => other!),
+                lanAddress,
+                underlayMtu: lanMtu,
+                podMtu,
+            }),
             sysctls: NODE_SYSCTLS,
             flannelRules: flannelRules(flannel.network, self.podCidr, flannel.ipMasq),
         };
@@ -300,43 +397,81 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const lanCommands = [
         `link add ${LAN_BRIDGE} type bridge`,
         `link set ${LAN_BRIDGE} mtu ${lanMtu} up`,
-        ...nodes.flatMap((node) => [`link add ${node.lanPort} mtu ${lanMtu} type veth peer name ${LAN_IFNAME} mtu ${lanMtu} netns ${node.netns}`, `link set ${node.lanPort} master ${LAN_BRIDGE} up`]),
+        ...nodes.flatMap((node) => [
+            `link add ${node.lanPort} mtu ${lanMtu} type veth peer name ${LAN_IFNAME} mtu ${lanMtu} netns ${node.netns}`,
+            `link set ${node.lanPort} master ${LAN_BRIDGE} up`,
+        ]),
         `link add ${CLIENT_PORT} mtu ${lanMtu} type veth peer name ${LAN_IFNAME} mtu ${lanMtu} netns ${clientNetns}`,
         `link set ${CLIENT_PORT} master ${LAN_BRIDGE} up`,
     ];
     const clientLanAddress = `${clientIp}/${lan.prefix}`;
-    const clientCommands = ["link set lo up", `addr add ${clientLanAddress} dev ${LAN_IFNAME}`, `link set ${LAN_IFNAME} up`];
+    const clientCommands = [
+        "link set lo up",
+        `addr add ${clientLanAddress} dev ${LAN_IFNAME}`,
+        `link set ${LAN_IFNAME} up`,
+    ];
 
     // Services first: the Ingress controller's HTTP port comes from its Service.
-    const servicesPlanned = planServices(model.services, plan.cluster.serviceCidr, input.nodePortRange ?? DEFAULT_NODE_PORT_RANGE);
+    const servicesPlanned = planServices(
+        model.services,
+        plan.cluster.serviceCidr,
+        input.nodePortRange ?? DEFAULT_NODE_PORT_RANGE,
+    );
     problems.push(...servicesPlanned.problems);
     const services = servicesPlanned.services;
     for (const service of model.services) {
         const id = `Service ${service.namespace}/${service.name}`;
         if (service.clusterIP === "None") {
-            warnings.push(`${id} is headless: kube-proxy programs nothing for it, and the lab checks none of its ports`);
+            warnings.push(
+                `${id} is headless: kube-proxy programs nothing for it, and the lab checks none of its ports`,
+            );
         } else if (!service.selector || Object.keys(service.selector).length === 0) {
-            warnings.push(`${id} has no selector: its endpoints are managed by hand, which the lab does not model; its ports are not checked`);
+            warnings.push(
+                `${id} has no selector: its endpoints are managed by hand, which the lab does not model; its ports are not checked`,
+            );
         }
         if (service.externalTrafficPolicy === "Local") {
             warnings.push(`${id} has externalTrafficPolicy Local: the lab's kube-proxy rules treat it as Cluster`);
         }
         for (const port of service.ports.filter((item) => item.protocol === Protocol.SCTP)) {
-            warnings.push(`${id} port ${port.name || port.port} is SCTP: programmed, but the lab's pods do not answer SCTP and it is not checked`);
+            warnings.push(
+                `${id} port ${port.name || port.port} is SCTP: programmed, but the lab's pods do not answer SCTP and it is not checked`,
+            );
         }
     }
 
     // Pods: the lab's probe pod on every node first, then every replica, spread round-robin over the nodes.
     const pods: LabPod[] = [];
-    const makePod = (args: { namespace: string; name: string; owner: string; role: PodRole; node: LabNode; labels: Readonly<Record<string, string>>; workload?: WorkloadModel; httpPort?: number }): LabPod => {
-        const containers = args.workload?.containers ?? [{ name: "probe", image: "", args: [], ports: [{ name: "http", containerPort: PROBE_PORT, protocol: Protocol.TCP }] }];
+    const makePod = (args: {
+        namespace: string;
+        name: string;
+        owner: string;
+        role: PodRole;
+        node: LabNode;
+        labels: Readonly<Record<string, string>>;
+        workload?: WorkloadModel;
+        httpPort?: number;
+    }): LabPod => {
+        const containers = args.workload?.containers ?? [
+            {
+                name: "probe",
+                image: "",
+                args: [],
+                ports: [{ name: "http", containerPort: PROBE_PORT, protocol: Protocol.TCP }],
+            },
+        ];
         const ports = containers.flatMap((container) => container.ports);
-        const readiness = containers.map((container) => resolveReadiness(container.name, container.readiness, container.ports)).filter((probe): probe is PlannedReadiness => probe !== undefined);
+        const readiness = containers
+            .map((container) => resolveReadiness(container.name, container.readiness, container.ports))
+            .filter((probe): probe is PlannedReadiness => probe !== undefined);
         const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
         let tcp = ports.filter((port) => port.protocol === Protocol.TCP).map((port) => port.containerPort);
         if (args.role === PodRole.IngressController) {
             // A real controller also answers its own health port even when it does not declare it (ingress-nginx's 10254).
-            tcp = [...tcp, ...readiness.flatMap((probe) => (probe.kind === "http" || probe.kind === "tcp" ? [probe.port] : []))].filter((port) => port !== args.httpPort);
+            tcp = [
+                ...tcp,
+                ...readiness.flatMap((probe) => (probe.kind === "http" || probe.kind === "tcp" ? [probe.port] : [])),
+            ].filter((port) => port !== args.httpPort);
         }
         const key = `${args.namespace}/${args.name}`;
         const netns = podNamespace(prefix, args.namespace, args.name);
@@ -352,15 +487,36 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             labels: args.labels,
             ports,
             readiness,
-            serve: { tcp: unique(tcp), udp: unique(ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort)) },
-            portMappings: ports.filter((port) => port.hostPort !== undefined).map((port) => ({ hostPort: port.hostPort!, containerPort: port.containerPort, protocol: port.protocol })),
+            serve: {
+                tcp: unique(tcp),
+                udp: unique(ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort)),
+            },
+            portMappings: ports
+                .filter((port) => port.hostPort !== undefined)
+                .map((port) => ({
+                    hostPort: port.hostPort!,
+                    containerPort: port.containerPort,
+                    protocol: port.protocol,
+                })),
             dir: path.join(stateDir, "pods", `${args.namespace}.${args.name}`),
         };
     };
     for (const node of nodes) {
-        pods.push(makePod({ namespace: PROBE_NAMESPACE, name: `probe-${node.name}`, owner: "lab probe", role: PodRole.Probe, node, labels: { "app.kubernetes.io/name": "clusternet-lab-probe" } }));
+        pods.push(
+            makePod({
+                namespace: PROBE_NAMESPACE,
+                name: `probe-${node.name}`,
+                owner: "lab probe",
+                role: PodRole.Probe,
+                node,
+                labels: { "app.kubernetes.io/name": "clusternet-lab-probe" },
+            }),
+        );
     }
-    const controllerWorkloads = new Map<WorkloadModel, { controller: string; httpPort: ReturnType<typeof controllerHttpPort> }>();
+    const controllerWorkloads = new Map<
+        WorkloadModel,
+        { controller: string; httpPort: ReturnType<typeof controllerHttpPort> }
+    >();
     for (const workload of model.workloads) {
         const controller = controllerOfWorkload(workload);
         if (controller !== undefined) {
@@ -372,7 +528,14 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         const controller = controllerWorkloads.get(workload);
         const owner = `${workload.kind} ${workload.namespace}/${workload.name}`;
         const role = controller ? PodRole.IngressController : PodRole.App;
-        const common = { namespace: workload.namespace, owner, role, labels: workload.labels, workload, httpPort: controller?.httpPort.port };
+        const common = {
+            namespace: workload.namespace,
+            owner,
+            role,
+            labels: workload.labels,
+            workload,
+            httpPort: controller?.httpPort.port,
+        };
         if (workload.replicas === "per-node") {
             for (const node of nodes) {
                 pods.push(makePod({ ...common, name: `${workload.name}-${node.name}`, node }));
@@ -400,7 +563,11 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         const id = `${ingress.namespace}/${ingress.name}`;
         const { controller, reason } = controllerOfIngress(ingress, model.ingressClasses);
         if (controller === undefined || !controllerNames.has(controller)) {
-            unserved.push({ ingress: id, reason: reason ?? `no workload in the stack implements the controller ${controller}`, hosts: [...routeTable([ingress]).hosts] });
+            unserved.push({
+                ingress: id,
+                reason: reason ?? `no workload in the stack implements the controller ${controller}`,
+                hosts: [...routeTable([ingress]).hosts],
+            });
             continue;
         }
         byController.set(controller, [...(byController.get(controller) ?? []), id]);
@@ -409,23 +576,48 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     for (const controller of controllerNames) {
         const workloads = [...controllerWorkloads].filter(([, value]) => value.controller === controller);
         const [workload, { httpPort }] = workloads[0]!;
-        const controllerPods = pods.filter((pod) => workloads.some(([item]) => pod.owner === `${item.kind} ${item.namespace}/${item.name}`));
+        const controllerPods = pods.filter((pod) =>
+            workloads.some(([item]) => pod.owner === `${item.kind} ${item.namespace}/${item.name}`),
+        );
         const ingressIds = byController.get(controller) ?? [];
-        const ingresses = model.ingresses.filter((ingress) => ingressIds.includes(`${ingress.namespace}/${ingress.name}`));
+        const ingresses = model.ingresses.filter((ingress) =>
+            ingressIds.includes(`${ingress.namespace}/${ingress.name}`),
+        );
         const table = routeTable(ingresses);
         warnings.push(...table.shadowed);
         let entry: IngressEntry;
-        const hostPort = workload.containers.flatMap((container) => container.ports).find((port) => port.containerPort === httpPort.port && port.hostPort !== undefined)?.hostPort;
+        const hostPort = workload.containers
+            .flatMap((container) => container.ports)
+            .find((port) => port.containerPort === httpPort.port && port.hostPort !== undefined)?.hostPort;
         if (httpPort.servicePort?.nodePort !== undefined) {
-            entry = { kind: "nodePort", port: httpPort.servicePort.nodePort, service: `${httpPort.service!.namespace}/${httpPort.service!.name}` };
+            entry = {
+                kind: "nodePort",
+                port: httpPort.servicePort.nodePort,
+                service: `${httpPort.service!.namespace}/${httpPort.service!.name}`,
+            };
         } else if (hostPort !== undefined) {
             entry = { kind: "hostPort", port: hostPort };
         } else if (httpPort.service?.clusterIP && httpPort.servicePort) {
-            entry = { kind: "clusterIP", ip: httpPort.service.clusterIP, port: httpPort.servicePort.port, service: `${httpPort.service.namespace}/${httpPort.service.name}` };
+            entry = {
+                kind: "clusterIP",
+                ip: httpPort.service.clusterIP,
+                port: httpPort.servicePort.port,
+                service: `${httpPort.service.namespace}/${httpPort.service.name}`,
+            };
         } else {
-            entry = { kind: "none", reason: `no Service, NodePort or hostPort reaches ${workload.kind} ${workload.namespace}/${workload.name}` };
+            entry = {
+                kind: "none",
+                reason: `no Service, NodePort or hostPort reaches ${workload.kind} ${workload.namespace}/${workload.name}`,
+            };
         }
-        controllers.push({ controller, pods: controllerPods.map((pod) => pod.key), httpPort: httpPort.port, entry, ingresses: ingressIds, table });
+        controllers.push({
+            controller,
+            pods: controllerPods.map((pod) => pod.key),
+            httpPort: httpPort.port,
+            entry,
+            ingresses: ingressIds,
+            table,
+        });
     }
     for (const { ingress, reason } of unserved) {
         warnings.push(`Ingress ${ingress} is served by no controller: ${reason}`);
@@ -442,7 +634,15 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             stateDir,
             lan: { netns: lanNetns, bridge: LAN_BRIDGE, cidr: lanCidr, mtu: lanMtu, commands: lanCommands },
             client: { netns: clientNetns, ip: clientIp, lanAddress: clientLanAddress, commands: clientCommands },
-            flannel: { backend: flannel.backend, network: flannel.network, vni: flannel.vni, port: flannel.port, podMtu, ipMasq: flannel.ipMasq, cniConf: flannel.cniConf },
+            flannel: {
+                backend: flannel.backend,
+                network: flannel.network,
+                vni: flannel.vni,
+                port: flannel.port,
+                podMtu,
+                ipMasq: flannel.ipMasq,
+                cniConf: flannel.cniConf,
+            },
             clusterCidr: plan.cluster.podCidr,
             serviceCidr: plan.cluster.serviceCidr,
             nodes,

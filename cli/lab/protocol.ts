@@ -51,7 +51,13 @@ export interface ServeReport {
 }
 
 export type ProbeSpec =
-    | { readonly kind: "http"; readonly ip: string; readonly port: number; readonly path: string; readonly host?: string }
+    | {
+          readonly kind: "http";
+          readonly ip: string;
+          readonly port: number;
+          readonly path: string;
+          readonly host?: string;
+      }
     | { readonly kind: "tcp"; readonly ip: string; readonly port: number }
     | { readonly kind: "udp"; readonly ip: string; readonly port: number }
     /** One ICMP echo of `size` payload bytes with Don't Fragment set (ping -M do -s size). */

@@ -38,7 +38,10 @@ export function podViews(plan: LabPlan, pods: Readonly<Record<string, PodStatus>
 }
 
 /** Every Service port's endpoints (and, when there are none, why), as the endpoints controller would publish them. */
-export function computeEndpoints(plan: LabPlan, pods: Readonly<Record<string, PodStatus>>): { endpoints: Record<string, Endpoint[]>; noEndpoints: Record<string, string> } {
+export function computeEndpoints(
+    plan: LabPlan,
+    pods: Readonly<Record<string, PodStatus>>,
+): { endpoints: Record<string, Endpoint[]>; noEndpoints: Record<string, string> } {
     const views = podViews(plan, pods);
     const endpoints: Record<string, Endpoint[]> = {};
     const noEndpoints: Record<string, string> = {};

@@ -1,12 +1,27 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
-import { ClusterIngressSettings, IngressController, IngressRoutes, RoutePlan, resolveController, routeControllerInfo } from "../ingress";
+import {
+    ClusterIngressSettings,
+    IngressController,
+    IngressRoutes,
+    RoutePlan,
+    resolveController,
+    routeControllerInfo,
+} from "../ingress";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
 import { NodePrep, NodePrepSettings, nodePrepArgsFor } from "../node-prep";
 import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
 import { PodNetwork, PodNetworkSettings } from "../pod-network";
-import { AppService, AppServiceSpec, DEFAULT_NAMESPACE, PortMapEntry, buildNamespace, namespacesToCreate, serviceClusterOf } from "../services";
+import {
+    AppService,
+    AppServiceSpec,
+    DEFAULT_NAMESPACE,
+    PortMapEntry,
+    buildNamespace,
+    namespacesToCreate,
+    serviceClusterOf,
+} from "../services";
 import { validateClusterNetwork } from "./validate";
 
 export interface ClusterNetworkArgs {
@@ -30,7 +45,9 @@ export interface ClusterNetworkArgs {
 function validPlan(name: string, args: ClusterNetworkArgs): AddressPlan {
     const validated = validateClusterNetwork(args, ARGS_KEYS);
     if (!validated.ok) {
-        throw new pulumi.RunError(`ClusterNetwork "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`);
+        throw new pulumi.RunError(
+            `ClusterNetwork "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`,
+        );
     }
     return validated.plan;
 }
@@ -62,7 +79,11 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
         super("clusternet:index:ClusterNetwork", name, args, opts);
-        const networkPlan = new NetworkPlan(`${name}-plan`, { cluster: args.cluster, nodes: args.nodes, previous: args.previous }, { parent: this });
+        const networkPlan = new NetworkPlan(
+            `${name}-plan`,
+            { cluster: args.cluster, nodes: args.nodes, previous: args.previous },
+            { parent: this },
+        );
         this.nodeSubnets = networkPlan.nodeSubnets;
         this.kubernetesServiceIp = networkPlan.kubernetesServiceIp;
         this.dnsServiceIp = networkPlan.dnsServiceIp;
@@ -71,7 +92,12 @@ export class ClusterNetwork extends pulumi.ComponentResource {
 
         // Nodes first (prepared, then flannel with their podCIDRs), then what runs on the pod network.
         const podNetworkSettings = args.podNetwork ?? {};
-        const nodePrep = args.nodePrep === undefined ? undefined : new NodePrep(`${name}-node-prep`, nodePrepArgsFor(plan, args.nodePrep, podNetworkSettings), { parent: this });
+        const nodePrep =
+            args.nodePrep === undefined
+                ? undefined
+                : new NodePrep(`${name}-node-prep`, nodePrepArgsFor(plan, args.nodePrep, podNetworkSettings), {
+                      parent: this,
+                  });
         // flanneld starts only on prepared nodes: depending on NodePrep waits for every node's command.
         const podNetwork = new PodNetwork(
             `${name}-pod-network`,
@@ -84,7 +110,12 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         // Several Services may share a namespace: it is created here, once, and each AppService depends on it.
         const services = args.services ?? [];
         const namespaces = new Map(
-            namespacesToCreate(services).map((namespace) => [namespace, new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), { parent: this })]),
+            namespacesToCreate(services).map((namespace) => [
+                namespace,
+                new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), {
+                    parent: this,
+                }),
+            ]),
         );
         const serviceCluster = serviceClusterOf(plan, args.cluster);
         const appServices = services.map((spec) => {
@@ -100,7 +131,11 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
 
         if (args.ingress !== undefined) {
-            const controllerArgs = { ...args.ingress.controller, ipFamilies: [...plan.cluster.families], nodePortRange: args.cluster.nodePortRange };
+            const controllerArgs = {
+                ...args.ingress.controller,
+                ipFamilies: [...plan.cluster.families],
+                nodePortRange: args.cluster.nodePortRange,
+            };
             const ingressController = new IngressController(`${name}-ingress`, controllerArgs, { parent: this });
             // An Ingress waits for the controller (Ready, its IngressClass, the webhook's Jobs), and lives in its
             // backends' namespace and routes to their Services: all of them must exist first.

@@ -9,7 +9,8 @@ import { serviceClusterOf } from "../services/network";
 import { servicesKeys, validateNodePorts, validateServices } from "../services/validate";
 import type { ClusterNetworkArgs } from "./clusterNetwork";
 
-export type ValidationResult = { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type ValidationResult =
+    { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /**
  * Validates everything a ClusterNetwork would build, before anything is registered: the address plan, then each
@@ -26,15 +27,25 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
         const podNetwork = args.podNetwork ?? {};
         problems.push(...validatePodNetwork(podNetwork, planned.plan, keys));
         if (args.nodePrep !== undefined) {
-            problems.push(...validateNodePrep(args.nodePrep, planned.plan, podNetwork.backend ?? FlannelBackend.Vxlan, keys));
+            problems.push(
+                ...validateNodePrep(args.nodePrep, planned.plan, podNetwork.backend ?? FlannelBackend.Vxlan, keys),
+            );
         }
     }
     // Services, and node ports stack-wide: the ingress controller's count too. Without a plan, only the node ports.
-    const claims = args.ingress ? controllerNodePortClaims(args.ingress.controller ?? {}, keyPath(keys.ingress, "controller")) : [];
+    const claims = args.ingress
+        ? controllerNodePortClaims(args.ingress.controller ?? {}, keyPath(keys.ingress, "controller"))
+        : [];
     if (planned.ok) {
-        problems.push(...validateServices(args.services ?? [], serviceClusterOf(planned.plan, args.cluster), servicesKeys(keys), { extraNodePortClaims: claims }));
+        problems.push(
+            ...validateServices(args.services ?? [], serviceClusterOf(planned.plan, args.cluster), servicesKeys(keys), {
+                extraNodePortClaims: claims,
+            }),
+        );
     } else {
-        problems.push(...validateNodePorts(args.services ?? [], claims, args.cluster.nodePortRange, servicesKeys(keys)));
+        problems.push(
+            ...validateNodePorts(args.services ?? [], claims, args.cluster.nodePortRange, servicesKeys(keys)),
+        );
     }
     if (!planned.ok || problems.length > 0) {
         return { ok: false, problems };

@@ -5,7 +5,9 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** What `pulumi.Output.isInstance` checks, without loading the SDK: the marker every Output carries. */
 function isOutput<T>(value: pulumi.Input<T> | undefined): value is pulumi.OutputInstance<T> {
-    return typeof value === "object" && value !== null && (value as { __pulumiOutput?: unknown }).__pulumiOutput === true;
+    return (
+        typeof value === "object" && value !== null && (value as { __pulumiOutput?: unknown }).__pulumiOutput === true
+    );
 }
 
 /**

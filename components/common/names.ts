@@ -11,7 +11,9 @@ export function isDns1123Label(value: string): boolean {
 
 /** A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
 export function isDns1123Subdomain(value: string): boolean {
-    return value.length <= 253 && DNS1123_SUBDOMAIN.test(value) && value.split(".").every((label) => label.length <= 63);
+    return (
+        value.length <= 253 && DNS1123_SUBDOMAIN.test(value) && value.split(".").every((label) => label.length <= 63)
+    );
 }
 
 /**
@@ -46,5 +48,10 @@ export function isLabelKey(key: string): boolean {
     const slash = key.indexOf("/");
     const prefix = slash < 0 ? undefined : key.slice(0, slash);
     const name = slash < 0 ? key : key.slice(slash + 1);
-    return (prefix === undefined || isDns1123Subdomain(prefix)) && name.length > 0 && name.length <= 63 && LABEL_NAME.test(name);
+    return (
+        (prefix === undefined || isDns1123Subdomain(prefix)) &&
+        name.length > 0 &&
+        name.length <= 63 &&
+        LABEL_NAME.test(name)
+    );
 }

@@ -15,7 +15,10 @@ export function quantityStrings(values: Readonly<Record<string, string | number>
 }
 
 /** Container resources with every quantity a string. */
-export function resourcesArgs(resources: { readonly requests?: Record<string, string | number>; readonly limits?: Record<string, string | number> }): ResourcesSpec {
+export function resourcesArgs(resources: {
+    readonly requests?: Record<string, string | number>;
+    readonly limits?: Record<string, string | number>;
+}): ResourcesSpec {
     return {
         ...(resources.requests !== undefined ? { requests: quantityStrings(resources.requests) } : {}),
         ...(resources.limits !== undefined ? { limits: quantityStrings(resources.limits) } : {}),
@@ -28,7 +31,11 @@ function appArgs(app: AppConfig): AppSpec {
     const { readinessPort, resources, ...rest } = app;
     return {
         ...rest,
-        ...(typeof readinessPort === "string" ? { readinessPortName: readinessPort } : readinessPort !== undefined ? { readinessPort } : {}),
+        ...(typeof readinessPort === "string"
+            ? { readinessPortName: readinessPort }
+            : readinessPort !== undefined
+              ? { readinessPort }
+              : {}),
         ...(resources !== undefined ? { resources: resourcesArgs(resources) } : {}),
     };
 }
@@ -41,7 +48,11 @@ export function serviceArgs(service: ServiceConfig): AppServiceSpec {
         ...(app !== undefined ? { app: appArgs(app) } : {}),
         ports: ports.map(({ targetPort, ...port }): ServicePortSpec => ({
             ...port,
-            ...(typeof targetPort === "string" ? { targetPortName: targetPort } : targetPort !== undefined ? { targetPort } : {}),
+            ...(typeof targetPort === "string"
+                ? { targetPortName: targetPort }
+                : targetPort !== undefined
+                  ? { targetPort }
+                  : {}),
         })),
     };
 }
@@ -52,7 +63,10 @@ export function ingressArgs(ingress: IngressConfig): ClusterIngressSettings {
         ...ingress,
         routes: ingress.routes.map((route) => ({
             ...route,
-            paths: route.paths.map(({ port, ...path }): IngressPathSpec => ({ ...path, ...(typeof port === "string" ? { portName: port } : { port }) })),
+            paths: route.paths.map(({ port, ...path }): IngressPathSpec => ({
+                ...path,
+                ...(typeof port === "string" ? { portName: port } : { port }),
+            })),
         })),
     };
 }

@@ -8,7 +8,10 @@ import { CONFIG_KEYS, CONFIG_NAMESPACE, REQUIRED_KEYS, configSchemas } from "./s
 export function stackFileJsonSchema(): Record<string, unknown> {
     const properties = Object.fromEntries(
         CONFIG_KEYS.map((key) => {
-            const { $schema: _ignored, ...schema } = z.toJSONSchema(configSchemas[key], { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+            const { $schema: _ignored, ...schema } = z.toJSONSchema(configSchemas[key], {
+                io: "input",
+                unrepresentable: "any",
+            }) as Record<string, unknown>;
             return [`${CONFIG_NAMESPACE}:${key}`, schema];
         }),
     );
@@ -72,7 +75,11 @@ function referenceRows(path: string, node: JsonSchemaNode, rows: string[]): void
 export function configReferenceMarkdown(): string {
     const rows = ["| key | type | what it does, and its default |", "|---|---|---|"];
     for (const key of CONFIG_KEYS) {
-        referenceRows(`${CONFIG_NAMESPACE}:${key}`, z.toJSONSchema(configSchemas[key], { io: "input", unrepresentable: "any" }) as JsonSchemaNode, rows);
+        referenceRows(
+            `${CONFIG_NAMESPACE}:${key}`,
+            z.toJSONSchema(configSchemas[key], { io: "input", unrepresentable: "any" }) as JsonSchemaNode,
+            rows,
+        );
     }
     return `${rows.join("\n")}\n`;
 }

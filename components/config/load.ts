@@ -2,7 +2,15 @@ import * as fs from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { Problem, keyPath, show } from "../common";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ClusternetConfig, ConfigKey, REQUIRED_KEYS, STRING_KEYS, configSchemas } from "./schema";
+import {
+    CONFIG_KEYS,
+    CONFIG_NAMESPACE,
+    ClusternetConfig,
+    ConfigKey,
+    REQUIRED_KEYS,
+    STRING_KEYS,
+    configSchemas,
+} from "./schema";
 
 /** Raw `clusternet:*` values from one place (a stack file or the Pulumi runtime), before validation. */
 export interface ConfigSource {
@@ -16,13 +24,18 @@ export interface ConfigSource {
     readonly secretKeys: ReadonlySet<string>;
 }
 
-export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type Loaded<T> =
+    { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** Offline (a stack file without its passphrase), ciphertext cannot be decrypted: a secret becomes this placeholder. */
 export const SECRET_PLACEHOLDER = "<secret>";
 
 /** Fields that may only come from a secret, as paths under their key. */
-const SECRET_FIELDS: ReadonlyArray<readonly [ConfigKey, ...string[]]> = [["kubeconfig"], ["nodePrep", "privateKey"], ["podNetwork", "wireguard", "psk"]];
+const SECRET_FIELDS: ReadonlyArray<readonly [ConfigKey, ...string[]]> = [
+    ["kubeconfig"],
+    ["nodePrep", "privateKey"],
+    ["podNetwork", "wireguard", "psk"],
+];
 
 /** Reads a Pulumi stack file (`Pulumi.<stack>.yaml` or any file of that form). */
 export function readStackFile(path: string): Loaded<ConfigSource> {
@@ -35,7 +48,11 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             ok: false,
             problems: [
                 code === "ENOENT"
-                    ? { key: path, message: "no such stack file", fix: "pass --stack NAME for Pulumi.NAME.yaml in this folder, or --config-file PATH" }
+                    ? {
+                          key: path,
+                          message: "no such stack file",
+                          fix: "pass --stack NAME for Pulumi.NAME.yaml in this folder, or --config-file PATH",
+                      }
                     : { key: path, message: `cannot be read (${code ?? String(error)})` },
             ],
         };
@@ -56,7 +73,10 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
         return { ok: true, value: { label: path, kind: "stack-file", values: new Map(), secretKeys: new Set() } };
     }
     if (!isPlainObject(root)) {
-        return { ok: false, problems: [{ key: path, message: "is not a stack file (expected a mapping with a config: section)" }] };
+        return {
+            ok: false,
+            problems: [{ key: path, message: "is not a stack file (expected a mapping with a config: section)" }],
+        };
     }
     const config = root["config"] ?? {};
     if (!isPlainObject(config)) {
@@ -90,7 +110,10 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
  * Reads the `clusternet:*` keys from the Pulumi runtime's config (what `new pulumi.Config()` reads), so unknown
  * keys can be reported too. Structured values arrive as JSON text.
  */
-export function readRuntimeConfig(all: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean): ConfigSource {
+export function readRuntimeConfig(
+    all: Readonly<Record<string, string>>,
+    isSecret: (fullKey: string) => boolean,
+): ConfigSource {
     const values = new Map<string, unknown>();
     const secretKeys = new Set<string>();
     const prefix = `${CONFIG_NAMESPACE}:`;
@@ -127,7 +150,9 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
             problems.push({
                 key: `${CONFIG_NAMESPACE}:${key}`,
                 message: "is not a clusternet setting",
-                fix: suggestion ? `did you mean ${CONFIG_NAMESPACE}:${suggestion}?` : `remove it; the settings are ${CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`,
+                fix: suggestion
+                    ? `did you mean ${CONFIG_NAMESPACE}:${suggestion}?`
+                    : `remove it; the settings are ${CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}`,
             });
         }
     }
@@ -135,7 +160,11 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
         const root = `${CONFIG_NAMESPACE}:${key}`;
         const value = source.values.get(key);
         if (value === undefined && REQUIRED_KEYS.includes(key)) {
-            problems.push({ key: root, message: "is not set", fix: `add ${root} to the stack file (see README, Configuration)` });
+            problems.push({
+                key: root,
+                message: "is not set",
+                fix: `add ${root} to the stack file (see README, Configuration)`,
+            });
             failedKeys.add(key);
             continue;
         }
@@ -147,7 +176,9 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
             }
             // A value whose only fault is unknown keys is still checked further without them, so a typo does
             // not hide the other problems.
-            const salvaged = result.error.issues.every((issue) => issue.code === "unrecognized_keys") ? schema.safeParse(withoutKeys(value, result.error.issues)) : undefined;
+            const salvaged = result.error.issues.every((issue) => issue.code === "unrecognized_keys")
+                ? schema.safeParse(withoutKeys(value, result.error.issues))
+                : undefined;
             if (salvaged?.success) {
                 parsed[key] = salvaged.data;
             } else {
@@ -163,7 +194,8 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
             continue;
         }
         const where = keyPath(`${CONFIG_NAMESPACE}:${key}`, ...path);
-        const isSecret = source.kind === "stack-file" ? isPlainObject(value) && "secure" in value : source.secretKeys.has(key);
+        const isSecret =
+            source.kind === "stack-file" ? isPlainObject(value) && "secure" in value : source.secretKeys.has(key);
         if (!isSecret) {
             failedKeys.add(key);
             problems.push({
@@ -187,7 +219,11 @@ function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType)
                 return {
                     key: keyPath(key, unknownKey),
                     message: "is not a known key here",
-                    fix: suggestion ? `did you mean ${suggestion}?` : known.length > 0 ? `the keys here are ${known.join(", ")}` : "remove it",
+                    fix: suggestion
+                        ? `did you mean ${suggestion}?`
+                        : known.length > 0
+                          ? `the keys here are ${known.join(", ")}`
+                          : "remove it",
                 };
             });
         }
@@ -195,18 +231,55 @@ function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType)
             if (input === undefined) {
                 return [{ key, message: "is required", fix: `set it (expected ${article(issue.expected)})` }];
             }
-            if (issue.expected === "number" && typeof input === "string" && input.trim() !== "" && !Number.isNaN(Number(input))) {
-                return [{ key, message: `${show(input)} is a string, not a number`, fix: `write it without quotes: ${input.trim()}` }];
+            if (
+                issue.expected === "number" &&
+                typeof input === "string" &&
+                input.trim() !== "" &&
+                !Number.isNaN(Number(input))
+            ) {
+                return [
+                    {
+                        key,
+                        message: `${show(input)} is a string, not a number`,
+                        fix: `write it without quotes: ${input.trim()}`,
+                    },
+                ];
             }
-            return [{ key, message: `${show(input)} is not ${article(issue.expected)}`, fix: `write ${article(issue.expected)}` }];
+            return [
+                {
+                    key,
+                    message: `${show(input)} is not ${article(issue.expected)}`,
+                    fix: `write ${article(issue.expected)}`,
+                },
+            ];
         case "invalid_value":
-            return [{ key, message: `${show(input)} is not allowed`, fix: `use one of ${issue.values.map((v) => show(v)).join(", ")}` }];
+            return [
+                {
+                    key,
+                    message: `${show(input)} is not allowed`,
+                    fix: `use one of ${issue.values.map((v) => show(v)).join(", ")}`,
+                },
+            ];
         case "too_small":
-            return [{ key, message: issue.origin === "array" ? `has too few entries` : `${show(input)} is too small`, fix: `use at least ${String(issue.minimum)}${issue.origin === "array" ? " entries" : ""}` }];
+            return [
+                {
+                    key,
+                    message: issue.origin === "array" ? `has too few entries` : `${show(input)} is too small`,
+                    fix: `use at least ${String(issue.minimum)}${issue.origin === "array" ? " entries" : ""}`,
+                },
+            ];
         case "too_big":
             return [{ key, message: `${show(input)} is too large`, fix: `use at most ${String(issue.maximum)}` }];
         default:
-            return [{ key, message: input === undefined ? issue.message : `${show(input)}: ${issue.message.replace(/^Invalid input: /, "")}` }];
+            return [
+                {
+                    key,
+                    message:
+                        input === undefined
+                            ? issue.message
+                            : `${show(input)}: ${issue.message.replace(/^Invalid input: /, "")}`,
+                },
+            ];
     }
 }
 
@@ -263,7 +336,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
     let best: string | undefined;
     let bestDistance = Infinity;
     for (const candidate of candidates) {
-        const distance = candidate.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
+        const distance =
+            candidate.toLowerCase() === word.toLowerCase()
+                ? 0
+                : editDistance(word.toLowerCase(), candidate.toLowerCase());
         if (distance < bestDistance) {
             best = candidate;
             bestDistance = distance;
@@ -277,7 +353,11 @@ function editDistance(a: string, b: string): number {
     for (let i = 1; i <= a.length; i++) {
         const current = [i];
         for (let j = 1; j <= b.length; j++) {
-            current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+            current[j] = Math.min(
+                previous[j]! + 1,
+                current[j - 1]! + 1,
+                previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+            );
         }
         previous = current;
     }

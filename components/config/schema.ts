@@ -12,7 +12,9 @@ export const CONFIG_NAMESPACE = "clusternet";
 
 /** A value stored as a Pulumi secret: plain text at run time, `{ secure: <ciphertext> }` in a stack file. */
 export const secretString = z
-    .union([z.string(), z.strictObject({ secure: z.string() })], { error: "expected a secret (pulumi config set --secret ...)" })
+    .union([z.string(), z.strictObject({ secure: z.string() })], {
+        error: "expected a secret (pulumi config set --secret ...)",
+    })
     .describe("A secret: set it with `pulumi config set --secret --path ...`.");
 
 const port = z.int().min(1).max(65535);
@@ -21,21 +23,48 @@ const portReference = z.union([port, z.string()], { error: "expected a port numb
 const quantity = z.union([z.string(), z.number()], { error: "expected a Kubernetes quantity such as 100m or 128Mi" });
 const resources = z
     .strictObject({
-        requests: z.record(z.string(), quantity).optional().describe("Resource requests, e.g. { cpu: 100m, memory: 50Mi }."),
+        requests: z
+            .record(z.string(), quantity)
+            .optional()
+            .describe("Resource requests, e.g. { cpu: 100m, memory: 50Mi }."),
         limits: z.record(z.string(), quantity).optional().describe("Resource limits, e.g. { memory: 128Mi }."),
     })
     .describe("Container resources, as in a Kubernetes container spec.");
 
 export const clusterSchema = z
     .strictObject({
-        name: z.string().default(DEFAULT_CLUSTER_NAME).describe(`The cluster's name, a DNS-1123 label. Default \`${DEFAULT_CLUSTER_NAME}\`.`),
-        podCidr: z.string().optional().describe("The IPv4 pod network (flannel's Network), e.g. 10.244.0.0/16. Omit for an IPv6-only cluster."),
-        podCidrV6: z.string().optional().describe("The IPv6 pod network, e.g. fd00:10:244::/56. With podCidr the cluster is dual-stack."),
-        nodeMaskSize: z.int().default(DEFAULT_NODE_MASK_SIZE).describe(`Prefix length of each node's IPv4 pod subnet. Default ${DEFAULT_NODE_MASK_SIZE}.`),
-        nodeMaskSizeV6: z.int().default(DEFAULT_NODE_MASK_SIZE_V6).describe(`Prefix length of each node's IPv6 pod subnet. Default ${DEFAULT_NODE_MASK_SIZE_V6}.`),
-        serviceCidr: z.string().optional().describe("The IPv4 Service network. Default 10.96.0.0/12 when the cluster has IPv4 pods."),
-        serviceCidrV6: z.string().optional().describe("The IPv6 Service network, e.g. fd00:10:96::/112. Required for an IPv6-only cluster."),
-        nodeNetwork: z.string().optional().describe("The hosts' own network, e.g. 192.168.56.0/24. When set, every node IP must lie inside it."),
+        name: z
+            .string()
+            .default(DEFAULT_CLUSTER_NAME)
+            .describe(`The cluster's name, a DNS-1123 label. Default \`${DEFAULT_CLUSTER_NAME}\`.`),
+        podCidr: z
+            .string()
+            .optional()
+            .describe("The IPv4 pod network (flannel's Network), e.g. 10.244.0.0/16. Omit for an IPv6-only cluster."),
+        podCidrV6: z
+            .string()
+            .optional()
+            .describe("The IPv6 pod network, e.g. fd00:10:244::/56. With podCidr the cluster is dual-stack."),
+        nodeMaskSize: z
+            .int()
+            .default(DEFAULT_NODE_MASK_SIZE)
+            .describe(`Prefix length of each node's IPv4 pod subnet. Default ${DEFAULT_NODE_MASK_SIZE}.`),
+        nodeMaskSizeV6: z
+            .int()
+            .default(DEFAULT_NODE_MASK_SIZE_V6)
+            .describe(`Prefix length of each node's IPv6 pod subnet. Default ${DEFAULT_NODE_MASK_SIZE_V6}.`),
+        serviceCidr: z
+            .string()
+            .optional()
+            .describe("The IPv4 Service network. Default 10.96.0.0/12 when the cluster has IPv4 pods."),
+        serviceCidrV6: z
+            .string()
+            .optional()
+            .describe("The IPv6 Service network, e.g. fd00:10:96::/112. Required for an IPv6-only cluster."),
+        nodeNetwork: z
+            .string()
+            .optional()
+            .describe("The hosts' own network, e.g. 192.168.56.0/24. When set, every node IP must lie inside it."),
         reserved: z
             .array(
                 z.strictObject({
@@ -45,8 +74,14 @@ export const clusterSchema = z
             )
             .default([])
             .describe("Ranges nothing in the cluster may overlap: VPNs, offices, peered clusters."),
-        nodePortRange: z.string().default("30000-32767").describe("The API server's --service-node-port-range. Default 30000-32767."),
-        loadBalancer: z.boolean().default(false).describe("True when something (e.g. MetalLB) gives LoadBalancer Services an address. Default false."),
+        nodePortRange: z
+            .string()
+            .default("30000-32767")
+            .describe("The API server's --service-node-port-range. Default 30000-32767."),
+        loadBalancer: z
+            .boolean()
+            .default(false)
+            .describe("True when something (e.g. MetalLB) gives LoadBalancer Services an address. Default false."),
     })
     .describe("Cluster-wide address settings.");
 
@@ -57,22 +92,48 @@ export const nodeSchema = z.strictObject({
     podCidrV6: z.string().optional().describe("Pins this node's IPv6 pod subnet; otherwise one is allocated."),
 });
 
-export const nodesSchema = z.array(nodeSchema).min(1, { error: "expected at least one node" }).describe("The cluster's nodes.");
+export const nodesSchema = z
+    .array(nodeSchema)
+    .min(1, { error: "expected at least one node" })
+    .describe("The cluster's nodes.");
 
 export const podNetworkSchema = z
     .strictObject({
         backend: z
             .enum(["vxlan", "host-gw", "wireguard", "udp"])
             .default("vxlan")
-            .describe("flannel's backend: vxlan (default), host-gw (nodes on one layer-2 network; needs cluster.nodeNetwork), wireguard (encrypted), udp (debugging only, IPv4 and amd64 only)."),
-        mtu: z.int().optional().describe("The underlay (node interface) MTU; the pods get it minus the backend's overhead (vxlan 50, wireguard 80, udp 28, host-gw 0). Written as Backend.MTU for vxlan and wireguard. Default: the interface's MTU, assumed 1500."),
-        iface: z.string().optional().describe("flanneld --iface: the interface name (e.g. eth1) carrying pod traffic, for multi-NIC VMs. Default: the default route's interface."),
-        assignNodeCidrs: z.boolean().default(true).describe("Patch each Node's spec.podCIDR(s) from the plan. false: kube-controller-manager assigns them and the stack exports the flags it needs (controllerManagerFlags). Default true."),
+            .describe(
+                "flannel's backend: vxlan (default), host-gw (nodes on one layer-2 network; needs cluster.nodeNetwork), wireguard (encrypted), udp (debugging only, IPv4 and amd64 only).",
+            ),
+        mtu: z
+            .int()
+            .optional()
+            .describe(
+                "The underlay (node interface) MTU; the pods get it minus the backend's overhead (vxlan 50, wireguard 80, udp 28, host-gw 0). Written as Backend.MTU for vxlan and wireguard. Default: the interface's MTU, assumed 1500.",
+            ),
+        iface: z
+            .string()
+            .optional()
+            .describe(
+                "flanneld --iface: the interface name (e.g. eth1) carrying pod traffic, for multi-NIC VMs. Default: the default route's interface.",
+            ),
+        assignNodeCidrs: z
+            .boolean()
+            .default(true)
+            .describe(
+                "Patch each Node's spec.podCIDR(s) from the plan. false: kube-controller-manager assigns them and the stack exports the flags it needs (controllerManagerFlags). Default true.",
+            ),
         vxlan: z
             .strictObject({
-                vni: z.int().optional().describe("VXLAN network identifier, 0-16777215; the device is flannel.<vni>. Default 1."),
+                vni: z
+                    .int()
+                    .optional()
+                    .describe("VXLAN network identifier, 0-16777215; the device is flannel.<vni>. Default 1."),
                 port: port.optional().describe("UDP port of the VXLAN tunnel. Default 8472 (the Linux kernel's)."),
-                directRouting: z.boolean().optional().describe("Route directly (like host-gw) to nodes on the same subnet. Default false."),
+                directRouting: z
+                    .boolean()
+                    .optional()
+                    .describe("Route directly (like host-gw) to nodes on the same subnet. Default false."),
                 gbp: z.boolean().optional().describe("VXLAN Group Based Policy. Default false."),
             })
             .optional()
@@ -80,10 +141,27 @@ export const podNetworkSchema = z
         wireguard: z
             .strictObject({
                 listenPort: port.optional().describe("UDP port of the IPv4 tunnel. Default 51820."),
-                listenPortV6: port.optional().describe("UDP port of the IPv6 tunnel; must differ from listenPort in a dual-stack cluster. Default 51821."),
-                psk: secretString.optional().describe("Pre-shared key (`wg genpsk`), only as a secret; net-conf.json then goes into a Secret instead of the ConfigMap."),
-                persistentKeepaliveInterval: z.int().min(0).optional().describe("Seconds between keepalives, 0-65535. Default 0 (off)."),
-                mode: z.enum(["separate", "auto", "ipv4", "ipv6"]).optional().describe("Tunnels per IP family: separate (one each, default), auto, ipv4 or ipv6 (one tunnel over that family)."),
+                listenPortV6: port
+                    .optional()
+                    .describe(
+                        "UDP port of the IPv6 tunnel; must differ from listenPort in a dual-stack cluster. Default 51821.",
+                    ),
+                psk: secretString
+                    .optional()
+                    .describe(
+                        "Pre-shared key (`wg genpsk`), only as a secret; net-conf.json then goes into a Secret instead of the ConfigMap.",
+                    ),
+                persistentKeepaliveInterval: z
+                    .int()
+                    .min(0)
+                    .optional()
+                    .describe("Seconds between keepalives, 0-65535. Default 0 (off)."),
+                mode: z
+                    .enum(["separate", "auto", "ipv4", "ipv6"])
+                    .optional()
+                    .describe(
+                        "Tunnels per IP family: separate (one each, default), auto, ipv4 or ipv6 (one tunnel over that family).",
+                    ),
             })
             .optional()
             .describe("Options of the wireguard backend; only with backend wireguard."),
@@ -95,28 +173,61 @@ export const podNetworkSchema = z
             .describe("Options of the udp backend (debugging only); only with backend udp."),
         images: z
             .strictObject({
-                flannel: z.string().optional().describe("flanneld's image, pinned by tag (not latest) or digest. Default ghcr.io/flannel-io/flannel:v0.28.9."),
-                cniPlugin: z.string().optional().describe("The flannel CNI plugin's image, pinned. Default ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3."),
+                flannel: z
+                    .string()
+                    .optional()
+                    .describe(
+                        "flanneld's image, pinned by tag (not latest) or digest. Default ghcr.io/flannel-io/flannel:v0.28.9.",
+                    ),
+                cniPlugin: z
+                    .string()
+                    .optional()
+                    .describe(
+                        "The flannel CNI plugin's image, pinned. Default ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3.",
+                    ),
             })
             .optional()
             .describe("Image overrides, pinned by tag or digest."),
-        resources: resources.optional().describe("flanneld's resources (cpu, memory, ephemeral-storage). Default requests 100m CPU, 50Mi memory; given requests replace them."),
-        nodeSelector: z.record(z.string(), z.string()).optional().describe("Node labels a node needs to run flannel (added to the DaemonSet's pods). Default: every Linux node."),
+        resources: resources
+            .optional()
+            .describe(
+                "flanneld's resources (cpu, memory, ephemeral-storage). Default requests 100m CPU, 50Mi memory; given requests replace them.",
+            ),
+        nodeSelector: z
+            .record(z.string(), z.string())
+            .optional()
+            .describe(
+                "Node labels a node needs to run flannel (added to the DaemonSet's pods). Default: every Linux node.",
+            ),
     })
     .default({ backend: "vxlan", assignNodeCidrs: true })
     .describe("The flannel pod network.");
 
 export const nodePrepSchema = z
     .strictObject({
-        enabled: z.boolean().default(false).describe("Prepare every node over SSH before flannel starts: kernel modules, sysctls, CNI plugins. Default false."),
+        enabled: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Prepare every node over SSH before flannel starts: kernel modules, sysctls, CNI plugins. Default false.",
+            ),
         user: z.string().default("root").describe("SSH user. Default root; other users need passwordless sudo."),
         port: port.default(22).describe("SSH port. Default 22."),
-        privateKey: secretString.optional().describe("The SSH private key's contents, only as a secret. Default: the ssh-agent at SSH_AUTH_SOCK."),
+        privateKey: secretString
+            .optional()
+            .describe("The SSH private key's contents, only as a secret. Default: the ssh-agent at SSH_AUTH_SOCK."),
         hostKeys: z
             .record(z.string(), z.string())
             .optional()
-            .describe("Each node's SSH host key by node name, as ssh-keyscan prints it without the host name (ssh-ed25519 AAAA...); a node with one refuses any other key. Default: not checked."),
-        disableVxlanChecksumOffload: z.boolean().default(false).describe("Turn off tx checksum offload on flannel's VXLAN devices now and whenever they appear (a known VXLAN bug); vxlan only. Default false."),
+            .describe(
+                "Each node's SSH host key by node name, as ssh-keyscan prints it without the host name (ssh-ed25519 AAAA...); a node with one refuses any other key. Default: not checked.",
+            ),
+        disableVxlanChecksumOffload: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Turn off tx checksum offload on flannel's VXLAN devices now and whenever they appear (a known VXLAN bug); vxlan only. Default false.",
+            ),
     })
     .default({ enabled: false, user: "root", port: 22, disableVxlanChecksumOffload: false })
     .describe("Node preparation over SSH: kernel modules, sysctls, CNI plugins.");
@@ -128,32 +239,72 @@ export const containerPortSchema = z.strictObject({
 });
 
 export const servicePortSchema = z.strictObject({
-    name: z.string().optional().describe("Port name (a DNS-1123 label); required when the Service has more than one port."),
+    name: z
+        .string()
+        .optional()
+        .describe("Port name (a DNS-1123 label); required when the Service has more than one port."),
     port: port.describe("The Service's port (on its cluster IP)."),
-    targetPort: portReference.optional().describe("The pod's port: a number or a container port's name. Default: the same as port."),
+    targetPort: portReference
+        .optional()
+        .describe("The pod's port: a number or a container port's name. Default: the same as port."),
     protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
-    nodePort: port.optional().describe("A fixed node port for NodePort and LoadBalancer Services, inside cluster.nodePortRange and unique in the stack; otherwise the cluster picks one."),
+    nodePort: port
+        .optional()
+        .describe(
+            "A fixed node port for NodePort and LoadBalancer Services, inside cluster.nodePortRange and unique in the stack; otherwise the cluster picks one.",
+        ),
 });
 
 export const serviceSchema = z.strictObject({
     name: z.string().describe("The Service's name (a DNS-1035 label)."),
     namespace: z.string().default("default").describe("Its namespace. Default default."),
-    createNamespace: z.boolean().default(true).describe("Create the namespace (once, however many Services share it); false when it already exists. Built-in namespaces are never created. Default true."),
-    type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("The Service type. Default ClusterIP."),
-    headless: z.boolean().default(false).describe("A headless Service (clusterIP: None), only with type ClusterIP. Default false."),
-    clusterIP: z.string().optional().describe("A fixed cluster IP inside the Service CIDR, not the kubernetes or DNS Service's IP."),
-    selector: z.record(z.string(), z.string()).optional().describe("Pod labels to select when there is no app; with an app the selector comes from it."),
+    createNamespace: z
+        .boolean()
+        .default(true)
+        .describe(
+            "Create the namespace (once, however many Services share it); false when it already exists. Built-in namespaces are never created. Default true.",
+        ),
+    type: z
+        .enum(["ClusterIP", "NodePort", "LoadBalancer"])
+        .default("ClusterIP")
+        .describe("The Service type. Default ClusterIP."),
+    headless: z
+        .boolean()
+        .default(false)
+        .describe("A headless Service (clusterIP: None), only with type ClusterIP. Default false."),
+    clusterIP: z
+        .string()
+        .optional()
+        .describe("A fixed cluster IP inside the Service CIDR, not the kubernetes or DNS Service's IP."),
+    selector: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe("Pod labels to select when there is no app; with an app the selector comes from it."),
     app: z
         .strictObject({
             image: z.string().describe("Container image, pinned by tag or digest."),
             replicas: z.int().min(0).default(1).describe("Pod count. Default 1."),
             containerPorts: z.array(containerPortSchema).min(1).describe("The ports the container listens on."),
-            readinessPath: z.string().optional().describe("HTTP readiness probe path; default is a TCP probe on the first TCP container port."),
-            readinessPort: portReference.optional().describe("The readiness probe's port, by number or name. Default: the first TCP container port."),
+            readinessPath: z
+                .string()
+                .optional()
+                .describe("HTTP readiness probe path; default is a TCP probe on the first TCP container port."),
+            readinessPort: portReference
+                .optional()
+                .describe("The readiness probe's port, by number or name. Default: the first TCP container port."),
             resources: resources.optional().describe("The container's requests and limits. Default: none."),
             env: z.record(z.string(), z.string()).optional().describe("Environment variables."),
-            waitForReady: z.boolean().default(true).describe("Let pulumi up wait for Ready pods and endpoints. Default true; false sets pulumi.com/skipAwait."),
-            readyTimeoutSeconds: z.int().min(1).default(300).describe("Seconds pulumi up waits for Ready pods and endpoints before failing. Default 300."),
+            waitForReady: z
+                .boolean()
+                .default(true)
+                .describe(
+                    "Let pulumi up wait for Ready pods and endpoints. Default true; false sets pulumi.com/skipAwait.",
+                ),
+            readyTimeoutSeconds: z
+                .int()
+                .min(1)
+                .default(300)
+                .describe("Seconds pulumi up waits for Ready pods and endpoints before failing. Default 300."),
         })
         .optional()
         .describe("The workload behind the Service: a Deployment."),
@@ -167,30 +318,64 @@ export const ingressRoutePathSchema = z.strictObject({
     pathType: z
         .enum(["Prefix", "Exact", "ImplementationSpecific"])
         .default("Prefix")
-        .describe("How the path matches: Prefix (by path element), Exact, or ImplementationSpecific (up to the controller). Default Prefix."),
+        .describe(
+            "How the path matches: Prefix (by path element), Exact, or ImplementationSpecific (up to the controller). Default Prefix.",
+        ),
     service: z.string().describe("The backend: a Service of this stack (clusternet:services), by name."),
     port: portReference.describe("That Service's port, by name or number (its port, not its targetPort or nodePort)."),
-    namespace: z.string().optional().describe("The Service's namespace, needed only when Services in two namespaces share the name."),
+    namespace: z
+        .string()
+        .optional()
+        .describe("The Service's namespace, needed only when Services in two namespaces share the name."),
 });
 
 export const ingressRouteSchema = z.strictObject({
-    host: z.string().describe("A DNS name clients use (never an IP address, no port); a wildcard only as the whole first label, e.g. *.lab.example."),
-    paths: z.array(ingressRoutePathSchema).min(1).describe("Paths routed to backend Services, all in one namespace: the route becomes one Ingress there."),
-    tlsSecret: z.string().optional().describe("A kubernetes.io/tls Secret in the route's namespace with this host's certificate. Default: none."),
+    host: z
+        .string()
+        .describe(
+            "A DNS name clients use (never an IP address, no port); a wildcard only as the whole first label, e.g. *.lab.example.",
+        ),
+    paths: z
+        .array(ingressRoutePathSchema)
+        .min(1)
+        .describe("Paths routed to backend Services, all in one namespace: the route becomes one Ingress there."),
+    tlsSecret: z
+        .string()
+        .optional()
+        .describe("A kubernetes.io/tls Secret in the route's namespace with this host's certificate. Default: none."),
 });
 
 export const ingressControllerSchema = z
     .strictObject({
-        implementation: z.enum(["traefik", "ingress-nginx"]).default("traefik").describe("traefik (v3.7, maintained; default) or ingress-nginx (v1.15.1, retired March 2026, no security fixes)."),
+        implementation: z
+            .enum(["traefik", "ingress-nginx"])
+            .default("traefik")
+            .describe(
+                "traefik (v3.7, maintained; default) or ingress-nginx (v1.15.1, retired March 2026, no security fixes).",
+            ),
         mode: z
             .enum(["NodePort", "hostPort"])
             .default("NodePort")
-            .describe("How the controller is reached: a NodePort Service with fixed node ports, or ports 80/443 on every node (a DaemonSet with hostPorts). Default NodePort."),
+            .describe(
+                "How the controller is reached: a NodePort Service with fixed node ports, or ports 80/443 on every node (a DaemonSet with hostPorts). Default NodePort.",
+            ),
         httpNodePort: port.optional().describe("The fixed HTTP node port (NodePort mode only). Default 30080."),
         httpsNodePort: port.optional().describe("The fixed HTTPS node port (NodePort mode only). Default 30443."),
-        replicas: z.int().min(1).optional().describe("Controller replicas (NodePort mode only; hostPort runs one per node). Default 1."),
-        image: z.string().optional().describe("Controller image override, pinned by tag or digest. Default traefik:v3.7.11 or ingress-nginx v1.15.1."),
-        admissionWebhook: z.boolean().default(false).describe("ingress-nginx only: its validating admission webhook and certgen Jobs. Default false."),
+        replicas: z
+            .int()
+            .min(1)
+            .optional()
+            .describe("Controller replicas (NodePort mode only; hostPort runs one per node). Default 1."),
+        image: z
+            .string()
+            .optional()
+            .describe(
+                "Controller image override, pinned by tag or digest. Default traefik:v3.7.11 or ingress-nginx v1.15.1.",
+            ),
+        admissionWebhook: z
+            .boolean()
+            .default(false)
+            .describe("ingress-nginx only: its validating admission webhook and certgen Jobs. Default false."),
     })
     .default({ implementation: "traefik", mode: "NodePort", admissionWebhook: false })
     .describe("The Ingress controller.");
@@ -198,7 +383,10 @@ export const ingressControllerSchema = z
 export const ingressSchema = z
     .strictObject({
         controller: ingressControllerSchema,
-        routes: z.array(ingressRouteSchema).default([]).describe("Hosts and paths, each host one Ingress routed to Services of this stack. Default: none."),
+        routes: z
+            .array(ingressRouteSchema)
+            .default([])
+            .describe("Hosts and paths, each host one Ingress routed to Services of this stack. Default: none."),
     })
     .optional()
     .describe("Ingress and its controller; omit for none.");
@@ -211,7 +399,9 @@ export const configSchemas = {
     nodePrep: nodePrepSchema,
     services: servicesSchema,
     ingress: ingressSchema,
-    kubeconfig: secretString.optional().describe("A kubeconfig (as a secret). Absent: render manifests to a directory and touch no cluster."),
+    kubeconfig: secretString
+        .optional()
+        .describe("A kubeconfig (as a secret). Absent: render manifests to a directory and touch no cluster."),
     context: z.string().optional().describe("The kubeconfig context to use."),
 } as const;
 

@@ -19,7 +19,10 @@ export interface LoadedStack {
  * Maps the stack's config onto ClusterNetwork's args: a port given by number or name becomes one of two fields,
  * quantities become strings, secrets become secret Inputs (see ./args and ./podNetworkConfig).
  */
-export function clusterNetworkArgs(config: ClusternetConfig, previous: PreviousAllocation | undefined): ClusterNetworkArgs {
+export function clusterNetworkArgs(
+    config: ClusternetConfig,
+    previous: PreviousAllocation | undefined,
+): ClusterNetworkArgs {
     return {
         cluster: config.cluster,
         nodes: config.nodes,
@@ -51,7 +54,11 @@ export function loadStack(source: ConfigSource, previous?: PreviousAllocation): 
     }
     const args = clusterNetworkArgs(usable, previous);
     const validated = validateClusterNetwork(args, STACK_KEYS);
-    const problems = [...shape.problems, ...(validated.ok ? [] : validated.problems), ...podNetworkSecretProblems(usable, STACK_KEYS)];
+    const problems = [
+        ...shape.problems,
+        ...(validated.ok ? [] : validated.problems),
+        ...podNetworkSecretProblems(usable, STACK_KEYS),
+    ];
     if (problems.length > 0 || !validated.ok) {
         return { ok: false, problems };
     }

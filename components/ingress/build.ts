@@ -19,7 +19,10 @@ export function buildController(settings: ResolvedController): ControllerObjects
  */
 export function dependencyOrder(objects: readonly ControllerObject[]): ControllerObject[] {
     const byKey = new Map(objects.map((object) => [object.key, object]));
-    const prerequisites = (object: ControllerObject): string[] => [...(object.namespace !== undefined && byKey.has("namespace") ? ["namespace"] : []), ...object.waitsFor];
+    const prerequisites = (object: ControllerObject): string[] => [
+        ...(object.namespace !== undefined && byKey.has("namespace") ? ["namespace"] : []),
+        ...object.waitsFor,
+    ];
     for (const object of objects) {
         for (const key of prerequisites(object)) {
             if (!byKey.has(key)) {
@@ -30,9 +33,16 @@ export function dependencyOrder(objects: readonly ControllerObject[]): Controlle
     const ordered: ControllerObject[] = [];
     const placed = new Set<string>();
     while (ordered.length < objects.length) {
-        const next = objects.find((object) => !placed.has(object.key) && prerequisites(object).every((key) => placed.has(key)));
+        const next = objects.find(
+            (object) => !placed.has(object.key) && prerequisites(object).every((key) => placed.has(key)),
+        );
         if (!next) {
-            throw new Error(`controller objects wait for each other in a cycle: ${objects.filter((object) => !placed.has(object.key)).map((object) => object.key).join(", ")}`);
+            throw new Error(
+                `controller objects wait for each other in a cycle: ${objects
+                    .filter((object) => !placed.has(object.key))
+                    .map((object) => object.key)
+                    .join(", ")}`,
+            );
         }
         ordered.push(next);
         placed.add(next.key);

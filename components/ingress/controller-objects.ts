@@ -44,7 +44,11 @@ export interface ObjectOptions {
 }
 
 /** Wraps a built object with its bookkeeping; kind, name and namespace are read from the object itself. */
-export function controllerObject(key: string, object: ControllerManifest, options: ObjectOptions = {}): ControllerObject {
+export function controllerObject(
+    key: string,
+    object: ControllerManifest,
+    options: ObjectOptions = {},
+): ControllerObject {
     const kind = object.kind as string;
     const metadata = object.metadata as { name: string; namespace?: string };
     return {
@@ -60,7 +64,9 @@ export function controllerObject(key: string, object: ControllerManifest, option
 
 /** The Service's IP family fields for the cluster's families: single-stack, or PreferDualStack on a dual-stack cluster. */
 export function serviceIpFamilies(families: readonly IpFamily[]): { ipFamilies: IpFamily[]; ipFamilyPolicy: string } {
-    return families.length > 1 ? { ipFamilies: [...families], ipFamilyPolicy: "PreferDualStack" } : { ipFamilies: [...families], ipFamilyPolicy: "SingleStack" };
+    return families.length > 1
+        ? { ipFamilies: [...families], ipFamilyPolicy: "PreferDualStack" }
+        : { ipFamilies: [...families], ipFamilyPolicy: "SingleStack" };
 }
 
 /**

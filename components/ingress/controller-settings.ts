@@ -14,7 +14,10 @@ import {
 } from "./types";
 
 /** Applies every default. Call after {@link validateControllerSettings} found no problem. */
-export function resolveController(settings: IngressControllerSettings = {}, ipFamilies: readonly IpFamily[] = [IpFamily.IPv4]): ResolvedController {
+export function resolveController(
+    settings: IngressControllerSettings = {},
+    ipFamilies: readonly IpFamily[] = [IpFamily.IPv4],
+): ResolvedController {
     const implementation = settings.implementation ?? IngressImplementation.Traefik;
     const mode = settings.mode ?? IngressMode.NodePort;
     const nodePort = mode === IngressMode.NodePort;
@@ -52,7 +55,12 @@ export interface RouteControllerInfo {
 
 /** The IngressRoutes args that describe a controller, from its resolved settings: `{ ...routeControllerInfo(resolveController(settings)) }`. */
 export function routeControllerInfo(controller: ResolvedController): RouteControllerInfo {
-    return { ingressClassName: controller.ingressClassName, publishesStatus: controller.publishesStatus, httpPort: controller.httpPort, httpsPort: controller.httpsPort };
+    return {
+        ingressClassName: controller.ingressClassName,
+        publishesStatus: controller.publishesStatus,
+        httpPort: controller.httpPort,
+        httpsPort: controller.httpsPort,
+    };
 }
 
 function isPort(value: unknown): value is number {
@@ -86,10 +94,18 @@ export function validateControllerSettings(settings: IngressControllerSettings, 
     const implementations = Object.values(IngressImplementation) as string[];
     const modes = Object.values(IngressMode) as string[];
     if (settings.implementation !== undefined && !implementations.includes(settings.implementation)) {
-        problems.push({ key: key("implementation"), message: `${show(settings.implementation)} is not a supported Ingress controller`, fix: `use ${implementations.join(" or ")}` });
+        problems.push({
+            key: key("implementation"),
+            message: `${show(settings.implementation)} is not a supported Ingress controller`,
+            fix: `use ${implementations.join(" or ")}`,
+        });
     }
     if (settings.mode !== undefined && !modes.includes(settings.mode)) {
-        problems.push({ key: key("mode"), message: `${show(settings.mode)} is not a mode`, fix: `use ${modes.join(" or ")}` });
+        problems.push({
+            key: key("mode"),
+            message: `${show(settings.mode)} is not a mode`,
+            fix: `use ${modes.join(" or ")}`,
+        });
     }
     const hostPort = settings.mode === IngressMode.HostPort;
     for (const field of ["httpNodePort", "httpsNodePort"] as const) {
@@ -100,11 +116,16 @@ export function validateControllerSettings(settings: IngressControllerSettings, 
         if (hostPort) {
             problems.push({
                 key: key(field),
-                message: "has no effect in hostPort mode: the controller listens on ports 80 and 443 of every node and needs no NodePort Service",
+                message:
+                    "has no effect in hostPort mode: the controller listens on ports 80 and 443 of every node and needs no NodePort Service",
                 fix: `remove ${field}, or use mode: NodePort`,
             });
         } else if (!isPort(value)) {
-            problems.push({ key: key(field), message: `${show(value)} is not a port number`, fix: "use a whole number inside the cluster's node port range" });
+            problems.push({
+                key: key(field),
+                message: `${show(value)} is not a port number`,
+                fix: "use a whole number inside the cluster's node port range",
+            });
         }
     }
     if (settings.replicas !== undefined) {
@@ -115,7 +136,11 @@ export function validateControllerSettings(settings: IngressControllerSettings, 
                 fix: "remove replicas, or use mode: NodePort",
             });
         } else if (!Number.isInteger(settings.replicas) || settings.replicas < 1) {
-            problems.push({ key: key("replicas"), message: `${show(settings.replicas)} is not a replica count`, fix: "use a whole number, at least 1" });
+            problems.push({
+                key: key("replicas"),
+                message: `${show(settings.replicas)} is not a replica count`,
+                fix: "use a whole number, at least 1",
+            });
         }
     }
     if (settings.image !== undefined && !isPinnedImage(settings.image)) {
@@ -125,7 +150,10 @@ export function validateControllerSettings(settings: IngressControllerSettings, 
             fix: "name a tag other than latest (e.g. traefik:v3.7.11) or a digest (…@sha256:…), so every node runs the same build",
         });
     }
-    if (settings.admissionWebhook === true && (settings.implementation ?? IngressImplementation.Traefik) === IngressImplementation.Traefik) {
+    if (
+        settings.admissionWebhook === true &&
+        (settings.implementation ?? IngressImplementation.Traefik) === IngressImplementation.Traefik
+    ) {
         problems.push({
             key: key("admissionWebhook"),
             message: "Traefik has no admission webhook; this setting belongs to ingress-nginx",
@@ -148,5 +176,13 @@ export function controllerNodePortClaims(settings: IngressControllerSettings, co
         { field: "httpsNodePort", port: settings.httpsNodePort ?? DEFAULT_HTTPS_NODE_PORT },
     ];
     // Reported by validateControllerSettings when not a port.
-    return ports.filter(({ port }) => isPort(port)).map(({ field, port }) => ({ nodePort: port, protocol: Protocol.TCP, owner: "the Ingress controller", key: keyPath(controllerKey, field), clusterChoosesWhenOmitted: false }));
+    return ports
+        .filter(({ port }) => isPort(port))
+        .map(({ field, port }) => ({
+            nodePort: port,
+            protocol: Protocol.TCP,
+            owner: "the Ingress controller",
+            key: keyPath(controllerKey, field),
+            clusterChoosesWhenOmitted: false,
+        }));
 }

@@ -1,5 +1,12 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, DELETE_BEFORE_REPLACE, controllerObject, serviceIpFamilies } from "./controller-objects";
+import {
+    CONTROL_PLANE_TOLERATION,
+    ControllerObject,
+    ControllerObjects,
+    DELETE_BEFORE_REPLACE,
+    controllerObject,
+    serviceIpFamilies,
+} from "./controller-objects";
 import { INGRESS_NGINX_CERTGEN_IMAGE, INGRESS_NGINX_VERSION, IngressMode, ResolvedController } from "./types";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
@@ -29,7 +36,13 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
         objects.push(...items);
     };
 
-    add(controllerObject("namespace", { apiVersion: "v1", kind: "Namespace", metadata: { labels: { ...base }, name: namespace } } satisfies k8s.types.input.core.v1.Namespace));
+    add(
+        controllerObject("namespace", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { labels: { ...base }, name: namespace },
+        } satisfies k8s.types.input.core.v1.Namespace),
+    );
     add(
         controllerObject("service-account", {
             apiVersion: "v1",
@@ -55,12 +68,21 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
             metadata: { labels: controllerLabels, name: "ingress-nginx", namespace },
             rules: [
                 { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
-                { apiGroups: [""], resources: ["configmaps", "pods", "secrets", "endpoints"], verbs: ["get", "list", "watch"] },
+                {
+                    apiGroups: [""],
+                    resources: ["configmaps", "pods", "secrets", "endpoints"],
+                    verbs: ["get", "list", "watch"],
+                },
                 { apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch"] },
                 { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["get", "list", "watch"] },
                 { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
                 { apiGroups: ["networking.k8s.io"], resources: ["ingressclasses"], verbs: ["get", "list", "watch"] },
-                { apiGroups: ["coordination.k8s.io"], resourceNames: ["ingress-nginx-leader"], resources: ["leases"], verbs: ["get", "update"] },
+                {
+                    apiGroups: ["coordination.k8s.io"],
+                    resourceNames: ["ingress-nginx-leader"],
+                    resources: ["leases"],
+                    verbs: ["get", "update"],
+                },
                 { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
                 { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
                 { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch", "get"] },
@@ -83,7 +105,11 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
             kind: "ClusterRole",
             metadata: { labels: labels(), name: "ingress-nginx" },
             rules: [
-                { apiGroups: [""], resources: ["configmaps", "endpoints", "nodes", "pods", "secrets", "namespaces"], verbs: ["list", "watch"] },
+                {
+                    apiGroups: [""],
+                    resources: ["configmaps", "endpoints", "nodes", "pods", "secrets", "namespaces"],
+                    verbs: ["list", "watch"],
+                },
                 { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["list", "watch"] },
                 { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
                 { apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch"] },
@@ -101,7 +127,13 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                 apiVersion: "rbac.authorization.k8s.io/v1",
                 kind: "ClusterRole",
                 metadata: { labels: admissionLabels, name: "ingress-nginx-admission" },
-                rules: [{ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], verbs: ["get", "update"] }],
+                rules: [
+                    {
+                        apiGroups: ["admissionregistration.k8s.io"],
+                        resources: ["validatingwebhookconfigurations"],
+                        verbs: ["get", "update"],
+                    },
+                ],
             } satisfies k8s.types.input.rbac.v1.ClusterRole),
         );
     }
@@ -113,7 +145,10 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
         subjects: subjects(name),
     });
-    const clusterRoleBinding = (name: string, bindingLabels: Record<string, string>): k8s.types.input.rbac.v1.ClusterRoleBinding => ({
+    const clusterRoleBinding = (
+        name: string,
+        bindingLabels: Record<string, string>,
+    ): k8s.types.input.rbac.v1.ClusterRoleBinding => ({
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRoleBinding",
         metadata: { labels: bindingLabels, name },
@@ -126,7 +161,12 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
     }
     add(controllerObject("cluster-role-binding", clusterRoleBinding("ingress-nginx", labels())));
     if (webhook) {
-        add(controllerObject("admission-cluster-role-binding", clusterRoleBinding("ingress-nginx-admission", admissionLabels)));
+        add(
+            controllerObject(
+                "admission-cluster-role-binding",
+                clusterRoleBinding("ingress-nginx-admission", admissionLabels),
+            ),
+        );
     }
     add(
         controllerObject("config-map", {
@@ -136,21 +176,39 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
         } satisfies k8s.types.input.core.v1.ConfigMap),
     );
     add(
-        controllerObject("service", {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { labels: controllerLabels, name: "ingress-nginx-controller", namespace },
-            spec: {
-                ...serviceIpFamilies(settings.ipFamilies),
-                ports: [
-                    { appProtocol: "http", name: "http", ...(settings.httpNodePort !== null ? { nodePort: settings.httpNodePort } : {}), port: 80, protocol: "TCP", targetPort: "http" },
-                    { appProtocol: "https", name: "https", ...(settings.httpsNodePort !== null ? { nodePort: settings.httpsNodePort } : {}), port: 443, protocol: "TCP", targetPort: "https" },
-                ],
-                selector,
-                // In hostPort mode clients use the nodes' ports 80/443; the Service stays for in-cluster use only.
-                type: hostPort ? "ClusterIP" : "NodePort",
-            },
-        } satisfies k8s.types.input.core.v1.Service, DELETE_BEFORE_REPLACE),
+        controllerObject(
+            "service",
+            {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { labels: controllerLabels, name: "ingress-nginx-controller", namespace },
+                spec: {
+                    ...serviceIpFamilies(settings.ipFamilies),
+                    ports: [
+                        {
+                            appProtocol: "http",
+                            name: "http",
+                            ...(settings.httpNodePort !== null ? { nodePort: settings.httpNodePort } : {}),
+                            port: 80,
+                            protocol: "TCP",
+                            targetPort: "http",
+                        },
+                        {
+                            appProtocol: "https",
+                            name: "https",
+                            ...(settings.httpsNodePort !== null ? { nodePort: settings.httpsNodePort } : {}),
+                            port: 443,
+                            protocol: "TCP",
+                            targetPort: "https",
+                        },
+                    ],
+                    selector,
+                    // In hostPort mode clients use the nodes' ports 80/443; the Service stays for in-cluster use only.
+                    type: hostPort ? "ClusterIP" : "NodePort",
+                },
+            } satisfies k8s.types.input.core.v1.Service,
+            DELETE_BEFORE_REPLACE,
+        ),
     );
     if (webhook) {
         add(
@@ -194,7 +252,11 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                         "--ingress-class=nginx",
                         "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
                         ...(webhook
-                            ? ["--validating-webhook=:8443", "--validating-webhook-certificate=/usr/local/certificates/cert", "--validating-webhook-key=/usr/local/certificates/key"]
+                            ? [
+                                  "--validating-webhook=:8443",
+                                  "--validating-webhook-certificate=/usr/local/certificates/cert",
+                                  "--validating-webhook-key=/usr/local/certificates/key",
+                              ]
                             : []),
                     ],
                     env: [
@@ -207,7 +269,11 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                     lifecycle: { preStop: { exec: { command: ["/wait-shutdown"] } } },
                     livenessProbe: probe(5),
                     name: "controller",
-                    ports: [containerPort("http", 80), containerPort("https", 443), ...(webhook ? [containerPort("webhook", 8443)] : [])],
+                    ports: [
+                        containerPort("http", 80),
+                        containerPort("https", 443),
+                        ...(webhook ? [containerPort("webhook", 8443)] : []),
+                    ],
                     readinessProbe: probe(3),
                     resources: { requests: { cpu: "100m", memory: "90Mi" } },
                     securityContext: {
@@ -219,7 +285,13 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                         runAsUser: 101,
                         seccompProfile: { type: "RuntimeDefault" },
                     },
-                    ...(webhook ? { volumeMounts: [{ mountPath: "/usr/local/certificates/", name: "webhook-cert", readOnly: true }] } : {}),
+                    ...(webhook
+                        ? {
+                              volumeMounts: [
+                                  { mountPath: "/usr/local/certificates/", name: "webhook-cert", readOnly: true },
+                              ],
+                          }
+                        : {}),
                 },
             ],
             dnsPolicy: "ClusterFirst",
@@ -227,11 +299,19 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
             serviceAccountName: "ingress-nginx",
             terminationGracePeriodSeconds: 300,
             ...(hostPort ? { tolerations: [CONTROL_PLANE_TOLERATION] } : {}),
-            ...(webhook ? { volumes: [{ name: "webhook-cert", secret: { secretName: "ingress-nginx-admission" } }] } : {}),
+            ...(webhook
+                ? { volumes: [{ name: "webhook-cert", secret: { secretName: "ingress-nginx-admission" } }] }
+                : {}),
         },
     };
     // The controller starts with its RBAC in place and, with the webhook, only once its certificate Secret exists.
-    const workloadWaitsFor = ["service-account", "role-binding", "cluster-role-binding", "config-map", ...(webhook ? ["admission-create-job"] : [])];
+    const workloadWaitsFor = [
+        "service-account",
+        "role-binding",
+        "cluster-role-binding",
+        "config-map",
+        ...(webhook ? ["admission-create-job"] : []),
+    ];
     add(
         hostPort
             ? controllerObject(
@@ -273,15 +353,12 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
         add(...certgenJobs(namespace, admissionLabels));
     }
     add(
-        controllerObject(
-            "ingress-class",
-            {
-                apiVersion: "networking.k8s.io/v1",
-                kind: "IngressClass",
-                metadata: { labels: controllerLabels, name: settings.ingressClassName },
-                spec: { controller: "k8s.io/ingress-nginx" },
-            } satisfies k8s.types.input.networking.v1.IngressClass,
-        ),
+        controllerObject("ingress-class", {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "IngressClass",
+            metadata: { labels: controllerLabels, name: settings.ingressClassName },
+            spec: { controller: "k8s.io/ingress-nginx" },
+        } satisfies k8s.types.input.networking.v1.IngressClass),
     );
     if (webhook) {
         add(
@@ -294,11 +371,25 @@ export function buildIngressNginx(settings: ResolvedController): ControllerObjec
                     webhooks: [
                         {
                             admissionReviewVersions: ["v1"],
-                            clientConfig: { service: { name: "ingress-nginx-controller-admission", namespace, path: "/networking/v1/ingresses", port: 443 } },
+                            clientConfig: {
+                                service: {
+                                    name: "ingress-nginx-controller-admission",
+                                    namespace,
+                                    path: "/networking/v1/ingresses",
+                                    port: 443,
+                                },
+                            },
                             failurePolicy: "Fail",
                             matchPolicy: "Equivalent",
                             name: "validate.nginx.ingress.kubernetes.io",
-                            rules: [{ apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["ingresses"] }],
+                            rules: [
+                                {
+                                    apiGroups: ["networking.k8s.io"],
+                                    apiVersions: ["v1"],
+                                    operations: ["CREATE", "UPDATE"],
+                                    resources: ["ingresses"],
+                                },
+                            ],
                             sideEffects: "None",
                         },
                     ],
@@ -327,7 +418,9 @@ function certgenJobs(namespace: string, admissionLabels: Record<string, string>)
                     containers: [
                         {
                             args,
-                            env: [{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }],
+                            env: [
+                                { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                            ],
                             image: INGRESS_NGINX_CERTGEN_IMAGE,
                             imagePullPolicy: "IfNotPresent",
                             name: action,

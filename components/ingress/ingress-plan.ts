@@ -1,5 +1,11 @@
 import { ResolvedRoute } from "./routes";
-import { INGRESS_NGINX_RETIREMENT_WARNING, IngressImplementation, IngressMode, PathType, ResolvedController } from "./types";
+import {
+    INGRESS_NGINX_RETIREMENT_WARNING,
+    IngressImplementation,
+    IngressMode,
+    PathType,
+    ResolvedController,
+} from "./types";
 
 /** One path of a route: which requests go to which Service port. */
 export interface RoutePathPlan {
@@ -69,7 +75,11 @@ function urlHost(address: string): string {
  * a node, and for TLS routes HTTPS with --resolve (so SNI and the certificate match the host) and -k (lab
  * certificates are rarely trusted). Ports are left out of URLs where they are the scheme's default.
  */
-export function tryCommands(route: ResolvedRoute, controller: Pick<ResolvedController, "httpPort" | "httpsPort">, nodeAddress: string | null): string[] {
+export function tryCommands(
+    route: ResolvedRoute,
+    controller: Pick<ResolvedController, "httpPort" | "httpsPort">,
+    nodeAddress: string | null,
+): string[] {
     const host = sampleHost(route.host);
     const node = nodeAddress ?? NODE_PLACEHOLDER;
     const ipv6 = node.includes(":");
@@ -78,16 +88,24 @@ export function tryCommands(route: ResolvedRoute, controller: Pick<ResolvedContr
     const commands: string[] = [];
     for (const { path } of route.paths) {
         const requestPath = path === "" ? "/" : path;
-        commands.push(`curl ${globOff}-H 'Host: ${host}' ${shellQuote(`http://${urlHost(node)}${port(controller.httpPort, 80)}${requestPath}`)}`);
+        commands.push(
+            `curl ${globOff}-H 'Host: ${host}' ${shellQuote(`http://${urlHost(node)}${port(controller.httpPort, 80)}${requestPath}`)}`,
+        );
         if (route.tlsSecret !== null) {
-            commands.push(`curl ${globOff}-k --resolve ${shellQuote(`${host}:${controller.httpsPort}:${urlHost(node)}`)} ${shellQuote(`https://${host}${port(controller.httpsPort, 443)}${requestPath}`)}`);
+            commands.push(
+                `curl ${globOff}-k --resolve ${shellQuote(`${host}:${controller.httpsPort}:${urlHost(node)}`)} ${shellQuote(`https://${host}${port(controller.httpsPort, 443)}${requestPath}`)}`,
+            );
         }
     }
     return commands;
 }
 
 /** The Ingress plan: pure, and the same for `clusternet plan`, the stack's outputs and IngressRoutes. */
-export function planIngress(controller: ResolvedController, routes: readonly ResolvedRoute[], nodeAddresses: readonly string[]): IngressPlan {
+export function planIngress(
+    controller: ResolvedController,
+    routes: readonly ResolvedRoute[],
+    nodeAddresses: readonly string[],
+): IngressPlan {
     const tryNode = nodeAddresses[0] ?? null;
     return {
         implementation: controller.implementation,
@@ -99,11 +117,16 @@ export function planIngress(controller: ResolvedController, routes: readonly Res
         awaitsIngressStatus: controller.publishesStatus,
         tryNode,
         routes: routes.map((route) => planRoute(route, controller, tryNode)),
-        warnings: controller.implementation === IngressImplementation.IngressNginx ? [INGRESS_NGINX_RETIREMENT_WARNING] : [],
+        warnings:
+            controller.implementation === IngressImplementation.IngressNginx ? [INGRESS_NGINX_RETIREMENT_WARNING] : [],
     };
 }
 
-export function planRoute(route: ResolvedRoute, controller: Pick<ResolvedController, "httpPort" | "httpsPort">, nodeAddress: string | null): RoutePlan {
+export function planRoute(
+    route: ResolvedRoute,
+    controller: Pick<ResolvedController, "httpPort" | "httpsPort">,
+    nodeAddress: string | null,
+): RoutePlan {
     return {
         host: route.host,
         namespace: route.namespace,

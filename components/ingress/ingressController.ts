@@ -37,14 +37,20 @@ function standaloneNodePortProblems(args: IngressControllerArgs): Problem[] {
     if (!range.ok) {
         return [{ key: "args.nodePortRange", message: range.message, fix: range.fix }];
     }
-    return checkNodePortClaims(controllerNodePortClaims(args, "args"), { range: range.value, text, key: "args.nodePortRange" });
+    return checkNodePortClaims(controllerNodePortClaims(args, "args"), {
+        range: range.value,
+        text,
+        key: "args.nodePortRange",
+    });
 }
 
 /** The settings with every default applied; otherwise a RunError listing every problem, thrown before anything is registered. */
 function validSettings(name: string, args: IngressControllerArgs): ResolvedController {
     const problems = [...validateControllerSettings(args, "args"), ...standaloneNodePortProblems(args)];
     if (problems.length > 0) {
-        throw new pulumi.RunError(`IngressController "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+        throw new pulumi.RunError(
+            `IngressController "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
+        );
     }
     return resolveController(args, args.ipFamilies);
 }
@@ -85,7 +91,9 @@ export class IngressController extends pulumi.ComponentResource {
 
         const registered = new Map<string, pulumi.Resource>();
         for (const item of dependencyOrder(buildController(settings).objects)) {
-            const dependsOn = [...(item.namespace !== undefined ? ["namespace"] : []), ...item.waitsFor].map((key) => registered.get(key)!);
+            const dependsOn = [...(item.namespace !== undefined ? ["namespace"] : []), ...item.waitsFor].map((key) =>
+                registered.get(key)!,
+            );
             const resource = registerControllerObject(`${name}-${item.key}`, item, {
                 parent: this,
                 ...(dependsOn.length > 0 ? { dependsOn } : {}),

@@ -29,7 +29,13 @@ export interface IngressRoutesArgs {
 function portProblem(value: number | undefined, key: string): Problem[] {
     return value === undefined || (Number.isInteger(value) && value >= 1 && value <= 65535)
         ? []
-        : [{ key, message: `${show(value)} is not a port number`, fix: "use the controller's port, a whole number from 1 to 65535" }];
+        : [
+              {
+                  key,
+                  message: `${show(value)} is not a port number`,
+                  fix: "use the controller's port, a whole number from 1 to 65535",
+              },
+          ];
 }
 
 /** The validated routes; otherwise a RunError listing every problem, thrown before anything is registered. */
@@ -37,11 +43,17 @@ function validRoutes(name: string, args: IngressRoutesArgs): readonly ResolvedRo
     const validated = validateRoutes(args.routes, args.services, "args.routes", SPLIT_PORT_FIELDS);
     const problems: Problem[] = validated.ok ? [] : [...validated.problems];
     if (typeof args.ingressClassName !== "string" || !isDns1123Subdomain(args.ingressClassName)) {
-        problems.push({ key: "args.ingressClassName", message: `${show(args.ingressClassName)} is not an IngressClass name`, fix: "name the controller's IngressClass, e.g. traefik or nginx" });
+        problems.push({
+            key: "args.ingressClassName",
+            message: `${show(args.ingressClassName)} is not an IngressClass name`,
+            fix: "name the controller's IngressClass, e.g. traefik or nginx",
+        });
     }
     problems.push(...portProblem(args.httpPort, "args.httpPort"), ...portProblem(args.httpsPort, "args.httpsPort"));
     if (!validated.ok || problems.length > 0) {
-        throw new pulumi.RunError(`IngressRoutes "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+        throw new pulumi.RunError(
+            `IngressRoutes "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
+        );
     }
     return validated.routes;
 }

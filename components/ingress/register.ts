@@ -3,7 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ControllerObject } from "./controller-objects";
 
 /** Registers one built object as the typed @pulumi/kubernetes resource of its kind. */
-export function registerControllerObject(name: string, item: ControllerObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+export function registerControllerObject(
+    name: string,
+    item: ControllerObject,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
     const object = item.object;
     switch (item.kind) {
         case "Namespace":
@@ -31,7 +35,11 @@ export function registerControllerObject(name: string, item: ControllerObject, o
         case "IngressClass":
             return new k8s.networking.v1.IngressClass(name, object as k8s.networking.v1.IngressClassArgs, opts);
         case "ValidatingWebhookConfiguration":
-            return new k8s.admissionregistration.v1.ValidatingWebhookConfiguration(name, object as k8s.admissionregistration.v1.ValidatingWebhookConfigurationArgs, opts);
+            return new k8s.admissionregistration.v1.ValidatingWebhookConfiguration(
+                name,
+                object as k8s.admissionregistration.v1.ValidatingWebhookConfigurationArgs,
+                opts,
+            );
         default:
             throw new Error(`clusternet cannot register a ${item.kind} (${item.key})`);
     }

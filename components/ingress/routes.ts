@@ -1,6 +1,14 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { Validator } from "ip-num";
-import { COMBINED_PORT_FIELDS, PortNameField, Problem, isDns1123Label, isDns1123Subdomain, keyPath, show } from "../common";
+import {
+    COMBINED_PORT_FIELDS,
+    PortNameField,
+    Problem,
+    isDns1123Label,
+    isDns1123Subdomain,
+    keyPath,
+    show,
+} from "../common";
 import { parseAddress } from "../plan";
 import { findServiceBackend } from "../services/backend";
 import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
@@ -12,7 +20,8 @@ export interface Finding {
     readonly fix?: string;
 }
 
-const LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
+const LABEL_RULE =
+    "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
 /**
  * Whether the text is an IP address in any spelling (Kubernetes refuses those as hosts): canonical or not, so
@@ -38,27 +47,42 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
     const portMatch = /^(.*[^:]):(\d+)$/.exec(host);
     if (portMatch && !portMatch[1]!.includes(":")) {
         name = portMatch[1]!;
-        findings.push({ message: `${show(host)} includes a port`, fix: `write ${show(name)}: the controller's ports come from clusternet:ingress.controller, not from the host` });
+        findings.push({
+            message: `${show(host)} includes a port`,
+            fix: `write ${show(name)}: the controller's ports come from clusternet:ingress.controller, not from the host`,
+        });
     } else if (/^\[.*\]:\d+$/.test(host)) {
         name = host.slice(0, host.lastIndexOf(":"));
         findings.push({ message: `${show(host)} includes a port`, fix: "remove the port" });
     }
     if (looksLikeIp(name)) {
-        findings.push({ message: `${show(name)} must be a DNS name, not an IP address`, fix: "use a name such as web.lab.example and point it at a node (DNS, /etc/hosts, or curl -H 'Host: …')" });
+        findings.push({
+            message: `${show(name)} must be a DNS name, not an IP address`,
+            fix: "use a name such as web.lab.example and point it at a node (DNS, /etc/hosts, or curl -H 'Host: …')",
+        });
         return findings;
     }
     if (name !== name.toLowerCase()) {
-        findings.push({ message: `${show(name)} has upper-case letters; Kubernetes accepts only lower case`, fix: `write ${show(name.toLowerCase())}` });
+        findings.push({
+            message: `${show(name)} has upper-case letters; Kubernetes accepts only lower case`,
+            fix: `write ${show(name.toLowerCase())}`,
+        });
         name = name.toLowerCase();
     }
     if (name.endsWith(".")) {
-        findings.push({ message: `${show(name)} ends with a dot`, fix: `write ${show(name.replace(/\.+$/, ""))}: an Ingress host is written without the root dot` });
+        findings.push({
+            message: `${show(name)} ends with a dot`,
+            fix: `write ${show(name.replace(/\.+$/, ""))}: an Ingress host is written without the root dot`,
+        });
         return findings;
     }
     let base = name;
     if (name.includes("*")) {
         if (!name.startsWith("*.") || name.indexOf("*", 1) >= 0) {
-            findings.push({ message: `${show(name)} has a wildcard that is not the whole first label`, fix: "a wildcard may only be the whole first label, as in *.lab.example" });
+            findings.push({
+                message: `${show(name)} has a wildcard that is not the whole first label`,
+                fix: "a wildcard may only be the whole first label, as in *.lab.example",
+            });
             return findings;
         }
         base = name.slice(2);
@@ -75,7 +99,9 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
     } else if (fullyQualified && !base.includes(".")) {
         findings.push({
             message: `${show(name)} is not a fully qualified domain name`,
-            fix: name.startsWith("*.") ? `cover a domain of at least two labels, e.g. *.${base}.example` : `use a full name such as ${base}.lab.example`,
+            fix: name.startsWith("*.")
+                ? `cover a domain of at least two labels, e.g. *.${base}.example`
+                : `use a full name such as ${base}.lab.example`,
         });
     }
     return findings;
@@ -91,26 +117,41 @@ export function pathFindings(path: string, pathType: string): Finding[] {
         case PathType.Exact:
         case PathType.Prefix:
             if (!path.startsWith("/")) {
-                findings.push({ message: `${show(path)} must be an absolute path`, fix: `start it with /, e.g. ${show(`/${path}`)}` });
+                findings.push({
+                    message: `${show(path)} must be an absolute path`,
+                    fix: `start it with /, e.g. ${show(`/${path}`)}`,
+                });
             }
             for (const sequence of INVALID_PATH_SEQUENCES) {
                 if (path.includes(sequence)) {
-                    findings.push({ message: `${show(path)} must not contain '${sequence}'`, fix: "write the path in its plain, normalised form" });
+                    findings.push({
+                        message: `${show(path)} must not contain '${sequence}'`,
+                        fix: "write the path in its plain, normalised form",
+                    });
                 }
             }
             for (const suffix of INVALID_PATH_SUFFIXES) {
                 if (path.endsWith(suffix)) {
-                    findings.push({ message: `${show(path)} cannot end with '${suffix}'`, fix: "write the path in its plain, normalised form" });
+                    findings.push({
+                        message: `${show(path)} cannot end with '${suffix}'`,
+                        fix: "write the path in its plain, normalised form",
+                    });
                 }
             }
             break;
         case PathType.ImplementationSpecific:
             if (path.length > 0 && !path.startsWith("/")) {
-                findings.push({ message: `${show(path)} must be an absolute path`, fix: `start it with /, e.g. ${show(`/${path}`)}` });
+                findings.push({
+                    message: `${show(path)} must be an absolute path`,
+                    fix: `start it with /, e.g. ${show(`/${path}`)}`,
+                });
             }
             break;
         default:
-            findings.push({ message: `${show(pathType)} is not a pathType`, fix: `use ${Object.values(PathType).join(", ")}` });
+            findings.push({
+                message: `${show(pathType)} is not a pathType`,
+                fix: `use ${Object.values(PathType).join(", ")}`,
+            });
     }
     return findings;
 }
@@ -138,7 +179,9 @@ export interface ResolvedRoute {
     readonly paths: readonly ResolvedPath[];
 }
 
-export type RoutesResult = { readonly ok: true; readonly routes: readonly ResolvedRoute[] } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type RoutesResult =
+    | { readonly ok: true; readonly routes: readonly ResolvedRoute[] }
+    | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /**
  * Validates every route at once and resolves it: hosts and paths as Kubernetes checks them, hosts unique (one
@@ -148,7 +191,12 @@ export type RoutesResult = { readonly ok: true; readonly routes: readonly Resolv
  * `root` names the routes list, e.g. `clusternet:ingress.routes`; `portNameField` names a backend port given by name
  * (`portName` in args, `port` in the stack config, where one key takes a number or a name).
  */
-export function validateRoutes(routes: readonly IngressRouteSpec[], services: readonly BackendService[], root: string, portNameField: PortNameField = COMBINED_PORT_FIELDS): RoutesResult {
+export function validateRoutes(
+    routes: readonly IngressRouteSpec[],
+    services: readonly BackendService[],
+    root: string,
+    portNameField: PortNameField = COMBINED_PORT_FIELDS,
+): RoutesResult {
     const problems: Problem[] = [];
     const resolved: ResolvedRoute[] = [];
     const hostOwner = new Map<string, number>();
@@ -174,16 +222,28 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
                     fix: "use one of the two hosts only",
                 });
             } else if (ingressName.length > 253) {
-                problems.push({ key: routeKey("host"), message: `is too long once its wildcard is spelled out as the Ingress name ${show(ingressName.slice(0, 40))}…`, fix: "use a shorter host" });
+                problems.push({
+                    key: routeKey("host"),
+                    message: `is too long once its wildcard is spelled out as the Ingress name ${show(ingressName.slice(0, 40))}…`,
+                    fix: "use a shorter host",
+                });
             }
             hostOwner.set(host, hostOwner.get(host) ?? routeIndex);
             nameOwner.set(ingressName, nameOwner.get(ingressName) ?? routeIndex);
         }
         if (route.tlsSecret !== undefined && !isDns1123Subdomain(route.tlsSecret)) {
-            problems.push({ key: routeKey("tlsSecret"), message: `${show(route.tlsSecret)} is not a Secret name`, fix: `name a kubernetes.io/tls Secret: ${LABEL_RULE}, dot-separated` });
+            problems.push({
+                key: routeKey("tlsSecret"),
+                message: `${show(route.tlsSecret)} is not a Secret name`,
+                fix: `name a kubernetes.io/tls Secret: ${LABEL_RULE}, dot-separated`,
+            });
         }
         if (!Array.isArray(route.paths) || route.paths.length === 0) {
-            problems.push({ key: routeKey("paths"), message: "has no paths", fix: "add at least one, e.g. { path: /, service: web, port: http }" });
+            problems.push({
+                key: routeKey("paths"),
+                message: "has no paths",
+                fix: "add at least one, e.g. { path: /, service: web, port: http }",
+            });
         }
         const paths: ResolvedPath[] = [];
         const pathOwner = new Map<string, number>();
@@ -192,7 +252,12 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
             const path = spec.path ?? "/";
             const pathType = spec.pathType ?? PathType.Prefix;
             const field = (Object.values(PathType) as string[]).includes(pathType) ? "path" : "pathType";
-            problems.push(...pathFindings(path, pathType).map((finding) => ({ key: routeKey("paths", pathIndex, field), ...finding })));
+            problems.push(
+                ...pathFindings(path, pathType).map((finding) => ({
+                    key: routeKey("paths", pathIndex, field),
+                    ...finding,
+                })),
+            );
             const earlier = pathOwner.get(path);
             if (earlier !== undefined) {
                 problems.push({
@@ -205,12 +270,19 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
             }
             const nameField = portNameField("port");
             if (spec.port !== undefined && spec.portName !== undefined) {
-                problems.push({ key: routeKey("paths", pathIndex, nameField), message: "is set together with port, but a backend port is given by number or by name, not both", fix: "remove one of them" });
+                problems.push({
+                    key: routeKey("paths", pathIndex, nameField),
+                    message: "is set together with port, but a backend port is given by number or by name, not both",
+                    fix: "remove one of them",
+                });
                 return;
             }
             const port = spec.portName ?? spec.port;
             if (typeof port !== "number" && typeof port !== "string") {
-                const fix = nameField === "port" ? "name the Service's port, by name or number" : `name the Service's port: its number as port, or its name as ${nameField}`;
+                const fix =
+                    nameField === "port"
+                        ? "name the Service's port, by name or number"
+                        : `name the Service's port: its number as port, or its name as ${nameField}`;
                 problems.push({ key: routeKey("paths", pathIndex, "port"), message: "is required", fix });
                 return;
             }
@@ -221,7 +293,9 @@ export function validateRoutes(routes: readonly IngressRouteSpec[], services: re
                 return;
             }
             if (lookup.value.protocol !== "TCP") {
-                const tcpPorts = services[lookup.value.serviceIndex]!.ports.filter((port) => (port.protocol ?? "TCP") === "TCP");
+                const tcpPorts = services[lookup.value.serviceIndex]!.ports.filter(
+                    (port) => (port.protocol ?? "TCP") === "TCP",
+                );
                 problems.push({
                     key: routeKey("paths", pathIndex, spec.portName !== undefined ? nameField : "port"),
                     message: `port ${show(port)} of Service ${lookup.value.namespace}/${lookup.value.service} carries ${lookup.value.protocol}, but an Ingress routes HTTP, which needs TCP`,
@@ -254,13 +328,15 @@ export interface IngressClassInfo {
     readonly publishesStatus: boolean;
 }
 
-
 /**
  * One standard networking.k8s.io/v1 Ingress for a route: named after its host, in its backends' namespace, with
  * the controller's IngressClass. When the controller writes no status, `pulumi.com/skipAwait` keeps `pulumi up`
  * from waiting ten minutes for a load balancer address nobody will publish.
  */
-export function buildIngress(route: ResolvedRoute, controller: IngressClassInfo): k8s.types.input.networking.v1.Ingress {
+export function buildIngress(
+    route: ResolvedRoute,
+    controller: IngressClassInfo,
+): k8s.types.input.networking.v1.Ingress {
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
@@ -280,7 +356,12 @@ export function buildIngress(route: ResolvedRoute, controller: IngressClassInfo)
                         paths: route.paths.map((path) => ({
                             path: path.path,
                             pathType: path.pathType,
-                            backend: { service: { name: path.service, port: typeof path.port === "number" ? { number: path.port } : { name: path.port } } },
+                            backend: {
+                                service: {
+                                    name: path.service,
+                                    port: typeof path.port === "number" ? { number: path.port } : { name: path.port },
+                                },
+                            },
                         })),
                     },
                 },

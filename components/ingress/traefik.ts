@@ -1,7 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { CONTROL_PLANE_TOLERATION, ControllerObject, ControllerObjects, DELETE_BEFORE_REPLACE, controllerObject, serviceIpFamilies } from "./controller-objects";
+import {
+    CONTROL_PLANE_TOLERATION,
+    ControllerObject,
+    ControllerObjects,
+    DELETE_BEFORE_REPLACE,
+    controllerObject,
+    serviceIpFamilies,
+} from "./controller-objects";
 import { IngressMode, ResolvedController, TRAEFIK_VERSION } from "./types";
-
 
 /** The controller value Traefik's kubernetesIngress provider looks for in IngressClasses. */
 export const TRAEFIK_CONTROLLER = "traefik.io/ingress-controller";
@@ -50,7 +56,11 @@ export function traefikArgs(settings: ResolvedController): string[] {
 export function buildTraefik(settings: ResolvedController): ControllerObjects {
     const namespace = settings.namespace;
     const selector = { "app.kubernetes.io/instance": "traefik", "app.kubernetes.io/name": "traefik" };
-    const labels = { ...selector, "app.kubernetes.io/part-of": "clusternet", "app.kubernetes.io/version": TRAEFIK_VERSION };
+    const labels = {
+        ...selector,
+        "app.kubernetes.io/part-of": "clusternet",
+        "app.kubernetes.io/version": TRAEFIK_VERSION,
+    };
     const hostPort = settings.mode === IngressMode.HostPort;
     const objects: ControllerObject[] = [];
 
@@ -86,30 +96,43 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "traefik" },
             subjects: [{ kind: "ServiceAccount", name: "traefik", namespace }],
         } satisfies k8s.types.input.rbac.v1.ClusterRoleBinding),
+        controllerObject("ingress-class", {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "IngressClass",
+            metadata: { name: settings.ingressClassName, labels },
+            spec: { controller: TRAEFIK_CONTROLLER },
+        } satisfies k8s.types.input.networking.v1.IngressClass),
         controllerObject(
-            "ingress-class",
+            "service",
             {
-                apiVersion: "networking.k8s.io/v1",
-                kind: "IngressClass",
-                metadata: { name: settings.ingressClassName, labels },
-                spec: { controller: TRAEFIK_CONTROLLER },
-            } satisfies k8s.types.input.networking.v1.IngressClass,
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "traefik", namespace, labels },
+                spec: {
+                    // In hostPort mode clients use the nodes' ports 80/443; the Service stays for in-cluster use only.
+                    type: hostPort ? "ClusterIP" : "NodePort",
+                    ...serviceIpFamilies(settings.ipFamilies),
+                    selector,
+                    ports: [
+                        {
+                            name: "web",
+                            port: 80,
+                            protocol: "TCP",
+                            targetPort: "web",
+                            ...(settings.httpNodePort !== null ? { nodePort: settings.httpNodePort } : {}),
+                        },
+                        {
+                            name: "websecure",
+                            port: 443,
+                            protocol: "TCP",
+                            targetPort: "websecure",
+                            ...(settings.httpsNodePort !== null ? { nodePort: settings.httpsNodePort } : {}),
+                        },
+                    ],
+                },
+            } satisfies k8s.types.input.core.v1.Service,
+            DELETE_BEFORE_REPLACE,
         ),
-        controllerObject("service", {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: "traefik", namespace, labels },
-            spec: {
-                // In hostPort mode clients use the nodes' ports 80/443; the Service stays for in-cluster use only.
-                type: hostPort ? "ClusterIP" : "NodePort",
-                ...serviceIpFamilies(settings.ipFamilies),
-                selector,
-                ports: [
-                    { name: "web", port: 80, protocol: "TCP", targetPort: "web", ...(settings.httpNodePort !== null ? { nodePort: settings.httpNodePort } : {}) },
-                    { name: "websecure", port: 443, protocol: "TCP", targetPort: "websecure", ...(settings.httpsNodePort !== null ? { nodePort: settings.httpsNodePort } : {}) },
-                ],
-            },
-        } satisfies k8s.types.input.core.v1.Service, DELETE_BEFORE_REPLACE),
     );
 
     const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
@@ -128,7 +151,12 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
             terminationGracePeriodSeconds: 60,
             nodeSelector: { "kubernetes.io/os": "linux" },
             ...(hostPort ? { tolerations: [CONTROL_PLANE_TOLERATION] } : {}),
-            securityContext: { runAsUser: 65532, runAsGroup: 65532, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: {
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                runAsNonRoot: true,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
             containers: [
                 {
                     name: "traefik",
@@ -136,15 +164,29 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                     imagePullPolicy: "IfNotPresent",
                     args: traefikArgs(settings),
                     ports: [
-                        { name: "web", containerPort: TRAEFIK_PORTS.web, protocol: "TCP", ...(hostPort ? { hostPort: 80 } : {}) },
-                        { name: "websecure", containerPort: TRAEFIK_PORTS.websecure, protocol: "TCP", ...(hostPort ? { hostPort: 443 } : {}) },
+                        {
+                            name: "web",
+                            containerPort: TRAEFIK_PORTS.web,
+                            protocol: "TCP",
+                            ...(hostPort ? { hostPort: 80 } : {}),
+                        },
+                        {
+                            name: "websecure",
+                            containerPort: TRAEFIK_PORTS.websecure,
+                            protocol: "TCP",
+                            ...(hostPort ? { hostPort: 443 } : {}),
+                        },
                         { name: "traefik", containerPort: TRAEFIK_PORTS.traefik, protocol: "TCP" },
                     ],
                     // /ping answers 200 once Traefik serves, and 503 while it shuts down.
                     readinessProbe: probe(1),
                     livenessProbe: probe(3),
                     resources: { requests: { cpu: "100m", memory: "64Mi" } },
-                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+                    securityContext: {
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"] },
+                        readOnlyRootFilesystem: true,
+                    },
                     volumeMounts: [
                         { name: "data", mountPath: "/data" },
                         { name: "tmp", mountPath: "/tmp" },

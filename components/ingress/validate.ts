@@ -16,7 +16,11 @@ export interface IngressContext {
  * paths, backends). Its node ports are checked stack-wide with the Services' (see controllerNodePortClaims).
  * Returns every problem, keyed like `clusternet:ingress.routes[0].host`; never throws.
  */
-export function validateIngress(ingress: ClusterIngressSettings, context: IngressContext, keys: SectionKeys): Problem[] {
+export function validateIngress(
+    ingress: ClusterIngressSettings,
+    context: IngressContext,
+    keys: SectionKeys,
+): Problem[] {
     const controllerKey = keyPath(keys.ingress, "controller");
     const controller = ingress.controller ?? {};
     const services = context.services ?? [];

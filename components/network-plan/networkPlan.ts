@@ -37,7 +37,14 @@ export interface PlanCapacity {
 
 function capacityOutput(capacity: FamilyCapacity | null): CapacityOutput | undefined {
     return capacity
-        ? { podCidr: capacity.podCidr, nodeMaskSize: capacity.nodeMaskSize, maxNodes: capacity.maxNodes, podsPerNode: String(capacity.podsPerNode), used: capacity.used, usedPercent: capacity.usedPercent }
+        ? {
+              podCidr: capacity.podCidr,
+              nodeMaskSize: capacity.nodeMaskSize,
+              maxNodes: capacity.maxNodes,
+              podsPerNode: String(capacity.podsPerNode),
+              used: capacity.used,
+              usedPercent: capacity.usedPercent,
+          }
         : undefined;
 }
 
@@ -45,7 +52,9 @@ function capacityOutput(capacity: FamilyCapacity | null): CapacityOutput | undef
 export function planOrThrow(component: string, name: string, args: NetworkPlanArgs): AddressPlan {
     const result = planNetwork(args, ARGS_KEYS);
     if (!result.ok) {
-        throw new pulumi.RunError(`${component} "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`);
+        throw new pulumi.RunError(
+            `${component} "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`,
+        );
     }
     return result.plan;
 }
@@ -78,7 +87,10 @@ export class NetworkPlan extends pulumi.ComponentResource {
         this.kubernetesServiceIpV6 = pulumi.output(plan.kubernetesServiceIpV6 ?? undefined);
         this.dnsServiceIp = pulumi.output(plan.dnsServiceIp ?? undefined);
         this.dnsServiceIpV6 = pulumi.output(plan.dnsServiceIpV6 ?? undefined);
-        this.capacity = pulumi.output({ ipv4: capacityOutput(plan.capacity.ipv4), ipv6: capacityOutput(plan.capacity.ipv6) });
+        this.capacity = pulumi.output({
+            ipv4: capacityOutput(plan.capacity.ipv4),
+            ipv6: capacityOutput(plan.capacity.ipv6),
+        });
         this.planJson = pulumi.output(JSON.stringify(plan));
         for (const warning of plan.warnings) {
             void pulumi.log.warn(warning, this);

@@ -9,7 +9,11 @@ import { NodePrepSettings } from "./validate";
  * NodePrep's args for a planned cluster: every planned node at its IP, IPv6 forwarding when the pods have IPv6,
  * and flanneld's VXLAN devices (flannel.<VNI>, flannel-v6.<VNI>) when checksum offload is to be turned off.
  */
-export function nodePrepArgsFor(plan: AddressPlan, settings: NodePrepSettings, podNetwork: PodNetworkSettings): NodePrepArgs {
+export function nodePrepArgsFor(
+    plan: AddressPlan,
+    settings: NodePrepSettings,
+    podNetwork: PodNetworkSettings,
+): NodePrepArgs {
     const ipv4 = plan.cluster.podCidr !== null;
     const ipv6 = plan.cluster.podCidrV6 !== null;
     const vxlan = (podNetwork.backend ?? FlannelBackend.Vxlan) === FlannelBackend.Vxlan;
@@ -24,6 +28,8 @@ export function nodePrepArgsFor(plan: AddressPlan, settings: NodePrepSettings, p
         ipv6Forwarding: ipv6,
         checksumOffloadDevices: pulumi
             .all([settings.disableVxlanChecksumOffload, podNetwork.vxlan?.vni])
-            .apply(([disable, vni]) => (disable === true && vxlan ? vxlanDeviceNames(vni ?? VXLAN_DEFAULT_VNI, ipv4, ipv6) : [])),
+            .apply(([disable, vni]) =>
+                disable === true && vxlan ? vxlanDeviceNames(vni ?? VXLAN_DEFAULT_VNI, ipv4, ipv6) : [],
+            ),
     };
 }

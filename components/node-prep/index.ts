@@ -1,5 +1,12 @@
 /** Node preparation over SSH: the NodePrep component, its args, the script and its checks. */
-export { DEFAULT_NODE_PREP_PATHS, NodePrepAction, NodePrepPaths, NodePrepScriptOptions, nodePrepScript, remoteInvocation } from "./script";
+export {
+    DEFAULT_NODE_PREP_PATHS,
+    NodePrepAction,
+    NodePrepPaths,
+    NodePrepScriptOptions,
+    nodePrepScript,
+    remoteInvocation,
+} from "./script";
 export { NodePrepKeys, NodePrepSettings, validateNodePrep } from "./validate";
 export * from "./nodePrep";
 export * from "./fromPlan";

@@ -49,12 +49,16 @@ export class NodePrep extends pulumi.ComponentResource {
     constructor(name: string, args: NodePrepArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = nodePrepArgsProblems(args);
         if (problems.length > 0) {
-            throw new pulumi.RunError(`NodePrep "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
+            throw new pulumi.RunError(
+                `NodePrep "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
+            );
         }
         super("clusternet:index:NodePrep", name, args, opts);
-        this.script = pulumi.all([args.ipv6Forwarding, args.checksumOffloadDevices]).apply(([ipv6Forwarding, devices]) =>
-            nodePrepScript({ ipv6Forwarding: ipv6Forwarding ?? false, checksumOffloadDevices: devices ?? [] }),
-        );
+        this.script = pulumi
+            .all([args.ipv6Forwarding, args.checksumOffloadDevices])
+            .apply(([ipv6Forwarding, devices]) =>
+                nodePrepScript({ ipv6Forwarding: ipv6Forwarding ?? false, checksumOffloadDevices: devices ?? [] }),
+            );
         this.scriptHash = this.script.apply(scriptHash);
         const privateKey = args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey);
         this.commands = args.nodes.map((node) => {
@@ -91,9 +95,17 @@ export function nodePrepArgsProblems(args: NodePrepArgs): Problem[] {
     const seen = new Set<string>();
     args.nodes.forEach((node, index) => {
         if (!isDns1123Subdomain(node.name)) {
-            problems.push({ key: keyPath("args.nodes", index, "name"), message: `${show(node.name)} is not a Node name`, fix: "use lowercase letters, digits, '-' and '.'" });
+            problems.push({
+                key: keyPath("args.nodes", index, "name"),
+                message: `${show(node.name)} is not a Node name`,
+                fix: "use lowercase letters, digits, '-' and '.'",
+            });
         } else if (seen.has(node.name)) {
-            problems.push({ key: keyPath("args.nodes", index, "name"), message: `"${node.name}" is listed twice`, fix: "list each node once" });
+            problems.push({
+                key: keyPath("args.nodes", index, "name"),
+                message: `"${node.name}" is listed twice`,
+                fix: "list each node once",
+            });
         }
         seen.add(node.name);
         const hostKey = knownValue(node.hostKey);

@@ -72,7 +72,11 @@ export function nodePrepScriptProblems(options: NodePrepScriptOptions, root = "o
     }
     (options.checksumOffloadDevices ?? []).forEach((device, index) => {
         if (typeof device !== "string" || !isInterfaceName(device)) {
-            problems.push({ key: keyPath(root, "checksumOffloadDevices", index), message: `${show(device)} is not a network interface name`, fix: "use a name such as flannel.1" });
+            problems.push({
+                key: keyPath(root, "checksumOffloadDevices", index),
+                message: `${show(device)} is not a network interface name`,
+                fix: "use a name such as flannel.1",
+            });
         }
     });
     return problems;

@@ -28,13 +28,26 @@ export interface NodePrepKeys {
 
 /** POSIX user names as useradd accepts them. */
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
-const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"];
+const HOST_KEY_TYPES = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
 
 /**
  * Checks node preparation settings against the plan and the pod network's backend, before anything is registered.
  * Values that are Outputs (such as secrets) are left to the config layer, which sees them in plain text.
  */
-export function validateNodePrep(settings: NodePrepSettings, plan: AddressPlan, backend: FlannelBackend, keys: NodePrepKeys): Problem[] {
+export function validateNodePrep(
+    settings: NodePrepSettings,
+    plan: AddressPlan,
+    backend: FlannelBackend,
+    keys: NodePrepKeys,
+): Problem[] {
     const problems: Problem[] = [];
     const key = (...segments: Array<string | number>): string => keyPath(keys.nodePrep, ...segments);
     const user = knownValue(settings.user);
@@ -42,8 +55,16 @@ export function validateNodePrep(settings: NodePrepSettings, plan: AddressPlan, 
         problems.push(...userProblems(user.value, key("user")));
     }
     const port = knownValue(settings.port);
-    if (port.known && port.value !== undefined && (!Number.isInteger(port.value) || port.value < 1 || port.value > 65535)) {
-        problems.push({ key: key("port"), message: `${show(port.value)} is not a TCP port`, fix: "use a port from 1 to 65535, e.g. 22" });
+    if (
+        port.known &&
+        port.value !== undefined &&
+        (!Number.isInteger(port.value) || port.value < 1 || port.value > 65535)
+    ) {
+        problems.push({
+            key: key("port"),
+            message: `${show(port.value)} is not a TCP port`,
+            fix: "use a port from 1 to 65535, e.g. 22",
+        });
     }
     const privateKey = knownValue(settings.privateKey);
     if (privateKey.known && privateKey.value !== undefined) {
@@ -56,7 +77,9 @@ export function validateNodePrep(settings: NodePrepSettings, plan: AddressPlan, 
             problems.push({
                 key: key("hostKeys", name),
                 message: `names no node of this cluster`,
-                fix: suggestion ? `did you mean ${suggestion}?` : `use a node name from ${keys.nodes}: ${names.join(", ")}`,
+                fix: suggestion
+                    ? `did you mean ${suggestion}?`
+                    : `use a node name from ${keys.nodes}: ${names.join(", ")}`,
             });
             continue;
         }
@@ -77,24 +100,61 @@ export function validateNodePrep(settings: NodePrepSettings, plan: AddressPlan, 
 }
 
 export function userProblems(user: string, key: string): Problem[] {
-    return USER_NAME.test(user) ? [] : [{ key, message: `${show(user)} is not a user name`, fix: "use lowercase letters, digits, '_' and '-', starting with a letter or '_', e.g. root" }];
+    return USER_NAME.test(user)
+        ? []
+        : [
+              {
+                  key,
+                  message: `${show(user)} is not a user name`,
+                  fix: "use lowercase letters, digits, '_' and '-', starting with a letter or '_', e.g. root",
+              },
+          ];
 }
 
 /** The key's contents are needed, not its path or its public half. */
 export function privateKeyProblems(privateKey: string, key: string): Problem[] {
     const text = privateKey.trim();
-    if (/^-----BEGIN (?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]+-----END (?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----$/.test(text)) {
+    if (
+        /^-----BEGIN (?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]+-----END (?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----$/.test(
+            text,
+        )
+    ) {
         return /ENCRYPTED/.test(text) || openSshCipher(text) !== "none"
-            ? [{ key, message: "is encrypted with a passphrase, which clusternet cannot pass on", fix: "use an unencrypted key (ssh-keygen -p -N '' -f KEY on a copy), or an ssh-agent" }]
+            ? [
+                  {
+                      key,
+                      message: "is encrypted with a passphrase, which clusternet cannot pass on",
+                      fix: "use an unencrypted key (ssh-keygen -p -N '' -f KEY on a copy), or an ssh-agent",
+                  },
+              ]
             : [];
     }
     if (HOST_KEY_TYPES.some((type) => text.startsWith(`${type} `))) {
-        return [{ key, message: "holds a public key", fix: "set the private key instead: cat ~/.ssh/id_ed25519 | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'" }];
+        return [
+            {
+                key,
+                message: "holds a public key",
+                fix: "set the private key instead: cat ~/.ssh/id_ed25519 | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'",
+            },
+        ];
     }
     if (/^[~/.]/.test(text) && !text.includes("\n")) {
-        return [{ key, message: "looks like a file path; the key's contents are needed", fix: `cat ${text} | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'` }];
+        return [
+            {
+                key,
+                message: "looks like a file path; the key's contents are needed",
+                fix: `cat ${text} | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'`,
+            },
+        ];
     }
-    return [{ key, message: "is not an SSH private key (expected -----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----)", fix: "set the whole key file: cat ~/.ssh/id_ed25519 | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'" }];
+    return [
+        {
+            key,
+            message:
+                "is not an SSH private key (expected -----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----)",
+            fix: "set the whole key file: cat ~/.ssh/id_ed25519 | pulumi config set --secret --path 'clusternet:nodePrep.privateKey'",
+        },
+    ];
 }
 
 /** The cipher an OpenSSH-format key is encrypted with ("none" when it is not, or when the key is PEM). */
@@ -119,7 +179,19 @@ export function hostKeyProblems(hostKey: string, key: string): Problem[] {
         return [];
     }
     if (typeAt === 1) {
-        return [{ key, message: `starts with the host name ${show(fields[0])}, as ssh-keyscan prints it`, fix: `remove the host name: ${fields.slice(1, 3).join(" ")}` }];
+        return [
+            {
+                key,
+                message: `starts with the host name ${show(fields[0])}, as ssh-keyscan prints it`,
+                fix: `remove the host name: ${fields.slice(1, 3).join(" ")}`,
+            },
+        ];
     }
-    return [{ key, message: `${show(hostKey.length > 40 ? `${hostKey.slice(0, 40)}...` : hostKey)} is not an SSH host key`, fix: "write it as ssh-keyscan prints it without the host name, e.g. ssh-ed25519 AAAAC3Nza..." }];
+    return [
+        {
+            key,
+            message: `${show(hostKey.length > 40 ? `${hostKey.slice(0, 40)}...` : hostKey)} is not an SSH host key`,
+            fix: "write it as ssh-keyscan prints it without the host name, e.g. ssh-ed25519 AAAAC3Nza...",
+        },
+    ];
 }

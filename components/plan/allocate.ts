@@ -36,7 +36,12 @@ const OTHER_PIN_FIELD: Record<IpFamily, string> = { IPv4: "podCidrV6", IPv6: "po
  * new nodes in name order. A pin or a changed pod CIDR that would move a node's previous block is refused, since
  * Node.spec.podCIDR is immutable. Linear in the number of nodes (plus the blocks skipped).
  */
-export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly AllocationRequest[], keys: AllocationKeys): Allocation {
+export function allocateNodeSubnets(
+    pod: Cidr,
+    mask: number,
+    requests: readonly AllocationRequest[],
+    keys: AllocationKeys,
+): Allocation {
     const problems: Problem[] = [];
     const blockSize = 1n << BigInt(familyBits(pod.family) - mask);
     const blockCount = 1 << (mask - pod.prefix);
@@ -58,15 +63,27 @@ export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly 
         }
         const cidr = parsed.value;
         if (cidr.family !== pod.family) {
-            problems.push({ key, message: `${request.pin} is ${cidr.family}, not ${pod.family}`, fix: `pin it as ${OTHER_PIN_FIELD[pod.family]} instead` });
+            problems.push({
+                key,
+                message: `${request.pin} is ${cidr.family}, not ${pod.family}`,
+                fix: `pin it as ${OTHER_PIN_FIELD[pod.family]} instead`,
+            });
             return;
         }
         if (!cidrContains(pod, cidr)) {
-            problems.push({ key, message: `${request.pin} lies outside the pod CIDR ${formatCidr(pod)} (${keys.podCidr})`, fix: `pin a /${mask} inside ${formatCidr(pod)}` });
+            problems.push({
+                key,
+                message: `${request.pin} lies outside the pod CIDR ${formatCidr(pod)} (${keys.podCidr})`,
+                fix: `pin a /${mask} inside ${formatCidr(pod)}`,
+            });
             return;
         }
         if (cidr.prefix !== mask) {
-            problems.push({ key, message: `${request.pin} is a /${cidr.prefix}, but node subnets are /${mask} (${keys.nodeMaskSize})`, fix: `pin a /${mask}` });
+            problems.push({
+                key,
+                message: `${request.pin} is a /${cidr.prefix}, but node subnets are /${mask} (${keys.nodeMaskSize})`,
+                fix: `pin a /${mask}`,
+            });
             return;
         }
         if (request.previous !== undefined && request.previous !== request.pin) {
@@ -80,7 +97,11 @@ export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly 
         const index0 = blockIndex(cidr);
         const other = owner.get(index0);
         if (other !== undefined) {
-            problems.push({ key, message: `${request.pin} is also pinned by node "${requests[other]!.name}" (${keys.pin(other)})`, fix: "give each node its own subnet" });
+            problems.push({
+                key,
+                message: `${request.pin} is also pinned by node "${requests[other]!.name}" (${keys.pin(other)})`,
+                fix: "give each node its own subnet",
+            });
             return;
         }
         owner.set(index0, index);
@@ -93,7 +114,11 @@ export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly 
         }
         const parsed = parseCidr(request.previous);
         if (!parsed.ok) {
-            problems.push({ key: keys.previous(request.name), message: parsed.message, fix: "correct or delete the previous plan's entry for this node" });
+            problems.push({
+                key: keys.previous(request.name),
+                message: parsed.message,
+                fix: "correct or delete the previous plan's entry for this node",
+            });
             return;
         }
         const cidr = parsed.value;
@@ -130,8 +155,13 @@ export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly 
 
     const waiting = requests
         .map((request, index) => ({ request, index }))
-        .filter(({ request, index }) => subnets[index] === undefined && request.pin === undefined && request.previous === undefined)
-        .sort((a, b) => (a.request.name < b.request.name ? -1 : a.request.name > b.request.name ? 1 : a.index - b.index));
+        .filter(
+            ({ request, index }) =>
+                subnets[index] === undefined && request.pin === undefined && request.previous === undefined,
+        )
+        .sort((a, b) =>
+            a.request.name < b.request.name ? -1 : a.request.name > b.request.name ? 1 : a.index - b.index,
+        );
     let cursor = 0;
     let unplaced = 0;
     for (const { index } of waiting) {
@@ -143,7 +173,10 @@ export function allocateNodeSubnets(pod: Cidr, mask: number, requests: readonly 
             continue;
         }
         owner.set(cursor, index);
-        subnets[index] = { cidr: { family: pod.family, start: pod.start + BigInt(cursor) * blockSize, prefix: mask }, source: SubnetSource.Allocated };
+        subnets[index] = {
+            cidr: { family: pod.family, start: pod.start + BigInt(cursor) * blockSize, prefix: mask },
+            source: SubnetSource.Allocated,
+        };
         cursor++;
     }
     if (unplaced > 0) {

@@ -15,7 +15,8 @@ export interface Cidr {
 }
 
 /** The result of parsing: the value, or why the text is not acceptable and what to write instead. */
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly fix?: string };
+export type Parsed<T> =
+    { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly fix?: string };
 
 export function familyBits(family: IpFamily): number {
     return family === IpFamily.IPv4 ? 32 : 128;
@@ -60,7 +61,7 @@ export function formatAddress(family: IpFamily, value: bigint): string {
     }
     let bestStart = -1;
     let bestLength = 1; // RFC 5952: a single zero group is not compressed
-    for (let i = 0; i < groups.length; ) {
+    for (let i = 0; i < groups.length;) {
         if (groups[i] !== 0) {
             i++;
             continue;

@@ -32,7 +32,10 @@ function compareIntervals(a: Interval, b: Interval): number {
  * (at most n of them); where a group's own intervals overlap, each interval is still reported against at least
  * one interval of every group it overlaps. Pairs of the same group are never reported.
  */
-export function sweepOverlaps<T extends Interval>(items: readonly T[], mayOverlap: (a: T, b: T) => boolean): Array<[T, T]> {
+export function sweepOverlaps<T extends Interval>(
+    items: readonly T[],
+    mayOverlap: (a: T, b: T) => boolean,
+): Array<[T, T]> {
     const sorted = [...items].sort(compareIntervals);
     const pairs: Array<[T, T]> = [];
     let family: IpFamily | undefined;
@@ -56,7 +59,9 @@ export function sweepOverlaps<T extends Interval>(items: readonly T[], mayOverla
 }
 
 /** Merges intervals of one family into sorted, disjoint, non-adjacent spans. */
-export function mergeIntervals(items: ReadonlyArray<{ start: bigint; end: bigint }>): Array<{ start: bigint; end: bigint }> {
+export function mergeIntervals(
+    items: ReadonlyArray<{ start: bigint; end: bigint }>,
+): Array<{ start: bigint; end: bigint }> {
     const sorted = [...items].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
     const merged: Array<{ start: bigint; end: bigint }> = [];
     for (const { start, end } of sorted) {
@@ -76,7 +81,12 @@ export function mergeIntervals(items: ReadonlyArray<{ start: bigint; end: bigint
  * The lowest block of `prefix` length inside one of `pools` that touches none of the `occupied` spans, for
  * suggesting a free range in an error message. Linear in the number of spans.
  */
-export function lowestFreeBlock(family: IpFamily, prefix: number, pools: readonly Cidr[], occupied: ReadonlyArray<{ start: bigint; end: bigint }>): Cidr | undefined {
+export function lowestFreeBlock(
+    family: IpFamily,
+    prefix: number,
+    pools: readonly Cidr[],
+    occupied: ReadonlyArray<{ start: bigint; end: bigint }>,
+): Cidr | undefined {
     const bits = family === IpFamily.IPv4 ? 32 : 128;
     const size = 1n << BigInt(bits - prefix);
     const spans = mergeIntervals(occupied);

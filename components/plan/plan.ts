@@ -1,8 +1,37 @@
-import { Problem, STACK_KEYS, SectionKeys, formatProblem, isDns1123Label, isDns1123Subdomain, keyPath } from "../common";
+import {
+    Problem,
+    STACK_KEYS,
+    SectionKeys,
+    formatProblem,
+    isDns1123Label,
+    isDns1123Subdomain,
+    keyPath,
+} from "../common";
 import { allocateNodeSubnets } from "./allocate";
-import { Cidr, IpFamily, addressAt, cidrContainsAddress, cidrSize, familyBits, formatAddress, formatCidr, hostCidr, parseAddress, parseCidr } from "./cidr";
+import {
+    Cidr,
+    IpFamily,
+    addressAt,
+    cidrContainsAddress,
+    cidrSize,
+    familyBits,
+    formatAddress,
+    formatCidr,
+    hostCidr,
+    parseAddress,
+    parseCidr,
+} from "./cidr";
 import { Interval, cidrInterval, lowestFreeBlock, sweepOverlaps } from "./intervals";
-import { AddressPlan, ClusterSpec, FamilyCapacity, NodeSpec, NodeSubnets, PlannedNode, PreviousAllocation, SubnetSource } from "./types";
+import {
+    AddressPlan,
+    ClusterSpec,
+    FamilyCapacity,
+    NodeSpec,
+    NodeSubnets,
+    PlannedNode,
+    PreviousAllocation,
+    SubnetSource,
+} from "./types";
 
 export const DEFAULT_CLUSTER_NAME = "lab";
 export const DEFAULT_NODE_MASK_SIZE = 24;
@@ -27,7 +56,8 @@ export interface PlanInput {
     readonly previous?: PreviousAllocation;
 }
 
-export type PlanResult = { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type PlanResult =
+    { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** Private address pools searched when an error suggests a free range. */
 const PRIVATE_POOLS: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map((text) => {
@@ -82,7 +112,11 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
 
     const name = cluster.name ?? DEFAULT_CLUSTER_NAME;
     if (!isDns1123Label(name)) {
-        problems.push({ key: clusterKey("name"), message: `${JSON.stringify(name)} is not a DNS-1123 label`, fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. lab" });
+        problems.push({
+            key: clusterKey("name"),
+            message: `${JSON.stringify(name)} is not a DNS-1123 label`,
+            fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. lab",
+        });
     }
 
     const parseRange = (text: string | undefined, key: string, family?: IpFamily): Cidr | undefined => {
@@ -97,7 +131,11 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (family !== undefined && parsed.value.family !== family) {
             const field = key.slice(key.lastIndexOf(".") + 1);
             const other = field.endsWith("V6") ? field.slice(0, -2) : `${field}V6`;
-            problems.push({ key, message: `${text} is ${parsed.value.family}, but this key takes ${family}`, fix: `move it to ${other}` });
+            problems.push({
+                key,
+                message: `${text} is ${parsed.value.family}, but this key takes ${family}`,
+                fix: `move it to ${other}`,
+            });
             return undefined;
         }
         return parsed.value;
@@ -111,7 +149,11 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     };
     const families: IpFamily[] = [];
     if (cluster.podCidr === undefined && cluster.podCidrV6 === undefined) {
-        problems.push({ key: clusterKey("podCidr"), message: "no pod CIDR is set", fix: "set podCidr (IPv4, e.g. 10.244.0.0/16) and/or podCidrV6 (IPv6, e.g. fd00:10:244::/56)" });
+        problems.push({
+            key: clusterKey("podCidr"),
+            message: "no pod CIDR is set",
+            fix: "set podCidr (IPv4, e.g. 10.244.0.0/16) and/or podCidrV6 (IPv6, e.g. fd00:10:244::/56)",
+        });
     }
     for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
         const text = family === IpFamily.IPv4 ? cluster.podCidr : cluster.podCidrV6;
@@ -123,14 +165,22 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const bits = familyBits(family);
         const nodeMask = mask[family];
         if (!Number.isInteger(nodeMask) || nodeMask < 0 || nodeMask > bits) {
-            problems.push({ key: maskKey, message: `${nodeMask} is not a prefix length`, fix: `use a whole number up to ${bits}` });
+            problems.push({
+                key: maskKey,
+                message: `${nodeMask} is not a prefix length`,
+                fix: `use a whole number up to ${bits}`,
+            });
             continue;
         }
         if (!cidr) {
             continue;
         }
         if (nodeMask < cidr.prefix) {
-            problems.push({ key: maskKey, message: `/${nodeMask} node subnets do not fit in the /${cidr.prefix} pod CIDR ${formatCidr(cidr)}`, fix: `use a node mask of at least ${cidr.prefix}` });
+            problems.push({
+                key: maskKey,
+                message: `/${nodeMask} node subnets do not fit in the /${cidr.prefix} pod CIDR ${formatCidr(cidr)}`,
+                fix: `use a node mask of at least ${cidr.prefix}`,
+            });
         } else if (nodeMask - cidr.prefix > MAX_NODE_MASK_DIFFERENCE) {
             problems.push({
                 key: maskKey,
@@ -138,7 +188,11 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
                 fix: `use a node mask of at most ${cidr.prefix + MAX_NODE_MASK_DIFFERENCE}, or a smaller pod CIDR`,
             });
         } else if (bits - nodeMask < 2) {
-            problems.push({ key: maskKey, message: `a /${nodeMask} node subnet leaves no address for a pod after the network address and cni0's gateway`, fix: `use a node mask of at most ${bits - 2}` });
+            problems.push({
+                key: maskKey,
+                message: `a /${nodeMask} node subnet leaves no address for a pod after the network address and cni0's gateway`,
+                fix: `use a node mask of at most ${bits - 2}`,
+            });
         } else {
             pod[family] = cidr;
         }
@@ -167,20 +221,40 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             continue; // the missing pod CIDR is the problem already reported
         }
         if (family === IpFamily.IPv4 ? !hasV4 : !hasV6) {
-            problems.push({ key, message: `the cluster has no ${family} pod CIDR, so ${family} Services could not reach pods`, fix: `remove ${field}, or set ${fieldFor(family, "podCidr")}` });
+            problems.push({
+                key,
+                message: `the cluster has no ${family} pod CIDR, so ${family} Services could not reach pods`,
+                fix: `remove ${field}, or set ${fieldFor(family, "podCidr")}`,
+            });
         } else if (hostBits > MAX_SERVICE_HOST_BITS) {
-            problems.push({ key, message: `${formatCidr(cidr)} has ${hostBits} host bits; Kubernetes allows at most ${MAX_SERVICE_HOST_BITS}`, fix: `use a /${minimumPrefix} or smaller range` });
+            problems.push({
+                key,
+                message: `${formatCidr(cidr)} has ${hostBits} host bits; Kubernetes allows at most ${MAX_SERVICE_HOST_BITS}`,
+                fix: `use a /${minimumPrefix} or smaller range`,
+            });
         } else if (cidr.prefix > maximumPrefix) {
-            problems.push({ key, message: `${formatCidr(cidr)} has no room for the cluster DNS IP (its 10th address)`, fix: `use a /${maximumPrefix} or larger range` });
+            problems.push({
+                key,
+                message: `${formatCidr(cidr)} has no room for the cluster DNS IP (its 10th address)`,
+                fix: `use a /${maximumPrefix} or larger range`,
+            });
         } else {
             service[family] = cidr;
         }
     }
     if (hasV6 && !hasV4 && serviceText.IPv6 === undefined) {
-        problems.push({ key: clusterKey("serviceCidrV6"), message: "an IPv6-only cluster needs an IPv6 Service CIDR", fix: "set serviceCidrV6, e.g. fd00:10:96::/112" });
+        problems.push({
+            key: clusterKey("serviceCidrV6"),
+            message: "an IPv6-only cluster needs an IPv6 Service CIDR",
+            fix: "set serviceCidrV6, e.g. fd00:10:96::/112",
+        });
     }
     if (hasV4 && hasV6 && serviceText.IPv6 === undefined) {
-        warnings.push({ key: clusterKey("serviceCidrV6"), message: "the cluster is dual-stack but has no IPv6 Service CIDR, so Services stay IPv4-only", fix: "set serviceCidrV6, e.g. fd00:10:96::/112" });
+        warnings.push({
+            key: clusterKey("serviceCidrV6"),
+            message: "the cluster is dual-stack but has no IPv6 Service CIDR, so Services stay IPv4-only",
+            fix: "set serviceCidrV6, e.g. fd00:10:96::/112",
+        });
     }
 
     const nodeNetwork = parseRange(cluster.nodeNetwork, clusterKey("nodeNetwork"));
@@ -194,7 +268,8 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
         const podField = fieldFor(family, "podCidr");
         const serviceField = fieldFor(family, "serviceCidr");
-        const podCidr = pod[family] ?? parseQuiet(family === IpFamily.IPv4 ? cluster.podCidr : cluster.podCidrV6, family);
+        const podCidr =
+            pod[family] ?? parseQuiet(family === IpFamily.IPv4 ? cluster.podCidr : cluster.podCidrV6, family);
         addItem(podCidr, "podCidr", clusterKey(podField), "the pod CIDR");
         addItem(service[family], "serviceCidr", clusterKey(serviceField), "the Service CIDR");
     }
@@ -206,7 +281,11 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (range.name.trim() === "") {
             problems.push({ key: `${key}.name`, message: "is empty", fix: "name the range, e.g. office-vpn" });
         } else if (reservedNames.has(range.name)) {
-            problems.push({ key: `${key}.name`, message: `"${range.name}" is also the name of reserved[${reservedNames.get(range.name)}]`, fix: "give each reserved range its own name" });
+            problems.push({
+                key: `${key}.name`,
+                message: `"${range.name}" is also the name of reserved[${reservedNames.get(range.name)}]`,
+                fix: "give each reserved range its own name",
+            });
         } else {
             reservedNames.set(range.name, index);
         }
@@ -219,26 +298,46 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     const nodeIps = new Map<string, number>();
     input.nodes.forEach((node, index) => {
         if (!isDns1123Subdomain(node.name)) {
-            problems.push({ key: nodeKey(index, "name"), message: `${JSON.stringify(node.name)} is not a valid Node name (a DNS-1123 subdomain)`, fix: "use lowercase letters, digits, '-' and '.', e.g. worker-1" });
+            problems.push({
+                key: nodeKey(index, "name"),
+                message: `${JSON.stringify(node.name)} is not a valid Node name (a DNS-1123 subdomain)`,
+                fix: "use lowercase letters, digits, '-' and '.', e.g. worker-1",
+            });
         } else if (nodeNames.has(node.name)) {
-            problems.push({ key: nodeKey(index, "name"), message: `"${node.name}" is also the name of ${keyPath(keys.nodes, nodeNames.get(node.name)!)}`, fix: "give each node its own name" });
+            problems.push({
+                key: nodeKey(index, "name"),
+                message: `"${node.name}" is also the name of ${keyPath(keys.nodes, nodeNames.get(node.name)!)}`,
+                fix: "give each node its own name",
+            });
         } else {
             nodeNames.set(node.name, index);
         }
         const parsed = parseAddress(node.ip);
         if (!parsed.ok) {
-            problems.push({ key: nodeKey(index, "ip"), message: parsed.message, fix: parsed.fix ?? "write the node's address, e.g. 192.168.56.11" });
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: parsed.message,
+                fix: parsed.fix ?? "write the node's address, e.g. 192.168.56.11",
+            });
             return;
         }
         const { family, value } = parsed.value;
         const canonical = `${family}/${value}`;
         if (nodeIps.has(canonical)) {
-            problems.push({ key: nodeKey(index, "ip"), message: `${node.ip} is also the IP of node "${input.nodes[nodeIps.get(canonical)!]!.name}"`, fix: "give each node its own IP" });
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is also the IP of node "${input.nodes[nodeIps.get(canonical)!]!.name}"`,
+                fix: "give each node its own IP",
+            });
             return;
         }
         nodeIps.set(canonical, index);
         if (nodeNetwork && !cidrContainsAddress(nodeNetwork, family, value)) {
-            problems.push({ key: nodeKey(index, "ip"), message: `${node.ip} lies outside the node network ${formatCidr(nodeNetwork)}`, fix: `use an address inside ${formatCidr(nodeNetwork)}, or correct ${clusterKey("nodeNetwork")}` });
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} lies outside the node network ${formatCidr(nodeNetwork)}`,
+                fix: `use an address inside ${formatCidr(nodeNetwork)}, or correct ${clusterKey("nodeNetwork")}`,
+            });
         }
         addItem(hostCidr(family, value), "nodeIp", nodeKey(index, "ip"), `node "${node.name}"'s IP`);
     });
@@ -248,7 +347,12 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (!suggestions.has(moved)) {
             const prefix = familyBits(moved.family) - bitLength(moved.end - moved.start);
             const occupied = items.filter((item) => item.family === moved.family && item !== moved);
-            suggestions.set(moved, moved.group === "nodeIp" || moved.group === "reserved" ? undefined : lowestFreeBlock(moved.family, prefix, PRIVATE_POOLS, occupied));
+            suggestions.set(
+                moved,
+                moved.group === "nodeIp" || moved.group === "reserved"
+                    ? undefined
+                    : lowestFreeBlock(moved.family, prefix, PRIVATE_POOLS, occupied),
+            );
         }
         return suggestions.get(moved);
     };
@@ -258,7 +362,9 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         problems.push({
             key: moved.key,
             message: `${describeRange(moved)} overlaps ${describeRange(kept)} (${kept.key})`,
-            fix: suggestion ? `choose a range that overlaps nothing else, e.g. ${formatCidr(suggestion)}` : "choose ranges that do not overlap",
+            fix: suggestion
+                ? `choose a range that overlaps nothing else, e.g. ${formatCidr(suggestion)}`
+                : "choose ranges that do not overlap",
         });
     }
 
@@ -377,6 +483,12 @@ function bitLength(value: bigint): number {
 /** Each node's pod subnets by node name, absent families left out. */
 export function nodeSubnetsOf(plan: AddressPlan): Record<string, NodeSubnets> {
     return Object.fromEntries(
-        plan.nodes.map((node) => [node.name, { ...(node.podCidr ? { podCidr: node.podCidr } : {}), ...(node.podCidrV6 ? { podCidrV6: node.podCidrV6 } : {}) }]),
+        plan.nodes.map((node) => [
+            node.name,
+            {
+                ...(node.podCidr ? { podCidr: node.podCidr } : {}),
+                ...(node.podCidrV6 ? { podCidrV6: node.podCidrV6 } : {}),
+            },
+        ]),
     );
 }

@@ -43,7 +43,11 @@ export const FLANNEL_METADATA = {
     clusterRoleBinding: { labels: { ...K8S_APP }, name: FLANNEL_CLUSTER_ROLE },
     configMap: { name: FLANNEL_CONFIG_MAP, namespace: FLANNEL_NAMESPACE, labels: { ...NODE_TIER } },
     netConfSecret: { name: FLANNEL_NET_CONF_SECRET, namespace: FLANNEL_NAMESPACE, labels: { ...NODE_TIER } },
-    daemonSet: { name: FLANNEL_DAEMON_SET, namespace: FLANNEL_NAMESPACE, labels: { tier: "node", app: "flannel", "k8s-app": "flannel" } },
+    daemonSet: {
+        name: FLANNEL_DAEMON_SET,
+        namespace: FLANNEL_NAMESPACE,
+        labels: { tier: "node", app: "flannel", "k8s-app": "flannel" },
+    },
 } as const satisfies Record<string, ObjectMeta>;
 
 /** A fresh copy of an object's metadata, so callers may edit what a builder returns. */
@@ -126,9 +130,16 @@ export function flanneldArgs(spec: FlannelSpec): string[] {
  * selector, and the Secret's net-conf.json with a WireGuard PSK.
  */
 export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
-    const resources = { requests: { ...spec.resources.requests }, ...(spec.resources.limits ? { limits: { ...spec.resources.limits } } : {}) };
-    const secretMount = spec.wireguard.hasPsk ? [{ name: "flannel-net-conf", mountPath: SECRET_NET_CONF_DIR, readOnly: true }] : [];
-    const secretVolume = spec.wireguard.hasPsk ? [{ name: "flannel-net-conf", secret: { secretName: FLANNEL_NET_CONF_SECRET, defaultMode: 0o400 } }] : [];
+    const resources = {
+        requests: { ...spec.resources.requests },
+        ...(spec.resources.limits ? { limits: { ...spec.resources.limits } } : {}),
+    };
+    const secretMount = spec.wireguard.hasPsk
+        ? [{ name: "flannel-net-conf", mountPath: SECRET_NET_CONF_DIR, readOnly: true }]
+        : [];
+    const secretVolume = spec.wireguard.hasPsk
+        ? [{ name: "flannel-net-conf", secret: { secretName: FLANNEL_NET_CONF_SECRET, defaultMode: 0o400 } }]
+        : [];
     return {
         apiVersion: "apps/v1",
         kind: "DaemonSet",
@@ -141,7 +152,13 @@ export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
                     affinity: {
                         nodeAffinity: {
                             requiredDuringSchedulingIgnoredDuringExecution: {
-                                nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["linux"] }] }],
+                                nodeSelectorTerms: [
+                                    {
+                                        matchExpressions: [
+                                            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                                        ],
+                                    },
+                                ],
                             },
                         },
                     },
@@ -177,9 +194,17 @@ export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
                             command: ["/opt/bin/flanneld"],
                             args: flanneldArgs(spec),
                             ports: [{ name: "healthz", containerPort: 8081, protocol: "TCP" }],
-                            livenessProbe: { httpGet: { path: "/healthz", port: "healthz" }, initialDelaySeconds: 10, periodSeconds: 30 },
+                            livenessProbe: {
+                                httpGet: { path: "/healthz", port: "healthz" },
+                                initialDelaySeconds: 10,
+                                periodSeconds: 30,
+                            },
                             // Ready once /run/flannel/subnet.env and the masquerade rules exist: "DaemonSet ready" means "pod network up".
-                            readinessProbe: { httpGet: { path: "/readyz", port: "healthz" }, initialDelaySeconds: 5, periodSeconds: 10 },
+                            readinessProbe: {
+                                httpGet: { path: "/readyz", port: "healthz" },
+                                initialDelaySeconds: 5,
+                                periodSeconds: 10,
+                            },
                             resources,
                             securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
                             env: [
@@ -204,7 +229,9 @@ export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
                         { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
                         ...secretVolume,
                     ],
-                    ...(spec.nodeSelector !== undefined && Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: { ...spec.nodeSelector } } : {}),
+                    ...(spec.nodeSelector !== undefined && Object.keys(spec.nodeSelector).length > 0
+                        ? { nodeSelector: { ...spec.nodeSelector } }
+                        : {}),
                 },
             },
         },
@@ -212,7 +239,10 @@ export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
 }
 
 /** Every flannel object, in apply order. `psk` is needed only when the spec has one. */
-export function flannelManifests(spec: FlannelSpec, psk?: string): Array<Namespace | ServiceAccount | ClusterRole | ClusterRoleBinding | ConfigMap | Secret | DaemonSet> {
+export function flannelManifests(
+    spec: FlannelSpec,
+    psk?: string,
+): Array<Namespace | ServiceAccount | ClusterRole | ClusterRoleBinding | ConfigMap | Secret | DaemonSet> {
     if (spec.wireguard.hasPsk && psk === undefined) {
         throw new Error("flannelManifests: the spec has a WireGuard PSK, so pass it");
     }

@@ -37,7 +37,13 @@ function backendOptions(spec: FlannelSpec, psk: string | undefined): Record<stri
     let options: Record<string, string | number | boolean | undefined> = {};
     switch (spec.backend) {
         case FlannelBackend.Vxlan:
-            options = { VNI: spec.vxlan.vni, Port: spec.vxlan.port, GBP: spec.vxlan.gbp, DirectRouting: spec.vxlan.directRouting, MTU: spec.mtu };
+            options = {
+                VNI: spec.vxlan.vni,
+                Port: spec.vxlan.port,
+                GBP: spec.vxlan.gbp,
+                DirectRouting: spec.vxlan.directRouting,
+                MTU: spec.mtu,
+            };
             break;
         case FlannelBackend.WireGuard:
             options = {
@@ -55,7 +61,9 @@ function backendOptions(spec: FlannelSpec, psk: string | undefined): Record<stri
         case FlannelBackend.HostGw:
             break;
     }
-    return Object.fromEntries(Object.entries(options).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined));
+    return Object.fromEntries(
+        Object.entries(options).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined),
+    );
 }
 
 /**

@@ -60,26 +60,56 @@ export class PodNetwork extends pulumi.ComponentResource {
         const hasPsk = psk !== undefined;
         // The PSK stays out of `spec`, so only the Secret (not the ConfigMap or the DaemonSet) is built from a secret.
         const { psk: _psk, ...wireguardWithoutPsk } = wireguard ?? {};
-        const settings: PodNetworkSettings = { ...otherSettings, ...(wireguard !== undefined ? { wireguard: wireguardWithoutPsk } : {}) };
-        const spec: pulumi.Output<FlannelSpec> = pulumi.output(settings).apply((resolved) => resolveFlannelSpec(resolved, plan, hasPsk));
+        const settings: PodNetworkSettings = {
+            ...otherSettings,
+            ...(wireguard !== undefined ? { wireguard: wireguardWithoutPsk } : {}),
+        };
+        const spec: pulumi.Output<FlannelSpec> = pulumi
+            .output(settings)
+            .apply((resolved) => resolveFlannelSpec(resolved, plan, hasPsk));
 
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: flannelMetadata("namespace") }, { parent: this });
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: flannelMetadata("namespace") },
+            { parent: this },
+        );
         const inNamespace: pulumi.CustomResourceOptions = { parent: this, dependsOn: [this.namespace] };
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, { metadata: flannelMetadata("serviceAccount") }, inNamespace);
-        const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: flannelMetadata("clusterRole"), rules: flannelClusterRole().rules }, { parent: this });
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-service-account`,
+            { metadata: flannelMetadata("serviceAccount") },
+            inNamespace,
+        );
+        const clusterRole = new k8s.rbac.v1.ClusterRole(
+            `${name}-cluster-role`,
+            { metadata: flannelMetadata("clusterRole"), rules: flannelClusterRole().rules },
+            { parent: this },
+        );
         const binding = flannelClusterRoleBinding();
         const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-cluster-role-binding`,
             { metadata: flannelMetadata("clusterRoleBinding"), roleRef: binding.roleRef, subjects: binding.subjects },
             { parent: this, dependsOn: [clusterRole, serviceAccount] },
         );
-        this.configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: flannelMetadata("configMap"), data: spec.apply((resolved) => flannelConfigMap(resolved).data ?? {}) }, inNamespace);
+        this.configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            {
+                metadata: flannelMetadata("configMap"),
+                data: spec.apply((resolved) => flannelConfigMap(resolved).data ?? {}),
+            },
+            inNamespace,
+        );
 
         if (hasPsk) {
-            const secretText = pulumi.secret(pulumi.all([spec, psk]).apply(([resolved, key]) => jsonText(netConf(resolved, key))));
+            const secretText = pulumi.secret(
+                pulumi.all([spec, psk]).apply(([resolved, key]) => jsonText(netConf(resolved, key))),
+            );
             this.netConfSecret = new k8s.core.v1.Secret(
                 `${name}-net-conf`,
-                { metadata: flannelMetadata("netConfSecret"), type: "Opaque", stringData: { "net-conf.json": secretText } },
+                {
+                    metadata: flannelMetadata("netConfSecret"),
+                    type: "Opaque",
+                    stringData: { "net-conf.json": secretText },
+                },
                 inNamespace,
             );
             this.netConf = secretText;
@@ -92,7 +122,11 @@ export class PodNetwork extends pulumi.ComponentResource {
             ? nodeCidrPatches(plan).map(
                   (patch) =>
                       // Retained on delete: giving podCIDR back would ask the API server to unset an immutable field.
-                      new k8s.core.v1.NodePatch(`${name}-node-${patch.metadata!.name!}`, { metadata: patch.metadata, spec: patch.spec }, { parent: this, retainOnDelete: true }),
+                      new k8s.core.v1.NodePatch(
+                          `${name}-node-${patch.metadata!.name!}`,
+                          { metadata: patch.metadata, spec: patch.spec },
+                          { parent: this, retainOnDelete: true },
+                      ),
               )
             : [];
         if (!assignNodeCidrs) {
@@ -106,7 +140,14 @@ export class PodNetwork extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: childDependsOn(
-                    [this.namespace, serviceAccount, clusterRoleBinding, this.configMap, ...(this.netConfSecret ? [this.netConfSecret] : []), ...this.nodePatches],
+                    [
+                        this.namespace,
+                        serviceAccount,
+                        clusterRoleBinding,
+                        this.configMap,
+                        ...(this.netConfSecret ? [this.netConfSecret] : []),
+                        ...this.nodePatches,
+                    ],
                     opts?.dependsOn,
                 ),
             },

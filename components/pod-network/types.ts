@@ -105,7 +105,12 @@ export interface FlannelSpec {
     /** The configured underlay MTU, or undefined to leave it to flannel. */
     readonly mtu?: number;
     readonly iface?: string;
-    readonly vxlan: { readonly vni?: number; readonly port?: number; readonly directRouting?: boolean; readonly gbp?: boolean };
+    readonly vxlan: {
+        readonly vni?: number;
+        readonly port?: number;
+        readonly directRouting?: boolean;
+        readonly gbp?: boolean;
+    };
     readonly wireguard: {
         readonly listenPort?: number;
         readonly listenPortV6?: number;
@@ -116,6 +121,9 @@ export interface FlannelSpec {
     };
     readonly udp: { readonly port?: number };
     readonly images: { readonly flannel: string; readonly cniPlugin: string };
-    readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits?: Readonly<Record<string, string>> };
+    readonly resources: {
+        readonly requests: Readonly<Record<string, string>>;
+        readonly limits?: Readonly<Record<string, string>>;
+    };
     readonly nodeSelector?: Readonly<Record<string, string>>;
 }

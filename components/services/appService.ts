@@ -21,9 +21,17 @@ const ARGS = "args";
 
 /** The Service of valid args, defaults applied; otherwise a RunError listing every problem, thrown before anything is registered. */
 function validService(name: string, args: AppServiceArgs): ResolvedService {
-    const problems: Problem[] = validateServices([args], args.cluster, { service: () => ARGS, cluster: `${ARGS}.cluster`, portNameField: SPLIT_PORT_FIELDS });
+    const problems: Problem[] = validateServices([args], args.cluster, {
+        service: () => ARGS,
+        cluster: `${ARGS}.cluster`,
+        portNameField: SPLIT_PORT_FIELDS,
+    });
     if (args.instance !== undefined && (args.instance === "" || !isLabelValue(args.instance))) {
-        problems.push({ key: `${ARGS}.instance`, message: `${show(args.instance)} is not a valid label value`, fix: "use at most 63 letters, digits, '-', '_' and '.', e.g. lab" });
+        problems.push({
+            key: `${ARGS}.instance`,
+            message: `${show(args.instance)} is not a valid label value`,
+            fix: "use at most 63 letters, digits, '-', '_' and '.', e.g. lab",
+        });
     }
     if (problems.length > 0) {
         throw new pulumi.RunError(`AppService "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
@@ -64,7 +72,10 @@ export class AppService extends pulumi.ComponentResource {
 
         // Pulumi does not pass a component's dependsOn to its children: hand it on, through our own Namespace if any.
         this.namespace = resolved.createNamespace
-            ? new k8s.core.v1.Namespace(`${name}-namespace`, buildNamespace(resolved.namespace), { parent: this, dependsOn: opts?.dependsOn })
+            ? new k8s.core.v1.Namespace(`${name}-namespace`, buildNamespace(resolved.namespace), {
+                  parent: this,
+                  dependsOn: opts?.dependsOn,
+              })
             : undefined;
         const dependsOn = this.namespace ? [this.namespace] : opts?.dependsOn;
 
@@ -85,12 +96,15 @@ export class AppService extends pulumi.ComponentResource {
         this.serviceName = pulumi.output(resolved.name);
         this.serviceNamespace = pulumi.output(resolved.namespace);
         this.selector = pulumi.output({ ...resolved.selector });
-        this.clusterIP = this.service.spec.apply((spec) => (resolved.headless ? "None" : (resolved.clusterIP ?? (spec?.clusterIP ? spec.clusterIP : undefined))));
+        this.clusterIP = this.service.spec.apply((spec) =>
+            resolved.headless ? "None" : (resolved.clusterIP ?? (spec?.clusterIP ? spec.clusterIP : undefined)),
+        );
         this.portMap = pulumi.all([this.service.spec, this.service.status]).apply(([spec, status]) =>
             portMapOf(resolved, network, {
                 clusterIP: spec?.clusterIP,
                 ports: spec?.ports,
-                loadBalancerAddress: status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
+                loadBalancerAddress:
+                    status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
             }),
         );
         this.registerOutputs({

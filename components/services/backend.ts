@@ -38,10 +38,15 @@ export interface BackendError {
     readonly fix: string;
 }
 
-export type BackendLookup = { readonly ok: true; readonly value: ServiceBackend } | ({ readonly ok: false } & BackendError);
+export type BackendLookup =
+    { readonly ok: true; readonly value: ServiceBackend } | ({ readonly ok: false } & BackendError);
 
 function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: number }>): string {
-    return ports.map((candidate) => (candidate.name !== undefined ? `${candidate.name} (${candidate.port})` : String(candidate.port))).join(", ");
+    return ports
+        .map((candidate) =>
+            candidate.name !== undefined ? `${candidate.name} (${candidate.port})` : String(candidate.port),
+        )
+        .join(", ");
 }
 
 /**
@@ -51,17 +56,23 @@ function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: 
  * namespaces, a number that is the port's targetPort or nodePort. Expects validated Service specs.
  */
 export function findServiceBackend(services: readonly AppServiceSpec[], ref: ServiceBackendRef): BackendLookup {
-    const named = services.map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE })).filter((candidate) => candidate.spec.name === ref.service);
+    const named = services
+        .map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE }))
+        .filter((candidate) => candidate.spec.name === ref.service);
     if (named.length === 0) {
         const names = [...new Set(services.map((spec) => `${spec.namespace ?? DEFAULT_NAMESPACE}/${spec.name}`))];
         return {
             ok: false,
             field: "service",
             message: `there is no Service ${JSON.stringify(ref.service)} in the stack's Services`,
-            fix: names.length > 0 ? `name one of ${names.join(", ")}, or add it to clusternet:services` : "add it to clusternet:services (the stack has no Services yet)",
+            fix:
+                names.length > 0
+                    ? `name one of ${names.join(", ")}, or add it to clusternet:services`
+                    : "add it to clusternet:services (the stack has no Services yet)",
         };
     }
-    const candidates = ref.namespace === undefined ? named : named.filter((candidate) => candidate.namespace === ref.namespace);
+    const candidates =
+        ref.namespace === undefined ? named : named.filter((candidate) => candidate.namespace === ref.namespace);
     if (candidates.length === 0) {
         return {
             ok: false,
@@ -80,11 +91,20 @@ export function findServiceBackend(services: readonly AppServiceSpec[], ref: Ser
     }
     const { spec, index } = candidates[0]!;
     const resolved = resolveService(spec);
-    const portIndex = resolved.ports.findIndex((port) => (typeof ref.port === "string" ? port.name === ref.port : port.port === ref.port));
+    const portIndex = resolved.ports.findIndex((port) =>
+        typeof ref.port === "string" ? port.name === ref.port : port.port === ref.port,
+    );
     const port = resolved.ports[portIndex];
     if (!port) {
-        const near = typeof ref.port === "number" ? resolved.ports.find((candidate) => candidate.nodePort === ref.port || candidate.targetPortNumber === ref.port) : undefined;
-        const hint = near ? ` (${ref.port} is the ${near.nodePort === ref.port ? "nodePort" : "targetPort"} of its port ${near.name ?? near.port}; a backend names the Service's own port)` : "";
+        const near =
+            typeof ref.port === "number"
+                ? resolved.ports.find(
+                      (candidate) => candidate.nodePort === ref.port || candidate.targetPortNumber === ref.port,
+                  )
+                : undefined;
+        const hint = near
+            ? ` (${ref.port} is the ${near.nodePort === ref.port ? "nodePort" : "targetPort"} of its port ${near.name ?? near.port}; a backend names the Service's own port)`
+            : "";
         return {
             ok: false,
             field: "port",

@@ -7,7 +7,11 @@ import { DEFAULT_READY_TIMEOUT_SECONDS, ServiceType } from "./types";
 /** Plain (never Output) Kubernetes objects, as the builders return them and the component registers them. */
 type Plain<T> = pulumi.Unwrap<T>;
 type Meta = Plain<k8s.types.input.meta.v1.ObjectMeta>;
-export type NamespaceManifest = Plain<k8s.types.input.core.v1.Namespace> & { apiVersion: "v1"; kind: "Namespace"; metadata: Meta & { name: string } };
+export type NamespaceManifest = Plain<k8s.types.input.core.v1.Namespace> & {
+    apiVersion: "v1";
+    kind: "Namespace";
+    metadata: Meta & { name: string };
+};
 export type ServiceManifest = Plain<k8s.types.input.core.v1.Service> & {
     apiVersion: "v1";
     kind: "Service";
@@ -49,7 +53,8 @@ export function awaitPlan(service: ResolvedService, loadBalancer: boolean): Awai
     const app = service.app;
     let serviceSkipReason: string | undefined;
     if (service.type === ServiceType.LoadBalancer && !loadBalancer) {
-        serviceSkipReason = "no load-balancer provider will give this LoadBalancer Service an address (cluster.loadBalancer is false)";
+        serviceSkipReason =
+            "no load-balancer provider will give this LoadBalancer Service an address (cluster.loadBalancer is false)";
     } else if (app && !app.waitForReady) {
         serviceSkipReason = "app.waitForReady is false";
     } else if (app && app.replicas === 0) {
@@ -80,7 +85,11 @@ export function buildService(service: ResolvedService, loadBalancer: boolean): S
         },
         spec: {
             type: service.type,
-            ...(service.headless ? { clusterIP: "None" } : service.clusterIP !== undefined ? { clusterIP: service.clusterIP } : {}),
+            ...(service.headless
+                ? { clusterIP: "None" }
+                : service.clusterIP !== undefined
+                  ? { clusterIP: service.clusterIP }
+                  : {}),
             selector: { ...service.selector },
             ports: service.ports.map((port) => ({
                 ...(port.name !== undefined ? { name: port.name } : {}),
@@ -94,7 +103,9 @@ export function buildService(service: ResolvedService, loadBalancer: boolean): S
 }
 
 function quantities(values: Record<string, string | number> | undefined): Record<string, string> | undefined {
-    return values === undefined ? undefined : Object.fromEntries(Object.entries(values).map(([name, value]) => [name, String(value)]));
+    return values === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(values).map(([name, value]) => [name, String(value)]));
 }
 
 function container(name: string, app: ResolvedApp): Plain<k8s.types.input.core.v1.Container> {
@@ -104,17 +115,27 @@ function container(name: string, app: ResolvedApp): Plain<k8s.types.input.core.v
     return {
         name,
         image: app.image,
-        ports: app.containerPorts.map((port) => ({ ...(port.name !== undefined ? { name: port.name } : {}), containerPort: port.port, protocol: port.protocol })),
+        ports: app.containerPorts.map((port) => ({
+            ...(port.name !== undefined ? { name: port.name } : {}),
+            containerPort: port.port,
+            protocol: port.protocol,
+        })),
         ...(readiness
             ? {
                   readinessProbe: {
-                      ...(readiness.path !== undefined ? { httpGet: { path: readiness.path, port: readiness.port } } : { tcpSocket: { port: readiness.port } }),
+                      ...(readiness.path !== undefined
+                          ? { httpGet: { path: readiness.path, port: readiness.port } }
+                          : { tcpSocket: { port: readiness.port } }),
                       periodSeconds: READINESS_PERIOD_SECONDS,
                   },
               }
             : {}),
-        ...(requests || limits ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } } : {}),
-        ...(app.env && Object.keys(app.env).length > 0 ? { env: Object.entries(app.env).map(([envName, value]) => ({ name: envName, value })) } : {}),
+        ...(requests || limits
+            ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } }
+            : {}),
+        ...(app.env && Object.keys(app.env).length > 0
+            ? { env: Object.entries(app.env).map(([envName, value]) => ({ name: envName, value })) }
+            : {}),
     };
 }
 

@@ -1,5 +1,14 @@
 import { Problem, keyPath } from "../common";
-import { AddressPlan, Cidr, DEFAULT_SERVICE_CIDR, IpFamily, addressAt, cidrEnd, formatAddress, parseCidr } from "../plan";
+import {
+    AddressPlan,
+    Cidr,
+    DEFAULT_SERVICE_CIDR,
+    IpFamily,
+    addressAt,
+    cidrEnd,
+    formatAddress,
+    parseCidr,
+} from "../plan";
 import { DEFAULT_NODE_PORT_RANGE, ServiceClusterSpec, ServiceNodeAddress } from "./types";
 
 /** An inclusive range of node ports. */
@@ -41,15 +50,25 @@ export interface ServiceNetwork {
  * Parses a node port range strictly as `FIRST-LAST` (decimal, no leading zeros, 1-65535, FIRST <= LAST). The API
  * server also takes `FIRST+SIZE`; one spelling keeps configs comparable.
  */
-export function parseNodePortRange(text: string): { ok: true; value: NodePortRange } | { ok: false; message: string; fix: string } {
+export function parseNodePortRange(
+    text: string,
+): { ok: true; value: NodePortRange } | { ok: false; message: string; fix: string } {
     const match = /^([1-9]\d{0,4})-([1-9]\d{0,4})$/.exec(text);
     if (!match) {
-        return { ok: false, message: `${JSON.stringify(text)} is not a port range`, fix: `write FIRST-LAST, e.g. ${DEFAULT_NODE_PORT_RANGE}` };
+        return {
+            ok: false,
+            message: `${JSON.stringify(text)} is not a port range`,
+            fix: `write FIRST-LAST, e.g. ${DEFAULT_NODE_PORT_RANGE}`,
+        };
     }
     const first = Number(match[1]);
     const last = Number(match[2]);
     if (first > 65535 || last > 65535) {
-        return { ok: false, message: `${JSON.stringify(text)} goes beyond port 65535`, fix: `keep both ends within 1-65535, e.g. ${DEFAULT_NODE_PORT_RANGE}` };
+        return {
+            ok: false,
+            message: `${JSON.stringify(text)} goes beyond port 65535`,
+            fix: `keep both ends within 1-65535, e.g. ${DEFAULT_NODE_PORT_RANGE}`,
+        };
     }
     if (first > last) {
         return { ok: false, message: `${JSON.stringify(text)} starts after it ends`, fix: `write ${last}-${first}` };
@@ -58,7 +77,10 @@ export function parseNodePortRange(text: string): { ok: true; value: NodePortRan
 }
 
 /** The parts of an address plan (and the cluster settings beside it) that Services need. */
-export function serviceClusterOf(plan: AddressPlan, cluster: { nodePortRange?: string; loadBalancer?: boolean }): ServiceClusterSpec {
+export function serviceClusterOf(
+    plan: AddressPlan,
+    cluster: { nodePortRange?: string; loadBalancer?: boolean },
+): ServiceClusterSpec {
     return {
         ...(plan.cluster.serviceCidr ? { serviceCidr: plan.cluster.serviceCidr } : {}),
         ...(plan.cluster.serviceCidrV6 ? { serviceCidrV6: plan.cluster.serviceCidrV6 } : {}),
@@ -72,7 +94,10 @@ export function serviceClusterOf(plan: AddressPlan, cluster: { nodePortRange?: s
  * Resolves what Services need to know about the cluster, reporting bad settings under `clusterKey`
  * (`clusternet:cluster`, `args.cluster`). Never throws: what cannot be parsed is left out and reported.
  */
-export function resolveServiceNetwork(cluster: ServiceClusterSpec | undefined, clusterKey: string): { network: ServiceNetwork; problems: Problem[] } {
+export function resolveServiceNetwork(
+    cluster: ServiceClusterSpec | undefined,
+    clusterKey: string,
+): { network: ServiceNetwork; problems: Problem[] } {
     const problems: Problem[] = [];
     const spec = cluster ?? {};
     const ranges: Partial<Record<IpFamily, ServiceRange>> = {};
@@ -91,15 +116,29 @@ export function resolveServiceNetwork(cluster: ServiceClusterSpec | undefined, c
             continue;
         }
         if (parsed.value.family !== family) {
-            problems.push({ key, message: `${text} is ${parsed.value.family}, but this key takes ${family}`, fix: `move it to ${field.endsWith("V6") ? "serviceCidr" : "serviceCidrV6"}` });
+            problems.push({
+                key,
+                message: `${text} is ${parsed.value.family}, but this key takes ${family}`,
+                fix: `move it to ${field.endsWith("V6") ? "serviceCidr" : "serviceCidrV6"}`,
+            });
             continue;
         }
         const cidr = parsed.value;
         if (cidrEnd(cidr) - cidr.start < DNS_SERVICE_INDEX) {
-            problems.push({ key, message: `${text} has no room for the cluster DNS IP (its 10th address)`, fix: "use a larger range, e.g. 10.96.0.0/12" });
+            problems.push({
+                key,
+                message: `${text} has no room for the cluster DNS IP (its 10th address)`,
+                fix: "use a larger range, e.g. 10.96.0.0/12",
+            });
             continue;
         }
-        ranges[family] = { cidr, text, key, kubernetesIp: addressAt(cidr, KUBERNETES_SERVICE_INDEX), dnsIp: addressAt(cidr, DNS_SERVICE_INDEX) };
+        ranges[family] = {
+            cidr,
+            text,
+            key,
+            kubernetesIp: addressAt(cidr, KUBERNETES_SERVICE_INDEX),
+            dnsIp: addressAt(cidr, DNS_SERVICE_INDEX),
+        };
     }
     const nodePortRangeText = spec.nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
     const nodePortRangeKey = keyPath(clusterKey, "nodePortRange");
@@ -122,5 +161,8 @@ export function resolveServiceNetwork(cluster: ServiceClusterSpec | undefined, c
 
 /** The well-known addresses of a Service range, as text. */
 export function reservedServiceIps(range: ServiceRange): { kubernetes: string; dns: string } {
-    return { kubernetes: formatAddress(range.cidr.family, range.kubernetesIp), dns: formatAddress(range.cidr.family, range.dnsIp) };
+    return {
+        kubernetes: formatAddress(range.cidr.family, range.kubernetesIp),
+        dns: formatAddress(range.cidr.family, range.dnsIp),
+    };
 }

@@ -65,12 +65,19 @@ function endpoint(host: string, port: number | string): string {
 }
 
 /** The port map of one Service: every port, each with its chains. Pure; `live` fills in what the cluster picked. */
-export function portMapOf(service: ResolvedService, cluster: PortMapCluster, live: LiveServiceState = {}): PortMapEntry[] {
-    const liveClusterIp = live.clusterIP !== undefined && live.clusterIP !== "" && live.clusterIP !== "None" ? live.clusterIP : undefined;
+export function portMapOf(
+    service: ResolvedService,
+    cluster: PortMapCluster,
+    live: LiveServiceState = {},
+): PortMapEntry[] {
+    const liveClusterIp =
+        live.clusterIP !== undefined && live.clusterIP !== "" && live.clusterIP !== "None" ? live.clusterIP : undefined;
     const clusterIP = service.headless ? "None" : (service.clusterIP ?? liveClusterIp);
     const hasNodePorts = service.type !== ServiceType.ClusterIP;
     return service.ports.map((port): PortMapEntry => {
-        const liveNodePort = live.ports?.find((candidate) => candidate.port === port.port && (candidate.protocol ?? Protocol.TCP) === port.protocol)?.nodePort;
+        const liveNodePort = live.ports?.find(
+            (candidate) => candidate.port === port.port && (candidate.protocol ?? Protocol.TCP) === port.protocol,
+        )?.nodePort;
         const nodePort = hasNodePorts ? (port.nodePort ?? liveNodePort) : undefined;
         const targetPort = port.targetPortNumber ?? port.targetPort;
         const pod = endpoint(Placeholder.PodIP, targetPort);
@@ -82,7 +89,9 @@ export function portMapOf(service: ResolvedService, cluster: PortMapCluster, liv
             chains.push(`pod -> ${serviceHop}`);
         } else {
             if (service.type === ServiceType.LoadBalancer && cluster.loadBalancer) {
-                chains.push(`client -> ${endpoint(live.loadBalancerAddress ?? Placeholder.LoadBalancerIP, port.port)} -> ${serviceHop}`);
+                chains.push(
+                    `client -> ${endpoint(live.loadBalancerAddress ?? Placeholder.LoadBalancerIP, port.port)} -> ${serviceHop}`,
+                );
             }
             const nodes = cluster.nodes.length > 0 ? cluster.nodes.map((node) => node.ip) : [Placeholder.NodeIP];
             for (const ip of nodes) {
@@ -110,7 +119,11 @@ export function portMapOf(service: ResolvedService, cluster: PortMapCluster, liv
  * The port maps of a stack's Services as the config alone tells them (what `clusternet plan` prints): pinned
  * values where given, placeholders for what the cluster will pick. Expects validated specs.
  */
-export function servicePortMaps(services: readonly AppServiceSpec[], cluster: ServiceClusterSpec, instance?: string): PortMapEntry[] {
+export function servicePortMaps(
+    services: readonly AppServiceSpec[],
+    cluster: ServiceClusterSpec,
+    instance?: string,
+): PortMapEntry[] {
     const { network } = resolveServiceNetwork(cluster, "cluster");
     return services.flatMap((spec) => portMapOf(resolveService(spec, instance), network));
 }

@@ -82,14 +82,22 @@ export function resolveContainerPorts(ports: readonly ContainerPortSpec[]): Reso
  * The container port a Service port's target means, matched the way the EndpointSlice controller matches them:
  * by name and protocol, or by number and protocol.
  */
-export function findContainerPort(containerPorts: readonly ResolvedContainerPort[], target: number | string, protocol: Protocol): ResolvedContainerPort | undefined {
-    return containerPorts.find((port) => port.protocol === protocol && (typeof target === "string" ? port.name === target : port.port === target));
+export function findContainerPort(
+    containerPorts: readonly ResolvedContainerPort[],
+    target: number | string,
+    protocol: Protocol,
+): ResolvedContainerPort | undefined {
+    return containerPorts.find(
+        (port) =>
+            port.protocol === protocol && (typeof target === "string" ? port.name === target : port.port === target),
+    );
 }
 
 function resolveReadiness(app: AppSpec, containerPorts: readonly ResolvedContainerPort[]): ReadinessProbe | undefined {
     // A TCP connect (or HTTP GET) cannot tell whether a UDP or SCTP port works, so only TCP ports are probed by default.
     const firstTcp = containerPorts.find((port) => port.protocol === Protocol.TCP);
-    const port = app.readinessPortName ?? app.readinessPort ?? (firstTcp ? (firstTcp.name ?? firstTcp.port) : undefined);
+    const port =
+        app.readinessPortName ?? app.readinessPort ?? (firstTcp ? (firstTcp.name ?? firstTcp.port) : undefined);
     if (port === undefined) {
         return undefined;
     }

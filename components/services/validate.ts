@@ -1,9 +1,28 @@
-import { PortNameField, Problem, SectionKeys, isDns1035Label, isDns1123Label, isIanaServiceName, isLabelKey, isLabelValue, keyPath, show } from "../common";
+import {
+    PortNameField,
+    Problem,
+    SectionKeys,
+    isDns1035Label,
+    isDns1123Label,
+    isIanaServiceName,
+    isLabelKey,
+    isLabelValue,
+    keyPath,
+    show,
+} from "../common";
 import { IpFamily, cidrContainsAddress, cidrEnd, parseAddress } from "../plan";
 import { parseImage } from "./labels";
 import { NodePortRange, ServiceNetwork, parseNodePortRange, resolveServiceNetwork } from "./network";
 import { ResolvedContainerPort, findContainerPort, isBuiltinNamespace, resolveContainerPorts } from "./resolve";
-import { AppServiceSpec, AppSpec, DEFAULT_NAMESPACE, DEFAULT_NODE_PORT_RANGE, Protocol, ServiceClusterSpec, ServiceType } from "./types";
+import {
+    AppServiceSpec,
+    AppSpec,
+    DEFAULT_NAMESPACE,
+    DEFAULT_NODE_PORT_RANGE,
+    Protocol,
+    ServiceClusterSpec,
+    ServiceType,
+} from "./types";
 
 /** Where the Services and the cluster settings live, for naming them in problems. */
 export interface ServicesKeys {
@@ -17,7 +36,11 @@ export interface ServicesKeys {
 
 /** Services keys for a stack (`STACK_KEYS`) or a ClusterNetwork (`ARGS_KEYS`). */
 export function servicesKeys(keys: Pick<SectionKeys, "services" | "cluster" | "portNameField">): ServicesKeys {
-    return { service: (index) => keyPath(keys.services, index), cluster: keys.cluster, portNameField: keys.portNameField };
+    return {
+        service: (index) => keyPath(keys.services, index),
+        cluster: keys.cluster,
+        portNameField: keys.portNameField,
+    };
 }
 
 /**
@@ -36,7 +59,8 @@ export interface NodePortClaim {
 }
 
 const PORT_FIX = "use a whole number from 1 to 65535";
-const IANA_RULE = "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
+const IANA_RULE =
+    "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
 const PROTOCOLS = Object.values(Protocol) as string[];
 const SERVICE_TYPES = Object.values(ServiceType) as string[];
 /** Kubernetes' quantity syntax: a decimal number and an optional binary (Ki...), decimal (m, k, M...) or exponent suffix. */
@@ -72,14 +96,28 @@ function orPortName(numberField: string, portNameField: PortNameField): string {
 
 /** A port given both by number and by name: only possible in args, where they are two fields. */
 function bothGiven(numberField: string, nameKey: string): Problem {
-    return { key: nameKey, message: `is set together with ${numberField}, but a port is given by number or by name, not both`, fix: "remove one of them" };
+    return {
+        key: nameKey,
+        message: `is set together with ${numberField}, but a port is given by number or by name, not both`,
+        fix: "remove one of them",
+    };
 }
 
 /** The Service port's own checks: everything but node port ranges and conflicts, which are stack-wide. */
-function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readonly ResolvedContainerPort[] | undefined, portNameField: PortNameField, problems: Problem[]): void {
+function validatePorts(
+    spec: AppServiceSpec,
+    key: string,
+    containerPorts: readonly ResolvedContainerPort[] | undefined,
+    portNameField: PortNameField,
+    problems: Problem[],
+): void {
     const portsKey = keyPath(key, "ports");
     if (!Array.isArray(spec.ports) || spec.ports.length === 0) {
-        problems.push({ key: portsKey, message: "has no ports", fix: "add at least one port, e.g. { name: http, port: 80 }" });
+        problems.push({
+            key: portsKey,
+            message: "has no ports",
+            fix: "add at least one port, e.g. { name: http, port: 80 }",
+        });
         return;
     }
     const type = spec.type ?? ServiceType.ClusterIP;
@@ -90,19 +128,35 @@ function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readon
         const at = (field: string): string => keyPath(portsKey, index, field);
         if (port.name === undefined || port.name === "") {
             if (several) {
-                problems.push({ key: at("name"), message: `is required because the Service has ${spec.ports.length} ports`, fix: "name every port with a DNS-1123 label, e.g. http" });
+                problems.push({
+                    key: at("name"),
+                    message: `is required because the Service has ${spec.ports.length} ports`,
+                    fix: "name every port with a DNS-1123 label, e.g. http",
+                });
             }
         } else if (!isDns1123Label(port.name)) {
-            problems.push({ key: at("name"), message: `${show(port.name)} is not a valid port name (a DNS-1123 label)`, fix: "use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http" });
+            problems.push({
+                key: at("name"),
+                message: `${show(port.name)} is not a valid port name (a DNS-1123 label)`,
+                fix: "use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http",
+            });
         } else if (names.has(port.name)) {
-            problems.push({ key: at("name"), message: `${show(port.name)} is also the name of ports[${names.get(port.name)}]`, fix: "give every port its own name" });
+            problems.push({
+                key: at("name"),
+                message: `${show(port.name)} is also the name of ports[${names.get(port.name)}]`,
+                fix: "give every port its own name",
+            });
         } else {
             names.set(port.name, index);
         }
 
         const protocolValid = port.protocol === undefined || isProtocol(port.protocol);
         if (!protocolValid) {
-            problems.push({ key: at("protocol"), message: `${show(port.protocol)} is not a protocol`, fix: "use TCP, UDP or SCTP" });
+            problems.push({
+                key: at("protocol"),
+                message: `${show(port.protocol)} is not a protocol`,
+                fix: "use TCP, UDP or SCTP",
+            });
         }
         const protocol = port.protocol ?? Protocol.TCP;
         if (!isPort(port.port)) {
@@ -110,7 +164,11 @@ function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readon
         } else if (protocolValid) {
             const pair = `${protocol} ${port.port}`;
             if (pairs.has(pair)) {
-                problems.push({ key: at("port"), message: `${pair} is also ports[${pairs.get(pair)}]; a Service maps each protocol and port once`, fix: "use another port number, or remove one of them" });
+                problems.push({
+                    key: at("port"),
+                    message: `${pair} is also ports[${pairs.get(pair)}]; a Service maps each protocol and port once`,
+                    fix: "use another port number, or remove one of them",
+                });
             } else {
                 pairs.set(pair, index);
             }
@@ -123,12 +181,20 @@ function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readon
             problems.push(bothGiven("targetPort", targetNameKey));
         } else if (targetName !== undefined) {
             if (typeof targetName !== "string" || !isIanaServiceName(targetName)) {
-                problems.push({ key: targetNameKey, message: `${show(targetName)} is not a valid port name (${IANA_RULE})`, fix: "use a container port's name, such as http, or a port number" });
+                problems.push({
+                    key: targetNameKey,
+                    message: `${show(targetName)} is not a valid port name (${IANA_RULE})`,
+                    fix: "use a container port's name, such as http, or a port number",
+                });
             } else if (containerPorts && protocolValid) {
                 validateNamedTarget(targetName, protocol, containerPorts, targetNameKey, problems);
             }
         } else if (target !== undefined && !isPort(target)) {
-            problems.push({ key: at("targetPort"), message: `${show(target)} is not a port number`, fix: `${PORT_FIX}, ${orPortName("targetPort", portNameField)}` });
+            problems.push({
+                key: at("targetPort"),
+                message: `${show(target)} is not a port number`,
+                fix: `${PORT_FIX}, ${orPortName("targetPort", portNameField)}`,
+            });
         } else if (containerPorts && protocolValid && isPort(port.port)) {
             // Container ports are informational to Kubernetes, but here the app declares all of them: a number
             // that is not among them is a typo that leaves the port without a listener.
@@ -141,22 +207,39 @@ function validatePorts(spec: AppServiceSpec, key: string, containerPorts: readon
                         target === undefined
                             ? `is not set, so it is the port ${number}, which is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`
                             : `${number} is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`,
-                    fix: named.length > 0 ? `target one of ${describePorts(named)}, or add ${number}/${protocol} to app.containerPorts` : `add ${number}/${protocol} to app.containerPorts`,
+                    fix:
+                        named.length > 0
+                            ? `target one of ${describePorts(named)}, or add ${number}/${protocol} to app.containerPorts`
+                            : `add ${number}/${protocol} to app.containerPorts`,
                 });
             }
         }
 
         if (port.nodePort !== undefined) {
             if (!isPort(port.nodePort)) {
-                problems.push({ key: at("nodePort"), message: `${show(port.nodePort)} is not a port number`, fix: `${PORT_FIX}, inside the node port range` });
+                problems.push({
+                    key: at("nodePort"),
+                    message: `${show(port.nodePort)} is not a port number`,
+                    fix: `${PORT_FIX}, inside the node port range`,
+                });
             } else if (type === ServiceType.ClusterIP) {
-                problems.push({ key: at("nodePort"), message: "is set, but a ClusterIP Service has no node ports", fix: "remove nodePort, or make the Service type NodePort" });
+                problems.push({
+                    key: at("nodePort"),
+                    message: "is set, but a ClusterIP Service has no node ports",
+                    fix: "remove nodePort, or make the Service type NodePort",
+                });
             }
         }
     });
 }
 
-function validateNamedTarget(target: string, protocol: Protocol, containerPorts: readonly ResolvedContainerPort[], key: string, problems: Problem[]): void {
+function validateNamedTarget(
+    target: string,
+    protocol: Protocol,
+    containerPorts: readonly ResolvedContainerPort[],
+    key: string,
+    problems: Problem[],
+): void {
     if (findContainerPort(containerPorts, target, protocol)) {
         return;
     }
@@ -173,27 +256,54 @@ function validateNamedTarget(target: string, protocol: Protocol, containerPorts:
     problems.push({
         key,
         message: `${show(target)} is not the name of a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`,
-        fix: named.length > 0 ? `use one of ${named.map((port) => port.name).join(", ")}, or a port number` : `name a ${protocol} port ${show(target)} in app.containerPorts, or use a port number`,
+        fix:
+            named.length > 0
+                ? `use one of ${named.map((port) => port.name).join(", ")}, or a port number`
+                : `name a ${protocol} port ${show(target)} in app.containerPorts, or use a port number`,
     });
 }
 
-function validateQuantities(values: Record<string, string | number> | undefined, key: string, problems: Problem[]): void {
+function validateQuantities(
+    values: Record<string, string | number> | undefined,
+    key: string,
+    problems: Problem[],
+): void {
     for (const [resource, value] of Object.entries(values ?? {})) {
-        const valid = typeof value === "number" ? Number.isFinite(value) && value >= 0 : QUANTITY.test(value) && !value.startsWith("-");
+        const valid =
+            typeof value === "number"
+                ? Number.isFinite(value) && value >= 0
+                : QUANTITY.test(value) && !value.startsWith("-");
         if (!valid) {
-            problems.push({ key: keyPath(key, resource), message: `${show(value)} is not a Kubernetes quantity`, fix: "write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)" });
+            problems.push({
+                key: keyPath(key, resource),
+                message: `${show(value)} is not a Kubernetes quantity`,
+                fix: "write e.g. 100m or 0.5 (CPU), 128Mi or 1Gi (memory)",
+            });
         }
     }
 }
 
-function validateApp(app: AppSpec, key: string, portNameField: PortNameField, problems: Problem[]): readonly ResolvedContainerPort[] | undefined {
+function validateApp(
+    app: AppSpec,
+    key: string,
+    portNameField: PortNameField,
+    problems: Problem[],
+): readonly ResolvedContainerPort[] | undefined {
     const at = (...segments: Array<string | number>): string => keyPath(key, ...segments);
     if (typeof app.image !== "string" || app.image.trim() === "") {
-        problems.push({ key: at("image"), message: "is empty", fix: "set a container image pinned by tag or digest, e.g. nginx:1.27.5" });
+        problems.push({
+            key: at("image"),
+            message: "is empty",
+            fix: "set a container image pinned by tag or digest, e.g. nginx:1.27.5",
+        });
     } else {
         const image = parseImage(app.image);
         if (/\s/.test(app.image) || image.repository === "" || image.tag === "" || image.digest === "") {
-            problems.push({ key: at("image"), message: `${show(app.image)} is not an image reference`, fix: "write REPOSITORY:TAG or REPOSITORY@sha256:DIGEST, e.g. nginx:1.27.5" });
+            problems.push({
+                key: at("image"),
+                message: `${show(app.image)} is not an image reference`,
+                fix: "write REPOSITORY:TAG or REPOSITORY@sha256:DIGEST, e.g. nginx:1.27.5",
+            });
         } else if (image.digest === undefined && (image.tag === undefined || image.tag === "latest")) {
             problems.push({
                 key: at("image"),
@@ -203,14 +313,29 @@ function validateApp(app: AppSpec, key: string, portNameField: PortNameField, pr
         }
     }
     if (app.replicas !== undefined && !(Number.isInteger(app.replicas) && app.replicas >= 0)) {
-        problems.push({ key: at("replicas"), message: `${show(app.replicas)} is not a replica count`, fix: "use a whole number, 0 or more" });
+        problems.push({
+            key: at("replicas"),
+            message: `${show(app.replicas)} is not a replica count`,
+            fix: "use a whole number, 0 or more",
+        });
     }
-    if (app.readyTimeoutSeconds !== undefined && !(Number.isInteger(app.readyTimeoutSeconds) && app.readyTimeoutSeconds >= 1)) {
-        problems.push({ key: at("readyTimeoutSeconds"), message: `${show(app.readyTimeoutSeconds)} is not a timeout`, fix: "use a whole number of seconds, at least 1" });
+    if (
+        app.readyTimeoutSeconds !== undefined &&
+        !(Number.isInteger(app.readyTimeoutSeconds) && app.readyTimeoutSeconds >= 1)
+    ) {
+        problems.push({
+            key: at("readyTimeoutSeconds"),
+            message: `${show(app.readyTimeoutSeconds)} is not a timeout`,
+            fix: "use a whole number of seconds, at least 1",
+        });
     }
 
     if (!Array.isArray(app.containerPorts) || app.containerPorts.length === 0) {
-        problems.push({ key: at("containerPorts"), message: "has no ports", fix: "list the ports the container listens on, e.g. { name: http, port: 80 }" });
+        problems.push({
+            key: at("containerPorts"),
+            message: "has no ports",
+            fix: "list the ports the container listens on, e.g. { name: http, port: 80 }",
+        });
         return undefined;
     }
     let portsValid = true;
@@ -219,28 +344,48 @@ function validateApp(app: AppSpec, key: string, portNameField: PortNameField, pr
         if (port.name !== undefined) {
             if (!isIanaServiceName(port.name)) {
                 portsValid = false;
-                problems.push({ key: at("containerPorts", index, "name"), message: `${show(port.name)} is not a valid container port name (${IANA_RULE})`, fix: "use a short name such as http, https or metrics" });
+                problems.push({
+                    key: at("containerPorts", index, "name"),
+                    message: `${show(port.name)} is not a valid container port name (${IANA_RULE})`,
+                    fix: "use a short name such as http, https or metrics",
+                });
             } else if (names.has(port.name)) {
                 portsValid = false;
-                problems.push({ key: at("containerPorts", index, "name"), message: `${show(port.name)} is also the name of containerPorts[${names.get(port.name)}]`, fix: "give every container port its own name" });
+                problems.push({
+                    key: at("containerPorts", index, "name"),
+                    message: `${show(port.name)} is also the name of containerPorts[${names.get(port.name)}]`,
+                    fix: "give every container port its own name",
+                });
             } else {
                 names.set(port.name, index);
             }
         }
         if (!isPort(port.port)) {
             portsValid = false;
-            problems.push({ key: at("containerPorts", index, "port"), message: `${show(port.port)} is not a port number`, fix: PORT_FIX });
+            problems.push({
+                key: at("containerPorts", index, "port"),
+                message: `${show(port.port)} is not a port number`,
+                fix: PORT_FIX,
+            });
         }
         if (port.protocol !== undefined && !isProtocol(port.protocol)) {
             portsValid = false;
-            problems.push({ key: at("containerPorts", index, "protocol"), message: `${show(port.protocol)} is not a protocol`, fix: "use TCP, UDP or SCTP" });
+            problems.push({
+                key: at("containerPorts", index, "protocol"),
+                message: `${show(port.protocol)} is not a protocol`,
+                fix: "use TCP, UDP or SCTP",
+            });
         }
     });
     // Port lookups against broken container ports would only repeat those problems.
     const containerPorts = portsValid ? resolveContainerPorts(app.containerPorts) : undefined;
 
     if (app.readinessPath !== undefined && !app.readinessPath.startsWith("/")) {
-        problems.push({ key: at("readinessPath"), message: `${show(app.readinessPath)} is not an absolute path`, fix: `start it with /, e.g. /${app.readinessPath}` });
+        problems.push({
+            key: at("readinessPath"),
+            message: `${show(app.readinessPath)} is not an absolute path`,
+            fix: `start it with /, e.g. /${app.readinessPath}`,
+        });
     }
     const probe = app.readinessPort;
     const probeName = app.readinessPortName;
@@ -251,19 +396,40 @@ function validateApp(app: AppSpec, key: string, portNameField: PortNameField, pr
         if (probeName !== undefined) {
             const port = containerPorts.find((candidate) => candidate.name === probeName);
             if (!port) {
-                const named = containerPorts.filter((candidate) => candidate.name !== undefined && candidate.protocol === Protocol.TCP);
+                const named = containerPorts.filter(
+                    (candidate) => candidate.name !== undefined && candidate.protocol === Protocol.TCP,
+                );
                 problems.push({
                     key: probeNameKey,
                     message: `${show(probeName)} is not the name of a container port of the app`,
-                    fix: named.length > 0 ? `use one of ${named.map((candidate) => candidate.name).join(", ")}, or a port number` : "use a port number",
+                    fix:
+                        named.length > 0
+                            ? `use one of ${named.map((candidate) => candidate.name).join(", ")}, or a port number`
+                            : "use a port number",
                 });
             } else if (port.protocol !== Protocol.TCP) {
-                problems.push({ key: probeNameKey, message: `${show(probeName)} is a ${port.protocol} port, but readiness probes connect over TCP`, fix: "probe a TCP port" });
+                problems.push({
+                    key: probeNameKey,
+                    message: `${show(probeName)} is a ${port.protocol} port, but readiness probes connect over TCP`,
+                    fix: "probe a TCP port",
+                });
             }
         } else if (probe !== undefined && !isPort(probe)) {
-            problems.push({ key: at("readinessPort"), message: `${show(probe)} is not a port number`, fix: `${PORT_FIX}, ${orPortName("readinessPort", portNameField)}` });
-        } else if (probe === undefined && app.readinessPath !== undefined && !containerPorts.some((port) => port.protocol === Protocol.TCP)) {
-            problems.push({ key: at("readinessPath"), message: "needs a TCP port to probe, and the app has none", fix: "set readinessPort, or drop readinessPath" });
+            problems.push({
+                key: at("readinessPort"),
+                message: `${show(probe)} is not a port number`,
+                fix: `${PORT_FIX}, ${orPortName("readinessPort", portNameField)}`,
+            });
+        } else if (
+            probe === undefined &&
+            app.readinessPath !== undefined &&
+            !containerPorts.some((port) => port.protocol === Protocol.TCP)
+        ) {
+            problems.push({
+                key: at("readinessPath"),
+                message: "needs a TCP port to probe, and the app has none",
+                fix: "set readinessPort, or drop readinessPath",
+            });
         }
     }
     validateQuantities(app.resources?.requests, at("resources", "requests"), problems);
@@ -271,7 +437,11 @@ function validateApp(app: AppSpec, key: string, portNameField: PortNameField, pr
     for (const name of Object.keys(app.env ?? {})) {
         // Kubernetes 1.34 accepts any printable ASCII but '='.
         if (name === "" || name.includes("=") || !/^[\x20-\x7e]+$/.test(name)) {
-            problems.push({ key: at("env"), message: `${show(name)} is not a valid environment variable name`, fix: "use printable characters without '=', e.g. LOG_LEVEL" });
+            problems.push({
+                key: at("env"),
+                message: `${show(name)} is not a valid environment variable name`,
+                fix: "use printable characters without '=', e.g. LOG_LEVEL",
+            });
         }
     }
     return containerPorts;
@@ -280,26 +450,51 @@ function validateApp(app: AppSpec, key: string, portNameField: PortNameField, pr
 function validateSelector(selector: Record<string, string>, key: string, problems: Problem[]): void {
     const entries = Object.entries(selector);
     if (entries.length === 0) {
-        problems.push({ key, message: "is empty, and a Service with an empty selector manages no endpoints", fix: "list the labels of the pods to select, e.g. { app: web }" });
+        problems.push({
+            key,
+            message: "is empty, and a Service with an empty selector manages no endpoints",
+            fix: "list the labels of the pods to select, e.g. { app: web }",
+        });
     }
     for (const [label, value] of entries) {
         if (!isLabelKey(label)) {
-            problems.push({ key, message: `${show(label)} is not a valid label key`, fix: "write NAME or PREFIX/NAME, e.g. app or app.kubernetes.io/name" });
+            problems.push({
+                key,
+                message: `${show(label)} is not a valid label key`,
+                fix: "write NAME or PREFIX/NAME, e.g. app or app.kubernetes.io/name",
+            });
         } else if (typeof value !== "string" || !isLabelValue(value)) {
-            problems.push({ key: keyPath(key, label), message: `${show(value)} is not a valid label value`, fix: "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit" });
+            problems.push({
+                key: keyPath(key, label),
+                message: `${show(value)} is not a valid label value`,
+                fix: "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+            });
         }
     }
 }
 
 /** Checks a pinned clusterIP against the Service CIDR of its family and the addresses Kubernetes keeps for itself. */
-function validateClusterIp(clusterIP: string, key: string, network: ServiceNetwork, problems: Problem[]): bigint | undefined {
+function validateClusterIp(
+    clusterIP: string,
+    key: string,
+    network: ServiceNetwork,
+    problems: Problem[],
+): bigint | undefined {
     if (clusterIP === "None") {
-        problems.push({ key, message: `"None" is how Kubernetes spells a headless Service`, fix: "write headless: true instead" });
+        problems.push({
+            key,
+            message: `"None" is how Kubernetes spells a headless Service`,
+            fix: "write headless: true instead",
+        });
         return undefined;
     }
     const parsed = parseAddress(clusterIP);
     if (!parsed.ok) {
-        problems.push({ key, message: parsed.message, fix: parsed.fix ?? "write an IP address inside the Service CIDR" });
+        problems.push({
+            key,
+            message: parsed.message,
+            fix: parsed.fix ?? "write an IP address inside the Service CIDR",
+        });
         return undefined;
     }
     const { family, value } = parsed.value;
@@ -315,15 +510,35 @@ function validateClusterIp(clusterIP: string, key: string, network: ServiceNetwo
     }
     const inside = `pick another address inside ${range.text} (${range.key})`;
     if (!cidrContainsAddress(range.cidr, family, value)) {
-        problems.push({ key, message: `${clusterIP} is outside the Service CIDR ${range.text}`, fix: `pick an address inside ${range.text} (${range.key})` });
+        problems.push({
+            key,
+            message: `${clusterIP} is outside the Service CIDR ${range.text}`,
+            fix: `pick an address inside ${range.text} (${range.key})`,
+        });
     } else if (value === range.cidr.start) {
-        problems.push({ key, message: `${clusterIP} is the network address of the Service CIDR ${range.text}, which Kubernetes never assigns`, fix: inside });
+        problems.push({
+            key,
+            message: `${clusterIP} is the network address of the Service CIDR ${range.text}, which Kubernetes never assigns`,
+            fix: inside,
+        });
     } else if (family === IpFamily.IPv4 && value === cidrEnd(range.cidr)) {
-        problems.push({ key, message: `${clusterIP} is the broadcast address of the Service CIDR ${range.text}, which Kubernetes never assigns`, fix: inside });
+        problems.push({
+            key,
+            message: `${clusterIP} is the broadcast address of the Service CIDR ${range.text}, which Kubernetes never assigns`,
+            fix: inside,
+        });
     } else if (value === range.kubernetesIp) {
-        problems.push({ key, message: `${clusterIP} is the kubernetes Service's IP (the first address of ${range.text})`, fix: inside });
+        problems.push({
+            key,
+            message: `${clusterIP} is the kubernetes Service's IP (the first address of ${range.text})`,
+            fix: inside,
+        });
     } else if (value === range.dnsIp) {
-        problems.push({ key, message: `${clusterIP} is the cluster DNS Service's IP (the 10th address of ${range.text})`, fix: inside });
+        problems.push({
+            key,
+            message: `${clusterIP} is the cluster DNS Service's IP (the 10th address of ${range.text})`,
+            fix: inside,
+        });
     } else {
         return value;
     }
@@ -335,26 +550,51 @@ function where(spec: AppServiceSpec): string {
 }
 
 /** One Service's checks. Returns the problems, and the parsed pinned clusterIP when it is usable. */
-function validateService(spec: AppServiceSpec, key: string, network: ServiceNetwork, portNameField: PortNameField): { problems: Problem[]; clusterIp?: bigint } {
+function validateService(
+    spec: AppServiceSpec,
+    key: string,
+    network: ServiceNetwork,
+    portNameField: PortNameField,
+): { problems: Problem[]; clusterIp?: bigint } {
     const problems: Problem[] = [];
     const at = (field: string): string => keyPath(key, field);
     if (typeof spec.name !== "string" || !isDns1035Label(spec.name)) {
-        problems.push({ key: at("name"), message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)`, fix: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web" });
+        problems.push({
+            key: at("name"),
+            message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)`,
+            fix: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web",
+        });
     }
     if (spec.namespace !== undefined && !isDns1123Label(spec.namespace)) {
-        problems.push({ key: at("namespace"), message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)`, fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo" });
+        problems.push({
+            key: at("namespace"),
+            message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)`,
+            fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo",
+        });
     }
     const type = spec.type ?? ServiceType.ClusterIP;
     if (!SERVICE_TYPES.includes(type)) {
-        problems.push({ key: at("type"), message: `${show(type)} is not a Service type`, fix: "use ClusterIP, NodePort or LoadBalancer" });
+        problems.push({
+            key: at("type"),
+            message: `${show(type)} is not a Service type`,
+            fix: "use ClusterIP, NodePort or LoadBalancer",
+        });
     }
     let clusterIp: bigint | undefined;
     if (spec.headless) {
         if (type !== ServiceType.ClusterIP) {
-            problems.push({ key: at("headless"), message: `a headless Service cannot be of type ${type}`, fix: "use type ClusterIP with headless: true, or drop headless" });
+            problems.push({
+                key: at("headless"),
+                message: `a headless Service cannot be of type ${type}`,
+                fix: "use type ClusterIP with headless: true, or drop headless",
+            });
         }
         if (spec.clusterIP !== undefined) {
-            problems.push({ key: at("clusterIP"), message: 'is set, but a headless Service has no cluster IP ("None")', fix: "remove clusterIP, or drop headless" });
+            problems.push({
+                key: at("clusterIP"),
+                message: 'is set, but a headless Service has no cluster IP ("None")',
+                fix: "remove clusterIP, or drop headless",
+            });
         }
     } else if (spec.clusterIP !== undefined) {
         clusterIp = validateClusterIp(spec.clusterIP, at("clusterIP"), network, problems);
@@ -362,7 +602,11 @@ function validateService(spec: AppServiceSpec, key: string, network: ServiceNetw
 
     let containerPorts: readonly ResolvedContainerPort[] | undefined;
     if (spec.app && spec.selector) {
-        problems.push({ key: at("selector"), message: "is set together with app, whose labels are the selector", fix: "remove selector (or app, to select pods that exist already)" });
+        problems.push({
+            key: at("selector"),
+            message: "is set together with app, whose labels are the selector",
+            fix: "remove selector (or app, to select pods that exist already)",
+        });
     } else if (spec.app) {
         containerPorts = validateApp(spec.app, at("app"), portNameField, problems);
     } else if (spec.selector) {
@@ -389,7 +633,12 @@ export function serviceNodePortClaims(services: readonly AppServiceSpec[], keys:
         (Array.isArray(spec.ports) ? spec.ports : []).forEach((port, portIndex) => {
             const protocol = port.protocol ?? Protocol.TCP;
             if (isPort(port.nodePort) && isProtocol(protocol)) {
-                claims.push({ nodePort: port.nodePort, protocol, owner: `Service ${where(spec)}`, key: keyPath(keys.service(index), "ports", portIndex, "nodePort") });
+                claims.push({
+                    nodePort: port.nodePort,
+                    protocol,
+                    owner: `Service ${where(spec)}`,
+                    key: keyPath(keys.service(index), "ports", portIndex, "nodePort"),
+                });
             }
         });
     });
@@ -401,7 +650,10 @@ export function serviceNodePortClaims(services: readonly AppServiceSpec[], keys:
  * port range, and no number claimed twice, except by one owner on different protocols. Problems name the later
  * claim's key and the earlier one.
  */
-export function checkNodePortClaims(claims: readonly NodePortClaim[], range: { readonly range: NodePortRange | undefined; readonly text: string; readonly key: string }): Problem[] {
+export function checkNodePortClaims(
+    claims: readonly NodePortClaim[],
+    range: { readonly range: NodePortRange | undefined; readonly text: string; readonly key: string },
+): Problem[] {
     const problems: Problem[] = [];
     const seen = new Map<number, NodePortClaim[]>();
     const pick = range.range ? `pick a port from ${range.range.first} to ${range.range.last}` : "pick another port";
@@ -437,14 +689,23 @@ export function checkNodePortClaims(claims: readonly NodePortClaim[], range: { r
  * Only the stack-wide node port rules (range, uniqueness) over the Services' and the extra claims: for when the
  * address plan failed and the Services cannot be checked in full, so the run still reports node port clashes.
  */
-export function validateNodePorts(services: readonly AppServiceSpec[], extraClaims: readonly NodePortClaim[], nodePortRange: string | undefined, keys: ServicesKeys): Problem[] {
+export function validateNodePorts(
+    services: readonly AppServiceSpec[],
+    extraClaims: readonly NodePortClaim[],
+    nodePortRange: string | undefined,
+    keys: ServicesKeys,
+): Problem[] {
     const text = nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
     const key = keyPath(keys.cluster, "nodePortRange");
     const range = parseNodePortRange(text);
     if (!range.ok) {
         return [{ key, message: range.message, fix: range.fix }];
     }
-    return checkNodePortClaims([...serviceNodePortClaims(services, keys), ...extraClaims], { range: range.value, text, key });
+    return checkNodePortClaims([...serviceNodePortClaims(services, keys), ...extraClaims], {
+        range: range.value,
+        text,
+        key,
+    });
 }
 
 export interface ValidateServicesOptions {
@@ -457,7 +718,12 @@ export interface ValidateServicesOptions {
  * see: duplicate Services, pinned cluster IPs used twice, node ports outside the range or claimed twice (the
  * ingress controller's included), namespaces one Service creates and another says exist. Pure; never throws.
  */
-export function validateServices(services: readonly AppServiceSpec[], cluster: ServiceClusterSpec | undefined, keys: ServicesKeys, options: ValidateServicesOptions = {}): Problem[] {
+export function validateServices(
+    services: readonly AppServiceSpec[],
+    cluster: ServiceClusterSpec | undefined,
+    keys: ServicesKeys,
+    options: ValidateServicesOptions = {},
+): Problem[] {
     const { network, problems } = resolveServiceNetwork(cluster, keys.cluster);
     const byName = new Map<string, number>();
     const byClusterIp = new Map<bigint, number>();
@@ -470,7 +736,11 @@ export function validateServices(services: readonly AppServiceSpec[], cluster: S
         const id = where(spec);
         const first = byName.get(id);
         if (first !== undefined) {
-            problems.push({ key: keyPath(key, "name"), message: `Service ${id} is also defined at ${keys.service(first)}`, fix: "rename one of them, or move it to another namespace" });
+            problems.push({
+                key: keyPath(key, "name"),
+                message: `Service ${id} is also defined at ${keys.service(first)}`,
+                fix: "rename one of them, or move it to another namespace",
+            });
         } else {
             byName.set(id, index);
         }
@@ -506,7 +776,13 @@ export function validateServices(services: readonly AppServiceSpec[], cluster: S
         }
     });
     const claims = [...serviceNodePortClaims(services, keys), ...(options.extraNodePortClaims ?? [])];
-    problems.push(...checkNodePortClaims(claims, { range: network.nodePortRange, text: network.nodePortRangeText, key: network.nodePortRangeKey }));
+    problems.push(
+        ...checkNodePortClaims(claims, {
+            range: network.nodePortRange,
+            text: network.nodePortRangeText,
+            key: network.nodePortRangeKey,
+        }),
+    );
     return problems;
 }
 

@@ -10,7 +10,9 @@ const CANONICAL_IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`)
 const CANONICAL_IPV4_CIDR = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(3[0-2]|[12]?\\d)$`);
 
 function ipv4Value(match: RegExpExecArray): bigint {
-    return BigInt(((Number(match[1]) << 24) >>> 0) + (Number(match[2]) << 16) + (Number(match[3]) << 8) + Number(match[4]));
+    return BigInt(
+        ((Number(match[1]) << 24) >>> 0) + (Number(match[2]) << 16) + (Number(match[3]) << 8) + Number(match[4]),
+    );
 }
 
 export function parseCidrFast(text: string): Parsed<Cidr> {

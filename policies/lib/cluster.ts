@@ -106,7 +106,10 @@ export interface SourcedCidr {
 }
 
 /** The first text that parses as a CIDR of the family, with its source. */
-export function firstCidr(family: IpFamily, ...candidates: ReadonlyArray<{ text: unknown; source: string; urn?: string } | undefined>): SourcedCidr | undefined {
+export function firstCidr(
+    family: IpFamily,
+    ...candidates: ReadonlyArray<{ text: unknown; source: string; urn?: string } | undefined>
+): SourcedCidr | undefined {
     for (const candidate of candidates) {
         if (!candidate || typeof candidate.text !== "string") {
             continue;
@@ -120,7 +123,11 @@ export function firstCidr(family: IpFamily, ...candidates: ReadonlyArray<{ text:
 }
 
 /** The flannel Network (IPv4) and IPv6Network (IPv6) of the first flannel ConfigMap whose net-conf.json parses. */
-export function flannelNetworks(resources: readonly ResourceLike[]): { resource?: ResourceLike; network?: unknown; ipv6Network?: unknown } {
+export function flannelNetworks(resources: readonly ResourceLike[]): {
+    resource?: ResourceLike;
+    network?: unknown;
+    ipv6Network?: unknown;
+} {
     for (const resource of resources) {
         if (!isFlannelConfigMap(resource)) {
             continue;
@@ -147,13 +154,19 @@ export interface ServiceCidrSettings {
 export const KUBEADM_SERVICE_CIDR = "10.96.0.0/12";
 
 /** The Service CIDR per family: policy config first, then the stack's plan output, then (IPv4) kubeadm's default. */
-export function serviceCidrs(config: ServiceCidrSettings, plan: StackPlan, policyName: string): Partial<Record<IpFamily, SourcedCidr>> {
+export function serviceCidrs(
+    config: ServiceCidrSettings,
+    plan: StackPlan,
+    policyName: string,
+): Partial<Record<IpFamily, SourcedCidr>> {
     const result: Partial<Record<IpFamily, SourcedCidr>> = {};
     const v4 = firstCidr(
         IpFamily.IPv4,
         { text: config.serviceCidr, source: `policy config ${policyName}.serviceCidr` },
         { text: plan.serviceCidr, source: "clusternet:cluster.serviceCidr (stack output plan)", urn: plan.urn },
-        plan.serviceCidrV6 === undefined ? { text: KUBEADM_SERVICE_CIDR, source: "kubeadm's default Service CIDR" } : undefined,
+        plan.serviceCidrV6 === undefined
+            ? { text: KUBEADM_SERVICE_CIDR, source: "kubeadm's default Service CIDR" }
+            : undefined,
     );
     const v6 = firstCidr(
         IpFamily.IPv6,

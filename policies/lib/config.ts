@@ -11,8 +11,14 @@ import { IpFamily, parseCidr } from "../../components/plan";
 export function configSchemaOf(schema: z.ZodType): PolicyConfigSchema {
     // Draft 7: the engine validates with gojsonschema, which knows drafts 4 to 7. Input shape: a key with a
     // default is optional to write.
-    const json = z.toJSONSchema(schema, { target: "draft-7", io: "input" }) as { properties?: Record<string, PolicyConfigJSONSchema>; required?: string[] };
-    return { properties: json.properties ?? {}, ...(json.required && json.required.length > 0 ? { required: json.required } : {}) };
+    const json = z.toJSONSchema(schema, { target: "draft-7", io: "input" }) as {
+        properties?: Record<string, PolicyConfigJSONSchema>;
+        required?: string[];
+    };
+    return {
+        properties: json.properties ?? {},
+        ...(json.required && json.required.length > 0 ? { required: json.required } : {}),
+    };
 }
 
 /** Policy config that does not fit the policy's schema: one problem per bad key. */
@@ -27,14 +33,19 @@ export class PolicyConfigError extends Error {
 }
 
 function keyOf(policyName: string, path: ReadonlyArray<PropertyKey>): string {
-    return path.reduce<string>((key, segment) => (typeof segment === "number" ? `${key}[${segment}]` : `${key}.${String(segment)}`), policyName);
+    return path.reduce<string>(
+        (key, segment) => (typeof segment === "number" ? `${key}[${segment}]` : `${key}.${String(segment)}`),
+        policyName,
+    );
 }
 
 /** Parses one policy's settings; throws a PolicyConfigError naming every bad key. */
 export function parsePolicyConfig<T>(policyName: string, schema: z.ZodType<T>, raw: unknown): T {
     const result = schema.safeParse(raw ?? {});
     if (!result.success) {
-        throw new PolicyConfigError(result.error.issues.map((issue) => ({ key: keyOf(policyName, issue.path), message: issue.message })));
+        throw new PolicyConfigError(
+            result.error.issues.map((issue) => ({ key: keyOf(policyName, issue.path), message: issue.message })),
+        );
     }
     return result.data;
 }
@@ -49,9 +60,15 @@ export function cidrSetting(family?: IpFamily) {
     return z.string().superRefine((text, context) => {
         const parsed = parseCidr(text);
         if (!parsed.ok) {
-            context.addIssue({ code: "custom", message: parsed.fix ? `${parsed.message}; ${parsed.fix}` : parsed.message });
+            context.addIssue({
+                code: "custom",
+                message: parsed.fix ? `${parsed.message}; ${parsed.fix}` : parsed.message,
+            });
         } else if (family !== undefined && parsed.value.family !== family) {
-            context.addIssue({ code: "custom", message: `${text} is ${parsed.value.family}, but this setting takes ${family}` });
+            context.addIssue({
+                code: "custom",
+                message: `${text} is ${parsed.value.family}, but this setting takes ${family}`,
+            });
         }
     });
 }

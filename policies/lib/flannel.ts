@@ -11,7 +11,10 @@ export function isFlannelConfigMap(resource: ResourceLike): boolean {
     if (resource.type !== ResourceType.ConfigMap) {
         return false;
     }
-    return at(resource.props, "metadata", "name") === FLANNEL_CONFIG_MAP || at(resource.props, "data", NET_CONF_KEY) !== undefined;
+    return (
+        at(resource.props, "metadata", "name") === FLANNEL_CONFIG_MAP ||
+        at(resource.props, "data", NET_CONF_KEY) !== undefined
+    );
 }
 
 /** The top-level keys flannel's subnet config reads (pkg/subnet/config.go); any other key is ignored by flannel. */
@@ -57,7 +60,8 @@ export interface NetConf {
     readonly unknownKeys: readonly string[];
 }
 
-export type NetConfResult = { readonly ok: true; readonly value: NetConf } | { readonly ok: false; readonly message: string };
+export type NetConfResult =
+    { readonly ok: true; readonly value: NetConf } | { readonly ok: false; readonly message: string };
 
 export function parseNetConf(text: string): NetConfResult {
     let parsed: unknown;
@@ -68,7 +72,10 @@ export function parseNetConf(text: string): NetConfResult {
     }
     const object = asRecord(parsed);
     if (!object) {
-        return { ok: false, message: `is ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}, not a JSON object` };
+        return {
+            ok: false,
+            message: `is ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}, not a JSON object`,
+        };
     }
     const known = new Set(NET_CONF_KEYS.map((key) => key.toLowerCase()));
     const field = (name: string): unknown => goField(object, name)?.value;

@@ -70,11 +70,22 @@ export function ingressOf(resource: ResourceLike): IngressInfo | undefined {
             paths: asArray(http?.["paths"]).map((pathEntry, pathIndex): IngressPath => {
                 const path: Props = asRecord(pathEntry) ?? {};
                 const pathField = `${field}.http.paths[${pathIndex}]`;
-                return { field: pathField, host: rule["host"], path: path["path"], pathType: path["pathType"], backend: backendOf(path["backend"], `${pathField}.backend`) };
+                return {
+                    field: pathField,
+                    host: rule["host"],
+                    path: path["path"],
+                    pathType: path["pathType"],
+                    backend: backendOf(path["backend"], `${pathField}.backend`),
+                };
             }),
         };
     });
-    const tlsHosts = asArray(spec["tls"]).flatMap((entry, tlsIndex) => asArray(at(entry, "hosts")).map((host, hostIndex) => ({ field: `spec.tls[${tlsIndex}].hosts[${hostIndex}]`, host })));
+    const tlsHosts = asArray(spec["tls"]).flatMap((entry, tlsIndex) =>
+        asArray(at(entry, "hosts")).map((host, hostIndex) => ({
+            field: `spec.tls[${tlsIndex}].hosts[${hostIndex}]`,
+            host,
+        })),
+    );
     const annotations = asRecord(at(resource.props, "metadata", "annotations"));
     return {
         resource,
@@ -87,7 +98,8 @@ export function ingressOf(resource: ResourceLike): IngressInfo | undefined {
         classAnnotation: asString(annotations?.[CLASS_ANNOTATION]),
         rules,
         tlsHosts,
-        defaultBackend: spec["defaultBackend"] !== undefined ? backendOf(spec["defaultBackend"], "spec.defaultBackend") : undefined,
+        defaultBackend:
+            spec["defaultBackend"] !== undefined ? backendOf(spec["defaultBackend"], "spec.defaultBackend") : undefined,
     };
 }
 
@@ -100,5 +112,8 @@ export function ingressesOf(resources: readonly ResourceLike[]): IngressInfo[] {
 
 /** Every backend of an Ingress: each path's, and the default one. */
 export function backendsOf(ingress: IngressInfo): IngressBackend[] {
-    return [...ingress.rules.flatMap((rule) => rule.paths.map((path) => path.backend)), ...(ingress.defaultBackend ? [ingress.defaultBackend] : [])];
+    return [
+        ...ingress.rules.flatMap((rule) => rule.paths.map((path) => path.backend)),
+        ...(ingress.defaultBackend ? [ingress.defaultBackend] : []),
+    ];
 }

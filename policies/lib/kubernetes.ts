@@ -30,7 +30,16 @@ export interface ResourceLike {
     readonly provider?: { readonly props: Record<string, unknown> };
 }
 
-const CLUSTER_SCOPED_KINDS = new Set(["Node", "Namespace", "IngressClass", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass", "CustomResourceDefinition"]);
+const CLUSTER_SCOPED_KINDS = new Set([
+    "Node",
+    "Namespace",
+    "IngressClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PersistentVolume",
+    "StorageClass",
+    "CustomResourceDefinition",
+]);
 
 /** The kind a type token stands for: `kubernetes:core/v1:NodePatch` → `Node` (a patch of a Node). */
 export function kindOf(type: string): string {
@@ -51,7 +60,11 @@ export function namespaceOf(resource: ResourceLike): string {
     if (CLUSTER_SCOPED_KINDS.has(kindOf(resource.type))) {
         return "";
     }
-    return asString(at(resource.props, "metadata", "namespace")) ?? asString(at(resource.provider?.props, "namespace")) ?? "default";
+    return (
+        asString(at(resource.props, "metadata", "namespace")) ??
+        asString(at(resource.provider?.props, "namespace")) ??
+        "default"
+    );
 }
 
 /** `Service demo/web`, `Node worker-1`, or `NodePatch worker-1` for a patch. */

@@ -79,7 +79,9 @@ export function serviceOf(resource: ResourceLike): ServiceInfo | undefined {
     const clusterIPs = lazy(() => asArray(spec()["clusterIPs"]));
     const externalIPs = lazy(() => asArray(spec()["externalIPs"]));
     const selector = lazy(() => asStringMap(spec()["selector"]));
-    const ports = lazy(() => asArray(spec()["ports"]).map((entry, index): ServicePortInfo => new ServicePort(index, asRecord(entry) ?? {})));
+    const ports = lazy(() =>
+        asArray(spec()["ports"]).map((entry, index): ServicePortInfo => new ServicePort(index, asRecord(entry) ?? {})),
+    );
     // Every field is read on first use: most policies need one or two of them, of thousands of Services.
     return {
         resource,
@@ -142,6 +144,9 @@ export function servicesOf(resources: readonly ResourceLike[]): ServiceInfo[] {
 
 /** `port http (8080/TCP)` or `port 8080/TCP`, for messages. */
 export function describePort(port: ServicePortInfo): string {
-    const number = typeof port.port === "number" ? `${port.port}/${port.protocol}` : `${JSON.stringify(port.port)}/${port.protocol}`;
+    const number =
+        typeof port.port === "number"
+            ? `${port.port}/${port.protocol}`
+            : `${JSON.stringify(port.port)}/${port.protocol}`;
     return port.name ? `port ${port.name} (${number})` : `port ${number}`;
 }

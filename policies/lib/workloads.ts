@@ -38,12 +38,32 @@ export const WORKLOAD_TYPES: readonly string[] = [
 
 /** Where the pod template and the pod count sit in each kind of workload. */
 const TEMPLATE_PATHS: Record<string, { template: string[]; count?: string[]; placement: Placement }> = {
-    [ResourceType.Deployment]: { template: ["spec", "template"], count: ["spec", "replicas"], placement: Placement.Replicas },
-    [ResourceType.StatefulSet]: { template: ["spec", "template"], count: ["spec", "replicas"], placement: Placement.Replicas },
-    [ResourceType.ReplicaSet]: { template: ["spec", "template"], count: ["spec", "replicas"], placement: Placement.Replicas },
+    [ResourceType.Deployment]: {
+        template: ["spec", "template"],
+        count: ["spec", "replicas"],
+        placement: Placement.Replicas,
+    },
+    [ResourceType.StatefulSet]: {
+        template: ["spec", "template"],
+        count: ["spec", "replicas"],
+        placement: Placement.Replicas,
+    },
+    [ResourceType.ReplicaSet]: {
+        template: ["spec", "template"],
+        count: ["spec", "replicas"],
+        placement: Placement.Replicas,
+    },
     [ResourceType.DaemonSet]: { template: ["spec", "template"], placement: Placement.EveryNode },
-    [ResourceType.Job]: { template: ["spec", "template"], count: ["spec", "parallelism"], placement: Placement.Replicas },
-    [ResourceType.CronJob]: { template: ["spec", "jobTemplate", "spec", "template"], count: ["spec", "jobTemplate", "spec", "parallelism"], placement: Placement.Replicas },
+    [ResourceType.Job]: {
+        template: ["spec", "template"],
+        count: ["spec", "parallelism"],
+        placement: Placement.Replicas,
+    },
+    [ResourceType.CronJob]: {
+        template: ["spec", "jobTemplate", "spec", "template"],
+        count: ["spec", "jobTemplate", "spec", "parallelism"],
+        placement: Placement.Replicas,
+    },
     // A Pod is its own template.
     [ResourceType.Pod]: { template: [], placement: Placement.Replicas },
 };

@@ -15,7 +15,11 @@ export interface CliResult {
 
 /** Runs the clusternet command line in `cwd`, as a user would. */
 export function clusternet(args: readonly string[], cwd: string = REPO): CliResult {
-    const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const result = spawnSync(process.execPath, [BIN, ...args], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+    });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -29,13 +33,19 @@ export function temporaryDirectory(prefix = "clusternet-test-"): string {
 /** Writes a stack file with these `clusternet:*` values (keys without the namespace) and returns its path. */
 export function writeStackFile(dir: string, name: string, config: Record<string, unknown>): string {
     const file = path.join(dir, `Pulumi.${name}.yaml`);
-    const entries = Object.fromEntries(Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `clusternet:${key}`, value]));
+    const entries = Object.fromEntries(
+        Object.entries(config).map(([key, value]) => [key.includes(":") ? key : `clusternet:${key}`, value]),
+    );
     fs.writeFileSync(file, stringify({ config: entries }));
     return file;
 }
 
 /** The dev stack's `clusternet:*` values (keys without the namespace), read from Pulumi.dev.yaml, to vary in tests. */
 export function devConfig(): Record<string, any> {
-    const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(document.config).map(([key, value]) => [key.replace(/^clusternet:/, ""), value]));
+    const document = parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    return Object.fromEntries(
+        Object.entries(document.config).map(([key, value]) => [key.replace(/^clusternet:/, ""), value]),
+    );
 }

@@ -23,14 +23,21 @@ export function waitsFor(nodes: readonly GraphNode[], id: string): string[] {
         if (!target || target.custom) {
             return [dependency];
         }
-        return nodes.filter((child) => child.parent === dependency).flatMap((child) => (child.custom ? [child.id] : expand(child.id)));
+        return nodes
+            .filter((child) => child.parent === dependency)
+            .flatMap((child) => (child.custom ? [child.id] : expand(child.id)));
     };
     return [...new Set(node.dependsOn.flatMap(expand))].sort();
 }
 
 /** The resources of an offline run, by URN. */
 export function runGraph(run: OfflineRun): GraphNode[] {
-    return run.resources.map((resource) => ({ id: resource.urn, parent: resource.parent, custom: resource.custom, dependsOn: resource.dependsOn }));
+    return run.resources.map((resource) => ({
+        id: resource.urn,
+        parent: resource.parent,
+        custom: resource.custom,
+        dependsOn: resource.dependsOn,
+    }));
 }
 
 /** The resources of `clusternet render`'s summary/resources.yaml, by name (clusternet's components by their type). */

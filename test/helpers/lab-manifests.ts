@@ -30,7 +30,12 @@ export interface FixtureService {
 
 export interface FixtureRoute {
     host: string;
-    paths: Array<{ path: string; pathType?: "Exact" | "Prefix" | "ImplementationSpecific"; service: string; port: number | string }>;
+    paths: Array<{
+        path: string;
+        pathType?: "Exact" | "Prefix" | "ImplementationSpecific";
+        service: string;
+        port: number | string;
+    }>;
 }
 
 export interface FixtureOptions {
@@ -38,16 +43,31 @@ export interface FixtureOptions {
     vni?: number;
     vxlanPort?: number;
     services: FixtureService[];
-    ingress?: { controller: "traefik" | "ingress-nginx"; httpNodePort: number; httpsNodePort: number; routes: FixtureRoute[] };
+    ingress?: {
+        controller: "traefik" | "ingress-nginx";
+        httpNodePort: number;
+        httpsNodePort: number;
+        routes: FixtureRoute[];
+    };
 }
 
-function manifest(apiVersion: string, kind: string, name: string, namespace: string | undefined, body: Record<string, unknown>, patch = false): LabManifest {
+function manifest(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    body: Record<string, unknown>,
+    patch = false,
+): LabManifest {
     const metadata = { name, ...(namespace ? { namespace } : {}), ...((body["metadata"] as object | undefined) ?? {}) };
     return { apiVersion, kind, name, namespace, patch, object: { apiVersion, kind, ...body, metadata } };
 }
 
 /** flannel as upstream's kube-flannel.yml renders it (the parts the lab reads). */
-export function flannelManifests(plan: AddressPlan, options: Pick<FixtureOptions, "backend" | "vni" | "vxlanPort">): LabManifest[] {
+export function flannelManifests(
+    plan: AddressPlan,
+    options: Pick<FixtureOptions, "backend" | "vni" | "vxlanPort">,
+): LabManifest[] {
     const backend: Record<string, unknown> = { Type: options.backend };
     if (options.vni !== undefined) {
         backend["VNI"] = options.vni;
@@ -65,10 +85,15 @@ export function flannelManifests(plan: AddressPlan, options: Pick<FixtureOptions
     };
     const netConf = { Network: plan.cluster.podCidr, EnableNFTables: false, Backend: backend };
     return [
-        manifest("v1", "Namespace", "kube-flannel", undefined, { metadata: { labels: { "k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged" } } }),
+        manifest("v1", "Namespace", "kube-flannel", undefined, {
+            metadata: { labels: { "k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged" } },
+        }),
         manifest("v1", "ConfigMap", "kube-flannel-cfg", "kube-flannel", {
             metadata: { labels: { tier: "node", "k8s-app": "flannel", app: "flannel" } },
-            data: { "cni-conf.json": `${JSON.stringify(cniConf, null, 2)}\n`, "net-conf.json": `${JSON.stringify(netConf, null, 2)}\n` },
+            data: {
+                "cni-conf.json": `${JSON.stringify(cniConf, null, 2)}\n`,
+                "net-conf.json": `${JSON.stringify(netConf, null, 2)}\n`,
+            },
         }),
         manifest("apps/v1", "DaemonSet", "kube-flannel-ds", "kube-flannel", {
             metadata: { labels: { tier: "node", app: "flannel", "k8s-app": "flannel" } },
@@ -80,19 +105,38 @@ export function flannelManifests(plan: AddressPlan, options: Pick<FixtureOptions
                         hostNetwork: true,
                         priorityClassName: "system-node-critical",
                         serviceAccountName: "flannel",
-                        containers: [{ name: "kube-flannel", image: "ghcr.io/flannel-io/flannel:v0.28.9", command: ["/opt/bin/flanneld"], args: ["--ip-masq", "--kube-subnet-mgr"] }],
+                        containers: [
+                            {
+                                name: "kube-flannel",
+                                image: "ghcr.io/flannel-io/flannel:v0.28.9",
+                                command: ["/opt/bin/flanneld"],
+                                args: ["--ip-masq", "--kube-subnet-mgr"],
+                            },
+                        ],
                     },
                 },
             },
         }),
-        ...plan.nodes.map((node) => manifest("v1", "Node", node.name, undefined, { spec: { podCIDR: node.podCidr, podCIDRs: [node.podCidr] } }, true)),
+        ...plan.nodes.map((node) =>
+            manifest(
+                "v1",
+                "Node",
+                node.name,
+                undefined,
+                { spec: { podCIDR: node.podCidr, podCIDRs: [node.podCidr] } },
+                true,
+            ),
+        ),
     ];
 }
 
 function deployment(service: FixtureService): LabManifest {
     const first = service.containerPorts[0]!;
     const probePort = first.name ?? first.port;
-    const readinessProbe = service.readinessPath !== undefined ? { httpGet: { path: service.readinessPath, port: probePort } } : { tcpSocket: { port: probePort } };
+    const readinessProbe =
+        service.readinessPath !== undefined
+            ? { httpGet: { path: service.readinessPath, port: probePort } }
+            : { tcpSocket: { port: probePort } };
     return manifest("apps/v1", "Deployment", service.name, service.namespace, {
         metadata: { labels: { app: service.name } },
         spec: {
@@ -105,7 +149,11 @@ function deployment(service: FixtureService): LabManifest {
                         {
                             name: service.name,
                             image: service.image ?? "nginx:1.27",
-                            ports: service.containerPorts.map((port) => ({ ...(port.name ? { name: port.name } : {}), containerPort: port.port, protocol: port.protocol ?? "TCP" })),
+                            ports: service.containerPorts.map((port) => ({
+                                ...(port.name ? { name: port.name } : {}),
+                                containerPort: port.port,
+                                protocol: port.protocol ?? "TCP",
+                            })),
                             readinessProbe,
                         },
                     ],
@@ -137,12 +185,20 @@ function ingressController(options: NonNullable<FixtureOptions["ingress"]>): Lab
     const traefik = options.controller === "traefik";
     const namespace = traefik ? "traefik" : "ingress-nginx";
     const name = traefik ? "traefik" : "ingress-nginx-controller";
-    const labels = traefik ? { "app.kubernetes.io/name": "traefik" } : { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
+    const labels = traefik
+        ? { "app.kubernetes.io/name": "traefik" }
+        : { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
     const container = traefik
         ? {
               name: "traefik",
               image: "traefik:v3.7.11",
-              args: ["--entryPoints.web.address=:8000", "--entryPoints.websecure.address=:8443", "--entryPoints.traefik.address=:8080", "--ping=true", "--providers.kubernetesingress"],
+              args: [
+                  "--entryPoints.web.address=:8000",
+                  "--entryPoints.websecure.address=:8443",
+                  "--entryPoints.traefik.address=:8080",
+                  "--ping=true",
+                  "--providers.kubernetesingress",
+              ],
               ports: [
                   { name: "web", containerPort: 8000, protocol: "TCP" },
                   { name: "websecure", containerPort: 8443, protocol: "TCP" },
@@ -164,7 +220,11 @@ function ingressController(options: NonNullable<FixtureOptions["ingress"]>): Lab
         manifest("v1", "Namespace", namespace, undefined, {}),
         manifest("apps/v1", "Deployment", name, namespace, {
             metadata: { labels },
-            spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } },
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: labels },
+                template: { metadata: { labels }, spec: { containers: [container] } },
+            },
         }),
         manifest("v1", "Service", name, namespace, {
             metadata: { labels },
@@ -172,47 +232,82 @@ function ingressController(options: NonNullable<FixtureOptions["ingress"]>): Lab
                 type: "NodePort",
                 selector: labels,
                 ports: [
-                    { name: "http", port: 80, targetPort: traefik ? "web" : "http", nodePort: options.httpNodePort, protocol: "TCP" },
-                    { name: "https", port: 443, targetPort: traefik ? "websecure" : "https", nodePort: options.httpsNodePort, protocol: "TCP" },
-                ],
-            },
-        }),
-        manifest("networking.k8s.io/v1", "IngressClass", traefik ? "traefik" : "nginx", undefined, { spec: { controller: traefik ? "traefik.io/ingress-controller" : "k8s.io/ingress-nginx" } }),
-    ];
-}
-
-function ingresses(options: NonNullable<FixtureOptions["ingress"]>, services: readonly FixtureService[]): LabManifest[] {
-    const className = options.controller === "traefik" ? "traefik" : "nginx";
-    return options.routes.map((route, index) => {
-        const namespace = services.find((item) => item.name === route.paths[0]!.service)?.namespace ?? "default";
-        return manifest("networking.k8s.io/v1", "Ingress", `${route.host.replace(/[^a-z0-9-]/g, "-")}-${index}`, namespace, {
-            spec: {
-                ingressClassName: className,
-                rules: [
                     {
-                        host: route.host,
-                        http: {
-                            paths: route.paths.map((path) => ({
-                                path: path.path,
-                                pathType: path.pathType ?? "Prefix",
-                                backend: { service: { name: path.service, port: typeof path.port === "number" ? { number: path.port } : { name: path.port } } },
-                            })),
-                        },
+                        name: "http",
+                        port: 80,
+                        targetPort: traefik ? "web" : "http",
+                        nodePort: options.httpNodePort,
+                        protocol: "TCP",
+                    },
+                    {
+                        name: "https",
+                        port: 443,
+                        targetPort: traefik ? "websecure" : "https",
+                        nodePort: options.httpsNodePort,
+                        protocol: "TCP",
                     },
                 ],
             },
-        });
+        }),
+        manifest("networking.k8s.io/v1", "IngressClass", traefik ? "traefik" : "nginx", undefined, {
+            spec: { controller: traefik ? "traefik.io/ingress-controller" : "k8s.io/ingress-nginx" },
+        }),
+    ];
+}
+
+function ingresses(
+    options: NonNullable<FixtureOptions["ingress"]>,
+    services: readonly FixtureService[],
+): LabManifest[] {
+    const className = options.controller === "traefik" ? "traefik" : "nginx";
+    return options.routes.map((route, index) => {
+        const namespace = services.find((item) => item.name === route.paths[0]!.service)?.namespace ?? "default";
+        return manifest(
+            "networking.k8s.io/v1",
+            "Ingress",
+            `${route.host.replace(/[^a-z0-9-]/g, "-")}-${index}`,
+            namespace,
+            {
+                spec: {
+                    ingressClassName: className,
+                    rules: [
+                        {
+                            host: route.host,
+                            http: {
+                                paths: route.paths.map((path) => ({
+                                    path: path.path,
+                                    pathType: path.pathType ?? "Prefix",
+                                    backend: {
+                                        service: {
+                                            name: path.service,
+                                            port:
+                                                typeof path.port === "number"
+                                                    ? { number: path.port }
+                                                    : { name: path.port },
+                                        },
+                                    },
+                                })),
+                            },
+                        },
+                    ],
+                },
+            },
+        );
     });
 }
 
 /** Every object a stack of this shape renders, for this plan. */
 export function labManifests(plan: AddressPlan, options: FixtureOptions): LabManifest[] {
-    const namespaces = [...new Set(options.services.map((item) => item.namespace))].map((namespace) => manifest("v1", "Namespace", namespace, undefined, {}));
+    const namespaces = [...new Set(options.services.map((item) => item.namespace))].map((namespace) =>
+        manifest("v1", "Namespace", namespace, undefined, {}),
+    );
     return [
         ...flannelManifests(plan, options),
         ...namespaces,
         ...options.services.flatMap((item) => [deployment(item), service(item)]),
-        ...(options.ingress ? [...ingressController(options.ingress), ...ingresses(options.ingress, options.services)] : []),
+        ...(options.ingress
+            ? [...ingressController(options.ingress), ...ingresses(options.ingress, options.services)]
+            : []),
     ];
 }
 
@@ -235,12 +330,23 @@ export const DEV_FIXTURE: FixtureOptions = {
             ],
         },
     ],
-    ingress: { controller: "traefik", httpNodePort: 30080, httpsNodePort: 30443, routes: [{ host: "web.lab.example", paths: [{ path: "/", service: "web", port: "http" }] }] },
+    ingress: {
+        controller: "traefik",
+        httpNodePort: 30080,
+        httpsNodePort: 30443,
+        routes: [{ host: "web.lab.example", paths: [{ path: "/", service: "web", port: "http" }] }],
+    },
 };
 
 /** The dev stack's clusternet:cluster and clusternet:nodes (as in Pulumi.dev.yaml). */
 export const DEV_CLUSTER = {
-    cluster: { name: "lab", podCidr: "10.244.0.0/16", nodeMaskSize: 24, serviceCidr: "10.96.0.0/12", nodeNetwork: "192.168.56.0/24" },
+    cluster: {
+        name: "lab",
+        podCidr: "10.244.0.0/16",
+        nodeMaskSize: 24,
+        serviceCidr: "10.96.0.0/12",
+        nodeNetwork: "192.168.56.0/24",
+    },
     nodes: [
         { name: "cp-1", ip: "192.168.56.10", podCidr: "10.244.0.0/24" },
         { name: "worker-1", ip: "192.168.56.11" },

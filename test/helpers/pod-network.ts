@@ -28,7 +28,12 @@ export const THREE_NODES: NodeSpec[] = [
 ];
 
 export const IPV4: ClusterSpec = { podCidr: "10.244.0.0/16", nodeNetwork: "192.168.56.0/24" };
-export const DUAL_STACK: ClusterSpec = { podCidr: "10.244.0.0/16", podCidrV6: "fd00:10:244::/56", serviceCidrV6: "fd00:10:96::/112", nodeNetwork: "192.168.56.0/24" };
+export const DUAL_STACK: ClusterSpec = {
+    podCidr: "10.244.0.0/16",
+    podCidrV6: "fd00:10:244::/56",
+    serviceCidrV6: "fd00:10:96::/112",
+    nodeNetwork: "192.168.56.0/24",
+};
 export const IPV6_ONLY: ClusterSpec = { podCidrV6: "fd00:10:244::/56", serviceCidrV6: "fd00:10:96::/112" };
 export const IPV6_NODES: NodeSpec[] = [
     { name: "cp-1", ip: "fd00:56::10" },
@@ -54,7 +59,8 @@ export function diffPaths(a: unknown, b: unknown, at = ""): string[] {
     if (isDeepStrictEqual(a, b)) {
         return [];
     }
-    const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+    const isObject = (value: unknown): value is Record<string, unknown> =>
+        typeof value === "object" && value !== null && !Array.isArray(value);
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
         return a.flatMap((item, index) => diffPaths(item, b[index], `${at}[${index}]`));
     }

@@ -48,7 +48,12 @@ export function devPlan(overrides: Record<string, unknown> = {}): Record<string,
 
 /** The root Stack resource, its props being the stack outputs; `null` for a stack that exports no plan. */
 export function stackResource(plan: Record<string, unknown> | null = devPlan()): EngineResource {
-    return { type: "pulumi:pulumi:Stack", name: `${PROJECT}-${STACK}`, urn: STACK_URN, props: plan === null ? {} : { plan } };
+    return {
+        type: "pulumi:pulumi:Stack",
+        name: `${PROJECT}-${STACK}`,
+        urn: STACK_URN,
+        props: plan === null ? {} : { plan },
+    };
 }
 
 export function nodePatch(node: string, podCidrs: readonly string[]): EngineResource {
@@ -72,11 +77,16 @@ export const CNI_CONF = {
 
 /** flannel's ConfigMap; pass a string to write net-conf.json verbatim. */
 export function flannelConfigMap(netConf: unknown = NET_CONF, cniConf: unknown = CNI_CONF): EngineResource {
-    const text = (value: unknown): string => (typeof value === "string" ? value : `${JSON.stringify(value, null, 2)}\n`);
+    const text = (value: unknown): string =>
+        typeof value === "string" ? value : `${JSON.stringify(value, null, 2)}\n`;
     return resource("kubernetes:core/v1:ConfigMap", "lab-flannel-cfg", {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: "kube-flannel-cfg", namespace: "kube-flannel", labels: { tier: "node", "k8s-app": "flannel", app: "flannel" } },
+        metadata: {
+            name: "kube-flannel-cfg",
+            namespace: "kube-flannel",
+            labels: { tier: "node", "k8s-app": "flannel", app: "flannel" },
+        },
         data: { "cni-conf.json": text(cniConf), "net-conf.json": text(netConf) },
     });
 }
@@ -97,8 +107,18 @@ export function flannelDaemonSet(name = "kube-flannel-ds", namespace = "kube-fla
                     tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
                     serviceAccountName: "flannel",
                     initContainers: [
-                        { name: "install-cni-plugin", image: "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3", command: ["cp"], args: ["-f", "/flannel", "/opt/cni/bin/flannel"] },
-                        { name: "install-cni", image: "ghcr.io/flannel-io/flannel:v0.28.9", command: ["/opt/bin/install-conf"], args: ["/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"] },
+                        {
+                            name: "install-cni-plugin",
+                            image: "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3",
+                            command: ["cp"],
+                            args: ["-f", "/flannel", "/opt/cni/bin/flannel"],
+                        },
+                        {
+                            name: "install-cni",
+                            image: "ghcr.io/flannel-io/flannel:v0.28.9",
+                            command: ["/opt/bin/install-conf"],
+                            args: ["/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"],
+                        },
                     ],
                     containers: [
                         {
@@ -302,7 +322,15 @@ export function ingress(spec: IngressSpec): EngineResource {
                               paths: rule.paths.map((path) => ({
                                   ...(path.path !== undefined ? { path: path.path } : {}),
                                   ...(path.pathType !== undefined ? { pathType: path.pathType } : {}),
-                                  backend: path.backend ?? { service: { name: path.service ?? "web", port: typeof path.port === "number" ? { number: path.port } : { name: path.port ?? "http" } } },
+                                  backend: path.backend ?? {
+                                      service: {
+                                          name: path.service ?? "web",
+                                          port:
+                                              typeof path.port === "number"
+                                                  ? { number: path.port }
+                                                  : { name: path.port ?? "http" },
+                                      },
+                                  },
                               })),
                           },
                       })),
@@ -313,7 +341,12 @@ export function ingress(spec: IngressSpec): EngineResource {
 }
 
 export function webIngress(overrides: Partial<IngressSpec> = {}): EngineResource {
-    return ingress({ name: "web", className: "traefik", rules: [{ host: "web.lab.example", paths: [{ path: "/", pathType: "Prefix", service: "web", port: "http" }] }], ...overrides });
+    return ingress({
+        name: "web",
+        className: "traefik",
+        rules: [{ host: "web.lab.example", paths: [{ path: "/", pathType: "Prefix", service: "web", port: "http" }] }],
+        ...overrides,
+    });
 }
 
 /** The whole dev lab, consistent with the dev plan: every policy passes on it. */
@@ -332,7 +365,12 @@ export function lab(): EngineResource[] {
 }
 
 /** A copy with one resource's props changed, found by its kind (the type token's last part) and Pulumi name. */
-export function mutate(resources: readonly EngineResource[], kind: string, name: string, change: (props: any) => void): EngineResource[] {
+export function mutate(
+    resources: readonly EngineResource[],
+    kind: string,
+    name: string,
+    change: (props: any) => void,
+): EngineResource[] {
     let found = false;
     const result = resources.map((entry) => {
         if (!entry.type.endsWith(`:${kind}`) || entry.name !== name) {
@@ -350,7 +388,11 @@ export function mutate(resources: readonly EngineResource[], kind: string, name:
 }
 
 /** Runs one policy (or a few) over the resources, as the engine would. */
-export async function violationsOf(policy: ResourceValidationPolicy | StackValidationPolicy | Array<ResourceValidationPolicy | StackValidationPolicy>, resources: readonly EngineResource[], settings: PackSettings = {}): Promise<Violation[]> {
+export async function violationsOf(
+    policy: ResourceValidationPolicy | StackValidationPolicy | Array<ResourceValidationPolicy | StackValidationPolicy>,
+    resources: readonly EngineResource[],
+    settings: PackSettings = {},
+): Promise<Violation[]> {
     const result = await runPolicies(Array.isArray(policy) ? policy : [policy], resources, settings, "mandatory");
     return [...result.violations];
 }
@@ -368,6 +410,10 @@ export function manifestResources(text: string, prefix: string): EngineResource[
             const apiVersion = object["apiVersion"] as string;
             const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
             const metadata = object["metadata"] as { name: string; namespace?: string };
-            return resource(`kubernetes:${group}/${version}:${object["kind"]}`, `${prefix}-${metadata.namespace ?? "cluster"}-${metadata.name}`, object);
+            return resource(
+                `kubernetes:${group}/${version}:${object["kind"]}`,
+                `${prefix}-${metadata.namespace ?? "cluster"}-${metadata.name}`,
+                object,
+            );
         });
 }

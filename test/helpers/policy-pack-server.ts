@@ -66,12 +66,18 @@ export class PolicyPackServer {
     /** Starts the pack; resolves once its analyzer listens. */
     static async start(timeoutMs = 120_000): Promise<PolicyPackServer> {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [PACK_DIRECTORY] });
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: PACK_DIRECTORY, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+            cwd: PACK_DIRECTORY,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         const port = await new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`the policy pack did not start within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+            const timer = setTimeout(
+                () => reject(new Error(`the policy pack did not start within ${timeoutMs} ms:\n${stderr}`)),
+                timeoutMs,
+            );
             child.stdout.on("data", (chunk: Buffer) => {
                 stdout += chunk.toString();
                 const match = /^(\d+)\s*$/m.exec(stdout);
@@ -90,10 +96,18 @@ export class PolicyPackServer {
     }
 
     private call<T>(method: string, request: unknown): Promise<T> {
-        return new Promise<T>((resolve, reject) => this.client[method](request, (error: Error | null, response: T) => (error ? reject(error) : resolve(response))));
+        return new Promise<T>((resolve, reject) =>
+            this.client[method](request, (error: Error | null, response: T) =>
+                error ? reject(error) : resolve(response),
+            ),
+        );
     }
 
-    async info(): Promise<{ name: string; version: string; policies: Array<{ name: string; enforcementLevel: string; configSchema?: Record<string, unknown> }> }> {
+    async info(): Promise<{
+        name: string;
+        version: string;
+        policies: Array<{ name: string; enforcementLevel: string; configSchema?: Record<string, unknown> }>;
+    }> {
         const response: any = await this.call("getAnalyzerInfo", new emptyProto.Empty());
         return {
             name: response.getName(),
@@ -138,7 +152,12 @@ export class PolicyPackServer {
     }
 
     /** What `--policy-pack-config` sends: per policy, an enforcement level and properties. */
-    async configure(config: Record<string, { enforcementLevel: "advisory" | "mandatory" | "disabled"; properties: Record<string, unknown> }>): Promise<void> {
+    async configure(
+        config: Record<
+            string,
+            { enforcementLevel: "advisory" | "mandatory" | "disabled"; properties: Record<string, unknown> }
+        >,
+    ): Promise<void> {
         const request = new analyzerProto.ConfigureAnalyzerRequest();
         const map = request.getPolicyconfigMap();
         for (const [name, settings] of Object.entries(config)) {
