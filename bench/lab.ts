@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { environmentProblem, labDown, labUp, LabContext } from "../cli/lab/lab";
-import { readManifestFiles } from "../cli/lab/manifest-files";
-import { LabInput } from "../cli/lab/plan";
+import { environmentProblem, labDown, labUp, LabContext } from "../lab/lab";
+import { readManifestFiles } from "../lab/manifest-files";
+import { LabInput } from "../lab/plan";
 import { loadStack, readStackFile } from "../components/config";
 
 export interface BenchResult {

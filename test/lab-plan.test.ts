@@ -9,24 +9,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
-import { CheckCase, CheckGroup, evaluate, planChecks } from "../cli/lab/checks";
-import { cniChain, delegateConfig, firstAddressOf, parseSubnetEnv, subnetEnvText } from "../cli/lab/flannel";
-import { decideRoute, nginxConfig, routeTable, wildcardMatches } from "../cli/lab/ingress";
-import { restoreDocument } from "../cli/lab/iptables";
-import {
-    chainHash,
-    endpointsOf,
-    kubeProxyRules,
-    noEndpointsReason,
-    planServices,
-    PodView,
-} from "../cli/lab/kube-proxy";
-import { environmentProblem } from "../cli/lab/lab";
-import { readManifestFiles } from "../cli/lab/manifest-files";
-import { IngressModel, LabManifest, readClusterModel } from "../cli/lab/model";
-import { isLabNamespace, prefixProblem, vtepMac } from "../cli/lab/names";
-import { LabPlan, planLab } from "../cli/lab/plan";
-import { computeEndpoints, LabState, PodStatus } from "../cli/lab/state";
+import { CheckCase, CheckGroup, evaluate, planChecks } from "../lab/checks";
+import { cniChain, delegateConfig, firstAddressOf, parseSubnetEnv, subnetEnvText } from "../lab/flannel";
+import { decideRoute, nginxConfig, routeTable, wildcardMatches } from "../lab/ingress";
+import { restoreDocument } from "../lab/iptables";
+import { chainHash, endpointsOf, kubeProxyRules, noEndpointsReason, planServices, PodView } from "../lab/kube-proxy";
+import { environmentProblem } from "../lab/lab";
+import { readManifestFiles } from "../lab/manifest-files";
+import { IngressModel, LabManifest, readClusterModel } from "../lab/model";
+import { isLabNamespace, prefixProblem, vtepMac } from "../lab/names";
+import { LabPlan, planLab } from "../lab/plan";
+import { computeEndpoints, LabState, PodStatus } from "../lab/state";
 import { DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { labCheck, labDown, LabContext } from "../cli/lab/lab";
+import { labCheck, labDown, LabContext } from "../lab/lab";
 import { REPO, clusternet, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { labSkipReason, uniquePrefix } from "./helpers/lab";
 

@@ -16,7 +16,7 @@ import {
     podMtu,
     resolveFlannelSpec,
 } from "../components/pod-network";
-import { jsonText } from "../components/pod-network/netConf";
+import { jsonText } from "../components/pod-network/net-conf";
 import { AddressPlan } from "../components/plan";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import {

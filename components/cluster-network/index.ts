@@ -1,3 +1,3 @@
-export * from "./clusterNetwork";
+export * from "./cluster-network";
 export * from "./validate";
-export * from "./ingressPlan";
+export * from "./ingress-plan";

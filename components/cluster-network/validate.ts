@@ -7,7 +7,7 @@ import { validatePodNetwork } from "../pod-network/validate";
 import { AddressPlan, planNetwork } from "../plan";
 import { serviceClusterOf } from "../services/network";
 import { servicesKeys, validateNodePorts, validateServices } from "../services/validate";
-import type { ClusterNetworkArgs } from "./clusterNetwork";
+import type { ClusterNetworkArgs } from "./cluster-network";
 
 export type ValidationResult =
     { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };

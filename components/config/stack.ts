@@ -1,11 +1,15 @@
 import { STACK_KEYS } from "../common";
-import type { ClusterNetworkArgs } from "../cluster-network/clusterNetwork";
+import type { ClusterNetworkArgs } from "../cluster-network/cluster-network";
 // The validator, not the component: validation must not load the Pulumi SDK (the CLI's plan stays fast).
 import { validateClusterNetwork } from "../cluster-network/validate";
 import { AddressPlan, PreviousAllocation } from "../plan";
 import { ingressArgs, serviceArgs } from "./args";
 import { ConfigSource, Loaded, validateConfigShape } from "./load";
-import { nodePrepSettingsFromConfig, podNetworkSecretProblems, podNetworkSettingsFromConfig } from "./podNetworkConfig";
+import {
+    nodePrepSettingsFromConfig,
+    podNetworkSecretProblems,
+    podNetworkSettingsFromConfig,
+} from "./pod-network-config";
 import { ClusternetConfig, ConfigKey } from "./schema";
 
 /** A stack's validated configuration, the ClusterNetwork args made from it, and its address plan. */

@@ -8,5 +8,5 @@ export * from "./ingress-nginx";
 export * from "./build";
 export * from "./ingress-plan";
 export * from "./validate";
-export * from "./ingressController";
-export * from "./ingressRoutes";
+export * from "./ingress-controller";
+export * from "./ingress-routes";

@@ -1,1 +1,1 @@
-export * from "./networkPlan";
+export * from "./network-plan";

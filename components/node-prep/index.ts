@@ -8,5 +8,5 @@ export {
     remoteInvocation,
 } from "./script";
 export { NodePrepKeys, NodePrepSettings, validateNodePrep } from "./validate";
-export * from "./nodePrep";
-export * from "./fromPlan";
+export * from "./node-prep";
+export * from "./from-plan";

@@ -1,7 +1,7 @@
 /** The flannel pod network: the PodNetwork component, its args, and the pure builders and checks behind it. */
 export * from "./constants";
 export * from "./types";
-export { FlannelNetConf, cniConf, netConf, podMtu } from "./netConf";
+export { FlannelNetConf, cniConf, netConf, podMtu } from "./net-conf";
 export {
     FLANNEL_METADATA,
     controllerManagerFlags,
@@ -18,4 +18,4 @@ export {
     nodeCidrPatches,
 } from "./manifests";
 export { POD_NETWORK_ARGS_KEYS, PodNetworkKeys, resolveFlannelSpec, validatePodNetwork } from "./validate";
-export * from "./podNetwork";
+export * from "./pod-network";

@@ -11,7 +11,7 @@ import {
     POD_CIDR_FIELD_MANAGER,
     SECRET_NET_CONF_DIR,
 } from "./constants";
-import { cniConf, jsonText, netConf } from "./netConf";
+import { cniConf, jsonText, netConf } from "./net-conf";
 import { FlannelSpec } from "./types";
 
 /** A Kubernetes object type from @pulumi/kubernetes with every Input unwrapped: what the builders return. */

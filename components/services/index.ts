@@ -7,4 +7,4 @@ export * from "./validate";
 export * from "./builders";
 export * from "./port-map";
 export * from "./backend";
-export * from "./appService";
+export * from "./app-service";

@@ -5,7 +5,7 @@
  * tested against them until those components land; the lab reads only these standard fields.
  */
 import { AddressPlan } from "../../components/plan";
-import { LabManifest } from "../../cli/lab/model";
+import { LabManifest } from "../../lab/model";
 
 export interface FixturePort {
     name?: string;

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { AddressPlan, planNetwork } from "../../components/plan";
-import { LabInput } from "../../cli/lab/plan";
+import { LabInput } from "../../lab/plan";
 import { DEV_CLUSTER, FixtureOptions, labManifests } from "./lab-manifests";
 
 export interface ClusterShape {

@@ -3,15 +3,15 @@
  * `plan` and `render` do (main.ts hands its helpers in), so the lab builds what `pulumi up` would apply.
  */
 import { Command } from "commander";
-import type { LoadedStack } from "../../components/config";
-import { CheckFailed, UsageError } from "../errors";
-import { manifestsOf } from "../manifests";
-import type { OfflineRun } from "../offline";
-import { resolveStackInput } from "../stack-input";
-import { DEFAULT_PREFIX, prefixProblem } from "./names";
-import { LabContext, defaultStateDir, labCheck, labDown, labUp, loadState, lookAround, podTable } from "./lab";
-import { readManifestFiles } from "./manifest-files";
-import { LabManifest } from "./model";
+import type { LoadedStack } from "../components/config";
+import { CheckFailed, UsageError } from "./errors";
+import { manifestsOf } from "./manifests";
+import type { OfflineRun } from "./offline";
+import { resolveStackInput } from "./stack-input";
+import { DEFAULT_PREFIX, prefixProblem } from "../lab/names";
+import { LabContext, defaultStateDir, labCheck, labDown, labUp, loadState, lookAround, podTable } from "../lab/lab";
+import { readManifestFiles } from "../lab/manifest-files";
+import { LabManifest } from "../lab/model";
 
 interface Io {
     readonly stdout: (text: string) => void;

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
-import { childDependsOn } from "../common/dependsOn";
+import { childDependsOn } from "../common/depends-on";
 import { AddressPlan, planNetwork } from "../plan";
 import {
     controllerManagerFlags,
@@ -12,7 +12,7 @@ import {
     flannelMetadata,
     nodeCidrPatches,
 } from "./manifests";
-import { jsonText, netConf, podMtu } from "./netConf";
+import { jsonText, netConf, podMtu } from "./net-conf";
 import { FlannelSpec, PodNetworkArgs, PodNetworkSettings } from "./types";
 import { POD_NETWORK_ARGS_KEYS, resolveFlannelSpec, validatePodNetwork } from "./validate";
 

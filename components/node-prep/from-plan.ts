@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AddressPlan } from "../plan";
 import { FlannelBackend, VXLAN_DEFAULT_VNI, vxlanDeviceNames } from "../pod-network/constants";
 import { PodNetworkSettings } from "../pod-network/types";
-import { NodePrepArgs } from "./nodePrep";
+import { NodePrepArgs } from "./node-prep";
 import { NodePrepSettings } from "./validate";
 
 /**

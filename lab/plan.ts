@@ -4,15 +4,7 @@
  * that `up` executes and saves, and that `check` and `down` read back.
  */
 import * as path from "node:path";
-import {
-    AddressPlan,
-    cidrEnd,
-    cidrSize,
-    formatAddress,
-    formatCidr,
-    parseAddress,
-    parseCidr,
-} from "../../components/plan";
+import { AddressPlan, cidrEnd, cidrSize, formatAddress, formatCidr, parseAddress, parseCidr } from "../components/plan";
 import {
     NODE_SYSCTLS,
     PortMapping,

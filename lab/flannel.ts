@@ -3,7 +3,7 @@
  * neighbours and FDB entries it programs for its backend, its --ip-masq and forward rules, and the bridge
  * delegate config the flannel CNI plugin builds from the conflist and subnet.env.
  */
-import { parseCidr, formatAddress, formatCidr, cidrEnd } from "../../components/plan";
+import { parseCidr, formatAddress, formatCidr, cidrEnd } from "../components/plan";
 import { Backend, CniConfList, FlannelConfig } from "./model";
 import { IptablesTable, Table } from "./iptables";
 import { LAN_IFNAME, vtepIfname } from "./names";

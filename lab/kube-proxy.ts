@@ -4,14 +4,7 @@
  * resolved per pod), and the KUBE-* chains. Pure data.
  */
 import { createHash } from "node:crypto";
-import {
-    addressAt,
-    cidrContainsAddress,
-    cidrSize,
-    formatAddress,
-    parseAddress,
-    parseCidr,
-} from "../../components/plan";
+import { addressAt, cidrContainsAddress, cidrSize, formatAddress, parseAddress, parseCidr } from "../components/plan";
 import { IptablesRule, IptablesTable, Table } from "./iptables";
 import { ContainerPort, Protocol, ServiceModel, ServicePortModel } from "./model";
 

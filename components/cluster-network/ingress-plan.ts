@@ -1,7 +1,7 @@
 import { IngressPlan } from "../ingress/ingress-plan";
 import { ingressPlanOf } from "../ingress/validate";
 import { AddressPlan } from "../plan";
-import type { ClusterNetworkArgs } from "./clusterNetwork";
+import type { ClusterNetworkArgs } from "./cluster-network";
 
 /**
  * The Ingress part of a cluster's plan (controller, ports, routes and how to try them), as `clusternet plan`
