@@ -256,9 +256,9 @@ describe("clusternet schema", () => {
         );
     });
 
-    it("keeps the README's configuration reference in step with the schema", async () => {
+    it("keeps docs/configuration.md's reference in step with the schema", async () => {
         const { configReferenceMarkdown } = await import("../components/config/json-schema.js");
-        const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(REPO, "docs", "configuration.md"), "utf8");
         assert.ok(
             readme.includes(
                 `<!-- config-reference:start -->\n${configReferenceMarkdown()}<!-- config-reference:end -->`,
