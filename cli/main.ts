@@ -132,14 +132,16 @@ function prepare(options: StackCommandOptions, io: Io) {
     return { input, previous, source, loaded, document };
 }
 
-/** Runs the stack program offline, with console.log (the SDK's info lines) sent to stderr. */
+/** Runs the stack program offline, with the SDK's log lines (console.log/warn/error) sent to stderr. */
 async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Promise<OfflineRun> {
     const { config, secretKeys } = runtimeConfig(prepared.source);
     // Loaded on demand: the Pulumi SDK takes a second to load, and plan does not need it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runOffline } = require("./offline") as typeof import("./offline");
-    const log = console.log;
-    console.log = (...args: unknown[]) => io.stderr(`${args.map(String).join(" ")}\n`);
+    // The SDK logs through console.log/warn/error without an engine; all of it is diagnostics, so it goes to stderr.
+    const { log, warn, error } = console;
+    const toStderr = (...args: unknown[]) => io.stderr(`${args.map(String).join(" ")}\n`);
+    console.log = console.warn = console.error = toStderr;
     try {
         return await runOffline({
             program: STACK_PROGRAM,
@@ -150,7 +152,7 @@ async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Pr
             previousOutputs: prepared.previous ? { nodeSubnets: prepared.previous } : {},
         });
     } finally {
-        console.log = log;
+        Object.assign(console, { log, warn, error });
     }
 }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { clusternet, runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 
 function writeJson(dir: string, name: string, value: unknown): string {
     const file = path.join(dir, name);
@@ -22,13 +22,13 @@ void describe("clusternet check", () => {
         assert.ok(!/^mandatory /m.test(result.stdout));
     });
 
-    void it("exits 1 naming the policy and the ranges when a reserved range in the policy config overlaps a node's podCIDR", () => {
+    void it("exits 1 naming the policy and the ranges when a reserved range in the policy config overlaps a node's podCIDR", async () => {
         const dir = temporaryDirectory();
         const stackFile = writeStackFile(dir, "lab", devConfig());
         const policyConfig = writeJson(dir, "policy-config.json", {
             "no-overlapping-ranges": { reserved: [{ name: "peer-cluster", cidr: "10.244.1.0/24" }] },
         });
-        const result = clusternet([
+        const result = await runCli([
             "check",
             "--config-file",
             stackFile,
@@ -53,14 +53,14 @@ void describe("clusternet check", () => {
         assert.match(result.stdout, /clusternet check: stack lab: FAILED: .* 1 mandatory/);
     });
 
-    void it("exits 2, naming each bad key, on an invalid policy config", () => {
+    void it("exits 2, naming each bad key, on an invalid policy config", async () => {
         const dir = temporaryDirectory();
         const policyConfig = writeJson(dir, "bad.json", {
             "no-overlaping-ranges": {},
             "service-ports": { nodePortRange: "40000-30000" },
             "host-network-restricted": "strict",
         });
-        const result = clusternet(["check", "--stack", "dev", "--policy-config", policyConfig]);
+        const result = await runCli(["check", "--stack", "dev", "--policy-config", policyConfig]);
         assert.equal(result.code, 2, result.stdout + result.stderr);
         assert.match(
             result.stderr,
@@ -77,8 +77,8 @@ void describe("clusternet check", () => {
         assert.equal(result.stdout, "");
     });
 
-    void it("accepts the example policy config", () => {
-        const result = clusternet([
+    void it("accepts the example policy config", async () => {
+        const result = await runCli([
             "check",
             "--stack",
             "dev",
@@ -89,7 +89,7 @@ void describe("clusternet check", () => {
         assert.match(result.stdout, /clusternet check: stack dev: passed: 15 policies/);
     });
 
-    void it("can turn a policy down to advisory through the policy config, and then exits 0", () => {
+    void it("can turn a policy down to advisory through the policy config, and then exits 0", async () => {
         const dir = temporaryDirectory();
         const policyConfig = writeJson(dir, "soft.json", {
             "no-overlapping-ranges": {
@@ -97,12 +97,12 @@ void describe("clusternet check", () => {
                 reserved: [{ name: "peer-cluster", cidr: "10.244.1.0/24" }],
             },
         });
-        const result = clusternet(["check", "--stack", "dev", "--policy-config", policyConfig]);
+        const result = await runCli(["check", "--stack", "dev", "--policy-config", policyConfig]);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(result.stdout, /^advisory no-overlapping-ranges .*peer-cluster/m);
     });
 
-    void it("refuses a stack file that gives two Services one nodePort before the policies run: exit 2 naming the key", () => {
+    void it("refuses a stack file that gives two Services one nodePort before the policies run: exit 2 naming the key", async () => {
         // The config layer stops this collision first; service-node-ports-unique is the second line, for resources
         // the config does not describe (components used from other stacks), and is tested on mutated resources.
         const dir = temporaryDirectory();
@@ -115,7 +115,7 @@ void describe("clusternet check", () => {
                 { name: "api", namespace: "demo", type: "NodePort", app, ports: [port] },
             ],
         });
-        const result = clusternet(["check", "--config-file", stackFile, "--no-previous"]);
+        const result = await runCli(["check", "--config-file", stackFile, "--no-previous"]);
         assert.equal(result.code, 2, result.stdout + result.stderr);
         assert.match(
             result.stderr,

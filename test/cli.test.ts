@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { REPO, clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { REPO, clusternet, runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 
 /** A temp project folder with a copy of the dev stack file, so runs write their plan record there. */
 function devProject(change?: (config: Record<string, any>) => void): { dir: string; file: string } {
@@ -30,9 +30,9 @@ describe("clusternet plan", () => {
         );
     });
 
-    it("prints JSON with the documented fields, and records it as the plan record", () => {
+    it("prints JSON with the documented fields, and records it as the plan record", async () => {
         const { dir } = devProject();
-        const result = clusternet(["plan", "--format", "json"], dir);
+        const result = await runCli(["plan", "--format", "json"], dir);
         assert.equal(result.code, 0, result.stderr);
         const plan = JSON.parse(result.stdout);
         assert.equal(plan.cluster.podCidr, "10.244.0.0/16");
@@ -57,8 +57,8 @@ describe("clusternet plan", () => {
         assert.equal(fs.readFileSync(path.join(dir, "plans", "dev.json"), "utf8"), result.stdout);
     });
 
-    it("prints markdown with a table and a mermaid diagram for a pull request", () => {
-        const result = clusternet(["plan", "--format", "markdown", "--no-save"]);
+    it("prints markdown with a table and a mermaid diagram for a pull request", async () => {
+        const result = await runCli(["plan", "--format", "markdown", "--no-save"]);
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /^### clusternet plan: `dev`/);
         assert.match(result.stdout, /\| NODE \| IP \| POD CIDR \|/);
@@ -68,13 +68,13 @@ describe("clusternet plan", () => {
         );
     });
 
-    it("keeps existing nodes' subnets when a node is added before them (plan record)", () => {
+    it("keeps existing nodes' subnets when a node is added before them (plan record)", async () => {
         const { dir, file } = devProject();
-        assert.equal(clusternet(["plan"], dir).code, 0);
+        assert.equal((await runCli(["plan"], dir)).code, 0);
         const config = structuredClone(devConfig());
         config["nodes"].splice(1, 0, { name: "worker-0", ip: "192.168.56.13" });
         writeStackFile(dir, "dev", config);
-        const result = clusternet(["plan", "--config-file", file, "--format", "json"], dir);
+        const result = await runCli(["plan", "--config-file", file, "--format", "json"], dir);
         assert.equal(result.code, 0, result.stderr);
         const subnets = Object.fromEntries(
             JSON.parse(result.stdout).nodes.map((node: { name: string; podCidr: string }) => [node.name, node.podCidr]),
@@ -85,7 +85,7 @@ describe("clusternet plan", () => {
             "worker-1": "10.244.1.0/24",
             "worker-2": "10.244.2.0/24",
         });
-        const fresh = clusternet(
+        const fresh = await runCli(
             ["plan", "--config-file", file, "--format", "json", "--no-previous", "--no-save"],
             dir,
         );
@@ -96,13 +96,13 @@ describe("clusternet plan", () => {
         );
     });
 
-    it("refuses to move a recorded node's subnet, exit 2", () => {
+    it("refuses to move a recorded node's subnet, exit 2", async () => {
         const { dir } = devProject();
-        assert.equal(clusternet(["plan"], dir).code, 0);
+        assert.equal((await runCli(["plan"], dir)).code, 0);
         const config = structuredClone(devConfig());
         config["nodes"][1].podCidr = "10.244.7.0/24";
         writeStackFile(dir, "dev", config);
-        const result = clusternet(["plan"], dir);
+        const result = await runCli(["plan"], dir);
         assert.equal(result.code, 2);
         assert.match(
             result.stderr,
@@ -110,7 +110,7 @@ describe("clusternet plan", () => {
         );
     });
 
-    it("reports every mistake in a stack file on its own line, naming the key, exit 2, and writes nothing", () => {
+    it("reports every mistake in a stack file on its own line, naming the key, exit 2, and writes nothing", async () => {
         const { dir } = devProject((config) => {
             config["cluster"].serviceCidr = "10.96.0.1/12";
             config["cluster"].podCIDR = "x";
@@ -118,7 +118,7 @@ describe("clusternet plan", () => {
             config["nodes"][2].name = "Worker_2";
             config["podNetwork"] = { backend: "geneve" };
         });
-        const result = clusternet(["plan"], dir);
+        const result = await runCli(["plan"], dir);
         assert.equal(result.code, 2);
         assert.equal(result.stdout, "");
         const lines = result.stderr.trim().split("\n");
@@ -137,13 +137,13 @@ describe("clusternet plan", () => {
         assert.ok(!fs.existsSync(path.join(dir, "plans")));
     });
 
-    it("reads any stack file with --config-file", () => {
+    it("reads any stack file with --config-file", async () => {
         const dir = temporaryDirectory();
         const file = writeStackFile(dir, "other", {
             cluster: { podCidr: "10.32.0.0/16" },
             nodes: [{ name: "a", ip: "192.168.1.10" }],
         });
-        const result = clusternet(["plan", "--config-file", file, "--format", "json"], dir);
+        const result = await runCli(["plan", "--config-file", file, "--format", "json"], dir);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(JSON.parse(result.stdout).stack, "other");
         assert.ok(fs.existsSync(path.join(dir, "plans", "other.json")));
@@ -152,8 +152,8 @@ describe("clusternet plan", () => {
 
 describe("clusternet usage", () => {
     for (const args of [["--help"], ["plan", "--help"], ["render", "--help"]]) {
-        it(`${args.join(" ")} prints help, exit 0`, () => {
-            const result = clusternet(args);
+        it(`${args.join(" ")} prints help, exit 0`, async () => {
+            const result = await runCli(args);
             assert.equal(result.code, 0);
             assert.match(result.stdout, /Usage: clusternet/);
         });
@@ -171,8 +171,8 @@ describe("clusternet usage", () => {
         [["plan", "--previous", "no-such-file.json"], /no-such-file\.json: cannot be read \(ENOENT\)/],
     ];
     for (const [args, expected] of usageErrors) {
-        it(`${args.join(" ")}: exit 2`, () => {
-            const result = clusternet(args);
+        it(`${args.join(" ")}: exit 2`, async () => {
+            const result = await runCli(args);
             assert.equal(result.code, 2);
             assert.match(result.stderr, expected);
         });
@@ -210,19 +210,19 @@ describe("clusternet render", () => {
         assert.equal(second.stdout, first.stdout);
     });
 
-    it("refuses to clear a folder it did not write", () => {
+    it("refuses to clear a folder it did not write", async () => {
         const { dir } = devProject();
         fs.mkdirSync(path.join(dir, "precious"));
         fs.writeFileSync(path.join(dir, "precious", "notes.txt"), "keep me");
-        const result = clusternet(["render", "--out", "precious"], dir);
+        const result = await runCli(["render", "--out", "precious"], dir);
         assert.equal(result.code, 2);
         assert.match(result.stderr, /precious exists and was not written by clusternet render/);
         assert.equal(fs.readFileSync(path.join(dir, "precious", "notes.txt"), "utf8"), "keep me");
     });
 
-    it("refuses bad input before running the program, exit 2", () => {
+    it("refuses bad input before running the program, exit 2", async () => {
         const { dir } = devProject((config) => (config["nodes"][0].ip = "not-an-ip"));
-        const result = clusternet(["render"], dir);
+        const result = await runCli(["render"], dir);
         assert.equal(result.code, 2);
         assert.match(result.stderr, /^clusternet:nodes\[0\]\.ip: "not-an-ip" is not an IPv4 or IPv6 address/m);
         assert.ok(!fs.existsSync(path.join(dir, "rendered")));
@@ -230,8 +230,8 @@ describe("clusternet render", () => {
 });
 
 describe("the repository's own dev stack", () => {
-    it("has a plan record that matches what plan computes", () => {
-        const result = clusternet(["plan", "--format", "json", "--no-save"]);
+    it("has a plan record that matches what plan computes", async () => {
+        const result = await runCli(["plan", "--format", "json", "--no-save"]);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(fs.readFileSync(path.join(REPO, "plans", "dev.json"), "utf8"), result.stdout);
     });
@@ -256,9 +256,9 @@ describe("clusternet schema", () => {
         );
     });
 
-    it("keeps the README's configuration reference in step with the schema", async () => {
+    it("keeps docs/configuration.md's reference in step with the schema", async () => {
         const { configReferenceMarkdown } = await import("../components/config/json-schema.js");
-        const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(REPO, "docs", "configuration.md"), "utf8");
         assert.ok(
             readme.includes(
                 `<!-- config-reference:start -->\n${configReferenceMarkdown()}<!-- config-reference:end -->`,

@@ -52,7 +52,7 @@ describe("config shape problems, one line each naming the key", () => {
             (c) => ((c["nodez"] = c["nodes"]), delete c["nodes"]),
             [
                 "clusternet:nodez: is not a clusternet setting; did you mean clusternet:nodes?",
-                "clusternet:nodes: is not set; add clusternet:nodes to the stack file (see README, Configuration)",
+                "clusternet:nodes: is not set; add clusternet:nodes to the stack file (see docs/configuration.md)",
             ],
         ],
         [

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { CliResult, clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { CliResult, runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { summaryGraph, waitsFor } from "./helpers/graph";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 
@@ -22,9 +22,9 @@ function ok(result: CliResult): CliResult {
 }
 
 /** Renders a stack file into a fresh folder; returns the manifests by file name, and the run's output. */
-function render(stackFile: string): { result: CliResult; manifests: Map<string, Json>; summary: Json } {
+async function render(stackFile: string): Promise<{ result: CliResult; manifests: Map<string, Json>; summary: Json }> {
     const out = path.join(temporaryDirectory(), "out");
-    const result = ok(clusternet(["render", "--config-file", stackFile, "--no-save", "--no-previous", "--out", out]));
+    const result = ok(await runCli(["render", "--config-file", stackFile, "--no-save", "--no-previous", "--out", out]));
     const manifests = new Map(
         fs
             .readdirSync(out)
@@ -55,8 +55,8 @@ async function assertValidManifests(manifests: Map<string, Json>): Promise<void>
 }
 
 void describe("clusternet plan: the dev stack's Ingress", () => {
-    void it("prints the controller, the route and the curl to try it (table)", () => {
-        const { stdout } = ok(clusternet(["plan", "--stack", "dev", "--no-save"]));
+    void it("prints the controller, the route and the curl to try it (table)", async () => {
+        const { stdout } = ok(await runCli(["plan", "--stack", "dev", "--no-save"]));
         assert.match(
             stdout,
             /^Ingress: traefik \(IngressClass traefik, namespace traefik\), NodePort: HTTP 30080, HTTPS 30443 on every node$/m,
@@ -66,9 +66,9 @@ void describe("clusternet plan: the dev stack's Ingress", () => {
         assert.doesNotMatch(stdout, /warning/);
     });
 
-    void it("records the routes in the JSON plan", () => {
+    void it("records the routes in the JSON plan", async () => {
         const document = JSON.parse(
-            ok(clusternet(["plan", "--stack", "dev", "--no-save", "--format", "json"])).stdout,
+            ok(await runCli(["plan", "--stack", "dev", "--no-save", "--format", "json"])).stdout,
         ) as Json;
         assert.equal(document.ingress.implementation, "traefik");
         assert.deepEqual(document.ingress.routes, [
@@ -83,8 +83,8 @@ void describe("clusternet plan: the dev stack's Ingress", () => {
         ]);
     });
 
-    void it("shows them in the markdown plan, commands in a shell block", () => {
-        const { stdout } = ok(clusternet(["plan", "--stack", "dev", "--no-save", "--format", "markdown"]));
+    void it("shows them in the markdown plan, commands in a shell block", async () => {
+        const { stdout } = ok(await runCli(["plan", "--stack", "dev", "--no-save", "--format", "markdown"]));
         assert.match(stdout, /^#### Ingress: traefik/m);
         assert.match(stdout, /^\| web\.lab\.example \| demo \| \/ \(Prefix\) \| web:http \| - \|$/m);
         assert.match(stdout, /```sh\ncurl -H 'Host: web\.lab\.example' http:\/\/192\.168\.56\.10:30080\/\n```/);
@@ -93,7 +93,7 @@ void describe("clusternet plan: the dev stack's Ingress", () => {
 
 void describe("clusternet render: the controller and its Ingress", () => {
     void it("renders Traefik and the web.lab.example Ingress for the dev stack, all valid, and exports the try commands", async () => {
-        const { manifests, summary } = render(path.join(__dirname, "..", "Pulumi.dev.yaml"));
+        const { manifests, summary } = await render(path.join(__dirname, "..", "Pulumi.dev.yaml"));
         const kinds = [...manifests.values()].map((object) => `${object.kind}/${object.metadata.name}`);
         for (const expected of [
             "Namespace/traefik",
@@ -131,15 +131,15 @@ void describe("clusternet render: the controller and its Ingress", () => {
 
     void it("renders ingress-nginx instead when the stack chooses it, and warns that it is retired", async () => {
         const stackFile = withIngress({ implementation: "ingress-nginx" });
-        const plan = ok(clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
+        const plan = ok(await runCli(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
         assert.match(plan.stdout, /^Ingress: ingress-nginx \(IngressClass nginx, namespace ingress-nginx\)/m);
         assert.match(plan.stdout, new RegExp(`^warning: ${RETIRED.source}`, "m"));
         const json = ok(
-            clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous", "--format", "json"]),
+            await runCli(["plan", "--config-file", stackFile, "--no-save", "--no-previous", "--format", "json"]),
         );
         assert.match(json.stderr, RETIRED);
 
-        const { result, manifests } = render(stackFile);
+        const { result, manifests } = await render(stackFile);
         assert.match(result.stderr, RETIRED);
         const objects = [...manifests.values()];
         const ids = objects.map((object) => `${object.kind}/${object.metadata.name}`);
@@ -174,7 +174,9 @@ void describe("clusternet render: the controller and its Ingress", () => {
     });
 
     void it("with the ingress-nginx webhook on, renders the certgen Jobs and makes the Ingress wait for them", async () => {
-        const { manifests, summary } = render(withIngress({ implementation: "ingress-nginx", admissionWebhook: true }));
+        const { manifests, summary } = await render(
+            withIngress({ implementation: "ingress-nginx", admissionWebhook: true }),
+        );
         const jobs = [...manifests.values()].filter((object) => object.kind === "Job");
         assert.deepEqual(jobs.map((job) => job.metadata.name as unknown).sort(), [
             "ingress-nginx-admission-create",
@@ -198,11 +200,11 @@ void describe("clusternet render: the controller and its Ingress", () => {
         await assertValidManifests(manifests);
     });
 
-    void it("in hostPort mode, tries the routes on ports 80/443", () => {
+    void it("in hostPort mode, tries the routes on ports 80/443", async () => {
         const stackFile = withIngress({ mode: "hostPort", httpNodePort: undefined, httpsNodePort: undefined }, [
             { host: "web.lab.example", paths: [{ path: "/", service: "web", port: "http" }], tlsSecret: "web-tls" },
         ]);
-        const { stdout } = ok(clusternet(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
+        const { stdout } = ok(await runCli(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
         assert.match(stdout, /hostPort: HTTP 80, HTTPS 443 on every node/);
         assert.match(stdout, /curl -H 'Host: web\.lab\.example' http:\/\/192\.168\.56\.10\/$/m);
         assert.match(
@@ -213,14 +215,14 @@ void describe("clusternet render: the controller and its Ingress", () => {
 });
 
 void describe("bad Ingress input", () => {
-    void it("stops plan and render with one line per problem, naming the keys, and writes nothing", () => {
+    void it("stops plan and render with one line per problem, naming the keys, and writes nothing", async () => {
         const stackFile = withIngress({ httpNodePort: 30808 }, [
             { host: "192.168.56.11", paths: [{ path: "/", service: "web", port: "http" }] },
             { host: "shop.lab.example", paths: [{ path: "api", service: "shop", port: 80 }] },
         ]);
         const out = path.join(temporaryDirectory(), "out");
         for (const args of [["plan"], ["render", "--out", out]]) {
-            const result = clusternet([...args, "--config-file", stackFile, "--no-save", "--no-previous"]);
+            const result = await runCli([...args, "--config-file", stackFile, "--no-save", "--no-previous"]);
             assert.equal(result.code, 2, result.stderr);
             assert.equal(result.stdout, "");
             const lines = result.stderr.trim().split("\n");

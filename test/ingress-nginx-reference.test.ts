@@ -1,7 +1,7 @@
 /**
  * ingress-nginx compared with upstream's v1.15.1 bare-metal manifest (test/fixtures, an unmodified copy of
  * ../shared/reference/ingress-nginx-baremetal-v1.15.1.yaml), field by field. Every difference must be listed
- * below with its reason (and in components/ingress/README.md); a listed difference that no longer occurs fails too.
+ * below with its reason (and in docs/ingress.md); a listed difference that no longer occurs fails too.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -22,7 +22,7 @@ import { LabPlan, planLab } from "../lab/plan";
 import { computeEndpoints, LabState, PodStatus } from "../lab/state";
 import { DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
-import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { ClusterShape, labInputOf, planOf } from "./helpers/lab";
 
 const OPTIONS = { prefix: "cnl-", stateDir: "/run/clusternet-lab/cnl" };
@@ -719,20 +719,20 @@ void describe("lab plan: inputs", () => {
         }
     });
 
-    void it("lab up renders the real stack and refuses, by name, what it cannot build (exit 2), building nothing", () => {
+    void it("lab up renders the real stack and refuses, by name, what it cannot build (exit 2), building nothing", async () => {
         // A wireguard stack: refused for its backend once the pod network renders, for the missing ConfigMap before.
         const stackFile = writeStackFile(temporaryDirectory(), "wg", {
             ...devConfig(),
             podNetwork: { backend: "wireguard" },
         });
-        const result = clusternet(["lab", "up", "--config-file", stackFile, "--prefix", "cnlunit-"]);
+        const result = await runCli(["lab", "up", "--config-file", stackFile, "--prefix", "cnlunit-"]);
         assert.equal(result.code, 2, result.stderr);
         assert.match(
             result.stderr,
             /Backend.Type is "wireguard": the lab builds the vxlan and host-gw backends only|the stack renders no ConfigMap kube-flannel-cfg/,
         );
         assert.match(result.stderr, /nothing was built/);
-        const badPrefix = clusternet(["lab", "down", "--prefix", "Bad"]);
+        const badPrefix = await runCli(["lab", "down", "--prefix", "Bad"]);
         assert.equal(badPrefix.code, 2);
         assert.match(badPrefix.stderr, /--prefix "Bad": use 1-12 lowercase letters/);
     });

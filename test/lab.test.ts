@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { labCheck, labDown, LabContext } from "../lab/lab";
-import { REPO, clusternet, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { REPO, clusternet, runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { labSkipReason, uniquePrefix } from "./helpers/lab";
 
 const skip = labSkipReason();
@@ -164,13 +164,13 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.match(again.stdout, /removed 0 namespaces/);
     });
 
-    void it("4 nodes, host-gw, two Services (TCP and UDP), two Ingress hosts behind ingress-nginx, as they render: every path works", () => {
+    void it("4 nodes, host-gw, two Services (TCP and UDP), two Ingress hosts behind ingress-nginx, as they render: every path works", async () => {
         const context = contextFor("hgw");
         const stackFile = writeStackFile(work, "hostgw", HOST_GW_STACK);
-        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
+        const up = await runCli(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         assert.match(up.stdout, /flannel host-gw/);
-        const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
+        const check = await runCli(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
         assert.equal(check.code, 0, check.stderr + check.stdout);
         assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 12, "every ordered pair of the 4 nodes");
         assert.ok(
@@ -188,7 +188,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
             rows(check.stdout, "LAN → Ingress (path boundary)").length > 0,
             "a path's boundary is checked too (/v1 does not match /v1x)",
         );
-        const down = clusternet(["lab", "down", ...labOptions(context)]);
+        const down = await runCli(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
         assert.deepEqual(namespacesWith(context.prefix), []);
         assert.deepEqual(processesOf(context.stateDir), []);
@@ -199,7 +199,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         // Config validation refuses such a Service, so the mistake is made where it happens in real life: in a
         // rendered manifest edited by hand.
         const out = path.join(work, "rendered-bad");
-        const render = clusternet(["render", "--stack", "dev", "--out", out, "--no-save"]);
+        const render = await runCli(["render", "--stack", "dev", "--out", out, "--no-save"]);
         assert.equal(render.code, 0, render.stderr);
         const serviceFile = path.join(
             out,
@@ -209,7 +209,16 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         service.spec.ports.push({ name: "metrics", port: 9100, targetPort: "metrics", protocol: "TCP" });
         fs.writeFileSync(serviceFile, stringify(service));
 
-        const up = clusternet(["lab", "up", "--stack", "dev", "--manifests", out, "--no-save", ...labOptions(context)]);
+        const up = await runCli([
+            "lab",
+            "up",
+            "--stack",
+            "dev",
+            "--manifests",
+            out,
+            "--no-save",
+            ...labOptions(context),
+        ]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         const result = await labCheck(context);
         const metrics = result.rows.filter((row) => row.path.includes("demo/web:metrics"));
@@ -220,7 +229,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
             "exactly the metrics paths fail",
         );
         assert.ok(metrics.every((row) => /declares a TCP container port named "metrics"/.test(row.expected)));
-        const cli = clusternet(["lab", "check", ...labOptions(context)]);
+        const cli = await runCli(["lab", "check", ...labOptions(context)]);
         assert.equal(cli.code, 1);
         assert.match(cli.stderr, /FAIL pod → Service: probe-cp-1 → demo\/web:metrics/);
         assert.match(cli.stderr, /lab check: 6 path\(s\) fail/);

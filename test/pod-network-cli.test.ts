@@ -4,14 +4,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 
 void describe("clusternet render with the pod network", () => {
-    void it("writes the flannel objects and one NodePatch per node whose podCIDRs are the plan's", () => {
+    void it("writes the flannel objects and one NodePatch per node whose podCIDRs are the plan's", async () => {
         const dir = temporaryDirectory();
         const stackFile = writeStackFile(dir, "lab", devConfig());
         const out = path.join(dir, "rendered");
-        const planned = clusternet([
+        const planned = await runCli([
             "plan",
             "--config-file",
             stackFile,
@@ -23,7 +23,15 @@ void describe("clusternet render with the pod network", () => {
         assert.equal(planned.code, 0, planned.stderr);
         const plan = JSON.parse(planned.stdout) as { nodes: Array<{ name: string; podCidr: string }> };
 
-        const rendered = clusternet(["render", "--config-file", stackFile, "--out", out, "--no-save", "--no-previous"]);
+        const rendered = await runCli([
+            "render",
+            "--config-file",
+            stackFile,
+            "--out",
+            out,
+            "--no-save",
+            "--no-previous",
+        ]);
         assert.equal(rendered.code, 0, rendered.stderr);
         const files = fs.readdirSync(out).filter((file) => file.endsWith(".yaml"));
         const flannelFiles = files
@@ -62,7 +70,7 @@ void describe("clusternet render with the pod network", () => {
         assert.equal(JSON.parse(configMap.data["net-conf.json"]!).Network, "10.244.0.0/16");
     });
 
-    void it("refuses bad pod network settings with one line per problem, and writes nothing", () => {
+    void it("refuses bad pod network settings with one line per problem, and writes nothing", async () => {
         const dir = temporaryDirectory();
         const cluster = {
             ...(devConfig()["cluster"] as object),
@@ -75,7 +83,7 @@ void describe("clusternet render with the pod network", () => {
             podNetwork: { backend: "udp", mtu: 9999999 },
         });
         const out = path.join(dir, "rendered");
-        const result = clusternet(["render", "--config-file", stackFile, "--out", out, "--no-save", "--no-previous"]);
+        const result = await runCli(["render", "--config-file", stackFile, "--out", out, "--no-save", "--no-previous"]);
         assert.equal(result.code, 2);
         assert.deepEqual(result.stderr.trim().split("\n"), [
             "clusternet:podNetwork.backend: flannel's udp backend carries IPv4 only, but the cluster has the IPv6 pod CIDR fd00:10:244::/56; use vxlan, host-gw or wireguard, or remove clusternet:cluster.podCidrV6",

@@ -93,7 +93,7 @@ void describe("flannel objects against upstream v0.28.9", () => {
         );
     });
 
-    // Each documented difference ("Differences from upstream flannel" in README) changes only its own fields.
+    // Each documented difference ("Differences from upstream flannel" in docs/pod-network.md) changes only its own fields.
     void it("differs only in the images when images are overridden", () => {
         const flannel = "registry.lab.example/flannel:v0.28.9";
         const cniPlugin = "registry.lab.example/flannel-cni-plugin@sha256:" + "a".repeat(64);

@@ -9,16 +9,15 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { checkResources, formatViolation } from "../cli/check";
-import { PROJECT_NAME, STACK_PROGRAM } from "../cli/main";
-import { OfflineRun, runOffline } from "../cli/offline";
+import type { OfflineRun } from "../cli/offline";
 import { EngineResource, engineResourcesOf, runPolicies } from "../cli/policy-harness";
-import { loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "../cli/stack-input";
 import { goField, isFlannelConfigMap } from "../policies/lib/flannel";
 import { policies } from "../policies/guardrails";
 import { DEFAULT_HOST_NAMESPACES } from "../policies/host-network";
 import { serviceBackends } from "../policies/service-backends";
 import { workloadOf } from "../policies/lib/workloads";
-import { REPO } from "./helpers/cli";
+import { PROJECT_NAME } from "../cli/main";
+import { devStack } from "./helpers/dev-stack";
 import {
     flannelConfigMap,
     flannelDaemonSet,
@@ -43,27 +42,6 @@ const T = {
 let run: OfflineRun;
 let recorded: EngineResource[];
 let baseline: EngineResource[];
-
-async function recordDevStack(): Promise<OfflineRun> {
-    const input = resolveStackInput({ stack: STACK }, REPO);
-    const previous = readPreviousAllocation(input.planRecord, false);
-    const { source } = loadStackInput(input, previous);
-    const { config, secretKeys } = runtimeConfig(source);
-    const log = console.log;
-    console.log = () => undefined;
-    try {
-        return await runOffline({
-            program: STACK_PROGRAM,
-            project: PROJECT_NAME,
-            stack: STACK,
-            config,
-            secretKeys,
-            previousOutputs: previous ? { nodeSubnets: previous } : {},
-        });
-    } finally {
-        console.log = log;
-    }
-}
 
 const has = (resources: readonly EngineResource[], type: string): boolean =>
     resources.some((resource) => resource.type === type);
@@ -269,7 +247,7 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
 
 void describe("the pack over the dev stack", () => {
     before(async () => {
-        run = await recordDevStack();
+        run = await devStack();
         recorded = engineResourcesOf(run, PROJECT_NAME, STACK);
         baseline = withMissingKinds(recorded);
     });

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { CliResult, REPO, clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { CliResult, REPO, runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 
 const SEED_CHAINS = [
     "demo/web http/TCP:",
@@ -24,14 +24,14 @@ let project: string;
 let plan: CliResult;
 let render: CliResult;
 
-before(() => {
+before(async () => {
     project = temporaryDirectory();
     for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml"]) {
         fs.copyFileSync(path.join(REPO, file), path.join(project, file));
     }
     // The same two commands as `npm start`.
-    plan = clusternet(["plan", "--stack", "dev"], project);
-    render = clusternet(["render", "--stack", "dev"], project);
+    plan = await runCli(["plan", "--stack", "dev"], project);
+    render = await runCli(["render", "--stack", "dev"], project);
 });
 
 describe("npm start on the dev stack", () => {
@@ -101,8 +101,8 @@ describe("npm start on the dev stack", () => {
 });
 
 describe("clusternet plan formats", () => {
-    it("json carries the structured port map", () => {
-        const result = clusternet(["plan", "--stack", "dev", "--format", "json", "--no-save"], project);
+    it("json carries the structured port map", async () => {
+        const result = await runCli(["plan", "--stack", "dev", "--format", "json", "--no-save"], project);
         assert.equal(result.code, 0, result.stderr);
         const [http] = JSON.parse(result.stdout).portMaps;
         assert.deepEqual(http, {
@@ -121,8 +121,8 @@ describe("clusternet plan formats", () => {
         });
     });
 
-    it("markdown has a port table and the chains", () => {
-        const result = clusternet(["plan", "--stack", "dev", "--format", "markdown", "--no-save"], project);
+    it("markdown has a port table and the chains", async () => {
+        const result = await runCli(["plan", "--stack", "dev", "--format", "markdown", "--no-save"], project);
         assert.equal(result.code, 0, result.stderr);
         assert.ok(result.stdout.includes("#### Service port map"), result.stdout);
         assert.ok(
@@ -136,7 +136,7 @@ describe("clusternet plan formats", () => {
 });
 
 describe("bad services config on the command line", () => {
-    it("exits 2 naming each problem by its key, and writes nothing", () => {
+    it("exits 2 naming each problem by its key, and writes nothing", async () => {
         const dir = temporaryDirectory();
         const config = devConfig();
         config["services"][0].ports[0].nodePort = 30080;
@@ -149,7 +149,7 @@ describe("bad services config on the command line", () => {
             ports: [{ port: 80, nodePort: 30080 }],
         });
         const file = writeStackFile(dir, "broken", config);
-        const result = clusternet(["render", "--config-file", file, "--out", path.join(dir, "out")], dir);
+        const result = await runCli(["render", "--config-file", file, "--out", path.join(dir, "out")], dir);
         assert.equal(result.code, 2, result.stdout);
         assert.deepEqual(result.stderr.trim().split("\n"), [
             'clusternet:services[0].ports[1].targetPort: "tls" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',

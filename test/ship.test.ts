@@ -158,7 +158,7 @@ describe("the pull-request workflow", () => {
         assert.deepEqual(validateWorkflow(text).errors, []);
     });
 
-    it("tests, posts the plan diff, and previews with the policy pack and a PR comment", () => {
+    it("tests (the lab suite as root too), posts the plan diff, and previews with the policy pack and a PR comment", () => {
         const workflow = parse(text);
         assert.deepEqual(Object.keys(workflow.on), ["pull_request"]);
         const steps = (job: string): Array<Record<string, any>> => workflow.jobs[job].steps;
@@ -170,6 +170,12 @@ describe("the pull-request workflow", () => {
             steps("plan").some((step) =>
                 String(step.run).includes("plan --stack dev --format markdown --no-save --diff"),
             ),
+        );
+        // The root-only lab suite runs too: .ci/run (its Debian packages, then npm test) as root.
+        assert.ok(steps("lab").some((step) => /^sudo -E env "PATH=\$PATH" \.ci\/run$/.test(String(step.run))));
+        assert.match(
+            fs.readFileSync(path.join(REPO, ".ci", "run"), "utf8"),
+            /apt-get install[^\n]* containernetworking-plugins/,
         );
         const preview = steps("preview").find((step) => String(step.uses).startsWith("pulumi/actions@"));
         assert.equal(preview?.with.command, "preview");

@@ -71,7 +71,7 @@ function referenceRows(path: string, node: JsonSchemaNode, rows: string[]): void
     }
 }
 
-/** The configuration reference as a markdown table, generated from the one schema (the README embeds it). */
+/** The configuration reference as a markdown table, generated from the one schema (docs/configuration.md embeds it). */
 export function configReferenceMarkdown(): string {
     const rows = ["| key | type | what it does, and its default |", "|---|---|---|"];
     for (const key of CONFIG_KEYS) {

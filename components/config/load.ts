@@ -163,7 +163,7 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
             problems.push({
                 key: root,
                 message: "is not set",
-                fix: `add ${root} to the stack file (see README, Configuration)`,
+                fix: `add ${root} to the stack file (see docs/configuration.md)`,
             });
             failedKeys.add(key);
             continue;

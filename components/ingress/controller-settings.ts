@@ -1,4 +1,5 @@
 import { Problem, keyPath, show } from "../common";
+import { knownValue, plainOr } from "../common/known";
 import { IpFamily } from "../plan";
 import { Protocol } from "../services/types";
 import type { NodePortClaim } from "../services/validate";
@@ -22,6 +23,7 @@ export function resolveController(
     const mode = settings.mode ?? IngressMode.NodePort;
     const nodePort = mode === IngressMode.NodePort;
     const traefik = implementation === IngressImplementation.Traefik;
+    const defaultImage = traefik ? TRAEFIK_IMAGE : INGRESS_NGINX_IMAGE;
     const httpNodePort = nodePort ? (settings.httpNodePort ?? DEFAULT_HTTP_NODE_PORT) : null;
     const httpsNodePort = nodePort ? (settings.httpsNodePort ?? DEFAULT_HTTPS_NODE_PORT) : null;
     return {
@@ -32,7 +34,8 @@ export function resolveController(
         httpPort: httpNodePort ?? 80,
         httpsPort: httpsNodePort ?? 443,
         replicas: nodePort ? (settings.replicas ?? 1) : null,
-        image: settings.image ?? (traefik ? TRAEFIK_IMAGE : INGRESS_NGINX_IMAGE),
+        // An image not known yet (an Output) stands as the default here; IngressController registers the Output.
+        image: plainOr(settings.image, defaultImage) ?? defaultImage,
         admissionWebhook: !traefik && (settings.admissionWebhook ?? false),
         ipFamilies: ipFamilies.length > 0 ? [...ipFamilies] : [IpFamily.IPv4],
         ingressClassName: traefik ? "traefik" : "nginx",
@@ -143,10 +146,11 @@ export function validateControllerSettings(settings: IngressControllerSettings, 
             });
         }
     }
-    if (settings.image !== undefined && !isPinnedImage(settings.image)) {
+    const image = knownValue(settings.image);
+    if (image.known && image.value !== undefined && !isPinnedImage(image.value)) {
         problems.push({
             key: key("image"),
-            message: `${show(settings.image)} is not pinned`,
+            message: `${show(image.value)} is not pinned`,
             fix: "name a tag other than latest (e.g. traefik:v3.7.11) or a digest (…@sha256:…), so every node runs the same build",
         });
     }

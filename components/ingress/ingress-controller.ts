@@ -5,25 +5,22 @@ import { DEFAULT_NODE_PORT_RANGE } from "../services/types";
 import { checkNodePortClaims } from "../services/validate";
 import { IpFamily } from "../plan";
 import { buildController, dependencyOrder } from "./build";
+import { ControllerObject } from "./controller-objects";
 import { controllerNodePortClaims, resolveController, validateControllerSettings } from "./controller-settings";
 import { registerControllerObject } from "./register";
-import { INGRESS_NGINX_RETIREMENT_WARNING, IngressImplementation, IngressMode, ResolvedController } from "./types";
+import {
+    INGRESS_NGINX_RETIREMENT_WARNING,
+    IngressControllerSettings,
+    IngressImplementation,
+    IngressMode,
+    ResolvedController,
+} from "./types";
 
-export interface IngressControllerArgs {
-    /** Which controller: `traefik` (default; v3.7, maintained) or `ingress-nginx` (v1.15.1, retired March 2026). */
-    implementation?: IngressImplementation;
-    /** `NodePort` (default): a NodePort Service with fixed node ports; `hostPort`: ports 80/443 on every node via a DaemonSet. */
-    mode?: IngressMode;
-    /** The HTTP node port in NodePort mode. Default 30080. Refused in hostPort mode. */
-    httpNodePort?: number;
-    /** The HTTPS node port in NodePort mode. Default 30443. Refused in hostPort mode. */
-    httpsNodePort?: number;
-    /** Controller replicas in NodePort mode. Default 1. Refused in hostPort mode (one pod per node). */
-    replicas?: number;
-    /** The controller image, pinned by tag or digest. Default traefik:v3.7.11, or ingress-nginx v1.15.1 by digest. */
-    image?: string;
-    /** ingress-nginx only: its validating admission webhook and the certgen Jobs behind it. Default false. */
-    admissionWebhook?: boolean;
+/**
+ * IngressController's args: the controller's settings (as in `clusternet:ingress.controller`) and what it needs of
+ * its cluster.
+ */
+export interface IngressControllerArgs extends IngressControllerSettings {
     /** The cluster's IP families, for the controller Service's ipFamilies. Default [IPv4]. */
     ipFamilies?: IpFamily[];
     /** The API server's --service-node-port-range, which the node ports must lie in. Default 30000-32767. */
@@ -42,6 +39,40 @@ function standaloneNodePortProblems(args: IngressControllerArgs): Problem[] {
         text,
         key: "args.nodePortRange",
     });
+}
+
+/**
+ * The object as registered: the controller container's image is the Input given, when one was (the built object
+ * holds the resolved image, a stand-in when the Input is not known yet).
+ */
+function withImage(
+    item: ControllerObject,
+    resolvedImage: string,
+    image: pulumi.Input<string> | undefined,
+): ControllerObject {
+    if (image === undefined || (item.kind !== "Deployment" && item.kind !== "DaemonSet")) {
+        return item;
+    }
+    const object = item.object as { spec: { template: { spec: { containers: Array<{ image?: unknown }> } } } };
+    const podSpec = object.spec.template.spec;
+    return {
+        ...item,
+        object: {
+            ...object,
+            spec: {
+                ...object.spec,
+                template: {
+                    ...object.spec.template,
+                    spec: {
+                        ...podSpec,
+                        containers: podSpec.containers.map((container) =>
+                            container.image === resolvedImage ? { ...container, image } : container,
+                        ),
+                    },
+                },
+            },
+        } as ControllerObject["object"],
+    };
 }
 
 /** The settings with every default applied; otherwise a RunError listing every problem, thrown before anything is registered. */
@@ -94,11 +125,15 @@ export class IngressController extends pulumi.ComponentResource {
             const dependsOn = [...(item.namespace !== undefined ? ["namespace"] : []), ...item.waitsFor].map((key) =>
                 registered.get(key)!,
             );
-            const resource = registerControllerObject(`${name}-${item.key}`, item, {
-                parent: this,
-                ...(dependsOn.length > 0 ? { dependsOn } : {}),
-                ...(item.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
-            });
+            const resource = registerControllerObject(
+                `${name}-${item.key}`,
+                withImage(item, settings.image, args.image),
+                {
+                    parent: this,
+                    ...(dependsOn.length > 0 ? { dependsOn } : {}),
+                    ...(item.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+                },
+            );
             registered.set(item.key, resource);
         }
 

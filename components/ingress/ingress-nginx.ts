@@ -13,7 +13,7 @@ type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 
 /**
  * ingress-nginx v1.15.1 for bare metal, object by object as upstream's `deploy/static/provider/baremetal` manifest
- * has it, except where the settings ask otherwise (see the README, "Differences from upstream ingress-nginx"):
+ * has it, except where the settings ask otherwise (see docs/ingress.md, "Differences from upstream ingress-nginx"):
  * fixed node ports, explicit replicas, the admission webhook only on request, certgen Jobs that stay after
  * they finish, and in hostPort mode a DaemonSet with hostPorts behind a ClusterIP Service.
  */

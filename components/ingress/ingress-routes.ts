@@ -18,8 +18,8 @@ export interface IngressRoutesArgs {
      * minutes for a status nobody writes. Default false.
      */
     publishesStatus?: boolean;
-    /** Node addresses for the try-it commands, e.g. the plan's node IPs (the first is used). Default: none (`<node-ip>`). */
-    nodeAddresses?: string[];
+    /** Node addresses for the try-it commands, e.g. the plan's node IPs or a VM's output (the first is used). Default: none (`<node-ip>`). */
+    nodeAddresses?: pulumi.Input<string>[];
     /** Where the controller serves HTTP on every node, for the try-it commands (IngressController's `httpPort`). Default 80. */
     httpPort?: number;
     /** Where the controller serves HTTPS on every node, for the try-it commands (IngressController's `httpsPort`). Default 443. */
@@ -86,8 +86,10 @@ export class IngressRoutes extends pulumi.ComponentResource {
             });
         }
         const ports = { httpPort: args.httpPort ?? 80, httpsPort: args.httpsPort ?? 443 };
-        const node = args.nodeAddresses?.[0] ?? null;
-        this.routes = pulumi.output(routes.map((route) => planRoute(route, ports, node)));
+        const node = args.nodeAddresses?.[0];
+        this.routes = pulumi
+            .output(node)
+            .apply((address) => routes.map((route) => planRoute(route, ports, address ?? null)));
         this.registerOutputs({ routes: this.routes });
     }
 }

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { AppServiceSpec } from "../services/types";
 import type { IpFamily } from "../plan";
 
@@ -47,21 +48,25 @@ export const INGRESS_NGINX_RETIREMENT_WARNING =
     "ingress-nginx was retired in March 2026: v1.15.1 is its final release and it gets no further security fixes; " +
     "use the traefik implementation (the default) unless you need ingress-nginx's exact behaviour";
 
-/** The Ingress controller's settings, as in `clusternet:ingress.controller`. */
+/** The Ingress controller's settings, as in `clusternet:ingress.controller` (IngressController's args extend them). */
 export interface IngressControllerSettings {
-    /** Which controller: `traefik` (default) or `ingress-nginx` (retired March 2026). */
+    /** Which controller: `traefik` (default; v3.7, maintained) or `ingress-nginx` (v1.15.1, retired March 2026). */
     implementation?: IngressImplementation;
-    /** `NodePort` (default): a NodePort Service with fixed node ports; `hostPort`: ports 80/443 on every node (a DaemonSet). */
+    /** `NodePort` (default): a NodePort Service with fixed node ports; `hostPort`: ports 80/443 on every node via a DaemonSet. */
     mode?: IngressMode;
-    /** The HTTP node port in NodePort mode. Default 30080. Not allowed in hostPort mode. */
+    /** The HTTP node port in NodePort mode. Default 30080. Refused in hostPort mode. */
     httpNodePort?: number;
-    /** The HTTPS node port in NodePort mode. Default 30443. Not allowed in hostPort mode. */
+    /** The HTTPS node port in NodePort mode. Default 30443. Refused in hostPort mode. */
     httpsNodePort?: number;
-    /** Controller replicas in NodePort mode. Default 1. Not allowed in hostPort mode (one pod per node). */
+    /** Controller replicas in NodePort mode. Default 1. Refused in hostPort mode (one pod per node). */
     replicas?: number;
-    /** Controller image, pinned by tag or digest. Default traefik:v3.7.11, or ingress-nginx's v1.15.1 by digest. */
-    image?: string;
-    /** ingress-nginx only: its validating admission webhook (plus the certgen Jobs it needs). Default false. */
+    /**
+     * The controller image, pinned by tag or digest. An Input: it only passes through to the controller's workload;
+     * a plain one is checked before anything registers, an Output one is not. Default traefik:v3.7.11, or
+     * ingress-nginx v1.15.1 by digest.
+     */
+    image?: pulumi.Input<string>;
+    /** ingress-nginx only: its validating admission webhook and the certgen Jobs behind it. Default false. */
     admissionWebhook?: boolean;
 }
 

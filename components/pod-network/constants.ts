@@ -1,4 +1,4 @@
-/** flannel's names, images and numbers, as upstream v0.28.9 has them (see README, "Differences from upstream flannel"). */
+/** flannel's names, images and numbers, as upstream v0.28.9 has them (see docs/pod-network.md, "Differences from upstream flannel"). */
 
 /** The flannel release these objects follow. */
 export const FLANNEL_VERSION = "v0.28.9";

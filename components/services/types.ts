@@ -53,10 +53,8 @@ export interface ResourcesSpec {
     limits?: Record<string, string>;
 }
 
-/** The workload behind a Service: a Deployment of one container. */
-export interface AppSpec {
-    /** The container image, pinned by tag or digest (e.g. `nginx:1.27.5`). */
-    image: string;
+/** The workload's settings that shape its objects: everything of an app but its image and environment. */
+export interface AppSettings {
     /** How many pods. Default 1. With 0 the Service has no endpoints, so nothing waits for them. */
     replicas?: number;
     /** The ports the container listens on; named ones can be targetPorts. At least one. */
@@ -69,16 +67,22 @@ export interface AppSpec {
     readinessPortName?: string;
     /** CPU and memory requests and limits. Default: none. */
     resources?: ResourcesSpec;
-    /** Environment variables of the container. Default: none. */
-    env?: Record<string, string>;
     /** Let `pulumi up` wait until the pods are Ready and the Service has endpoints. Default true; false sets `pulumi.com/skipAwait`. */
     waitForReady?: boolean;
     /** How long `pulumi up` waits for Ready pods and endpoints before failing, in seconds. Default 300 (Pulumi's own default is 600). */
     readyTimeoutSeconds?: number;
 }
 
-/** A Service with its port mappings and, optionally, the Deployment behind it. */
-export interface AppServiceSpec {
+/** The workload behind a Service: a Deployment of one container. */
+export interface AppSpec extends AppSettings {
+    /** The container image, pinned by tag or digest (e.g. `nginx:1.27.5`). */
+    image: string;
+    /** Environment variables of the container. Default: none. */
+    env?: Record<string, string>;
+}
+
+/** A Service's own settings: everything of an AppServiceSpec but the app behind it. */
+export interface ServiceSettings {
     /** The Service's name (a DNS-1035 label); also the Deployment's and the container's name. */
     name: string;
     /** Its namespace (a DNS-1123 label). Default `default`. */
@@ -93,10 +97,14 @@ export interface AppServiceSpec {
     clusterIP?: string;
     /** Labels of existing pods to select, when there is no app. With an app the selector comes from the app's labels. */
     selector?: Record<string, string>;
-    /** The Deployment behind the Service. Default: none (then `selector` is required). */
-    app?: AppSpec;
     /** The Service's ports, at least one. */
     ports: ServicePortSpec[];
+}
+
+/** A Service with its port mappings and, optionally, the Deployment behind it. */
+export interface AppServiceSpec extends ServiceSettings {
+    /** The Deployment behind the Service. Default: none (then `selector` is required). */
+    app?: AppSpec;
 }
 
 /** A node's name and address, for the port map. */
@@ -107,18 +115,22 @@ export interface ServiceNodeAddress {
     ip: string;
 }
 
-/** What a Service needs to know about its cluster. */
-export interface ServiceClusterSpec {
+/** What a Service needs to know about its cluster, but its nodes. */
+export interface ServiceClusterSettings {
     /** The IPv4 Service CIDR (kube-apiserver --service-cluster-ip-range). Default 10.96.0.0/12 when serviceCidrV6 is not set either. */
     serviceCidr?: string;
     /** The IPv6 Service CIDR. Default: none. */
     serviceCidrV6?: string;
-    /** The nodes, whose IPs the port map shows for node ports. Default: none known (shown as `<nodeIP>`). */
-    nodes?: ServiceNodeAddress[];
     /** The API server's --service-node-port-range, `FIRST-LAST`. Default 30000-32767. */
     nodePortRange?: string;
     /** True when something (e.g. MetalLB) gives LoadBalancer Services an address; otherwise `pulumi up` does not wait for one. Default false. */
     loadBalancer?: boolean;
+}
+
+/** What a Service needs to know about its cluster. */
+export interface ServiceClusterSpec extends ServiceClusterSettings {
+    /** The nodes, whose IPs the port map shows for node ports. Default: none known (shown as `<nodeIP>`). */
+    nodes?: ServiceNodeAddress[];
 }
 
 /** Kubernetes' default --service-node-port-range. */

@@ -13,7 +13,11 @@ export interface CliResult {
     stderr: string;
 }
 
-/** Runs the clusternet command line in `cwd`, as a user would. */
+/**
+ * Runs the clusternet command line in `cwd` as a user would: a new process through bin/clusternet.js. Costs a
+ * process start and the SDK's load (seconds on a busy machine): keep it for one smoke test per command and use
+ * {@link runCli} for the rest.
+ */
 export function clusternet(args: readonly string[], cwd: string = REPO): CliResult {
     const result = spawnSync(process.execPath, [BIN, ...args], {
         cwd,
@@ -21,6 +25,25 @@ export function clusternet(args: readonly string[], cwd: string = REPO): CliResu
         env: { ...process.env, NO_COLOR: "1" },
     });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs the clusternet command line in this process, through `main(args, io)` with `cwd` as its working directory:
+ * the same parsing, output and exit codes as {@link clusternet}, without starting a process. Each call builds its
+ * own command tree; the stack program may run many times in one process (each run sets Pulumi's mocks afresh).
+ * Calls must not overlap (the SDK's runtime state is global): await each one.
+ */
+export async function runCli(args: readonly string[], cwd: string = REPO): Promise<CliResult> {
+    // Loaded on first use, so test files that only spawn the command do not load the CLI.
+    const { main } = await import("../../cli/main.js");
+    let stdout = "";
+    let stderr = "";
+    const code = await main(args, {
+        stdout: (text) => (stdout += text),
+        stderr: (text) => (stderr += text),
+        cwd,
+    });
+    return { code, stdout, stderr };
 }
 
 /** A fresh temporary folder, removed when the process exits. */
