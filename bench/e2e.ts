@@ -30,7 +30,10 @@ function writeStack(name: string, size: StackSize): string {
 }
 
 export interface ProcessMeasure {
+    /** Wall time. */
     readonly ms: number;
+    /** User + system CPU time: steadier than wall time on a shared machine. */
+    readonly cpuMs: number;
     readonly maxRssBytes: number;
     readonly exitCode: number;
 }
@@ -40,7 +43,7 @@ function rssHook(): string {
     const file = path.join(os.tmpdir(), "clusternet-bench-rss-hook.cjs");
     fs.writeFileSync(
         file,
-        `process.on("exit", () => require("node:fs").writeFileSync(process.env.CLUSTERNET_BENCH_RSS, String(process.resourceUsage().maxRSS * 1024)));\n`,
+        `process.on("exit", () => { const u = process.resourceUsage(); require("node:fs").writeFileSync(process.env.CLUSTERNET_BENCH_RSS, JSON.stringify([u.maxRSS * 1024, (u.userCPUTime + u.systemCPUTime) / 1000])); });\n`,
     );
     return file;
 }
@@ -58,11 +61,13 @@ export function measureProcess(command: string, args: readonly string[], cwd = R
         : spawnSync(command, [...args], { cwd, env, encoding: "utf8", maxBuffer: 1024 * GB });
     const ms = performance.now() - start;
     let maxRssBytes = 0;
+    let cpuMs = 0;
     if (useTime) {
-        const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
-        maxRssBytes = match ? Number(match[1]) * 1024 : 0;
+        const field = (name: string): number => Number(new RegExp(`${name}: ([\\d.]+)`).exec(result.stderr)?.[1] ?? 0);
+        maxRssBytes = field("Maximum resident set size \\(kbytes\\)") * 1024;
+        cpuMs = (field("User time \\(seconds\\)") + field("System time \\(seconds\\)")) * 1000;
     } else if (fs.existsSync(rssFile)) {
-        maxRssBytes = Number(fs.readFileSync(rssFile, "utf8"));
+        [maxRssBytes, cpuMs] = JSON.parse(fs.readFileSync(rssFile, "utf8")) as [number, number];
         fs.rmSync(rssFile);
     }
     const exitCode = result.status ?? 1;
@@ -70,7 +75,7 @@ export function measureProcess(command: string, args: readonly string[], cwd = R
         const tail = (result.stderr ?? "").split("\n").slice(-15).join("\n");
         console.error(`${command} ${args.join(" ")} exited ${exitCode}:\n${tail}`);
     }
-    return { ms, maxRssBytes, exitCode };
+    return { ms, cpuMs, maxRssBytes, exitCode };
 }
 
 export const Step = { Plan: "plan", Render: "render", Check: "check" } as const;
@@ -81,12 +86,27 @@ export interface StackMeasure {
     readonly step: Step | "npm start";
     /** The median run (by time) of `runs`. */
     readonly ms: number;
+    readonly cpuMs: number;
     readonly maxRssBytes: number;
     readonly ok: boolean;
 }
 
 function median(measures: readonly ProcessMeasure[]): ProcessMeasure {
     return [...measures].sort((a, b) => a.ms - b.ms)[Math.floor(measures.length / 2)]!;
+}
+
+function summarize(
+    stack: string,
+    step: StackMeasure["step"],
+    measures: readonly ProcessMeasure[],
+    log: (line: string) => void,
+): StackMeasure {
+    const chosen = median(measures);
+    const ok = measures.every((measure) => measure.exitCode === 0);
+    log(
+        `  ${stack} ${step}: ${(chosen.ms / 1000).toFixed(2)} s (CPU ${(chosen.cpuMs / 1000).toFixed(2)} s), ${(chosen.maxRssBytes / GB).toFixed(2)} GB${ok ? "" : " (FAILED)"}`,
+    );
+    return { stack, step, ms: chosen.ms, cpuMs: chosen.cpuMs, maxRssBytes: chosen.maxRssBytes, ok };
 }
 
 function stepArgs(step: Step, file: string): string[] {
@@ -109,12 +129,7 @@ export function measureStack(name: string, size: StackSize, runs: number, log: (
             const measures = Array.from({ length: runs }, () =>
                 measureProcess(process.execPath, [CLI, ...stepArgs(step, file)]),
             );
-            const chosen = median(measures);
-            const ok = measures.every((measure) => measure.exitCode === 0);
-            log(
-                `  ${name} ${step}: ${(chosen.ms / 1000).toFixed(2)} s, ${(chosen.maxRssBytes / GB).toFixed(2)} GB${ok ? "" : " (FAILED)"}`,
-            );
-            results.push({ stack: name, step, ms: chosen.ms, maxRssBytes: chosen.maxRssBytes, ok });
+            results.push(summarize(name, step, measures, log));
         }
     } finally {
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
@@ -125,12 +140,7 @@ export function measureStack(name: string, size: StackSize, runs: number, log: (
 /** `npm start` on the dev stack, end to end (its plan record is rewritten only when its content changes). */
 export function measureNpmStart(runs: number, log: (line: string) => void): StackMeasure {
     const measures = Array.from({ length: runs }, () => measureProcess("npm", ["start", "--silent"]));
-    const chosen = median(measures);
-    const ok = measures.every((measure) => measure.exitCode === 0);
-    log(
-        `  dev npm start: ${(chosen.ms / 1000).toFixed(2)} s, ${(chosen.maxRssBytes / GB).toFixed(2)} GB${ok ? "" : " (FAILED)"}`,
-    );
-    return { stack: "dev", step: "npm start", ms: chosen.ms, maxRssBytes: chosen.maxRssBytes, ok };
+    return summarize("dev", "npm start", measures, log);
 }
 
 export const STACKS: Readonly<Record<string, StackSize>> = {
@@ -164,7 +174,7 @@ export function benchEndToEnd(log: (line: string) => void, runs = 1, only: reado
     const results: E2eResult[] = [];
     const gb = (bytes: number): string => `${(bytes / GB).toFixed(2)} GB`;
     for (const measure of measures) {
-        const label = `e2e ${measure.stack} ${measure.step}${measure.ok ? "" : " (FAILED)"} [${gb(measure.maxRssBytes)}]`;
+        const label = `e2e ${measure.stack} ${measure.step}${measure.ok ? "" : " (FAILED)"} [CPU ${(measure.cpuMs / 1000).toFixed(1)} s, ${gb(measure.maxRssBytes)}]`;
         if (measure.step === "npm start") {
             results.push({ name: label, ms: measure.ms, target: "< 4 s", met: measure.ok && measure.ms < 4000 });
         } else if (measure.stack === "1000x1000" && measure.step !== Step.Plan) {
