@@ -190,6 +190,13 @@ export function benchEndToEnd(log: (line: string) => void, runs = 1, only: reado
             results.push({ name: label, ms: measure.ms });
         }
     }
+    // On a shared machine wall time is CPU time plus waiting: say so when waiting dominated.
+    const loaded = measures.filter((measure) => measure.ms > 2 * measure.cpuMs);
+    if (loaded.length > 0) {
+        log(
+            `  note: ${loaded.length} of ${measures.length} runs waited more than they computed (wall > 2x CPU; load average ${os.loadavg()[0]!.toFixed(1)}): their wall times say more about the machine than about clusternet`,
+        );
+    }
     // Growth: 500 -> 5,000 nodes at 100 Services, large enough at both ends that start-up does not hide it.
     for (const step of Object.values(Step)) {
         const small = find("500x100", step);
