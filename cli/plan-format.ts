@@ -197,10 +197,10 @@ function portRows(document: PlanDocument): string[][] {
     return [header, ...rows];
 }
 
-/** Where a node chain also holds: the node it names is the first of `nodeCount`. */
-function otherNodes(entry: PortMapJson, chain: string): string {
+/** Where the node chain also holds: it names the first of `nodeCount` nodes, and comes last (after a load balancer's). */
+function otherNodes(entry: PortMapJson, index: number): string {
     const others = (entry.nodeCount ?? 0) - 1;
-    return others > 0 && chain.startsWith("client -> ") && !chain.includes(Placeholder.LoadBalancerIP)
+    return others > 0 && index === entry.chains.length - 1
         ? ` (and on the other ${others} node${others === 1 ? "" : "s"})`
         : "";
 }
@@ -210,9 +210,7 @@ function chainLines(document: PlanDocument): string[] {
     const lines: string[] = [];
     for (const entry of document.portMaps) {
         lines.push(`${entry.namespace}/${entry.service} ${entry.portName ?? entry.port}/${entry.protocol}:`);
-        for (const chain of entry.chains) {
-            lines.push(`  ${chain}${otherNodes(entry, chain)}`);
-        }
+        entry.chains.forEach((chain, index) => lines.push(`  ${chain}${otherNodes(entry, index)}`));
     }
     return lines;
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { generatedStack } from "../bench/stacks";
 import { main } from "../cli/main";
@@ -49,16 +49,47 @@ describe("a stack of 2,000 nodes and 100 NodePort Services (200,000 node x port 
 });
 
 describe("planTable", () => {
-    it("writes 200,000 port map entries without overflowing the call stack", async () => {
+    let small: PlanDocument;
+    before(async () => {
         const dir = temporaryDirectory();
         const file = path.join(dir, "Pulumi.small.yaml");
         fs.writeFileSync(file, stringify({ config: generatedStack({ nodes: 3, services: 1, dualStack: false }) }));
         const result = await run(["plan", "--config-file", file, "--format", "json", "--no-save"], dir);
         assert.equal(result.code, 0, result.stderr);
-        const document = JSON.parse(result.stdout) as PlanDocument;
-        const entry: PortMapJson = document.portMaps[0]!;
+        small = JSON.parse(result.stdout) as PlanDocument;
+    });
+
+    it("counts the other nodes on the node chain only, after a load balancer's chain", () => {
+        const entry: PortMapJson = {
+            service: "web",
+            namespace: "demo",
+            type: "LoadBalancer",
+            headless: false,
+            portName: "http",
+            protocol: "TCP",
+            clusterIP: null,
+            nodePort: 30808,
+            port: 8080,
+            targetPort: 80,
+            targetPortName: "http",
+            nodeCount: 3,
+            chains: [
+                "client -> 192.168.56.200:8080 -> <clusterIP>:8080 -> <podIP>:80",
+                "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
+            ],
+        };
+        const lines = planTable({ ...small, portMaps: [entry] }).split("\n");
+        const start = lines.indexOf("demo/web http/TCP:");
+        assert.deepEqual(lines.slice(start + 1, start + 3), [
+            "  client -> 192.168.56.200:8080 -> <clusterIP>:8080 -> <podIP>:80",
+            "  client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80 (and on the other 2 nodes)",
+        ]);
+    });
+
+    it("writes 200,000 port map entries without overflowing the call stack", () => {
+        const entry: PortMapJson = small.portMaps[0]!;
         const text = planTable({
-            ...document,
+            ...small,
             portMaps: Array.from({ length: 200_000 }, (_, index) => ({ ...entry, nodePort: 30000 + (index % 2768) })),
         });
         const chains = text.split("\n").filter((line) => line.startsWith("  client -> "));

@@ -46,7 +46,7 @@ export interface PortMapEntry {
     nodeCount?: number;
     /**
      * Every way to the pods, each once, e.g. `client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80`
-     * (through the first node; the same holds on each of the `nodeCount` nodes).
+     * (through the first node; the same holds on each of the `nodeCount` nodes). The node chain comes last.
      */
     chains: string[];
 }
