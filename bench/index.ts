@@ -2,6 +2,7 @@
  * `npm run bench`: measures what DESIGN.md promises to keep fast, and prints each figure against its target.
  * A benchmark, not a test: nothing here fails the build.
  */
+import { benchEndToEnd } from "./e2e";
 import { benchLab } from "./lab";
 import { benchPolicies } from "./policies";
 import { BenchResult, benchPlan } from "./plan";
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
         for (const result of await benchPolicies()) {
             results.push({ ...result, ...(result.target ? { met: result.ms < 1000 } : {}) });
         }
+    }
+    if (wanted("e2e")) {
+        log("e2e: plan, render and check as whole processes on generated stacks (one run each; this takes minutes)...");
+        results.push(...benchEndToEnd(log));
     }
     if (wanted("lab")) {
         log("lab: timing `lab up` in network namespaces (root only)...");

@@ -30,6 +30,8 @@ export interface PortMapJson {
     readonly port: number;
     readonly targetPort: number | string;
     readonly targetPortName: string | null;
+    /** On how many nodes a node port holds (every node; the chain shows the first); null for ClusterIP Services. */
+    readonly nodeCount: number | null;
     readonly chains: readonly string[];
 }
 
@@ -46,6 +48,7 @@ export function portMapJson(entry: PortMapEntry): PortMapJson {
         port: entry.port,
         targetPort: entry.targetPort ?? entry.targetPortName ?? entry.port,
         targetPortName: entry.targetPortName ?? null,
+        nodeCount: entry.nodeCount ?? null,
         chains: entry.chains,
     };
 }
@@ -101,7 +104,13 @@ export function planJson(document: PlanDocument): string {
 }
 
 function table(rows: ReadonlyArray<readonly string[]>): string {
-    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    // A loop, not Math.max(...column): a spread of 100,000+ rows overflows the call stack.
+    const widths = rows[0]!.map(() => 0);
+    for (const row of rows) {
+        row.forEach((cell, column) => {
+            widths[column] = Math.max(widths[column]!, cell.length);
+        });
+    }
     return rows
         .map((row) =>
             row
@@ -188,12 +197,29 @@ function portRows(document: PlanDocument): string[][] {
     return [header, ...rows];
 }
 
+/** Where the node chain also holds: it names the first of `nodeCount` nodes, and comes last (after a load balancer's). */
+function otherNodes(entry: PortMapJson, index: number): string {
+    const others = (entry.nodeCount ?? 0) - 1;
+    return others > 0 && index === entry.chains.length - 1
+        ? ` (and on the other ${others} node${others === 1 ? "" : "s"})`
+        : "";
+}
+
 /** Each port's chains, under a `namespace/service port` heading. */
 function chainLines(document: PlanDocument): string[] {
-    return document.portMaps.flatMap((entry) => [
-        `${entry.namespace}/${entry.service} ${entry.portName ?? entry.port}/${entry.protocol}:`,
-        ...entry.chains.map((chain) => `  ${chain}`),
-    ]);
+    const lines: string[] = [];
+    for (const entry of document.portMaps) {
+        lines.push(`${entry.namespace}/${entry.service} ${entry.portName ?? entry.port}/${entry.protocol}:`);
+        entry.chains.forEach((chain, index) => lines.push(`  ${chain}${otherNodes(entry, index)}`));
+    }
+    return lines;
+}
+
+/** Appends without spreading: `push(...lines)` overflows the call stack with 100,000+ lines. */
+function append(lines: string[], more: readonly string[]): void {
+    for (const line of more) {
+        lines.push(line);
+    }
 }
 
 /** One line on the controller: which, its IngressClass, and where it answers. */
@@ -227,12 +253,10 @@ function ingressTable(ingress: IngressPlanJson): string[] {
     if (ingress.routes.length === 0) {
         return [...lines, "no routes (clusternet:ingress.routes is empty)"];
     }
-    lines.push(
-        "",
-        table(routeRows(ingress)),
-        "",
-        "try, from a machine on the nodes' network:",
-        ...tryLines(ingress).map((command) => `  ${command}`),
+    lines.push("", table(routeRows(ingress)), "", "try, from a machine on the nodes' network:");
+    append(
+        lines,
+        tryLines(ingress).map((command) => `  ${command}`),
     );
     return lines;
 }
@@ -245,20 +269,19 @@ export function planTable(document: PlanDocument): string {
     ];
     lines.push(table(rangeRows(document)), "", table(nodeRows(document)));
     if (document.portMaps.length > 0) {
-        lines.push(
-            "",
-            "Service port map (client -> node -> Service -> pod):",
-            "",
-            table(portRows(document)),
-            "",
-            ...chainLines(document),
-        );
+        lines.push("", "Service port map (client -> node -> Service -> pod):", "", table(portRows(document)), "");
+        append(lines, chainLines(document));
     }
     if (document.ingress) {
-        lines.push("", ...ingressTable(document.ingress));
+        lines.push("");
+        append(lines, ingressTable(document.ingress));
     }
     if (document.warnings.length > 0) {
-        lines.push("", ...document.warnings.map((warning) => `warning: ${warning}`));
+        lines.push("");
+        append(
+            lines,
+            document.warnings.map((warning) => `warning: ${warning}`),
+        );
     }
     return `${lines.join("\n")}\n`;
 }

@@ -211,14 +211,8 @@ describe("AppService under mocks", () => {
         assert.deepEqual(
             (run.outputs["portMap"] as any[]).map((entry) => entry.chains),
             [
-                [
-                    "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
-                    "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
-                ],
-                [
-                    "client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443",
-                    "client -> 192.168.56.11:<nodePort> -> <clusterIP>:443 -> <podIP>:443",
-                ],
+                ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80"],
+                ["client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443"],
             ],
         );
         assert.equal(run.outputs["clusterIP"], "(absent)", "unknown until the cluster picks it");

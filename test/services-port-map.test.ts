@@ -23,7 +23,7 @@ const NODES: PortMapCluster = {
 };
 
 describe("portMapOf", () => {
-    it("maps a NodePort Service per node, resolving named targetPorts and leaving unknowns as placeholders (keys left out)", () => {
+    it("maps a NodePort Service once through its first node, counting the nodes, resolving named targetPorts and leaving unknowns as placeholders (keys left out)", () => {
         assert.deepEqual(portMapOf(resolveService(web()), NODES), [
             {
                 service: "web",
@@ -36,10 +36,8 @@ describe("portMapOf", () => {
                 port: 8080,
                 targetPort: 80,
                 targetPortName: "http",
-                chains: [
-                    "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
-                    "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
-                ],
+                nodeCount: 2,
+                chains: ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80"],
             },
             {
                 service: "web",
@@ -51,10 +49,8 @@ describe("portMapOf", () => {
                 port: 443,
                 targetPort: 443,
                 targetPortName: "https",
-                chains: [
-                    "client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443",
-                    "client -> 192.168.56.11:<nodePort> -> <clusterIP>:443 -> <podIP>:443",
-                ],
+                nodeCount: 2,
+                chains: ["client -> 192.168.56.10:<nodePort> -> <clusterIP>:443 -> <podIP>:443"],
             },
         ]);
     });
@@ -88,8 +84,8 @@ describe("portMapOf", () => {
         });
         const entries = portMapOf(resolveService(spec), NODES, { clusterIP: "10.96.0.99" });
         assert.ok(
-            entries.every((entry) => !("nodePort" in entry) && !("targetPortName" in entry)),
-            "no node port, no port name: the keys are left out",
+            entries.every((entry) => !("nodePort" in entry) && !("targetPortName" in entry) && !("nodeCount" in entry)),
+            "no node port, no port name, no nodes: the keys are left out",
         );
         assert.deepEqual(
             entries.map((entry) => ({
@@ -167,6 +163,7 @@ describe("portMapOf", () => {
             "port",
             "targetPort",
             "targetPortName",
+            "nodeCount",
             "chains",
         ]);
         assert.deepEqual(
@@ -185,7 +182,6 @@ describe("portMapOf", () => {
         );
         assert.deepEqual(portMapOf(lb, NODES)[0]!.chains, [
             "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
-            "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
         ]);
         assert.deepEqual(
             portMapOf(
@@ -198,10 +194,12 @@ describe("portMapOf", () => {
                 "client -> [fd00::10]:30808 -> [fd00:10:96::7]:8080 -> <podIP>:80",
             ],
         );
-        assert.deepEqual(portMapOf(lb, { nodes: [], loadBalancer: true })[0]!.chains, [
+        const unknownNodes = portMapOf(lb, { nodes: [], loadBalancer: true })[0]!;
+        assert.deepEqual(unknownNodes.chains, [
             "client -> <loadBalancerIP>:8080 -> <clusterIP>:8080 -> <podIP>:80",
             "client -> <nodeIP>:30808 -> <clusterIP>:8080 -> <podIP>:80",
         ]);
+        assert.equal(unknownNodes.nodeCount, 0);
     });
 
     it("maps a stack's Services with the node IPs of its address plan", () => {
@@ -218,11 +216,26 @@ describe("portMapOf", () => {
         );
         assert.ok(planned.ok);
         const maps = servicePortMaps([web()], serviceClusterOf(planned.plan, {}));
-        assert.deepEqual(maps[0]!.chains, [
-            "client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80",
-            "client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80",
-            "client -> 192.168.56.12:30808 -> <clusterIP>:8080 -> <podIP>:80",
-        ]);
+        assert.deepEqual(maps[0]!.chains, ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80"]);
+        assert.equal(maps[0]!.nodeCount, 3);
+    });
+
+    it("grows with nodes + ports, not nodes x ports: one chain per way in, whatever the number of nodes", () => {
+        const service = resolveService(web());
+        const many = (count: number): PortMapCluster => ({
+            nodes: Array.from({ length: count }, (_, i) => ({ name: `n${i}`, ip: `10.0.${i >> 8}.${i & 255}` })),
+            loadBalancer: true,
+        });
+        const small = portMapOf(service, many(1));
+        const large = portMapOf(service, many(5000));
+        assert.deepEqual(
+            large.map((entry) => entry.chains),
+            small.map((entry) => entry.chains),
+        );
+        assert.deepEqual(
+            large.map((entry) => entry.nodeCount),
+            [5000, 5000],
+        );
     });
 });
 

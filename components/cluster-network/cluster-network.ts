@@ -78,7 +78,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
-        super("clusternet:index:ClusterNetwork", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:ClusterNetwork", name, {}, opts);
         const networkPlan = new NetworkPlan(
             `${name}-plan`,
             { cluster: args.cluster, nodes: args.nodes, previous: args.previous },

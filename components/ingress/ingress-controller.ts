@@ -115,7 +115,8 @@ export class IngressController extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = validSettings(name, args);
-        super("clusternet:index:IngressController", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:IngressController", name, {}, opts);
         if (settings.implementation === IngressImplementation.IngressNginx) {
             void pulumi.log.warn(INGRESS_NGINX_RETIREMENT_WARNING, this);
         }

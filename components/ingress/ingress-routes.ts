@@ -73,7 +73,8 @@ export class IngressRoutes extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
         const routes = validRoutes(name, args);
-        super("clusternet:index:IngressRoutes", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:IngressRoutes", name, {}, opts);
         const controller = { ingressClassName: args.ingressClassName, publishesStatus: args.publishesStatus ?? false };
         for (const route of routes) {
             // Named after the host alone, so moving a host's backends to another namespace replaces its Ingress

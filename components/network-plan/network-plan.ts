@@ -81,7 +81,8 @@ export class NetworkPlan extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkPlanArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planOrThrow("NetworkPlan", name, args);
-        super("clusternet:index:NetworkPlan", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:NetworkPlan", name, {}, opts);
         this.nodeSubnets = pulumi.output(nodeSubnetsOf(plan));
         this.kubernetesServiceIp = pulumi.output(plan.kubernetesServiceIp ?? undefined);
         this.kubernetesServiceIpV6 = pulumi.output(plan.kubernetesServiceIpV6 ?? undefined);

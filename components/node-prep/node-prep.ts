@@ -53,7 +53,8 @@ export class NodePrep extends pulumi.ComponentResource {
                 `NodePrep "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
             );
         }
-        super("clusternet:index:NodePrep", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:NodePrep", name, {}, opts);
         this.script = pulumi
             .all([args.ipv6Forwarding, args.checksumOffloadDevices])
             .apply(([ipv6Forwarding, devices]) =>

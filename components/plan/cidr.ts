@@ -55,9 +55,11 @@ export function formatAddress(family: IpFamily, value: bigint): string {
         const n = Number(value);
         return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
     }
+    // Four 32-bit words, then plain numbers: one bigint shift per group was most of a large plan's formatting.
     const groups: number[] = [];
-    for (let shift = 112n; shift >= 0n; shift -= 16n) {
-        groups.push(Number((value >> shift) & 0xffffn));
+    for (let shift = 96n; shift >= 0n; shift -= 32n) {
+        const word = Number(BigInt.asUintN(32, value >> shift));
+        groups.push(Math.floor(word / 65536), word % 65536);
     }
     let bestStart = -1;
     let bestLength = 1; // RFC 5952: a single zero group is not compressed
@@ -76,13 +78,22 @@ export function formatAddress(family: IpFamily, value: bigint): string {
         }
         i = j;
     }
-    const hex = groups.map((group) => group.toString(16));
     if (bestStart < 0) {
-        return hex.join(":");
+        bestLength = 0;
     }
-    const head = hex.slice(0, bestStart).join(":");
-    const tail = hex.slice(bestStart + bestLength).join(":");
-    return `${head}::${tail}`;
+    let text = "";
+    let separator = "";
+    for (let i = 0; i < 8; i++) {
+        if (i === bestStart) {
+            text += "::";
+            separator = "";
+            i += bestLength - 1;
+        } else {
+            text += separator + groups[i]!.toString(16);
+            separator = ":";
+        }
+    }
+    return text;
 }
 
 export function formatCidr(cidr: Cidr): string {
@@ -92,7 +103,127 @@ export function formatCidr(cidr: Cidr): string {
 const IPV4_MAPPED_START = 0xffff_0000_0000n;
 const IPV4_MAPPED_END = 0xffff_ffff_ffffn;
 
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const LOWER_A = 97;
+const LOWER_F = 102;
+const COLON = 58;
+const DOT = 46;
+
+/**
+ * The fast path for the text a stack file almost always holds: a dotted quad without leading zeros. Returns the
+ * address, or -1 for anything else (which goes to ip-num). Every text it accepts, ip-num accepts with the same
+ * value: test/plan-properties.test.ts compares the two on random input.
+ */
+function fastIpv4(text: string): number {
+    let value = 0;
+    let octet = 0;
+    let digits = 0;
+    let dots = 0;
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= DIGIT_0 && code <= DIGIT_9) {
+            if (digits === 1 && octet === 0) {
+                return -1; // a leading zero
+            }
+            octet = octet * 10 + (code - DIGIT_0);
+            digits++;
+            if (octet > 255) {
+                return -1;
+            }
+        } else if (code === DOT && digits > 0 && dots < 3) {
+            value = value * 256 + octet;
+            octet = 0;
+            digits = 0;
+            dots++;
+        } else {
+            return -1;
+        }
+    }
+    return dots === 3 && digits > 0 ? value * 256 + octet : -1;
+}
+
+/**
+ * The fast path for IPv6 text of lowercase hex groups and at most one `::` (no embedded IPv4, no zone). Returns
+ * the address, or undefined for anything else (which goes to ip-num). Whether the text is canonical is left to
+ * the callers, which compare it with the canonical form either way.
+ */
+function fastIpv6(text: string): bigint | undefined {
+    const groups: number[] = [];
+    let gap = -1; // where `::` stands, in groups
+    let group = 0;
+    let digits = 0;
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code === COLON) {
+            if (i + 1 < text.length && text.charCodeAt(i + 1) === COLON) {
+                if (gap >= 0 || (digits === 0 && i !== 0)) {
+                    return undefined;
+                }
+                if (digits > 0) {
+                    groups.push(group);
+                }
+                gap = groups.length;
+                group = 0;
+                digits = 0;
+                i++;
+                continue;
+            }
+            if (digits === 0) {
+                return undefined;
+            }
+            groups.push(group);
+            group = 0;
+            digits = 0;
+            continue;
+        }
+        let nibble: number;
+        if (code >= DIGIT_0 && code <= DIGIT_9) {
+            nibble = code - DIGIT_0;
+        } else if (code >= LOWER_A && code <= LOWER_F) {
+            nibble = code - LOWER_A + 10;
+        } else {
+            return undefined;
+        }
+        if (digits === 4) {
+            return undefined;
+        }
+        group = group * 16 + nibble;
+        digits++;
+    }
+    if (digits > 0) {
+        groups.push(group);
+    } else if (gap !== groups.length || text.length < 2) {
+        return undefined; // a trailing single colon
+    }
+    if (gap < 0 ? groups.length !== 8 : groups.length > 7) {
+        return undefined;
+    }
+    const full =
+        gap < 0
+            ? groups
+            : [...groups.slice(0, gap), ...new Array<number>(8 - groups.length).fill(0), ...groups.slice(gap)];
+    let value = 0n;
+    for (let i = 0; i < 8; i += 2) {
+        value = (value << 32n) | BigInt(full[i]! * 65536 + full[i + 1]!);
+    }
+    return value;
+}
+
 function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+    const v4 = fastIpv4(text);
+    if (v4 >= 0) {
+        return { ok: true, value: { family: IpFamily.IPv4, value: BigInt(v4) } };
+    }
+    const v6 = text.includes(":") ? fastIpv6(text) : undefined;
+    if (v6 !== undefined && (v6 < IPV4_MAPPED_START || v6 > IPV4_MAPPED_END)) {
+        return { ok: true, value: { family: IpFamily.IPv6, value: v6 } };
+    }
+    return parseAddressWithIpNum(text);
+}
+
+/** The validator of record: ip-num, for every text the fast paths do not take. */
+export function parseAddressWithIpNum(text: string): Parsed<{ family: IpFamily; value: bigint }> {
     if (text.includes(":")) {
         const [valid] = Validator.isValidIPv6String(text);
         if (!valid) {

@@ -262,7 +262,9 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     const items: RangeItem[] = [];
     const addItem = (cidr: Cidr | undefined, group: keyof typeof RANK, key: string, label: string): void => {
         if (cidr) {
-            items.push({ ...cidrInterval(cidr), group, key, label, cidr, rank: RANK[group] });
+            // Fields written out: a spread here was a fifth of a 5,000-node plan.
+            const { family, start, end } = cidrInterval(cidr);
+            items.push({ family, start, end, group, key, label, cidr, rank: RANK[group] });
         }
     };
     for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
@@ -322,7 +324,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             return;
         }
         const { family, value } = parsed.value;
-        const canonical = `${family}/${value}`;
+        const canonical = node.ip; // parseAddress accepts canonical text only: one text per address
         if (nodeIps.has(canonical)) {
             problems.push({
                 key: nodeKey(index, "ip"),

@@ -54,7 +54,8 @@ export class PodNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: PodNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
-        super("clusternet:index:PodNetwork", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:PodNetwork", name, {}, opts);
         const { cluster: _cluster, nodes: _nodes, previous: _previous, wireguard, ...otherSettings } = args;
         const psk = wireguard?.psk;
         const hasPsk = psk !== undefined;

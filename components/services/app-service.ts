@@ -163,7 +163,8 @@ export class AppService extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         const resolved = validService(name, args);
-        super("clusternet:index:AppService", name, args, opts);
+        // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
+        super("clusternet:index:AppService", name, {}, opts);
         const cluster = plainCluster(args.cluster);
         const { network } = resolveServiceNetwork(cluster, `${ARGS}.cluster`);
         const waits = awaitPlan(resolved, network.loadBalancer);

@@ -38,7 +38,16 @@ export interface PortMapEntry {
     targetPort?: number;
     /** The container port's name, when the Service targets the pod's port by name. */
     targetPortName?: string;
-    /** Every path to the pods, e.g. `client -> 192.168.56.11:30808 -> <clusterIP>:8080 -> <podIP>:80`. */
+    /**
+     * For a port open on the nodes (NodePort and LoadBalancer Services): how many nodes it holds on. It holds on
+     * every node of the cluster alike, so the node chain is written once, with the first node as its example
+     * (0: the node IPs are not known, and the chain says `<nodeIP>`). Absent for ClusterIP Services.
+     */
+    nodeCount?: number;
+    /**
+     * Every way to the pods, each once, e.g. `client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80`
+     * (through the first node; the same holds on each of the `nodeCount` nodes). The node chain comes last.
+     */
     chains: string[];
 }
 
@@ -93,10 +102,10 @@ export function portMapOf(
                     `client -> ${endpoint(live.loadBalancerAddress ?? Placeholder.LoadBalancerIP, port.port)} -> ${serviceHop}`,
                 );
             }
-            const nodes = cluster.nodes.length > 0 ? cluster.nodes.map((node) => node.ip) : [Placeholder.NodeIP];
-            for (const ip of nodes) {
-                chains.push(`client -> ${endpoint(ip, nodePort ?? Placeholder.NodePort)} -> ${serviceHop}`);
-            }
+            // One chain, not one per node: every node holds the port alike, and nodes x ports chains would be
+            // the largest thing in the plan, the stack's outputs and the plan record of a big cluster.
+            const example = cluster.nodes[0]?.ip ?? Placeholder.NodeIP;
+            chains.push(`client -> ${endpoint(example, nodePort ?? Placeholder.NodePort)} -> ${serviceHop}`);
         }
         return {
             service: service.name,
@@ -110,6 +119,7 @@ export function portMapOf(
             port: port.port,
             ...(port.targetPortNumber !== undefined ? { targetPort: port.targetPortNumber } : {}),
             ...(typeof port.targetPort === "string" ? { targetPortName: port.targetPort } : {}),
+            ...(hasNodePorts && !service.headless ? { nodeCount: cluster.nodes.length } : {}),
             chains,
         };
     });
