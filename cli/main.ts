@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { configReferenceMarkdown, stackFileJsonSchema } from "../components/config";
 import { clusterIngressPlan } from "../components/cluster-network/ingress-plan";
-import { PreviousAllocation } from "../components/plan";
+import { PLAN_RECORD_CONFIG, PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
 import type { CheckReport } from "./check";
@@ -114,11 +114,28 @@ function savePlanRecord(input: StackInput, document: PlanDocument): void {
     fs.renameSync(temporary, input.planRecord);
 }
 
+/** Where the plan's memory came from, as the stack program is told it: the record file, or "" for none. */
+function recordFileFor(input: StackInput, options: StackCommandOptions): string {
+    return options.previous === false ? "" : typeof options.previous === "string" ? options.previous : input.planRecord;
+}
+
 function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
     const { plan, args } = loaded;
+    if (options.previous === true && previous === undefined) {
+        const shown = path.relative(io.cwd, input.planRecord) || input.planRecord;
+        io.stderr(
+            `clusternet: no plan record ${shown}: this is a fresh allocation; ${options.save === false ? "run clusternet plan to write it" : "it is written now"}, commit it: it is the allocation's lock file\n`,
+        );
+    }
+    for (const name of Object.keys(previous ?? {})) {
+        if (!plan.nodes.some((node) => node.name === name) && !plan.retired.some((node) => node.name === name)) {
+            const subnets = [previous![name]!.podCidr, previous![name]!.podCidrV6].filter(Boolean).join(" and ");
+            io.stderr(`clusternet: released node "${name}": ${subnets} may be given to another node again\n`);
+        }
+    }
     const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name).map(
         portMapJson,
     );
@@ -129,12 +146,13 @@ function prepare(options: StackCommandOptions, io: Io) {
         portMaps,
         ...(ingress ? { ingress: ingressPlanJson(ingress), warnings: [...plan.warnings, ...ingress.warnings] } : {}),
     };
-    return { input, previous, source, loaded, document };
+    return { input, previous, source, loaded, document, recordFile: recordFileFor(input, options) };
 }
 
 /** Runs the stack program offline, with console.log (the SDK's info lines) sent to stderr. */
 async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Promise<OfflineRun> {
     const { config, secretKeys } = runtimeConfig(prepared.source);
+    config[PLAN_RECORD_CONFIG] = prepared.recordFile === "" ? "" : path.resolve(prepared.recordFile);
     // Loaded on demand: the Pulumi SDK takes a second to load, and plan does not need it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runOffline } = require("./offline") as typeof import("./offline");
@@ -147,7 +165,8 @@ async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Pr
             stack: prepared.input.stackName,
             config,
             secretKeys,
-            previousOutputs: prepared.previous ? { nodeSubnets: prepared.previous } : {},
+            // Offline there is no stack state: the stack program reads the same plan record as this command.
+            previousOutputs: {},
         });
     } finally {
         console.log = log;

@@ -107,7 +107,7 @@ function redact(value: unknown, paths: ReadonlyArray<ReadonlyArray<string | numb
 export function manifestsOf(resources: readonly RecordedResource[]): Manifest[] {
     const manifests: Manifest[] = [];
     for (const resource of resources) {
-        const parsed = resource.custom ? parseKubernetesType(resource.type) : undefined;
+        const parsed = resource.custom && !resource.read ? parseKubernetesType(resource.type) : undefined;
         if (!parsed) {
             continue;
         }
