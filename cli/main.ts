@@ -48,8 +48,8 @@ const processIo: Io = {
 interface StackCommandOptions {
     stack?: string;
     configFile?: string;
-    /** A file, `true` (the stack's plan record, if any) or `false` (--no-previous). */
-    previous: string | boolean;
+    /** A file (--previous), `false` (--no-previous), or unset: the stack's plan record, if any. */
+    previous?: string | boolean;
     save: boolean;
 }
 
@@ -124,7 +124,7 @@ function prepare(options: StackCommandOptions, io: Io) {
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
     const { plan, args } = loaded;
-    if (options.previous === true && previous === undefined) {
+    if (options.previous !== false && typeof options.previous !== "string" && previous === undefined) {
         const shown = path.relative(io.cwd, input.planRecord) || input.planRecord;
         io.stderr(
             `clusternet: no plan record ${shown}: this is a fresh allocation; ${options.save === false ? "run clusternet plan to write it" : "it is written now"}, commit it: it is the allocation's lock file\n`,
