@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
-import { configReferenceMarkdown, stackFileJsonSchema } from "../components/config";
+import { configReferenceMarkdown, readStackFile, stackFileJsonSchema, validateConfigShape } from "../components/config";
 import { clusterIngressPlan } from "../components/cluster-network/ingress-plan";
 import { PLAN_RECORD_CONFIG, PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
@@ -14,6 +14,8 @@ import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
 import { PlanDocument, PlanFormat, formatPlan, ingressPlanJson, planJson, portMapJson } from "./plan-format";
+import type { PackSettings } from "./policy-harness";
+import { stackPolicySettings, withStackSettings } from "./policy-settings";
 import { PulumiCommand, runPulumi } from "./pulumi";
 import {
     DEFAULT_STACK,
@@ -173,6 +175,12 @@ async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Pr
     }
 }
 
+/** The policy settings a stack file implies (see ./policy-settings); none when it cannot be read: Pulumi says why. */
+function stackSettingsOf(stack: string, cwd: string): PackSettings {
+    const source = readStackFile(resolveStackInput({ stack }, cwd).stackFile);
+    return source.ok ? stackPolicySettings(validateConfigShape(source.value).parsed) : {};
+}
+
 export function buildProgram(io: Io): Command {
     const program = new Command("clusternet")
         .description("A Kubernetes lab cluster's network as code: plan, render and check a clusternet stack offline.")
@@ -268,8 +276,10 @@ export function buildProgram(io: Io): Command {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { checkRun, readPolicyConfig } = require("./check") as typeof import("./check");
         const prepared = prepare(options, io);
-        const settings =
+        const userSettings =
             options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
+        // The stack's own settings (e.g. its node port range), under whatever the policy config file says.
+        const settings = withStackSettings(stackPolicySettings(prepared.loaded.config), userSettings);
         for (const warning of prepared.document.warnings) {
             io.stderr(`warning: ${warning}\n`);
         }
@@ -293,10 +303,12 @@ export function buildProgram(io: Io): Command {
         .argument("[pulumiArgs...]", "more arguments for pulumi, after --")
         .option("-s, --stack <name>", "the stack", DEFAULT_STACK)
         .action((command: PulumiCommand, pulumiArgs: string[], options: { stack: string }) => {
+            const projectDir = projectDirectory(io.cwd);
             const code = runPulumi({
                 command,
                 stack: options.stack,
-                projectDir: projectDirectory(io.cwd),
+                projectDir,
+                policySettings: stackSettingsOf(options.stack, io.cwd),
                 extraArgs: pulumiArgs,
                 env: process.env,
                 interactive: Boolean(process.stdin.isTTY),

@@ -24,6 +24,8 @@ interface Scenario {
     liveNodes?: OfflineRunOptions["liveNodes"];
     kubeconfig?: boolean;
     nodes?: unknown;
+    /** The whole `clusternet:*` config instead of the dev stack's. */
+    values?: Record<string, unknown>;
 }
 
 let counter = 0;
@@ -35,7 +37,10 @@ async function runStack(scenario: Scenario): Promise<OfflineRun> {
         recordFile = path.join(dir, `record-${counter++}.json`);
         fs.writeFileSync(recordFile, scenario.record);
     }
-    const values: Record<string, unknown> = { ...devConfig(), ...(scenario.nodes ? { nodes: scenario.nodes } : {}) };
+    const values: Record<string, unknown> = scenario.values ?? {
+        ...devConfig(),
+        ...(scenario.nodes ? { nodes: scenario.nodes } : {}),
+    };
     const config: Record<string, string> = Object.fromEntries(
         Object.entries(values).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
     );
@@ -206,5 +211,18 @@ describe("the stack program's memory", () => {
         const patch = run.resources.find((resource) => resource.type === "kubernetes:core/v1:NodePatch")!;
         const annotations = (patch.props["metadata"] as { annotations: Record<string, string> }).annotations;
         assert.match(annotations[RENDERED_PATCH_ANNOTATION]!, /kubectl patch node cp-1 --type=merge/);
+    });
+
+    it("exports the IPv6 Service addresses of an IPv6-only cluster", async () => {
+        const run = await runStack({
+            values: {
+                cluster: { name: "v6", podCidrV6: "fd00:10:244::/56", serviceCidrV6: "fd00:10:96::/112" },
+                nodes: [{ name: "n1", ip: "fd00:56::10" }],
+            },
+        });
+        assert.equal(run.outputs["kubernetesServiceIp"], "fd00:10:96::1");
+        assert.equal(run.outputs["dnsServiceIp"], "fd00:10:96::a");
+        assert.equal(run.outputs["kubernetesServiceIpV6"], "fd00:10:96::1");
+        assert.equal(run.outputs["dnsServiceIpV6"], "fd00:10:96::a");
     });
 });
