@@ -227,3 +227,18 @@ describe("parsePlanRecord", () => {
         ]);
     });
 });
+
+describe("clusternet render of NodePatches", () => {
+    it("marks each NodePatch file as a patch with the command that applies it, and names no folder it does not write", async () => {
+        const { dir } = project(THREE);
+        const result = await clusternet(["render", "--stack", "lab", "--out", "out"], dir);
+        assert.equal(result.code, 0, result.stderr);
+        assert.doesNotMatch(result.stderr, /rendered\/pulumi-/);
+        const files = fs.readdirSync(path.join(dir, "out")).filter((file) => file.includes("-node-patch-"));
+        assert.equal(files.length, 3);
+        const text = fs.readFileSync(path.join(dir, "out", files[0]!), "utf8");
+        assert.match(text, /^# NOT a Node to create: a patch \(kubernetes:core\/v1:NodePatch\)/);
+        assert.match(text, new RegExp(`kubectl patch node cp-1 --type=merge --patch-file=${files[0]}`));
+        assert.match(text, /clusternet\.io\/rendered-patch: .*kubectl patch node cp-1/);
+    });
+});
