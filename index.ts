@@ -8,14 +8,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetwork, formatProblem } from "./components";
 import { SECRET_PLACEHOLDER, loadStack, readRuntimeConfig, validateConfigShape } from "./components/config";
-import {
-    NodeSubnets,
-    PLAN_RECORD_CONFIG,
-    PlanRecordRead,
-    liveNodeProblems,
-    readPlanRecord,
-    resolveMemory,
-} from "./components/plan";
+import { NodeSubnets, PLAN_RECORD_CONFIG, PlanRecordRead, liveNodeProblems, resolveMemory } from "./components/plan";
+import { readPlanRecord } from "./components/plan/record-file";
 import { RENDERED_PATCH_ANNOTATION, renderedPatchNote } from "./components/pod-network/constants";
 import { readLiveNodes } from "./components/pod-network/live-nodes";
 

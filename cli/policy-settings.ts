@@ -4,7 +4,7 @@
  * the stack's `plan` output need nothing here; a resource policy cannot see that output, so its settings come from
  * the stack file: today the Service port checks' node port range.
  */
-import { SERVICE_PORTS } from "../policies/service-ports";
+import { DEFAULT_NODE_PORT_RANGE, SERVICE_PORTS } from "../policies/service-ports";
 import type { PackSettings, PolicySettings } from "./policy-harness";
 
 /** The parts of a stack's config the policies need. */
@@ -12,10 +12,12 @@ export interface StackPolicyInputs {
     readonly cluster?: { readonly nodePortRange?: string };
 }
 
-/** Policy settings taken from the stack's config. */
+/** Policy settings taken from the stack's config; none where the stack keeps the policies' own defaults. */
 export function stackPolicySettings(config: StackPolicyInputs): PackSettings {
     const nodePortRange = config.cluster?.nodePortRange;
-    return nodePortRange === undefined ? {} : { [SERVICE_PORTS]: { properties: { nodePortRange } } };
+    return nodePortRange === undefined || nodePortRange === DEFAULT_NODE_PORT_RANGE
+        ? {}
+        : { [SERVICE_PORTS]: { properties: { nodePortRange } } };
 }
 
 /** The stack's settings under the user's: a setting the user gives wins, the rest comes from the stack. */

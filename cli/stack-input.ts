@@ -9,7 +9,8 @@ import {
     loadStack,
     readStackFile,
 } from "../components/config";
-import { PreviousAllocation, readPlanRecord } from "../components/plan";
+import { PreviousAllocation } from "../components/plan";
+import { readPlanRecord } from "../components/plan/record-file";
 import { InputError, UsageError } from "./errors";
 
 /** Which stack a command works on, and where its files are. */

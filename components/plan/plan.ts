@@ -399,7 +399,9 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const pinField = fieldFor(family, "podCidr");
         const maskKey = clusterKey(family === IpFamily.IPv4 ? "nodeMaskSize" : "nodeMaskSizeV6");
         const rememberedOf = (nodeName: string) => {
-            const remembered = Object.hasOwn(input.previous ?? {}, nodeName) ? input.previous![nodeName] : undefined;
+            const remembered = Object.prototype.hasOwnProperty.call(input.previous ?? {}, nodeName)
+                ? input.previous![nodeName]
+                : undefined;
             return family === IpFamily.IPv4
                 ? { cidr: remembered?.podCidr, source: remembered?.podCidrSource }
                 : { cidr: remembered?.podCidrV6, source: remembered?.podCidrV6Source };

@@ -3,7 +3,6 @@
  * stack's own last outputs, and the live cluster's Nodes. Pure: reading the record file is the only I/O here, and
  * every damaged or disagreeing memory is a list of problems naming the file, the entry and the node, never a guess.
  */
-import * as fs from "node:fs";
 import { Problem, isDns1123Subdomain } from "../common";
 import { IpFamily, formatCidr, parseCidr } from "./cidr";
 import { AddressPlan, NodeSubnets, PreviousAllocation, RememberedSubnets, SubnetSource } from "./types";
@@ -91,7 +90,7 @@ export function parsePlanRecord(text: string, file: string): PlanRecordRead {
             bad("name", `${JSON.stringify(name ?? null)} is not a Node name`);
             continue;
         }
-        if (Object.hasOwn(memory, name)) {
+        if (Object.prototype.hasOwnProperty.call(memory, name)) {
             bad("name", `"${name}" appears twice in the record`);
             continue;
         }
@@ -149,24 +148,6 @@ export function parsePlanRecord(text: string, file: string): PlanRecordRead {
         }
     }
     return problems.length > 0 ? { status: "damaged", problems } : { status: "ok", memory };
-}
-
-/** Reads the plan record file; a missing file is `missing`, not an error. */
-export function readPlanRecord(file: string): PlanRecordRead {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") {
-            return { status: "missing" };
-        }
-        return {
-            status: "damaged",
-            problems: [{ key: file, message: `cannot be read (${code ?? String(error)})`, fix: "make it readable" }],
-        };
-    }
-    return parsePlanRecord(text, file);
 }
 
 /** What a plan remembers for the next one: every node's and every retired node's subnets, with their sources. */
