@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
-import { configReferenceMarkdown, stackFileJsonSchema } from "../components/config";
+import { configReferenceMarkdown, readStackFile, stackFileJsonSchema, validateConfigShape } from "../components/config";
 import { clusterIngressPlan } from "../components/cluster-network/ingress-plan";
-import { PreviousAllocation } from "../components/plan";
+import { PLAN_RECORD_CONFIG, PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
 import type { CheckReport } from "./check";
@@ -14,6 +14,8 @@ import { writeRendered, SUMMARY_FILE } from "./manifests";
 import type { OfflineRun } from "./offline";
 import { ComparablePlan, asComparablePlan, diffPlans, formatPlanDiff } from "./plan-diff";
 import { PlanDocument, PlanFormat, formatPlan, ingressPlanJson, planJson, portMapJson } from "./plan-format";
+import type { PackSettings } from "./policy-harness";
+import { stackPolicySettings, withStackSettings } from "./policy-settings";
 import { PulumiCommand, runPulumi } from "./pulumi";
 import {
     DEFAULT_STACK,
@@ -48,8 +50,8 @@ const processIo: Io = {
 interface StackCommandOptions {
     stack?: string;
     configFile?: string;
-    /** A file, `true` (the stack's plan record, if any) or `false` (--no-previous). */
-    previous: string | boolean;
+    /** A file (--previous), `false` (--no-previous), or unset: the stack's plan record, if any. */
+    previous?: string | boolean;
     save: boolean;
 }
 
@@ -114,11 +116,28 @@ function savePlanRecord(input: StackInput, document: PlanDocument): void {
     fs.renameSync(temporary, input.planRecord);
 }
 
+/** Where the plan's memory came from, as the stack program is told it: the record file, or "" for none. */
+function recordFileFor(input: StackInput, options: StackCommandOptions): string {
+    return options.previous === false ? "" : typeof options.previous === "string" ? options.previous : input.planRecord;
+}
+
 function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
     const { source, loaded } = loadStackInput(input, previous);
     const { plan, args } = loaded;
+    if (options.previous !== false && typeof options.previous !== "string" && previous === undefined) {
+        const shown = path.relative(io.cwd, input.planRecord) || input.planRecord;
+        io.stderr(
+            `clusternet: no plan record ${shown}: this is a fresh allocation; ${options.save === false ? "run clusternet plan to write it" : "it is written now"}, commit it: it is the allocation's lock file\n`,
+        );
+    }
+    for (const name of Object.keys(previous ?? {})) {
+        if (!plan.nodes.some((node) => node.name === name) && !plan.retired.some((node) => node.name === name)) {
+            const subnets = [previous![name]!.podCidr, previous![name]!.podCidrV6].filter(Boolean).join(" and ");
+            io.stderr(`clusternet: released node "${name}": ${subnets} may be given to another node again\n`);
+        }
+    }
     const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name).map(
         portMapJson,
     );
@@ -129,12 +148,13 @@ function prepare(options: StackCommandOptions, io: Io) {
         portMaps,
         ...(ingress ? { ingress: ingressPlanJson(ingress), warnings: [...plan.warnings, ...ingress.warnings] } : {}),
     };
-    return { input, previous, source, loaded, document };
+    return { input, previous, source, loaded, document, recordFile: recordFileFor(input, options) };
 }
 
 /** Runs the stack program offline, with the SDK's log lines (console.log/warn/error) sent to stderr. */
 async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Promise<OfflineRun> {
     const { config, secretKeys } = runtimeConfig(prepared.source);
+    config[PLAN_RECORD_CONFIG] = prepared.recordFile === "" ? "" : path.resolve(prepared.recordFile);
     // Loaded on demand: the Pulumi SDK takes a second to load, and plan does not need it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runOffline } = require("./offline") as typeof import("./offline");
@@ -149,11 +169,18 @@ async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Pr
             stack: prepared.input.stackName,
             config,
             secretKeys,
-            previousOutputs: prepared.previous ? { nodeSubnets: prepared.previous } : {},
+            // Offline there is no stack state: the stack program reads the same plan record as this command.
+            previousOutputs: {},
         });
     } finally {
         Object.assign(console, { log, warn, error });
     }
+}
+
+/** The policy settings a stack file implies (see ./policy-settings); none when it cannot be read: Pulumi says why. */
+function stackSettingsOf(stack: string, cwd: string): PackSettings {
+    const source = readStackFile(resolveStackInput({ stack }, cwd).stackFile);
+    return source.ok ? stackPolicySettings(validateConfigShape(source.value).parsed) : {};
 }
 
 export function buildProgram(io: Io): Command {
@@ -251,8 +278,10 @@ export function buildProgram(io: Io): Command {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { checkRun, readPolicyConfig } = require("./check") as typeof import("./check");
         const prepared = prepare(options, io);
-        const settings =
+        const userSettings =
             options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
+        // The stack's own settings (e.g. its node port range), under whatever the policy config file says.
+        const settings = withStackSettings(stackPolicySettings(prepared.loaded.config), userSettings);
         for (const warning of prepared.document.warnings) {
             io.stderr(`warning: ${warning}\n`);
         }
@@ -276,10 +305,12 @@ export function buildProgram(io: Io): Command {
         .argument("[pulumiArgs...]", "more arguments for pulumi, after --")
         .option("-s, --stack <name>", "the stack", DEFAULT_STACK)
         .action((command: PulumiCommand, pulumiArgs: string[], options: { stack: string }) => {
+            const projectDir = projectDirectory(io.cwd);
             const code = runPulumi({
                 command,
                 stack: options.stack,
-                projectDir: projectDirectory(io.cwd),
+                projectDir,
+                policySettings: stackSettingsOf(options.stack, io.cwd),
                 extraArgs: pulumiArgs,
                 env: process.env,
                 interactive: Boolean(process.stdin.isTTY),

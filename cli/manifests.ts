@@ -107,7 +107,7 @@ function redact(value: unknown, paths: ReadonlyArray<ReadonlyArray<string | numb
 export function manifestsOf(resources: readonly RecordedResource[]): Manifest[] {
     const manifests: Manifest[] = [];
     for (const resource of resources) {
-        const parsed = resource.custom ? parseKubernetesType(resource.type) : undefined;
+        const parsed = resource.custom && !resource.read ? parseKubernetesType(resource.type) : undefined;
         if (!parsed) {
             continue;
         }
@@ -147,6 +147,23 @@ export function manifestFileName(manifest: Manifest, index: number): string {
     return `${parts.filter((part) => part !== undefined).join("-")}.yaml`;
 }
 
+/**
+ * What a rendered patch is and how to apply it: as a plain manifest, `kubectl apply` would create the object when it
+ * is missing (a bare Node that flannel then waits on) or rewrite it.
+ */
+export function patchHeader(manifest: Manifest, file: string): string {
+    const kind = manifest.kind.toLowerCase();
+    const target = manifest.namespace
+        ? `${kind} -n ${manifest.namespace} ${manifest.name}`
+        : `${kind} ${manifest.name}`;
+    return [
+        `# NOT a ${manifest.kind} to create: a patch (${manifest.resource.type}) that Pulumi applies server-side onto the existing ${manifest.kind} ${manifest.name}.`,
+        `# By hand: kubectl patch ${target} --type=merge --patch-file=${file}`,
+        `# Never kubectl apply it: that would create a bare ${manifest.kind} when none exists, or rewrite the live one.`,
+        "",
+    ].join("\n");
+}
+
 const MARKER = ".clusternet-render";
 export const SUMMARY_FILE = path.join("summary", "resources.yaml");
 
@@ -183,9 +200,7 @@ export function writeRendered(
     const manifests = manifestsOf(resources);
     const files = manifests.map((manifest, index) => {
         const file = manifestFileName(manifest, index);
-        const header = manifest.patch
-            ? `# A patch (${manifest.resource.type}): Pulumi applies it server-side onto the existing ${manifest.kind}.\n`
-            : "";
+        const header = manifest.patch ? patchHeader(manifest, file) : "";
         fs.writeFileSync(path.join(outDir, file), header + toYaml(manifest.object));
         return file;
     });

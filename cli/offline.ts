@@ -8,6 +8,8 @@ export interface RecordedResource {
     readonly name: string;
     /** False for component resources. */
     readonly custom: boolean;
+    /** True for a read of an existing object (`Node.get`), which creates nothing and is no manifest. */
+    readonly read?: boolean;
     /** Resolved inputs, secrets unwrapped to plain values (see `secretPaths`). */
     readonly props: Record<string, unknown>;
     /** Property paths whose values were secrets. */
@@ -43,6 +45,11 @@ export interface OfflineRunOptions {
     readonly secretKeys: readonly string[];
     /** Outputs a StackReference to this very stack returns: its "last" outputs. */
     readonly previousOutputs?: Record<string, unknown>;
+    /**
+     * What reading a Node (`k8s.core.v1.Node.get`) returns, by name: its spec, or null for a Node that does not
+     * exist (the read fails, as the engine's does). Default: every Node exists, joined without a podCIDR yet.
+     */
+    readonly liveNodes?: Readonly<Record<string, { podCIDR?: string; podCIDRs?: string[] } | null>>;
 }
 
 /** The organization name of Pulumi's local (DIY) backends. */
@@ -106,6 +113,16 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
                     inputs: args.inputs as Record<string, unknown>,
                     custom: args.custom ?? true,
                 });
+                if (args.id && args.type === "kubernetes:core/v1:Node") {
+                    const live = options.liveNodes?.[args.id];
+                    if (live === null) {
+                        throw new Error(`resource '${args.id}' does not exist`);
+                    }
+                    return {
+                        id: args.id,
+                        state: { apiVersion: "v1", kind: "Node", metadata: { name: args.id }, spec: live ?? {} },
+                    };
+                }
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const outputs = args.name === selfReference ? (options.previousOutputs ?? {}) : {};
                     return { id: args.name, state: { name: args.name, outputs, secretOutputNames: [] } };
@@ -124,6 +141,7 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
     interface Registration {
         type: string;
         name: string;
+        read: boolean;
         qualifiedType: string;
         opts: pulumi.CustomResourceOptions & {
             providers?: Record<string, pulumi.ProviderResource> | pulumi.ProviderResource[];
@@ -139,6 +157,8 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
             : undefined;
     };
 
+    // The SDK turns a program's error into an unhandled rejection: keep it, to reject with it below.
+    let failure: { error: unknown } | undefined;
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
             // A resource built from a URN (a reference deserialized from another resource's state) is not a
@@ -151,6 +171,7 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
             registrations.set(args.resource, {
                 type: args.type,
                 name: args.name,
+                read: args.opts.id !== undefined,
                 qualifiedType: parentType ? `${parentType}$${args.type}` : args.type,
                 opts: args.opts,
                 parent,
@@ -158,16 +179,25 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
             order.push(args.resource);
             return undefined;
         });
-        if (typeof options.program === "function") {
-            return (await options.program()) ?? {};
+        try {
+            if (typeof options.program === "function") {
+                return (await options.program()) ?? {};
+            }
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program: unknown = require(path.resolve(options.program));
+            const entry = typeof program === "function" ? program : (program as { default?: unknown }).default;
+            return typeof entry === "function"
+                ? await (entry as () => Promise<Record<string, unknown>>)()
+                : (program as Record<string, unknown>);
+        } catch (error) {
+            failure = { error };
+            return {};
         }
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program: unknown = require(path.resolve(options.program));
-        const entry = typeof program === "function" ? program : (program as { default?: unknown }).default;
-        return typeof entry === "function"
-            ? await (entry as () => Promise<Record<string, unknown>>)()
-            : (program as Record<string, unknown>);
     });
+    if (failure) {
+        await pulumi.runtime.disconnect();
+        throw failure.error;
+    }
     const resolvedOutputs = await new Promise<Record<string, unknown>>((resolve) => {
         pulumi.output(outputs ?? {}).apply((value) => resolve(unwrapSecrets(value, [], []) as Record<string, unknown>));
     });
@@ -208,6 +238,7 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
             type: registration.type,
             name: registration.name,
             custom: recorded?.custom ?? true,
+            read: registration.read,
             props,
             secretPaths,
             parent: urnOf(registration.parent),

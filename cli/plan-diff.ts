@@ -12,6 +12,12 @@ export interface ComparablePlan {
         readonly podCidr?: string | null;
         readonly podCidrV6?: string | null;
     }>;
+    /** Removed nodes that still hold their subnets (absent in plans written before retiring existed). */
+    readonly retired?: ReadonlyArray<{
+        readonly name: string;
+        readonly podCidr?: string | null;
+        readonly podCidrV6?: string | null;
+    }>;
     readonly capacity?: { readonly ipv4?: FamilyCapacity | null; readonly ipv6?: FamilyCapacity | null };
 }
 
@@ -24,9 +30,21 @@ export interface NodeChange {
     readonly error: boolean;
 }
 
+interface NodeSubnetsRow {
+    name: string;
+    podCidr: string | null;
+    podCidrV6: string | null;
+}
+
 export interface PlanDiff {
-    readonly added: ReadonlyArray<{ name: string; podCidr: string | null; podCidrV6: string | null }>;
-    readonly removed: ReadonlyArray<{ name: string; podCidr: string | null; podCidrV6: string | null }>;
+    /** Nodes new to the plan; `returned` when the node was retired before and gets its old subnet back. */
+    readonly added: ReadonlyArray<NodeSubnetsRow & { returned: boolean }>;
+    /** Nodes removed from the config: their subnets stay reserved (retired) until released. */
+    readonly retired: ReadonlyArray<NodeSubnetsRow>;
+    /** Retired nodes released on purpose: their subnets are free again. */
+    readonly released: ReadonlyArray<NodeSubnetsRow>;
+    /** Nodes gone without being retired (plans written before retiring existed, or hand-made). */
+    readonly removed: ReadonlyArray<NodeSubnetsRow>;
     readonly changed: readonly NodeChange[];
     readonly ranges: ReadonlyArray<{ field: string; before: string | null; after: string | null }>;
     readonly capacity: ReadonlyArray<{
@@ -48,11 +66,19 @@ export function diffPlans(before: ComparablePlan, after: ComparablePlan): PlanDi
         podCidr: node.podCidr ?? null,
         podCidrV6: node.podCidrV6 ?? null,
     });
-    const added = after.nodes.filter((node) => !beforeNodes.has(node.name)).map(subnets);
-    const removed = before.nodes.filter((node) => !afterNodes.has(node.name)).map(subnets);
+    const beforeRetired = new Map((before.retired ?? []).map((node) => [node.name, node]));
+    const afterRetired = new Map((after.retired ?? []).map((node) => [node.name, node]));
+    const added = after.nodes
+        .filter((node) => !beforeNodes.has(node.name))
+        .map((node) => ({ ...subnets(node), returned: beforeRetired.has(node.name) }));
+    const retired = (after.retired ?? []).filter((node) => !beforeRetired.has(node.name)).map(subnets);
+    const released = (before.retired ?? []).filter(
+        (node) => !afterRetired.has(node.name) && !afterNodes.has(node.name),
+    );
+    const removed = before.nodes.filter((node) => !afterNodes.has(node.name) && !afterRetired.has(node.name));
     const changed: NodeChange[] = [];
     for (const node of after.nodes) {
-        const old = beforeNodes.get(node.name);
+        const old = beforeNodes.get(node.name) ?? beforeRetired.get(node.name);
         if (!old) {
             continue;
         }
@@ -64,8 +90,9 @@ export function diffPlans(before: ComparablePlan, after: ComparablePlan): PlanDi
                 changed.push({ name: node.name, field, before: was, after: now, error: was !== null });
             }
         }
-        if (old.ip !== undefined && node.ip !== undefined && old.ip !== node.ip) {
-            changed.push({ name: node.name, field: "ip", before: old.ip, after: node.ip, error: false });
+        const oldIp = (old as { ip?: string }).ip;
+        if (oldIp !== undefined && node.ip !== undefined && oldIp !== node.ip) {
+            changed.push({ name: node.name, field: "ip", before: oldIp, after: node.ip, error: false });
         }
     }
     const ranges = RANGE_FIELDS.map((field) => ({
@@ -84,7 +111,16 @@ export function diffPlans(before: ComparablePlan, after: ComparablePlan): PlanDi
             (change) =>
                 `node "${change.name}": ${change.field} ${change.before} -> ${change.after ?? "(none)"}: Node.spec.${change.field === "podCidr" ? "podCIDR" : "podCIDRs"} is immutable; keep ${change.before}, or drain, delete and re-join the node`,
         );
-    return { added, removed, changed, ranges, capacity, errors };
+    return {
+        added,
+        retired,
+        released: released.map(subnets),
+        removed: removed.map(subnets),
+        changed,
+        ranges,
+        capacity,
+        errors,
+    };
 }
 
 function capacityText(capacity: FamilyCapacity | null): string {
@@ -93,21 +129,26 @@ function capacityText(capacity: FamilyCapacity | null): string {
 
 function lines(diff: PlanDiff, bullet: string, code: (text: string) => string): string[] {
     const out: string[] = [];
+    const cidrs = (node: NodeSubnetsRow): string =>
+        [node.podCidr, node.podCidrV6]
+            .filter(Boolean)
+            .map((s) => code(s!))
+            .join(", ");
     for (const node of diff.added) {
         out.push(
-            `${bullet}added node ${code(node.name)}: ${[node.podCidr, node.podCidrV6]
-                .filter(Boolean)
-                .map((s) => code(s!))
-                .join(", ")}`,
+            `${bullet}${node.returned ? "re-added" : "added"} node ${code(node.name)}: ${cidrs(node)}${node.returned ? " (its old subnet)" : ""}`,
         );
     }
-    for (const node of diff.removed) {
+    for (const node of diff.retired) {
         out.push(
-            `${bullet}removed node ${code(node.name)}: frees ${[node.podCidr, node.podCidrV6]
-                .filter(Boolean)
-                .map((s) => code(s!))
-                .join(", ")}`,
+            `${bullet}removed node ${code(node.name)}: ${cidrs(node)} stays reserved (retired); to free it, ${code(`kubectl delete node ${node.name}`)}, then add it to ${code("clusternet:cluster.released")}`,
         );
+    }
+    for (const node of diff.released) {
+        out.push(`${bullet}released node ${code(node.name)}: frees ${cidrs(node)}`);
+    }
+    for (const node of diff.removed) {
+        out.push(`${bullet}removed node ${code(node.name)}: frees ${cidrs(node)}`);
     }
     for (const change of diff.changed) {
         out.push(

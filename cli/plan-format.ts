@@ -179,6 +179,28 @@ function nodeRows(document: PlanDocument): string[][] {
     return [header, ...rows];
 }
 
+/** Removed nodes still holding their subnets, with what frees each; empty when there are none. */
+function retiredRows(document: PlanDocument): string[][] {
+    const retired = document.retired ?? [];
+    if (retired.length === 0) {
+        return [];
+    }
+    const dual = document.cluster.families.length === 2;
+    const v6Only = !document.cluster.families.includes("IPv4");
+    const header = v6Only
+        ? ["RETIRED NODE", "POD CIDR (IPv6)", "TO FREE IT"]
+        : ["RETIRED NODE", "POD CIDR", ...(dual ? ["POD CIDR (IPv6)"] : []), "TO FREE IT"];
+    const rows = retired.map((node) => [
+        node.name,
+        ...(v6Only ? [node.podCidrV6 ?? ""] : [node.podCidr ?? "", ...(dual ? [node.podCidrV6 ?? ""] : [])]),
+        `kubectl delete node ${node.name}, then add ${node.name} to clusternet:cluster.released`,
+    ]);
+    return [header, ...rows];
+}
+
+const RETIRED_INTRO =
+    "Retired: removed from clusternet:nodes, their subnets stay reserved (a Node keeps its podCIDR) until released:";
+
 /** One row per Service port: where it listens and where it leads. */
 function portRows(document: PlanDocument): string[][] {
     const header = ["SERVICE", "TYPE", "PORT", "PROTOCOL", "NODE PORT", "CLUSTER IP", "SERVICE PORT", "TARGET PORT"];
@@ -268,6 +290,10 @@ export function planTable(document: PlanDocument): string {
         "",
     ];
     lines.push(table(rangeRows(document)), "", table(nodeRows(document)));
+    const retired = retiredRows(document);
+    if (retired.length > 0) {
+        lines.push("", RETIRED_INTRO, "", table(retired));
+    }
     if (document.portMaps.length > 0) {
         lines.push("", "Service port map (client -> node -> Service -> pod):", "", table(portRows(document)), "");
         append(lines, chainLines(document));
@@ -323,6 +349,12 @@ export function planMermaid(document: PlanDocument): string {
         if (document.nodes.length > shown.length) {
             lines.push(`    ${id}more[${quote(`... ${document.nodes.length - shown.length} more nodes`)}]`);
         }
+        (document.retired ?? []).slice(0, DIAGRAM_NODES).forEach((node, index) => {
+            const subnet = family === "IPv4" ? node.podCidr : node.podCidrV6;
+            if (subnet) {
+                lines.push(`    ${id}r${index}[${quote(`retired ${node.name}: ${subnet}`)}]:::reserved`);
+            }
+        });
         lines.push("  end");
     }
     if (cluster.serviceCidr) {
@@ -341,7 +373,7 @@ export function planMermaid(document: PlanDocument): string {
     cluster.reserved.forEach((range, index) => {
         lines.push(`  r${index}[${quote(`reserved ${range.name} ${range.cidr}`)}]:::reserved`);
     });
-    if (cluster.reserved.length > 0) {
+    if (cluster.reserved.length > 0 || (document.retired ?? []).length > 0) {
         lines.push("  classDef reserved stroke-dasharray: 5 5");
     }
     return lines.join("\n");
@@ -353,8 +385,12 @@ export function planMarkdown(document: PlanDocument): string {
         `### clusternet plan: \`${document.stack}\` (cluster \`${cluster.name}\`, ${cluster.families.join(" + ")})`,
         markdownTable([["Range", "CIDR", "Notes"], ...rangeRows(document)]),
         markdownTable(nodeRows(document)),
-        ["```mermaid", planMermaid(document), "```"].join("\n"),
     ];
+    const retired = retiredRows(document);
+    if (retired.length > 0) {
+        parts.push(RETIRED_INTRO, markdownTable(retired));
+    }
+    parts.push(["```mermaid", planMermaid(document), "```"].join("\n"));
     if (document.portMaps.length > 0) {
         parts.push(
             "#### Service port map",

@@ -321,22 +321,25 @@ export function engineResourcesOf(run: OfflineRun, project: string, stack: strin
     });
     return [
         { type: "pulumi:pulumi:Stack", name: root.name, urn: root.urn, props: run.outputs },
-        ...run.resources.map((resource: RecordedResource): EngineResource => ({
-            type: resource.type,
-            name: resource.name,
-            urn: resource.urn,
-            props: resource.props,
-            parent: resource.parent ?? root.urn,
-            dependencies: resource.dependsOn,
-            providerUrn: resource.provider,
-            opts: {
-                protect: resource.options.protect ?? false,
-                ignoreChanges: [...(resource.options.ignoreChanges ?? [])],
-                customTimeouts: timeouts(resource.options.customTimeouts),
-                ...(resource.options.deleteBeforeReplace !== undefined
-                    ? { deleteBeforeReplace: resource.options.deleteBeforeReplace }
-                    : {}),
-            },
-        })),
+        // A read of a live object (Node.get) registers nothing for a policy to judge.
+        ...run.resources
+            .filter((resource) => !(resource.read && resource.type.startsWith("kubernetes:")))
+            .map((resource: RecordedResource): EngineResource => ({
+                type: resource.type,
+                name: resource.name,
+                urn: resource.urn,
+                props: resource.props,
+                parent: resource.parent ?? root.urn,
+                dependencies: resource.dependsOn,
+                providerUrn: resource.provider,
+                opts: {
+                    protect: resource.options.protect ?? false,
+                    ignoreChanges: [...(resource.options.ignoreChanges ?? [])],
+                    customTimeouts: timeouts(resource.options.customTimeouts),
+                    ...(resource.options.deleteBeforeReplace !== undefined
+                        ? { deleteBeforeReplace: resource.options.deleteBeforeReplace }
+                        : {}),
+                },
+            })),
     ];
 }

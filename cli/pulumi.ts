@@ -1,7 +1,10 @@
 import { SpawnSyncReturns, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "./errors";
+import type { PackSettings } from "./policy-harness";
+import { policyPackConfigJson } from "./policy-settings";
 
 /** The Pulumi commands `clusternet pulumi` runs, and whether the policy pack applies to them. */
 export const PulumiCommand = {
@@ -33,6 +36,8 @@ export interface PulumiRunOptions {
     /** Whether a person can answer Pulumi's passphrase prompt. */
     readonly interactive: boolean;
     readonly log: (line: string) => void;
+    /** The policy settings the stack's own config implies, passed with --policy-pack-config. Default: none. */
+    readonly policySettings?: PackSettings;
     /** Runs a command with inherited stdio (replaceable in tests). */
     readonly run?: (command: string, args: readonly string[], env: NodeJS.ProcessEnv) => SpawnSyncReturns<Buffer>;
 }
@@ -106,10 +111,56 @@ export function runPulumi(options: PulumiRunOptions): number {
         return select.status ?? 1;
     }
     const args = [options.command, "--stack", options.stack, "--cwd", options.projectDir];
+    let extraArgs = [...options.extraArgs];
+    let configDir: string | undefined;
     if (WITH_POLICIES.includes(options.command)) {
         args.push("--policy-pack", path.join(options.projectDir, "policies"));
+        const stackSettings = options.policySettings ?? {};
+        if (Object.keys(stackSettings).length > 0) {
+            // The stack's settings and the user's --policy-pack-config file (which wins) in one file for the pack.
+            const given = userPolicyConfig(extraArgs);
+            extraArgs = given.rest;
+            configDir = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet-policy-"));
+            const file = path.join(configDir, "policy-config.json");
+            fs.writeFileSync(file, `${JSON.stringify(policyPackConfigJson(stackSettings, given.json), null, 2)}\n`);
+            args.push("--policy-pack-config", file);
+        }
     }
-    args.push(...options.extraArgs);
+    args.push(...extraArgs);
     options.log(`clusternet: pulumi ${args.join(" ")}`);
-    return run("pulumi", args, env).status ?? 1;
+    try {
+        return run("pulumi", args, env).status ?? 1;
+    } finally {
+        if (configDir) {
+            fs.rmSync(configDir, { recursive: true, force: true });
+        }
+    }
+}
+
+/** Takes `--policy-pack-config FILE` (or `=FILE`) out of the arguments and reads it. */
+function userPolicyConfig(extraArgs: readonly string[]): { json: Record<string, unknown>; rest: string[] } {
+    const rest: string[] = [];
+    let file: string | undefined;
+    for (let index = 0; index < extraArgs.length; index++) {
+        const arg = extraArgs[index]!;
+        if (arg === "--policy-pack-config") {
+            file = extraArgs[++index];
+        } else if (arg.startsWith("--policy-pack-config=")) {
+            file = arg.slice("--policy-pack-config=".length);
+        } else {
+            rest.push(arg);
+        }
+    }
+    if (file === undefined) {
+        return { json: {}, rest };
+    }
+    try {
+        const json: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
+        if (typeof json !== "object" || json === null || Array.isArray(json)) {
+            throw new Error("not a JSON object");
+        }
+        return { json: json as Record<string, unknown>, rest };
+    } catch (error) {
+        throw new UsageError(`--policy-pack-config ${file}: ${(error as Error).message}`);
+    }
 }

@@ -10,8 +10,8 @@ import {
     readStackFile,
 } from "../components/config";
 import { PreviousAllocation } from "../components/plan";
+import { readPlanRecord } from "../components/plan/record-file";
 import { InputError, UsageError } from "./errors";
-import { asComparablePlan } from "./plan-diff";
 
 /** Which stack a command works on, and where its files are. */
 export interface StackInput {
@@ -69,46 +69,29 @@ export function resolveStackInput(options: StackOptions, cwd: string = process.c
     };
 }
 
-/** Reads a plan record (a plan JSON written by `clusternet plan`) as the previous allocation. */
+/**
+ * Reads a plan record (a plan JSON written by `clusternet plan`) as the previous allocation: every node's and
+ * every retired node's subnets. A damaged record is an InputError naming the file and each bad entry (so it is
+ * never overwritten); a missing one is undefined unless `required` (given with --previous).
+ */
 export function readPreviousAllocation(file: string, required: boolean): PreviousAllocation | undefined {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-        if (!required && (error as NodeJS.ErrnoException).code === "ENOENT") {
+    const read = readPlanRecord(file);
+    if (read.status === "missing") {
+        if (!required) {
             return undefined;
         }
         throw new InputError([
             {
                 key: file,
-                message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+                message: "cannot be read (ENOENT)",
                 fix: "pass a plan JSON written by clusternet plan, or --no-previous",
             },
         ]);
     }
-    const problem: Problem = {
-        key: file,
-        message: "is not a plan JSON written by clusternet plan (no nodes list)",
-        fix: "pass another file with --previous, or --no-previous to ignore it",
-    };
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        throw new InputError([problem]);
+    if (read.status === "damaged") {
+        throw new InputError(read.problems);
     }
-    const plan = asComparablePlan(parsed);
-    if (!plan) {
-        throw new InputError([problem]);
-    }
-    const previous: PreviousAllocation = {};
-    for (const node of plan.nodes) {
-        previous[node.name] = {
-            ...(typeof node.podCidr === "string" ? { podCidr: node.podCidr } : {}),
-            ...(typeof node.podCidrV6 === "string" ? { podCidrV6: node.podCidrV6 } : {}),
-        };
-    }
-    return previous;
+    return read.memory;
 }
 
 /** Loads and validates a stack; bad input becomes an InputError (exit 2) listing every problem. */

@@ -99,9 +99,14 @@ void describe("Traefik", () => {
             "--entryPoints.websecure.address=:8443/tcp",
             "--entryPoints.websecure.http.tls=true",
             "--ping=true",
+            // As Traefik's chart: 503 (not 404) for a route whose Service has no ready endpoint.
+            "--providers.kubernetesingress.allowEmptyServices=true",
         ]) {
             assert.ok(container.args.includes(flag), flag);
         }
+        // As the chart: the ServiceAccount mounts no token by default; the controller's pod asks for one.
+        assert.equal(objects.get("service-account")!.automountServiceAccountToken, false);
+        assert.equal(objects.get("deployment")!.spec.template.spec.automountServiceAccountToken, true);
         assert.ok(
             !container.args.some((arg: string) => arg.includes("ingressendpoint")),
             "publishes no Ingress status",

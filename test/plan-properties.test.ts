@@ -12,6 +12,7 @@ import {
     formatCidr,
     nodeSubnetsOf,
     parseCidr,
+    parsePlanRecord,
     planNetwork,
 } from "../components/plan";
 
@@ -230,6 +231,98 @@ describe("address plan properties", () => {
                     assert.equal(formatCidr(parsed.value), `${address}/${prefix}`);
                 }
             }),
+        );
+    });
+
+    it("over add, remove, re-add and release: no subnet held twice, no node moves, a returning node gets its subnet back", () => {
+        const stepOf = fc.oneof(
+            fc.record({ kind: fc.constant("add" as const) }),
+            fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
+            fc.record({ kind: fc.constant("readd" as const), pick: fc.nat() }),
+            fc.record({ kind: fc.constant("release" as const), pick: fc.nat() }),
+        );
+        fc.assert(
+            fc.property(
+                fc.integer({ min: 2, max: 5 }),
+                fc.array(stepOf, { minLength: 1, maxLength: 25 }),
+                (nodeBits, steps) => {
+                    const capacity = 1 << nodeBits;
+                    const podPrefix = 20;
+                    let ids: number[] = [0, 1];
+                    let nextId = 2;
+                    let released: number[] = [];
+                    const planWith = (memory: PreviousAllocation | undefined): AddressPlan => {
+                        const input = inputFor(podPrefix, nodeBits, ids, memory);
+                        return mustPlan({
+                            ...input,
+                            cluster: { ...input.cluster, released: released.map(nodeName) },
+                        });
+                    };
+                    let plan = planWith(undefined);
+                    // What each name held when it was last planned or retired.
+                    const held = new Map<string, string>();
+                    // The model: names removed and not released, which must stay retired.
+                    let removed: number[] = [];
+                    for (const step of steps) {
+                        if (step.kind === "add" && ids.length + removed.length < capacity) {
+                            ids = [...ids, nextId++];
+                        } else if (step.kind === "remove" && ids.length > 0) {
+                            const id = ids[step.pick % ids.length]!;
+                            ids = ids.filter((other) => other !== id);
+                            removed = [...removed, id];
+                        } else if (step.kind === "readd" && removed.length > 0) {
+                            const id = removed[step.pick % removed.length]!;
+                            ids = [...ids, id];
+                            removed = removed.filter((other) => other !== id);
+                        } else if (step.kind === "release" && removed.length > 0) {
+                            const id = removed[step.pick % removed.length]!;
+                            released = [...released, id];
+                            removed = removed.filter((other) => other !== id);
+                            held.delete(nodeName(id));
+                        }
+                        // A released name that comes back is a new node: it leaves the released list.
+                        released = released.filter((id) => !ids.includes(id));
+                        // The memory goes through the record's JSON, as plans/<stack>.json carries it.
+                        const read = parsePlanRecord(JSON.stringify(plan), "record.json");
+                        assert.equal(read.status, "ok");
+                        const before = new Map(plan.nodes.map((node) => [node.name, node.podCidr]));
+                        plan = planWith(read.status === "ok" ? read.memory : undefined);
+                        assertWellFormed(plan);
+
+                        const owners = new Map<string, string>();
+                        for (const entry of [...plan.nodes, ...plan.retired]) {
+                            assert.ok(
+                                !owners.has(entry.podCidr!),
+                                `${entry.podCidr} held by ${owners.get(entry.podCidr!)} and ${entry.name}`,
+                            );
+                            owners.set(entry.podCidr!, entry.name);
+                        }
+                        for (const node of plan.nodes) {
+                            if (before.has(node.name)) {
+                                assert.equal(node.podCidr, before.get(node.name), `${node.name} moved`);
+                            }
+                            if (held.has(node.name)) {
+                                assert.equal(node.podCidr, held.get(node.name), `${node.name} came back elsewhere`);
+                            }
+                        }
+                        for (const entry of [...plan.nodes, ...plan.retired]) {
+                            held.set(entry.name, entry.podCidr!);
+                        }
+                        assert.deepEqual(
+                            plan.retired.map((node) => node.name),
+                            removed.map(nodeName).sort(),
+                        );
+                        assert.equal(plan.capacity.ipv4!.used, plan.nodes.length + plan.retired.length);
+                        assert.equal(plan.capacity.ipv4!.retired, plan.retired.length);
+                        // Planning again from its own record changes nothing, byte for byte.
+                        const again = parsePlanRecord(JSON.stringify(plan), "record.json");
+                        assert.equal(
+                            JSON.stringify(planWith(again.status === "ok" ? again.memory : undefined)),
+                            JSON.stringify(plan),
+                        );
+                    }
+                },
+            ),
         );
     });
 });

@@ -163,6 +163,7 @@ describe("planNetwork on the dev lab", () => {
             used: 3,
             free: 253,
             usedPercent: 1.2,
+            retired: 0,
         });
         assert.equal(dev.capacity.ipv6, null);
         assert.deepEqual(dev.warnings, []);
@@ -246,10 +247,12 @@ describe("planNetwork stability", () => {
             next.nodes.map((node) => [node.name, node.podCidr, node.podCidrSource]),
             [
                 ["worker-2", "10.244.2.0/24", "previous"],
-                ["a-new", "10.244.1.0/24", "allocated"],
+                // worker-1 was removed but its Node may still hold 10.244.1.0/24: retired, not handed out again.
+                ["a-new", "10.244.3.0/24", "allocated"],
                 ["cp-1", "10.244.0.0/24", "pinned"],
             ],
         );
+        assert.deepEqual(next.retired, [{ name: "worker-1", podCidr: "10.244.1.0/24", podCidrV6: null }]);
     });
 
     it("refuses a pin that would move an existing node, naming the node and both subnets", () => {

@@ -273,6 +273,16 @@ void describe("net-conf.json", () => {
         assert.deepEqual(netConf(spec({ backend: FlannelBackend.HostGw, mtu: 9000 })).Backend, { Type: "host-gw" });
     });
 
+    void it("runs flanneld privileged only for the udp backend, which opens /dev/net/tun", () => {
+        const contextOf = (backend: FlannelBackend) =>
+            flannelDaemonSet(spec({ backend })).spec.template.spec!.containers[0]!.securityContext;
+        assert.equal(contextOf(FlannelBackend.Udp)!.privileged, true);
+        for (const backend of [FlannelBackend.Vxlan, FlannelBackend.HostGw, FlannelBackend.WireGuard]) {
+            assert.equal(contextOf(backend)!.privileged, false, backend);
+            assert.deepEqual(contextOf(backend)!.capabilities, { add: ["NET_ADMIN", "NET_RAW"] });
+        }
+    });
+
     void it("is written as upstream formats its JSON", () => {
         assert.equal(jsonText({ a: 1 }), '{\n  "a": 1\n}\n');
     });

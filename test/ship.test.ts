@@ -103,7 +103,7 @@ describe("plan --diff", () => {
             cluster: { podCidr: "10.244.0.0/16", serviceCidr: "10.100.0.0/16" },
             nodes: [before.nodes[0]!, { name: "c", ip: "192.168.1.3", podCidr: "10.244.1.0/24", podCidrV6: null }],
         });
-        assert.deepEqual(diff.added, [{ name: "c", podCidr: "10.244.1.0/24", podCidrV6: null }]);
+        assert.deepEqual(diff.added, [{ name: "c", podCidr: "10.244.1.0/24", podCidrV6: null, returned: false }]);
         assert.deepEqual(diff.removed, [{ name: "b", podCidr: "10.244.1.0/24", podCidrV6: null }]);
         assert.deepEqual(diff.ranges, [{ field: "serviceCidr", before: "10.96.0.0/12", after: "10.100.0.0/16" }]);
         assert.deepEqual(diff.errors, []);

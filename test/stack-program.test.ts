@@ -2,17 +2,21 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import type { OfflineRun } from "../cli/offline";
+import { PLAN_RECORD_CONFIG } from "../components/plan";
 import { REPO, devConfig } from "./helpers/cli";
 
-// The stack program (index.ts) under Pulumi's mocks, as `clusternet render` and `pulumi up` run it, with a
-// previous allocation served as this stack's own last outputs.
+// The stack program (index.ts) under Pulumi's mocks, as `clusternet render` and `pulumi up` run it, with no plan
+// record and a previous allocation served as this stack's own last outputs.
 let run: OfflineRun;
 
 before(async () => {
     const { runOffline } = await import("../cli/offline.js");
-    const config = Object.fromEntries(
-        Object.entries(devConfig()).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
-    );
+    const config = {
+        ...Object.fromEntries(
+            Object.entries(devConfig()).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
+        ),
+        [PLAN_RECORD_CONFIG]: "",
+    };
     run = await runOffline({
         program: path.join(REPO, "index.ts"),
         project: "clusternet",

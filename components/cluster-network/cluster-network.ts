@@ -29,7 +29,7 @@ export interface ClusterNetworkArgs {
     cluster: ClusterSpec;
     /** The nodes, with optional pinned pod subnets. Plain, not an Input. */
     nodes: NodeSpec[];
-    /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
+    /** What was allocated before, by node name (the plan record, or the stack's last `nodeSubnets` and `retiredSubnets` outputs), so no node's subnet moves; a remembered name not among the nodes is retired: its subnets stay reserved until listed in `cluster.released`. Default: nothing remembered. */
     previous?: Record<string, NodeSubnets>;
     /** The flannel pod network's settings. Default: vxlan, with each Node's podCIDR(s) patched from the plan. */
     podNetwork?: PodNetworkSettings;

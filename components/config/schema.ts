@@ -82,6 +82,12 @@ export const clusterSchema = z
             .boolean()
             .default(false)
             .describe("True when something (e.g. MetalLB) gives LoadBalancer Services an address. Default false."),
+        released: z
+            .array(z.string())
+            .optional()
+            .describe(
+                "Removed nodes whose subnets may be given to other nodes again. A node removed from clusternet:nodes keeps its subnet reserved (retired, shown by clusternet plan) until it is listed here; list it only once its Node is deleted (kubectl delete node NAME). Default: none.",
+            ),
     })
     .describe("Cluster-wide address settings.");
 

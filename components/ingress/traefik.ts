@@ -44,6 +44,8 @@ export function traefikArgs(settings: ResolvedController): string[] {
         "--ping=true",
         "--providers.kubernetesingress=true",
         `--providers.kubernetesingress.ingressClass=${settings.ingressClassName}`,
+        // As the chart sets it: a route whose Service has no ready endpoint answers 503, not 404.
+        "--providers.kubernetesingress.allowEmptyServices=true",
         "--log.level=INFO",
     ];
 }
@@ -80,7 +82,8 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
         controllerObject("service-account", {
             apiVersion: "v1",
             kind: "ServiceAccount",
-            automountServiceAccountToken: true,
+            // As the chart does: no token in pods by default; only the controller's pod mounts one.
+            automountServiceAccountToken: false,
             metadata: { name: "traefik", namespace, labels },
         } satisfies k8s.types.input.core.v1.ServiceAccount),
         controllerObject("cluster-role", {

@@ -7,7 +7,7 @@ export interface NetworkPlanArgs {
     cluster: ClusterSpec;
     /** The nodes, with optional pinned subnets. Plain, not an Input, for the same reason. */
     nodes: NodeSpec[];
-    /** What was allocated before, by node name (e.g. the stack's last `nodeSubnets` output), so no node's subnet moves. Default: nothing remembered. */
+    /** What was allocated before, by node name (the plan record, or the stack's last `nodeSubnets` and `retiredSubnets` outputs), so no node's subnet moves; a remembered name not among the nodes is retired: its subnets stay reserved until listed in `cluster.released`. Default: nothing remembered. */
     previous?: Record<string, NodeSubnets>;
 }
 

@@ -9,6 +9,15 @@ export interface AllocationRequest {
     readonly pin?: string;
     /** The subnet the node had before, if any. */
     readonly previous?: string;
+    /** Where the remembered subnet came from when it was first planned, if the memory says. */
+    readonly previousSource?: SubnetSource | null;
+}
+
+/** A removed node that still holds its subnet (retired): nobody else may get it until it is released. */
+export interface RetiredHolder {
+    readonly name: string;
+    /** Its remembered subnet text for this family. */
+    readonly cidr: string;
 }
 
 export interface AllocationKeys {
@@ -20,11 +29,15 @@ export interface AllocationKeys {
     readonly pin: (index: number) => string;
     /** Key of a node's remembered subnet, e.g. `previous allocation["worker-1"].podCidr`. */
     readonly previous: (name: string) => string;
+    /** Key of the list of released nodes, e.g. `clusternet:cluster.released`. */
+    readonly released: string;
 }
 
 export interface Allocation {
     /** Per request, in request order: the subnet and where it came from (undefined where allocation failed). */
     readonly subnets: ReadonlyArray<{ readonly cidr: Cidr; readonly source: SubnetSource } | undefined>;
+    /** Per retired holder, in the order given: its subnet (undefined where it does not fit, a problem then). */
+    readonly retired: ReadonlyArray<Cidr | undefined>;
     readonly problems: readonly Problem[];
 }
 
@@ -32,21 +45,26 @@ const OTHER_PIN_FIELD: Record<IpFamily, string> = { IPv4: "podCidrV6", IPv6: "po
 
 /**
  * Gives every node one block of `mask` length inside `pod`, so that no node's block ever moves because others
- * were added, removed or reordered: pins first, then each node's previous block, then the lowest free blocks for
- * new nodes in name order. A pin or a changed pod CIDR that would move a node's previous block is refused, since
- * Node.spec.podCIDR is immutable. Linear in the number of nodes (plus the blocks skipped).
+ * were added, removed or reordered: pins first, then each node's previous block, then the blocks retired nodes
+ * still hold, then the lowest free blocks for new nodes in name order. A pin or a changed pod CIDR that would move
+ * a node's previous block is refused, since Node.spec.podCIDR is immutable; so is a pin on a retired node's block.
+ * A remembered block keeps the source it was first planned with when that was `allocated` (so planning twice
+ * changes nothing), else it is `previous`. Linear in the number of nodes (plus the blocks skipped).
  */
 export function allocateNodeSubnets(
     pod: Cidr,
     mask: number,
     requests: readonly AllocationRequest[],
     keys: AllocationKeys,
+    retiredHolders: readonly RetiredHolder[] = [],
 ): Allocation {
     const problems: Problem[] = [];
     const blockSize = 1n << BigInt(familyBits(pod.family) - mask);
     const blockCount = 1 << (mask - pod.prefix);
     const blockIndex = (cidr: Cidr): number => Number((cidr.start - pod.start) / blockSize);
+    // Block -> request index; retired holder i is owner requests.length + i.
     const owner = new Map<number, number>();
+    const retired = Array.from<Cidr | undefined>({ length: retiredHolders.length });
     const subnets = Array.from<{ cidr: Cidr; source: SubnetSource } | undefined>({ length: requests.length });
     const fits = (cidr: Cidr): boolean => cidr.prefix === mask && cidrContains(pod, cidr);
     const describePod = `${formatCidr(pod)} with /${mask} node subnets`;
@@ -150,7 +168,44 @@ export function allocateNodeSubnets(
             return;
         }
         owner.set(index0, index);
-        subnets[index] = { cidr, source: SubnetSource.Previous };
+        subnets[index] = {
+            cidr,
+            source: request.previousSource === SubnetSource.Allocated ? SubnetSource.Allocated : SubnetSource.Previous,
+        };
+    });
+
+    retiredHolders.forEach((holder, position) => {
+        const parsed = parseCidr(holder.cidr);
+        if (!parsed.ok || parsed.value.family !== pod.family || !fits(parsed.value)) {
+            problems.push({
+                key: keys.previous(holder.name),
+                message: `removed node "${holder.name}" still holds ${holder.cidr}, which is not a /${mask} inside ${formatCidr(pod)}`,
+                fix: `keep the pod CIDR and node mask, or delete its Node (kubectl delete node ${holder.name}) and add "${holder.name}" to ${keys.released}`,
+            });
+            return;
+        }
+        const cidr = parsed.value;
+        const index0 = blockIndex(cidr);
+        const other = owner.get(index0);
+        if (other !== undefined) {
+            const otherRequest = requests[other]!;
+            problems.push(
+                otherRequest.pin !== undefined && otherRequest.previous === undefined
+                    ? {
+                          key: keys.pin(other),
+                          message: `${otherRequest.pin} still belongs to removed node "${holder.name}" (retired: its Node may still hold it)`,
+                          fix: `pin another /${mask}, or delete that Node (kubectl delete node ${holder.name}) and add "${holder.name}" to ${keys.released}`,
+                      }
+                    : {
+                          key: keys.previous(holder.name),
+                          message: `${holder.cidr} is remembered for both node "${otherRequest.name}" and removed node "${holder.name}"`,
+                          fix: "correct the plan record so that each subnet belongs to one node",
+                      },
+            );
+            return;
+        }
+        owner.set(index0, requests.length + position);
+        retired[position] = cidr;
     });
 
     const waiting = requests
@@ -180,11 +235,12 @@ export function allocateNodeSubnets(
         cursor++;
     }
     if (unplaced > 0) {
+        const held = retired.filter((cidr) => cidr !== undefined).length;
         problems.push({
             key: keys.podCidr,
-            message: `${describePod} holds ${blockCount} node subnets, but ${requests.length} nodes need one (${unplaced} left without)`,
-            fix: `use a larger pod CIDR or a longer node mask (${keys.nodeMaskSize})`,
+            message: `${describePod} holds ${blockCount} node subnets, but ${requests.length} nodes need one${held > 0 ? ` and ${held} removed nodes still hold theirs` : ""} (${unplaced} left without)`,
+            fix: `use a larger pod CIDR or a longer node mask (${keys.nodeMaskSize})${held > 0 ? `, or release removed nodes whose Nodes are deleted (${keys.released})` : ""}`,
         });
     }
-    return { subnets, problems };
+    return { subnets, retired, problems };
 }

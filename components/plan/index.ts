@@ -3,3 +3,4 @@ export * from "./intervals";
 export * from "./allocate";
 export * from "./types";
 export * from "./plan";
+export * from "./record";

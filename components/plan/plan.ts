@@ -30,6 +30,7 @@ import {
     NodeSubnets,
     PlannedNode,
     PreviousAllocation,
+    RetiredNode,
     SubnetSource,
 } from "./types";
 
@@ -344,6 +345,24 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         addItem(hostCidr(family, value), "nodeIp", nodeKey(index, "ip"), `node "${node.name}"'s IP`);
     });
 
+    // Released nodes give their remembered subnets back; other remembered names not among the nodes are retired.
+    const released = new Set<string>();
+    (cluster.released ?? []).forEach((releasedName, index) => {
+        const key = keyPath(keys.cluster, "released", index);
+        if (nodeNames.has(releasedName)) {
+            problems.push({
+                key,
+                message: `"${releasedName}" is still a node (${keyPath(keys.nodes, nodeNames.get(releasedName)!)}); only a removed node can be released`,
+                fix: `remove "${releasedName}" from ${clusterKey("released")}, or remove the node first`,
+            });
+        } else {
+            released.add(releasedName);
+        }
+    });
+    const retiredNames = Object.keys(input.previous ?? {})
+        .filter((remembered) => !nodeNames.has(remembered) && !released.has(remembered))
+        .sort();
+
     const suggestions = new Map<RangeItem, Cidr | undefined>();
     const suggestFor = (moved: RangeItem): Cidr | undefined => {
         if (!suggestions.has(moved)) {
@@ -372,6 +391,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
 
     // Allocation, per family.
     const subnets: Partial<Record<IpFamily, ReadonlyArray<{ cidr: Cidr; source: SubnetSource } | undefined>>> = {};
+    const retiredSubnets: Partial<Record<IpFamily, ReadonlyArray<Cidr | undefined>>> = {};
     const capacity: { ipv4: FamilyCapacity | null; ipv6: FamilyCapacity | null } = { ipv4: null, ipv6: null };
     for (const family of families) {
         const podCidr = pod[family];
@@ -380,27 +400,47 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         }
         const pinField = fieldFor(family, "podCidr");
         const maskKey = clusterKey(family === IpFamily.IPv4 ? "nodeMaskSize" : "nodeMaskSizeV6");
+        const rememberedOf = (nodeName: string) => {
+            const remembered = Object.prototype.hasOwnProperty.call(input.previous ?? {}, nodeName)
+                ? input.previous![nodeName]
+                : undefined;
+            return family === IpFamily.IPv4
+                ? { cidr: remembered?.podCidr, source: remembered?.podCidrSource }
+                : { cidr: remembered?.podCidrV6, source: remembered?.podCidrV6Source };
+        };
+        const holders = retiredNames
+            .map((retiredName) => ({ name: retiredName, cidr: rememberedOf(retiredName).cidr }))
+            .filter((holder): holder is { name: string; cidr: string } => typeof holder.cidr === "string");
         const allocation = allocateNodeSubnets(
             podCidr,
             mask[family],
             input.nodes.map((node) => {
                 const pin = family === IpFamily.IPv4 ? node.podCidr : node.podCidrV6;
-                const remembered = input.previous?.[node.name];
-                const previous = family === IpFamily.IPv4 ? remembered?.podCidr : remembered?.podCidrV6;
-                return { name: node.name, pin, previous: previous ?? undefined };
+                const remembered = rememberedOf(node.name);
+                return {
+                    name: node.name,
+                    pin,
+                    previous: remembered.cidr ?? undefined,
+                    previousSource: remembered.source,
+                };
             }),
             {
                 podCidr: clusterKey(pinField),
                 nodeMaskSize: maskKey,
                 pin: (index) => nodeKey(index, pinField),
                 previous: (nodeName) => `${keys.previous}[${JSON.stringify(nodeName)}].${pinField}`,
+                released: clusterKey("released"),
             },
+            holders,
         );
         problems.push(...allocation.problems);
         subnets[family] = allocation.subnets;
+        const heldByName = new Map(holders.map((holder, index) => [holder.name, allocation.retired[index]]));
+        retiredSubnets[family] = retiredNames.map((retiredName) => heldByName.get(retiredName));
 
         const maxNodes = 1 << (mask[family] - podCidr.prefix);
-        const used = allocation.subnets.filter((subnet) => subnet !== undefined).length;
+        const retiredCount = allocation.retired.filter((subnet) => subnet !== undefined).length;
+        const used = allocation.subnets.filter((subnet) => subnet !== undefined).length + retiredCount;
         const hostAddresses = 1n << BigInt(familyBits(family) - mask[family]);
         const usedPercent = Math.round((used / maxNodes) * 1000) / 10;
         capacity[family === IpFamily.IPv4 ? "ipv4" : "ipv6"] = {
@@ -411,6 +451,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             used,
             free: maxNodes - used,
             usedPercent,
+            retired: retiredCount,
         };
         if (usedPercent > CAPACITY_WARNING_PERCENT && used <= maxNodes) {
             warnings.push({
@@ -440,6 +481,24 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             vtep: v4 ? formatAddress(IpFamily.IPv4, v4.cidr.start) : null,
         };
     });
+    const retired: RetiredNode[] = retiredNames
+        .map((retiredName, index) => {
+            const v4 = retiredSubnets.IPv4?.[index];
+            const v6 = retiredSubnets.IPv6?.[index];
+            return {
+                name: retiredName,
+                podCidr: v4 ? formatCidr(v4) : null,
+                podCidrV6: v6 ? formatCidr(v6) : null,
+            };
+        })
+        .filter((node) => node.podCidr !== null || node.podCidrV6 !== null);
+    for (const node of retired) {
+        warnings.push({
+            key: clusterKey("released"),
+            message: `node "${node.name}" was removed from ${keys.nodes} but still holds ${[node.podCidr, node.podCidrV6].filter(Boolean).join(" and ")} (retired: no other node gets it)`,
+            fix: `delete its Node (kubectl delete node ${node.name}), then add "${node.name}" to ${clusterKey("released")}; or add the node back to get its subnet again`,
+        });
+    }
     const serviceAddress = (family: IpFamily, index: bigint): string | null => {
         const cidr = service[family];
         return cidr && index < cidrSize(cidr) ? formatAddress(family, addressAt(cidr, index)) : null;
@@ -464,6 +523,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             dnsServiceIp: serviceAddress(IpFamily.IPv4, DNS_SERVICE_INDEX),
             dnsServiceIpV6: serviceAddress(IpFamily.IPv6, DNS_SERVICE_INDEX),
             nodes,
+            retired,
             capacity,
             warnings: warnings.map(formatProblem),
         },

@@ -32,6 +32,11 @@ export interface ClusterSpec {
     nodePortRange?: string;
     /** Whether a load-balancer provider (e.g. MetalLB) gives LoadBalancer Services an address. Default false. */
     loadBalancer?: boolean;
+    /**
+     * Names of removed nodes whose remembered subnets may be given to other nodes again: list a node here only once
+     * its Node object is deleted (`kubectl delete node NAME`). Default: none (a removed node's subnet stays retired).
+     */
+    released?: string[];
 }
 
 /** One node, as in `clusternet:nodes[i]`. */
@@ -54,8 +59,19 @@ export interface NodeSubnets {
     podCidrV6?: string;
 }
 
-/** What was allocated before, by node name: the memory that keeps a node's subnet from moving. */
-export type PreviousAllocation = Record<string, NodeSubnets>;
+/** A remembered node's subnets and, where the memory knows it, where each came from when first planned. */
+export interface RememberedSubnets extends NodeSubnets {
+    /** The source the plan record gave `podCidr`; `allocated` stays `allocated`, so a re-plan rewrites nothing. */
+    podCidrSource?: SubnetSource | null;
+    /** The same for `podCidrV6`. */
+    podCidrV6Source?: SubnetSource | null;
+}
+
+/**
+ * What was allocated before, by node name: the memory that keeps a node's subnet from moving. A name that is no
+ * longer among the nodes is a retired node: its subnets stay reserved until it is released.
+ */
+export type PreviousAllocation = Record<string, RememberedSubnets>;
 
 /** Where a node's subnet came from. */
 export const SubnetSource = {
@@ -92,6 +108,15 @@ export interface FamilyCapacity {
     readonly free: number;
     /** Share of node subnets in use, 0-100, one decimal. */
     readonly usedPercent: number;
+    /** Of `used`, the subnets still held by retired nodes (removed from the config, not yet released). */
+    readonly retired: number;
+}
+
+/** A node removed from the config whose subnets stay reserved: its Node may still hold them on the cluster. */
+export interface RetiredNode {
+    readonly name: string;
+    readonly podCidr: string | null;
+    readonly podCidrV6: string | null;
 }
 
 /** The address plan: plain JSON, identical for identical input. */
@@ -115,6 +140,8 @@ export interface AddressPlan {
     readonly dnsServiceIp: string | null;
     readonly dnsServiceIpV6: string | null;
     readonly nodes: readonly PlannedNode[];
+    /** Removed nodes whose subnets stay reserved until released (`clusternet:cluster.released`), by name. */
+    readonly retired: readonly RetiredNode[];
     readonly capacity: { readonly ipv4: FamilyCapacity | null; readonly ipv6: FamilyCapacity | null };
     readonly warnings: readonly string[];
 }

@@ -83,3 +83,14 @@ export const DEFAULT_FLANNEL_REQUESTS: Readonly<Record<string, string>> = { cpu:
 export function vxlanDeviceNames(vni: number, ipv4: boolean, ipv6: boolean): string[] {
     return [...(ipv4 ? [`flannel.${vni}`] : []), ...(ipv6 ? [`flannel-v6.${vni}`] : [])];
 }
+
+/**
+ * Marks a NodePatch rendered to files (no kubeconfig) as a patch of an existing Node, with the command that applies
+ * it: as a plain `kind: Node` manifest, `kubectl apply` would create a bare Node or rewrite a live one.
+ */
+export const RENDERED_PATCH_ANNOTATION = "clusternet.io/rendered-patch";
+
+/** The value of {@link RENDERED_PATCH_ANNOTATION} for one Node. */
+export function renderedPatchNote(nodeName: string): string {
+    return `a patch of the existing Node, not a Node to create: kubectl patch node ${nodeName} --type=merge --patch-file=<this file>; kubectl apply would create a bare Node`;
+}

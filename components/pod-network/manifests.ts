@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AddressPlan } from "../plan";
 import {
+    FlannelBackend,
     FLANNEL_CLUSTER_ROLE,
     FLANNEL_CONFIG_MAP,
     FLANNEL_DAEMON_SET,
@@ -206,7 +207,12 @@ export function flannelDaemonSet(spec: FlannelSpec): DaemonSet {
                                 periodSeconds: 10,
                             },
                             resources,
-                            securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
+                            // The udp backend opens /dev/net/tun, which an unprivileged container cannot (flannel's
+                            // own e2e runs udp privileged); every other backend needs only these capabilities.
+                            securityContext: {
+                                privileged: spec.backend === FlannelBackend.Udp,
+                                capabilities: { add: ["NET_ADMIN", "NET_RAW"] },
+                            },
                             env: [
                                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                                 { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
