@@ -257,9 +257,7 @@ export function planTable(document: PlanDocument): string {
     if (document.ingress) {
         lines.push("", ...ingressTable(document.ingress));
     }
-    if (document.warnings.length > 0) {
-        lines.push("", ...document.warnings.map((warning) => `warning: ${warning}`));
-    }
+    // Warnings are not part of the table: the command prints them to stderr, in every format.
     return `${lines.join("\n")}\n`;
 }
 
