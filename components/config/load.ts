@@ -37,6 +37,9 @@ const SECRET_FIELDS: ReadonlyArray<readonly [ConfigKey, ...string[]]> = [
     ["podNetwork", "wireguard", "psk"],
 ];
 
+/** How many alias expansions a stack file may need (the yaml package's default; a real stack file needs a few). */
+export const MAX_ALIAS_COUNT = 100;
+
 /** Reads a Pulumi stack file (`Pulumi.<stack>.yaml` or any file of that form). */
 export function readStackFile(path: string): Loaded<ConfigSource> {
     let text: string;
@@ -57,7 +60,9 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             ],
         };
     }
-    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    // Merge keys (`<<: *node`) on, as Pulumi's own reader (go-yaml) resolves them, so offline runs and `pulumi up`
+    // read the same values.
+    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
     if (document.errors.length > 0) {
         return {
             ok: false,
@@ -68,7 +73,22 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             })),
         };
     }
-    const root: unknown = document.toJS();
+    let root: unknown;
+    try {
+        // Aliases that expand exponentially (a "billion laughs" file) are refused, as go-yaml refuses them too.
+        root = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+        return {
+            ok: false,
+            problems: [
+                {
+                    key: path,
+                    message: `expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times: ${(error as Error).message.toLowerCase()}`,
+                    fix: "write the values out instead of nesting aliases of aliases",
+                },
+            ],
+        };
+    }
     if (root === null || root === undefined) {
         return { ok: true, value: { label: path, kind: "stack-file", values: new Map(), secretKeys: new Set() } };
     }
@@ -91,8 +111,17 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             problems.push({ key: fullKey, message: "has no namespace", fix: `write ${CONFIG_NAMESPACE}:${fullKey}` });
             continue;
         }
-        if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
-            continue; // other packages' settings, such as kubernetes:context
+        const namespace = fullKey.slice(0, separator);
+        if (namespace !== CONFIG_NAMESPACE) {
+            // Other packages' settings (kubernetes:context) are theirs; a near miss of ours would drop a section.
+            if (closest(namespace, [CONFIG_NAMESPACE]) !== undefined) {
+                problems.push({
+                    key: fullKey,
+                    message: `is in the namespace ${show(namespace)}, which clusternet does not read`,
+                    fix: `did you mean ${CONFIG_NAMESPACE}:${fullKey.slice(separator + 1)}?`,
+                });
+            }
+            continue;
         }
         const key = fullKey.slice(separator + 1);
         values.set(key, value);
