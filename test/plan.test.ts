@@ -494,7 +494,7 @@ describe("planNetwork refuses bad input, one line per problem", () => {
                 [1, 2, 3].map((i) => ({ name: `n${i}`, ip: `192.168.56.${i}` })),
             ),
             [
-                "clusternet:cluster.podCidr: 10.244.0.0/23 with /24 node subnets holds 2 node subnets, but 3 nodes need one (1 left without); use a larger pod CIDR or a longer node mask (clusternet:cluster.nodeMaskSize)",
+                "clusternet:cluster.podCidr: 10.244.0.0/23 with /24 node subnets holds 2 node subnets, but 3 nodes need one (1 left without); use a node mask of at least 25 (clusternet:cluster.nodeMaskSize; 4 subnets of 128 addresses), or a larger pod CIDR",
             ],
         ],
         [

@@ -22,6 +22,7 @@ import {
     parseCidr,
 } from "./cidr";
 import { Interval, cidrInterval, lowestFreeBlock, sweepOverlaps } from "./intervals";
+import { networkOrBroadcast, specialRangeOfAddress, specialRangeOfCidr } from "./special";
 import {
     AddressPlan,
     ClusterSpec,
@@ -43,6 +44,8 @@ export const CAPACITY_WARNING_PERCENT = 80;
 export const MAX_NODE_MASK_DIFFERENCE = 16;
 /** Kubernetes allows at most 20 host bits in a Service CIDR. */
 const MAX_SERVICE_HOST_BITS = 20;
+/** The pod CIDR size suggested when a given one is too small: kubeadm's usual /16, and a /56 for IPv6. */
+const SUGGESTED_POD_PREFIX: Record<IpFamily, number> = { IPv4: 16, IPv6: 56 };
 /** kubeadm puts cluster DNS on the 10th address of the Service CIDR. */
 const DNS_SERVICE_INDEX = 10n;
 
@@ -175,6 +178,21 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (!cidr) {
             continue;
         }
+        // Node masks from the pod CIDR's prefix to the shorter of prefix+16 and bits-2 are valid; when that
+        // interval is empty the pod CIDR itself is too small, and saying so avoids advice that cannot be followed.
+        if (cidr.prefix > bits - 2) {
+            const roomy = {
+                family,
+                start: cidr.start & ~((1n << BigInt(bits - SUGGESTED_POD_PREFIX[family])) - 1n),
+                prefix: SUGGESTED_POD_PREFIX[family],
+            };
+            problems.push({
+                key: clusterKey(fieldFor(family, "podCidr")),
+                message: `the /${cidr.prefix} pod CIDR ${formatCidr(cidr)} has no room for a node subnet with a pod address in it`,
+                fix: `use a larger range, e.g. write ${formatCidr(roomy)}`,
+            });
+            continue;
+        }
         if (nodeMask < cidr.prefix) {
             problems.push({
                 key: maskKey,
@@ -293,6 +311,21 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         addItem(cidr, "reserved", `${key}.cidr`, `the reserved range ${range.name}`);
     });
 
+    // A host address of the node network that no node uses, to suggest in place of an unusable one.
+    const freeNodeAddress = (family: IpFamily): string | undefined => {
+        if (!nodeNetwork || nodeNetwork.family !== family || nodeNetwork.prefix > familyBits(family) - 2) {
+            return undefined;
+        }
+        const taken = new Set(input.nodes.map((node) => node.ip));
+        for (let index = 1n; index < 1024n && index < cidrSize(nodeNetwork) - 1n; index++) {
+            const candidate = formatAddress(family, addressAt(nodeNetwork, index));
+            if (!taken.has(candidate)) {
+                return candidate;
+            }
+        }
+        return undefined;
+    };
+
     // Nodes: names, addresses, and the node network.
     const nodeNames = new Map<string, number>();
     const nodeIps = new Map<string, number>();
@@ -332,6 +365,34 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             return;
         }
         nodeIps.set(canonical, index);
+        const special = specialRangeOfAddress(family, value);
+        if (special) {
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is ${special.label}: no other host can reach a node there`,
+                fix: freeNodeAddress(family)
+                    ? `use the address the node has on its network (ip -br addr on the node), e.g. write ${freeNodeAddress(family)}`
+                    : "use the address the node has on its network (ip -br addr on the node)",
+            });
+            return;
+        }
+        if (families.length > 0 && !families.includes(family)) {
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is ${family}, but the cluster is ${families.join("")}-only (no ${fieldFor(family, "podCidr")})`,
+                fix: `use the node's ${families[0]} address, or set ${clusterKey(fieldFor(family, "podCidr"))} for a dual-stack cluster`,
+            });
+        }
+        const edge = nodeNetwork ? networkOrBroadcast(nodeNetwork, family, value) : undefined;
+        if (nodeNetwork && edge) {
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is the ${edge} address of the node network ${formatCidr(nodeNetwork)}, not a host's`,
+                fix: freeNodeAddress(family)
+                    ? `use a host address inside ${formatCidr(nodeNetwork)}, e.g. write ${freeNodeAddress(family)}`
+                    : `use a host address inside ${formatCidr(nodeNetwork)}`,
+            });
+        }
         if (nodeNetwork && !cidrContainsAddress(nodeNetwork, family, value)) {
             problems.push({
                 key: nodeKey(index, "ip"),
@@ -340,6 +401,50 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             });
         }
         addItem(hostCidr(family, value), "nodeIp", nodeKey(index, "ip"), `node "${node.name}"'s IP`);
+    });
+
+    // Pod and Service CIDRs and the node network in loopback, link-local, multicast or reserved space: nothing
+    // there is routed between hosts. Reported instead of any overlap, with a free private block as the fix.
+    for (const item of [...items]) {
+        if (item.group !== "podCidr" && item.group !== "serviceCidr" && item.group !== "nodeNetwork") {
+            continue;
+        }
+        const special = specialRangeOfCidr(item.cidr);
+        if (!special) {
+            continue;
+        }
+        items.splice(items.indexOf(item), 1);
+        const suggestion = lowestFreeBlock(
+            item.family,
+            item.cidr.prefix,
+            PRIVATE_POOLS,
+            items.filter((other) => other.family === item.family),
+        );
+        problems.push({
+            key: item.key,
+            message: `${describeRange(item)} lies in ${special.label}, which is not routed between hosts`,
+            fix: suggestion ? `use a private range, e.g. write ${formatCidr(suggestion)}` : "use a private range",
+        });
+        if (item.group === "podCidr") {
+            delete pod[item.family];
+        } else if (item.group === "serviceCidr") {
+            delete service[item.family];
+        }
+    }
+
+    // A pin for a family the cluster does not have would be dropped without a word.
+    input.nodes.forEach((node, index) => {
+        for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
+            const field = fieldFor(family, "podCidr");
+            const pin = family === IpFamily.IPv4 ? node.podCidr : node.podCidrV6;
+            if (pin !== undefined && families.length > 0 && !families.includes(family)) {
+                problems.push({
+                    key: nodeKey(index, field),
+                    message: `pins an ${family} subnet, but the cluster has no ${family} pod CIDR (${clusterKey(field)})`,
+                    fix: `remove ${field} from this node, or set ${clusterKey(field)}`,
+                });
+            }
+        }
     });
 
     const suggestions = new Map<RangeItem, Cidr | undefined>();
