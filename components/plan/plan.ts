@@ -46,6 +46,8 @@ export const MAX_NODE_MASK_DIFFERENCE = 16;
 const MAX_SERVICE_HOST_BITS = 20;
 /** The pod CIDR size suggested when a given one is too small: kubeadm's usual /16, and a /56 for IPv6. */
 const SUGGESTED_POD_PREFIX: Record<IpFamily, number> = { IPv4: 16, IPv6: 56 };
+/** The kubelet's default maxPods. */
+export const KUBELET_MAX_PODS = 110;
 /** kubeadm puts cluster DNS on the 10th address of the Service CIDR. */
 const DNS_SERVICE_INDEX = 10n;
 
@@ -515,6 +517,19 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             free: maxNodes - used,
             usedPercent,
         };
+        const podsPerNode = hostAddresses - (family === IpFamily.IPv4 ? 3n : 2n);
+        if (podsPerNode < BigInt(KUBELET_MAX_PODS)) {
+            // The largest node subnet of 128 addresses holds 125 (IPv4) pods, enough for the kubelet's default.
+            const roomyMask = familyBits(family) - 7;
+            warnings.push({
+                key: maskKey,
+                message: `/${mask[family]} node subnets hold ${hostAddresses} addresses, so ${podsPerNode} pod address(es) per node (minus the network address, cni0's gateway${family === IpFamily.IPv4 ? " and broadcast" : ""}); the kubelet runs up to ${KUBELET_MAX_PODS} pods by default and pods past ${podsPerNode} stay ContainerCreating`,
+                fix:
+                    roomyMask >= podCidr.prefix
+                        ? `use a node mask of at most ${roomyMask}, or set the kubelet's maxPods to ${podsPerNode}`
+                        : `use a larger pod CIDR (a /${roomyMask} or larger) or set the kubelet's maxPods to ${podsPerNode}`,
+            });
+        }
         if (usedPercent > CAPACITY_WARNING_PERCENT && used <= maxNodes) {
             warnings.push({
                 key: clusterKey(pinField),

@@ -56,6 +56,8 @@ export interface NodePortClaim {
     readonly key: string;
     /** Whether leaving the key out lets the cluster choose (a Service's node port), instead of a default applying. Default true. */
     readonly clusterChoosesWhenOmitted?: boolean;
+    /** Whether the port is a default nobody wrote (the Ingress controller's), so messages do not blame the key. Default false. */
+    readonly defaulted?: boolean;
 }
 
 const PORT_FIX = "use a whole number from 1 to 65535";
@@ -659,10 +661,11 @@ export function checkNodePortClaims(
     const pick = range.range ? `pick a port from ${range.range.first} to ${range.range.last}` : "pick another port";
     for (const claim of claims) {
         const orOmit = claim.clusterChoosesWhenOmitted === false ? "" : ", or leave it out to let the cluster choose";
+        const which = claim.defaulted ? `the default ${claim.nodePort} (not set in the stack)` : `${claim.nodePort}`;
         if (range.range && (claim.nodePort < range.range.first || claim.nodePort > range.range.last)) {
             problems.push({
                 key: claim.key,
-                message: `${claim.nodePort} is outside the node port range ${range.text} (${range.key})`,
+                message: `${which} is outside the node port range ${range.text} (${range.key})`,
                 fix: `${pick}${orOmit}`,
             });
             continue;
@@ -675,7 +678,7 @@ export function checkNodePortClaims(
                 message:
                     clash.owner === claim.owner
                         ? `${claim.protocol} node port ${claim.nodePort} is also ${clash.key}`
-                        : `${claim.nodePort} is already the node port of ${clash.owner} (${clash.key}); node ports are unique across the cluster`,
+                        : `${which} is already the node port of ${clash.owner} (${clash.key}${clash.defaulted ? ", its default" : ""}); node ports are unique across the cluster`,
                 fix: `${pick} that nothing else uses${orOmit}`,
             });
             continue;
