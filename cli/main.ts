@@ -128,7 +128,11 @@ function savePlanRecord(input: StackInput, document: PlanDocument): void {
 function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
-    const { source, loaded } = loadStackInput(input, previous);
+    const { source, loaded } = loadStackInput(
+        input,
+        previous,
+        typeof options.previous === "string" ? path.resolve(io.cwd, options.previous) : input.planRecord,
+    );
     const { plan, args } = loaded;
     const portMaps = servicePortMaps(args.services ?? [], serviceClusterOf(plan, args.cluster), plan.cluster.name).map(
         portMapJson,

@@ -102,11 +102,33 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
         throw new InputError([problem]);
     }
     const previous: PreviousAllocation = {};
-    for (const node of plan.nodes) {
+    const damaged: Problem[] = [];
+    plan.nodes.forEach((node, index) => {
+        // A damaged entry is refused rather than skipped: skipping it would let the node's subnet move silently.
+        for (const field of ["podCidr", "podCidrV6"] as const) {
+            const value = (node as Record<string, unknown>)[field];
+            if (value !== undefined && value !== null && typeof value !== "string") {
+                damaged.push({
+                    key: `${file}: nodes[${index}].${field}`,
+                    message: `${JSON.stringify(value)} is not a subnet (node ${JSON.stringify(node.name)})`,
+                    fix: "restore the record from version control, or pass --no-previous to allocate from scratch",
+                });
+            }
+        }
+        if (Object.prototype.hasOwnProperty.call(previous, node.name)) {
+            damaged.push({
+                key: `${file}: nodes[${index}].name`,
+                message: `node ${JSON.stringify(node.name)} appears twice`,
+                fix: "restore the record from version control, or pass --no-previous to allocate from scratch",
+            });
+        }
         previous[node.name] = {
             ...(typeof node.podCidr === "string" ? { podCidr: node.podCidr } : {}),
             ...(typeof node.podCidrV6 === "string" ? { podCidrV6: node.podCidrV6 } : {}),
         };
+    });
+    if (damaged.length > 0) {
+        throw new InputError(damaged);
     }
     return previous;
 }
@@ -115,12 +137,13 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
 export function loadStackInput(
     input: StackInput,
     previous: PreviousAllocation | undefined,
+    previousSource: string = input.planRecord,
 ): { source: ConfigSource; loaded: LoadedStack } {
     const source = readStackFile(input.stackFile);
     if (!source.ok) {
         throw new InputError(source.problems);
     }
-    const loaded = loadStack(source.value, previous);
+    const loaded = loadStack(source.value, previous, previousSource);
     if (!loaded.ok) {
         throw new InputError(loaded.problems);
     }

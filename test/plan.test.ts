@@ -68,11 +68,14 @@ describe("parseCidr", () => {
         ["10.244.0.0", /is not a CIDR; write an address and a prefix length/],
         ["10.244.0.0/16/2", /is not a CIDR/],
         ["10.244.0.1/16", /has host bits set beyond the \/16 prefix; write 10\.244\.0\.0\/16/],
-        ["10.244.0.0/08", /invalid prefix length "08"; use a whole number from 0 to 32 without leading zeros/],
+        ["10.244.0.0/08", /invalid prefix length "08"; write 10\.244\.0\.0\/8$/],
         ["10.244.0.0/33", /invalid prefix length "33"/],
         ["10.244.0.0/-1", /invalid prefix length/],
         ["10.244.0.0/", /invalid prefix length ""/],
-        ["010.244.0.0/16", /is not an IPv4 or IPv6 address/],
+        [
+            "010.244.0.0/16",
+            /has leading zeros, which Kubernetes refuses \(some tools read them as octal\); write 10\.244\.0\.0\/16$/,
+        ],
         ["10.244.0/16", /is not an IPv4 or IPv6 address/],
         ["256.0.0.0/8", /is not an IPv4 or IPv6 address/],
         [" 10.244.0.0/16", /is not an IPv4 or IPv6 address/],
@@ -272,7 +275,7 @@ describe("planNetwork stability", () => {
         assert.equal(lines.length, 1);
         assert.match(
             lines[0]!,
-            /^clusternet:cluster\.podCidr: node "worker-1" already has 10\.244\.1\.0\/24, which is not a \/24 inside 10\.245\.0\.0\/16/,
+            /^clusternet:cluster\.podCidr: node "worker-1" already has 10\.244\.1\.0\/24 \(previous allocation\["worker-1"\]\.podCidr\), which is not a \/24 inside 10\.245\.0\.0\/16/,
         );
     });
 
@@ -430,7 +433,7 @@ describe("planNetwork refuses bad input, one line per problem", () => {
             "a bad node name",
             withCluster({}, [{ name: "Worker_1", ip: "192.168.56.11" }]),
             [
-                "clusternet:nodes[0].name: \"Worker_1\" is not a valid Node name (a DNS-1123 subdomain); use lowercase letters, digits, '-' and '.', e.g. worker-1",
+                "clusternet:nodes[0].name: \"Worker_1\" is not a valid Node name (a DNS-1123 subdomain); use lowercase letters, digits, '-' and '.', at most 253 characters and 63 between dots, e.g. worker-1",
             ],
         ],
         [

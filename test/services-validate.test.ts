@@ -385,7 +385,7 @@ describe("validateServices: headless and cluster IPs", () => {
             "clusternet:services[0].clusterIP: 10.96.0.10 is the cluster DNS Service's IP (the 10th address of 10.96.0.0/12); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
         ]);
         assert.deepEqual(at("010.96.0.50"), [
-            'clusternet:services[0].clusterIP: "010.96.0.50" is not an IPv4 or IPv6 address; write an IP address inside the Service CIDR',
+            'clusternet:services[0].clusterIP: "010.96.0.50" has leading zeros, which Kubernetes refuses (some tools read them as octal); write 10.96.0.50',
         ]);
         assert.deepEqual(at("None"), [
             'clusternet:services[0].clusterIP: "None" is how Kubernetes spells a headless Service; write headless: true instead',

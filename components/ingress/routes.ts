@@ -6,7 +6,9 @@ import {
     Problem,
     isDns1123Label,
     isDns1123Subdomain,
+    URL_PATH,
     keyPath,
+    percentEncodePath,
     show,
 } from "../common";
 import { parseAddress } from "../plan";
@@ -110,29 +112,8 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
 const INVALID_PATH_SEQUENCES = ["//", "/./", "/../", "%2f", "%2F"];
 const INVALID_PATH_SUFFIXES = ["/..", "/."];
 
-/**
- * The characters of a URL path (RFC 3986 `pchar` and `/`), or a percent-encoded byte: what Gateway API allows
- * in Exact and PathPrefix matches, and all a literal path needs.
- */
-const URL_PATH = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*$/;
-const URL_PATH_CHARACTER = /[-A-Za-z0-9/._~!$&'()*+,;=:@%]/;
-
 /** Regular-expression and glob syntax, which an Exact or Prefix path would match literally. */
 const PATTERN_SYNTAX = /\*|\?|\[|\]|\{|\}|\^|\||\\|\.\+|\$$|\(.*\)/;
-
-/** The path with every character outside RFC 3986's path characters percent-encoded (UTF-8). */
-export function percentEncodePath(path: string): string {
-    let encoded = "";
-    for (const character of path) {
-        encoded +=
-            URL_PATH_CHARACTER.test(character) && character !== "%"
-                ? character
-                : [...Buffer.from(character, "utf8")]
-                      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)
-                      .join("");
-    }
-    return encoded;
-}
 
 /** The literal prefix a pattern most likely meant: `/api/*` and `/api/.*` mean `/api`. */
 function literalPrefix(path: string): string {

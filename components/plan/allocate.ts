@@ -125,7 +125,7 @@ export function allocateNodeSubnets(
         if (cidr.family !== pod.family || !fits(cidr)) {
             problems.push({
                 key: keys.podCidr,
-                message: `node "${request.name}" already has ${request.previous}, which is not a /${mask} inside ${formatCidr(pod)}; changing the pod CIDR or node mask would move it, and Node.spec.podCIDR is immutable`,
+                message: `node "${request.name}" already has ${request.previous} (${keys.previous(request.name)}), which is not a /${mask} inside ${formatCidr(pod)}; changing the pod CIDR or node mask would move it, and Node.spec.podCIDR is immutable`,
                 fix: "keep the previous pod CIDR and node mask, or rebuild the cluster and plan without the previous allocation",
             });
             return;

@@ -6,6 +6,7 @@ import {
     isDns1123Label,
     isDns1123Subdomain,
     keyPath,
+    lengthNote,
 } from "../common";
 import { allocateNodeSubnets } from "./allocate";
 import {
@@ -119,7 +120,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     if (!isDns1123Label(name)) {
         problems.push({
             key: clusterKey("name"),
-            message: `${JSON.stringify(name)} is not a DNS-1123 label`,
+            message: `${JSON.stringify(name)} is not a DNS-1123 label${lengthNote(name, 63)}`,
             fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. lab",
         });
     }
@@ -300,6 +301,13 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const key = keyPath(keys.cluster, "reserved", index);
         if (range.name.trim() === "") {
             problems.push({ key: `${key}.name`, message: "is empty", fix: "name the range, e.g. office-vpn" });
+        } else if (!RESERVED_NAME.test(range.name)) {
+            // The name goes into messages, the plan's markdown table and mermaid diagram: plain words only.
+            problems.push({
+                key: `${key}.name`,
+                message: `${JSON.stringify(range.name)} is not a plain name${lengthNote(range.name, 63)}`,
+                fix: `use at most 63 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit, e.g. write ${reservedNameFor(range.name)}`,
+            });
         } else if (reservedNames.has(range.name)) {
             problems.push({
                 key: `${key}.name`,
@@ -335,8 +343,8 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (!isDns1123Subdomain(node.name)) {
             problems.push({
                 key: nodeKey(index, "name"),
-                message: `${JSON.stringify(node.name)} is not a valid Node name (a DNS-1123 subdomain)`,
-                fix: "use lowercase letters, digits, '-' and '.', e.g. worker-1",
+                message: `${JSON.stringify(node.name)} is not a valid Node name (a DNS-1123 subdomain)${lengthNote(node.name, 253)}`,
+                fix: "use lowercase letters, digits, '-' and '.', at most 253 characters and 63 between dots, e.g. worker-1",
             });
         } else if (nodeNames.has(node.name)) {
             problems.push({
@@ -586,6 +594,19 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             warnings: warnings.map(formatProblem),
         },
     };
+}
+
+/** A reserved range's name: a few plain words, safe in a message, a markdown table and a mermaid label. */
+const RESERVED_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/;
+
+/** A plain name made from a rejected one, to suggest. */
+function reservedNameFor(name: string): string {
+    const plain = name
+        .replace(/[^A-Za-z0-9._-]+/g, "-")
+        .replace(/^[^A-Za-z0-9]+/, "")
+        .replace(/-+$/, "")
+        .slice(0, 63);
+    return plain === "" ? "office-vpn" : plain;
 }
 
 function parseQuiet(text: string | undefined, family: IpFamily): Cidr | undefined {

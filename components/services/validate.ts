@@ -7,6 +7,9 @@ import {
     isIanaServiceName,
     isLabelKey,
     isLabelValue,
+    URL_PATH_AND_QUERY,
+    lengthNote,
+    percentEncodePath,
     keyPath,
     show,
 } from "../common";
@@ -388,6 +391,13 @@ function validateApp(
             message: `${show(app.readinessPath)} is not an absolute path`,
             fix: `start it with /, e.g. /${app.readinessPath}`,
         });
+    } else if (app.readinessPath !== undefined && !URL_PATH_AND_QUERY.test(app.readinessPath)) {
+        // The kubelet puts it in a request line: spaces and control characters would split or break it.
+        problems.push({
+            key: at("readinessPath"),
+            message: `${show(app.readinessPath)} holds characters a URL path cannot (RFC 3986: letters, digits and -._~!$&'()*+,;=:@/ or %XX, then ?query)`,
+            fix: `percent-encode them: ${show(percentEncodePath(app.readinessPath))}`,
+        });
     }
     const probe = app.readinessPort;
     const probeName = app.readinessPortName;
@@ -468,7 +478,7 @@ function validateSelector(selector: Record<string, string>, key: string, problem
         } else if (typeof value !== "string" || !isLabelValue(value)) {
             problems.push({
                 key: keyPath(key, label),
-                message: `${show(value)} is not a valid label value`,
+                message: `${show(value)} is not a valid label value${lengthNote(value, 63)}`,
                 fix: "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
             });
         }
@@ -563,14 +573,14 @@ function validateService(
     if (typeof spec.name !== "string" || !isDns1035Label(spec.name)) {
         problems.push({
             key: at("name"),
-            message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)`,
+            message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)${lengthNote(spec.name, 63)}`,
             fix: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web",
         });
     }
     if (spec.namespace !== undefined && !isDns1123Label(spec.namespace)) {
         problems.push({
             key: at("namespace"),
-            message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)`,
+            message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)${lengthNote(spec.namespace, 63)}`,
             fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo",
         });
     }
