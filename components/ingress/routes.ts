@@ -148,7 +148,7 @@ export function pathFindings(path: string, pathType: string): Finding[] {
                     fix:
                         pathType === PathType.Prefix
                             ? `write ${show(literalPrefix(path))}: a Prefix path already matches everything below it`
-                            : `write the literal path, e.g. ${show(literalPrefix(path))}, or use pathType Prefix`,
+                            : `write ${show(literalPrefix(path))} (the literal path), or use pathType Prefix`,
                 });
             } else if (!URL_PATH.test(path)) {
                 findings.push({
