@@ -326,7 +326,7 @@ describe("planNetwork refuses bad input, one line per problem", () => {
             "a node mask shorter than the pod CIDR",
             withCluster({ nodeMaskSize: 12 }),
             [
-                "clusternet:cluster.nodeMaskSize: /12 node subnets do not fit in the /16 pod CIDR 10.244.0.0/16; use a node mask of at least 16",
+                "clusternet:cluster.nodeMaskSize: /12 node subnets do not fit in the /16 pod CIDR 10.244.0.0/16; use a node mask of at least 18",
             ],
         ],
         [

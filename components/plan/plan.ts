@@ -196,23 +196,25 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             });
             continue;
         }
+        // The longest node mask Kubernetes and a pod address allow.
+        const longest = Math.min(cidr.prefix + MAX_NODE_MASK_DIFFERENCE, bits - 2);
         if (nodeMask < cidr.prefix) {
             problems.push({
                 key: maskKey,
                 message: `/${nodeMask} node subnets do not fit in the /${cidr.prefix} pod CIDR ${formatCidr(cidr)}`,
-                fix: `use a node mask of at least ${cidr.prefix}`,
+                fix: `use a node mask of at least ${Math.min(cidr.prefix + Math.ceil(Math.log2(Math.max(1, input.nodes.length))), longest)}`,
             });
         } else if (nodeMask - cidr.prefix > MAX_NODE_MASK_DIFFERENCE) {
             problems.push({
                 key: maskKey,
                 message: `/${nodeMask} is ${nodeMask - cidr.prefix} bits longer than the pod CIDR's /${cidr.prefix}; Kubernetes allows at most ${MAX_NODE_MASK_DIFFERENCE}`,
-                fix: `use a node mask of at most ${cidr.prefix + MAX_NODE_MASK_DIFFERENCE}, or a smaller pod CIDR`,
+                fix: `use a node mask of at most ${longest}, or a smaller pod CIDR`,
             });
         } else if (bits - nodeMask < 2) {
             problems.push({
                 key: maskKey,
                 message: `a /${nodeMask} node subnet leaves no address for a pod after the network address and cni0's gateway`,
-                fix: `use a node mask of at most ${bits - 2}`,
+                fix: `use a node mask of at most ${longest}`,
             });
         } else {
             pod[family] = cidr;
