@@ -397,22 +397,22 @@ describe("planNetwork refuses bad input, one line per problem", () => {
             "the Service CIDR overlapping the pod CIDR",
             withCluster({ serviceCidr: "10.244.0.0/16" }),
             [
-                "clusternet:cluster.serviceCidr: the Service CIDR 10.244.0.0/16 overlaps the pod CIDR 10.244.0.0/16 (clusternet:cluster.podCidr); choose a range that overlaps nothing else, e.g. 10.0.0.0/16",
+                "clusternet:cluster.serviceCidr: the Service CIDR 10.244.0.0/16 overlaps the pod CIDR 10.244.0.0/16 (clusternet:cluster.podCidr); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16",
             ],
         ],
         [
             "a reserved range overlapping the pod CIDR",
             withCluster({ reserved: [{ name: "vpn", cidr: "10.244.128.0/17" }] }),
             [
-                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the reserved range vpn 10.244.128.0/17 (clusternet:cluster.reserved[0].cidr); choose a range that overlaps nothing else, e.g. 10.0.0.0/16",
+                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the reserved range vpn 10.244.128.0/17 (clusternet:cluster.reserved[0].cidr); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16",
             ],
         ],
         [
             "the node network overlapping the pod CIDR",
             withCluster({ nodeNetwork: "10.244.56.0/24" }, [{ name: "a", ip: "10.244.56.10" }]),
             [
-                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the node network 10.244.56.0/24 (clusternet:cluster.nodeNetwork); choose a range that overlaps nothing else, e.g. 10.0.0.0/16",
-                'clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps node "a"\'s IP 10.244.56.10 (clusternet:nodes[0].ip); choose a range that overlaps nothing else, e.g. 10.0.0.0/16',
+                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the node network 10.244.56.0/24 (clusternet:cluster.nodeNetwork); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16",
+                'clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps node "a"\'s IP 10.244.56.10 (clusternet:nodes[0].ip); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16',
             ],
         ],
         [

@@ -153,7 +153,7 @@ export function pathFindings(path: string, pathType: string): Finding[] {
             } else if (!URL_PATH.test(path)) {
                 findings.push({
                     message: `${show(path)} holds characters a URL path cannot (RFC 3986: letters, digits and -._~!$&'()*+,;=:@/ or %XX)`,
-                    fix: `percent-encode them: ${show(percentEncodePath(path))}`,
+                    fix: `percent-encode them: write ${show(percentEncodePath(path))}`,
                 });
             }
             if (!path.startsWith("/")) {
@@ -183,7 +183,7 @@ export function pathFindings(path: string, pathType: string): Finding[] {
             if (UNSAFE_IN_ANY_PATH.test(path)) {
                 findings.push({
                     message: `${show(path)} holds control characters, spaces, '"', '\`' or non-ASCII characters`,
-                    fix: `percent-encode them: ${show(percentEncodePath(path))}`,
+                    fix: `percent-encode them: write ${show(percentEncodePath(path))}`,
                 });
             }
             if (path.length > 0 && !path.startsWith("/")) {

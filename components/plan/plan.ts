@@ -480,7 +480,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             key: moved.key,
             message: `${describeRange(moved)} overlaps ${describeRange(kept)} (${kept.key})`,
             fix: suggestion
-                ? `choose a range that overlaps nothing else, e.g. ${formatCidr(suggestion)}`
+                ? `choose a range that overlaps nothing else, e.g. write ${formatCidr(suggestion)}`
                 : "choose ranges that do not overlap",
         });
     }

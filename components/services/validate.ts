@@ -396,7 +396,7 @@ function validateApp(
         problems.push({
             key: at("readinessPath"),
             message: `${show(app.readinessPath)} holds characters a URL path cannot (RFC 3986: letters, digits and -._~!$&'()*+,;=:@/ or %XX, then ?query)`,
-            fix: `percent-encode them: ${show(percentEncodePath(app.readinessPath))}`,
+            fix: `percent-encode them: write ${show(percentEncodePath(app.readinessPath))}`,
         });
     }
     const probe = app.readinessPort;
