@@ -10,6 +10,7 @@ import { pathFindings } from "../components/ingress/routes";
 import { nodeListeners } from "../components/cluster-network/validate";
 import { KUBERNETES_NODE_LISTENERS, nodeListenerProblems } from "../components/services/node-ports";
 import { nginxComment, nginxConfig, nginxQuote, routeTable } from "../lab/ingress";
+import { quote as iptablesQuote, ruleLine } from "../lab/iptables";
 import { PathType } from "../lab/model";
 import { devConfig } from "./helpers/cli";
 
@@ -361,6 +362,18 @@ void describe("Ingress paths", () => {
             }
         },
     );
+
+    void it("keeps every iptables-restore rule on one line whatever its comment holds", () => {
+        for (const text of ["a\nb", "x\r\n-A INPUT -j ACCEPT", 'quo"te \\ $(id)']) {
+            const line = ruleLine({
+                chain: "KUBE-SERVICES",
+                args: ["-m", "comment", "--comment", text, "-j", "ACCEPT"],
+            });
+            assert.equal(line.split("\n").length, 1, line);
+            assert.match(line, / -j ACCEPT$/);
+        }
+        assert.equal(iptablesQuote("plain-value"), "plain-value");
+    });
 
     void it("quotes with small exported helpers", () => {
         assert.equal(nginxQuote('a"b\\c\nd'), '"a\\"b\\\\c\\nd"');
