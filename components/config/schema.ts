@@ -68,11 +68,7 @@ export const clusterSchema = z
         reserved: z
             .array(
                 z.strictObject({
-                    name: z
-                        .string()
-                        .describe(
-                            "A short name for messages and the plan's markdown, e.g. office-vpn: at most 63 letters, digits, spaces, '.', '_' and '-'.",
-                        ),
+                    name: z.string().describe("A short name for messages, e.g. office-vpn."),
                     cidr: z.string().describe("The range, e.g. 10.8.0.0/16."),
                 }),
             )
@@ -81,9 +77,7 @@ export const clusterSchema = z
         nodePortRange: z
             .string()
             .default("30000-32767")
-            .describe(
-                "The API server's --service-node-port-range. Default 30000-32767. A node port on a port the nodes listen on themselves (22, 6443, 2379-2380, 10250, 10256, flannel's tunnel and health ports) is refused.",
-            ),
+            .describe("The API server's --service-node-port-range. Default 30000-32767."),
         loadBalancer: z
             .boolean()
             .default(false)
@@ -294,9 +288,7 @@ export const serviceSchema = z.strictObject({
             readinessPath: z
                 .string()
                 .optional()
-                .describe(
-                    "HTTP readiness probe path (URL path characters, percent-encoded otherwise; a ?query allowed); default is a TCP probe on the first TCP container port.",
-                ),
+                .describe("HTTP readiness probe path; default is a TCP probe on the first TCP container port."),
             readinessPort: portReference
                 .optional()
                 .describe("The readiness probe's port, by number or name. Default: the first TCP container port."),
