@@ -2,8 +2,8 @@
 "use strict";
 // Runs the TypeScript CLI directly through tsx, so there is no build step to forget.
 require("tsx/cjs/api").register();
-require("../cli/main.ts")
-    .main(process.argv.slice(2))
-    .then((code) => {
-        process.exitCode = code;
-    });
+const cli = require("../cli/main.ts");
+cli.guardStandardStreams();
+cli.main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+});

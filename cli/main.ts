@@ -8,6 +8,7 @@ import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
 import type { CheckReport } from "./check";
 import { CheckFailed, ExitCode, ExitWith, InputError, UsageError } from "./errors";
+import { isOsError, osErrorLine, writeFileAtomic } from "./files";
 import { addLabCommands } from "./lab";
 import { LabEnvironmentError, LabInputError } from "../lab/lab";
 import { writeRendered, SUMMARY_FILE } from "./manifests";
@@ -64,6 +65,15 @@ function addStackOptions(command: Command, { save = true }: { save?: boolean } =
             "the previous plan JSON to keep node subnets stable (default: plans/<stack>.json when it exists)",
         )
         .option("--no-previous", "ignore any previous plan: allocate from scratch");
+    // Both spellings set one value (the last wins); given together they contradict each other.
+    const given = new Set<string>();
+    command.on("option:previous", () => given.add("previous"));
+    command.on("option:no-previous", () => given.add("no-previous"));
+    command.hook("preAction", () => {
+        if (given.size === 2) {
+            throw new UsageError("--previous FILE and --no-previous contradict each other: use one of them");
+        }
+    });
     return save ? command.option("--no-save", "do not update the plan record plans/<stack>.json") : command;
 }
 
@@ -107,13 +117,14 @@ function previousFor(input: StackInput, options: StackCommandOptions): PreviousA
 /** Writes the plan record when its content changed, atomically. */
 function savePlanRecord(input: StackInput, document: PlanDocument): void {
     const text = planJson(document);
-    if (fs.existsSync(input.planRecord) && fs.readFileSync(input.planRecord, "utf8") === text) {
+    if (
+        fs.existsSync(input.planRecord) &&
+        fs.statSync(input.planRecord).isFile() &&
+        fs.readFileSync(input.planRecord, "utf8") === text
+    ) {
         return;
     }
-    fs.mkdirSync(path.dirname(input.planRecord), { recursive: true });
-    const temporary = `${input.planRecord}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, text);
-    fs.renameSync(temporary, input.planRecord);
+    writeFileAtomic(input.planRecord, text);
 }
 
 /** Where the plan's memory came from, as the stack program is told it: the record file, or "" for none. */
@@ -124,7 +135,11 @@ function recordFileFor(input: StackInput, options: StackCommandOptions): string 
 function prepare(options: StackCommandOptions, io: Io) {
     const input = resolveStackInput(options, io.cwd);
     const previous = previousFor(input, options);
-    const { source, loaded } = loadStackInput(input, previous);
+    const { source, loaded } = loadStackInput(
+        input,
+        previous,
+        typeof options.previous === "string" ? path.resolve(io.cwd, options.previous) : input.planRecord,
+    );
     const { plan, args } = loaded;
     if (options.previous !== false && typeof options.previous !== "string" && previous === undefined) {
         const shown = path.relative(io.cwd, input.planRecord) || input.planRecord;
@@ -160,7 +175,14 @@ async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Pr
     const { runOffline } = require("./offline") as typeof import("./offline");
     // The SDK logs through console.log/warn/error without an engine; all of it is diagnostics, so it goes to stderr.
     const { log, warn, error } = console;
-    const toStderr = (...args: unknown[]) => io.stderr(`${args.map(String).join(" ")}\n`);
+    const printed = prepared.document.warnings;
+    const toStderr = (...args: unknown[]) => {
+        const line = args.map(String).join(" ");
+        // A component's warning that the plan already printed (ingress-nginx's retirement) is said once.
+        if (!printed.some((warning) => line.includes(warning))) {
+            io.stderr(`${line}\n`);
+        }
+    };
     console.log = console.warn = console.error = toStderr;
     try {
         return await runOffline({
@@ -175,6 +197,32 @@ async function runStackProgram(prepared: ReturnType<typeof prepare>, io: Io): Pr
     } finally {
         Object.assign(console, { log, warn, error });
     }
+}
+
+function printWarnings(warnings: readonly string[], io: Io): void {
+    for (const warning of warnings) {
+        io.stderr(`warning: ${warning}\n`);
+    }
+}
+
+/**
+ * Makes the process's own stdout and stderr fail as Unix tools do: a reader that closed the pipe (`plan | head -1`)
+ * ends the command quietly with exit 0; any other write error (a full disk) is one line and exit 2.
+ */
+export function guardStandardStreams(): void {
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "EPIPE") {
+            process.exit(process.exitCode ?? 0);
+        }
+        try {
+            process.stderr.write(
+                `clusternet: ${isOsError(error) ? osErrorLine(error, "stdout") : `stdout: ${error.message}`}\n`,
+            );
+        } finally {
+            process.exit(ExitCode.BadInput);
+        }
+    });
+    process.stderr.on("error", () => process.exit(process.exitCode ?? ExitCode.BadInput));
 }
 
 /** The policy settings a stack file implies (see ./policy-settings); none when it cannot be read: Pulumi says why. */
@@ -208,26 +256,21 @@ export function buildProgram(io: Io): Command {
     ).action((options: StackCommandOptions & { format: PlanFormat; diff?: string }) => {
         const older = options.diff === undefined ? undefined : readPlanJson(path.resolve(io.cwd, options.diff));
         const prepared = prepare(options, io);
+        // The record first: a record that cannot be written stops the run before anything is printed.
+        if (options.save) {
+            savePlanRecord(prepared.input, prepared.document);
+        }
         if (older) {
             const diff = diffPlans(older, prepared.document);
             io.stdout(formatPlanDiff(diff, prepared.document, options.format));
-            if (options.save) {
-                savePlanRecord(prepared.input, prepared.document);
-            }
             if (diff.errors.length > 0) {
                 throw new CheckFailed(diff.errors.join("\n"));
             }
             return;
         }
         io.stdout(formatPlan(prepared.document, options.format));
-        if (options.format === PlanFormat.Json) {
-            for (const warning of prepared.document.warnings) {
-                io.stderr(`warning: ${warning}\n`);
-            }
-        }
-        if (options.save) {
-            savePlanRecord(prepared.input, prepared.document);
-        }
+        // Warnings go to stderr in every format (JSON and markdown also hold them as data).
+        printWarnings(prepared.document.warnings, io);
     });
 
     addStackOptions(
@@ -239,16 +282,14 @@ export function buildProgram(io: Io): Command {
             .option("-o, --out <dir>", "where to write the manifests", "rendered"),
     ).action(async (options: StackCommandOptions & { out: string }) => {
         const prepared = prepare(options, io);
-        for (const warning of prepared.document.warnings) {
-            io.stderr(`warning: ${warning}\n`);
-        }
+        printWarnings(prepared.document.warnings, io);
         const run = await runStackProgram(prepared, io);
         const outDir = path.resolve(io.cwd, options.out);
         let written: ReturnType<typeof writeRendered>;
         try {
             written = writeRendered(outDir, run.resources);
         } catch (error) {
-            throw new UsageError((error as Error).message);
+            throw isOsError(error) ? error : new UsageError((error as Error).message);
         }
         if (options.save) {
             savePlanRecord(prepared.input, prepared.document);
@@ -282,9 +323,7 @@ export function buildProgram(io: Io): Command {
             options.policyConfig !== undefined ? readPolicyConfig(path.resolve(io.cwd, options.policyConfig)) : {};
         // The stack's own settings (e.g. its node port range), under whatever the policy config file says.
         const settings = withStackSettings(stackPolicySettings(prepared.loaded.config), userSettings);
-        for (const warning of prepared.document.warnings) {
-            io.stderr(`warning: ${warning}\n`);
-        }
+        printWarnings(prepared.document.warnings, io);
         const run = await runStackProgram(prepared, io);
         const report: CheckReport = await checkRun(run, PROJECT_NAME, prepared.input.stackName, settings);
         for (const line of report.lines) {
@@ -331,11 +370,8 @@ export function buildProgram(io: Io): Command {
         )
         .action((options: { out?: string; readme?: string }) => {
             const text = `${JSON.stringify(stackFileJsonSchema(), null, 2)}\n`;
-            if (options.out) {
-                fs.writeFileSync(path.resolve(io.cwd, options.out), text);
-            } else {
-                io.stdout(text);
-            }
+            // All or nothing: the readme is read and checked before either file is written.
+            let readmeUpdate: { file: string; text: string } | undefined;
             if (options.readme) {
                 const file = path.resolve(io.cwd, options.readme);
                 const readme = fs.readFileSync(file, "utf8");
@@ -343,13 +379,27 @@ export function buildProgram(io: Io): Command {
                 const end = readme.indexOf(README_REFERENCE_END);
                 if (start < 0 || end < start) {
                     throw new UsageError(
-                        `${options.readme} has no ${README_REFERENCE_START} ... ${README_REFERENCE_END} section`,
+                        `${options.readme} has no ${README_REFERENCE_START} ... ${README_REFERENCE_END} section; nothing was written`,
                     );
                 }
-                fs.writeFileSync(
+                readmeUpdate = {
                     file,
-                    `${readme.slice(0, start + README_REFERENCE_START.length)}\n${configReferenceMarkdown()}${readme.slice(end)}`,
-                );
+                    text: `${readme.slice(0, start + README_REFERENCE_START.length)}\n${configReferenceMarkdown()}${readme.slice(end)}`,
+                };
+            }
+            if (options.out !== undefined) {
+                const out = path.resolve(io.cwd, options.out);
+                if (fs.existsSync(out) && fs.statSync(out).isDirectory()) {
+                    throw new UsageError(
+                        `--out ${options.out} is a folder; name a file such as ${path.join(options.out, "clusternet-stack.schema.json")}; nothing was written`,
+                    );
+                }
+                writeFileAtomic(out, text);
+            } else {
+                io.stdout(text);
+            }
+            if (readmeUpdate) {
+                writeFileAtomic(readmeUpdate.file, readmeUpdate.text);
             }
         });
 
@@ -404,6 +454,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         }
         if (error instanceof UsageError) {
             io.stderr(`clusternet: ${error.message}\n`);
+            return ExitCode.BadInput;
+        }
+        if (isOsError(error)) {
+            io.stderr(`clusternet: ${osErrorLine(error)}\n`);
             return ExitCode.BadInput;
         }
         io.stderr(

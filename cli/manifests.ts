@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { makeDirectory } from "./files";
 import { RecordedResource } from "./offline";
 import { SECRET_PLACEHOLDER } from "./stack-input";
 
@@ -192,7 +193,7 @@ export function writeRendered(
             }
         }
     }
-    fs.mkdirSync(outDir, { recursive: true });
+    makeDirectory(outDir);
     fs.writeFileSync(
         path.join(outDir, MARKER),
         "This folder is written by `clusternet render`; its YAML files are replaced on every run.\n",
@@ -222,7 +223,7 @@ export function writeRendered(
             })),
     };
     // In a subfolder, so `kubectl apply -f DIR` (not recursive) applies only the manifests.
-    fs.mkdirSync(path.join(outDir, "summary"), { recursive: true });
+    makeDirectory(path.join(outDir, "summary"));
     fs.writeFileSync(
         path.join(outDir, SUMMARY_FILE),
         `# Every resource the stack registers, and the manifest each Kubernetes object was written to.\n${toYaml(summary)}`,

@@ -302,19 +302,27 @@ export function planTable(document: PlanDocument): string {
         lines.push("");
         append(lines, ingressTable(document.ingress));
     }
-    if (document.warnings.length > 0) {
-        lines.push("");
-        append(
-            lines,
-            document.warnings.map((warning) => `warning: ${warning}`),
-        );
-    }
+    // Warnings are not part of the table: the command prints them to stderr, in every format.
     return `${lines.join("\n")}\n`;
+}
+
+/** Control characters (a newline ends a table row or a quote) written as their escapes, on one line. */
+function oneLine(text: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+    return text.replace(/[\u0000-\u001f\u007f]/g, (character) => JSON.stringify(character).slice(1, -1));
+}
+
+/** Inline code whatever the text holds: a fence longer than any run of backticks in it. */
+function code(text: string): string {
+    const longest = Math.max(0, ...(oneLine(text).match(/`+/g) ?? []).map((run) => run.length));
+    const fence = "`".repeat(longest + 1);
+    return longest > 0 ? `${fence} ${oneLine(text)} ${fence}` : `${fence}${oneLine(text)}${fence}`;
 }
 
 function markdownTable(rows: ReadonlyArray<readonly string[]>): string {
     // `<clusterIP>` would be read as an HTML tag and vanish: write angle brackets as entities.
-    const escape = (cell: string): string => cell.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    const escape = (cell: string): string =>
+        oneLine(cell).replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const [header, ...body] = rows;
     return [
         `| ${header!.map(escape).join(" | ")} |`,
@@ -330,7 +338,8 @@ const DIAGRAM_NODES = 24;
 export function planMermaid(document: PlanDocument): string {
     const { cluster } = document;
     const lines = ["flowchart LR"];
-    const quote = (text: string): string => `"${text.replace(/"/g, "#quot;")}"`;
+    // Mermaid's quoted labels: '"' as its entity, and nothing that ends the line.
+    const quote = (text: string): string => `"${oneLine(text).replace(/"/g, "#quot;")}"`;
     for (const [id, family, cidr, capacity] of [
         ["pod4", "IPv4", cluster.podCidr, document.capacity.ipv4],
         ["pod6", "IPv6", cluster.podCidrV6, document.capacity.ipv6],
@@ -382,7 +391,7 @@ export function planMermaid(document: PlanDocument): string {
 export function planMarkdown(document: PlanDocument): string {
     const { cluster } = document;
     const parts = [
-        `### clusternet plan: \`${document.stack}\` (cluster \`${cluster.name}\`, ${cluster.families.join(" + ")})`,
+        `### clusternet plan: ${code(document.stack)} (cluster ${code(cluster.name)}, ${cluster.families.join(" + ")})`,
         markdownTable([["Range", "CIDR", "Notes"], ...rangeRows(document)]),
         markdownTable(nodeRows(document)),
     ];
@@ -411,7 +420,11 @@ export function planMarkdown(document: PlanDocument): string {
         }
     }
     if (document.warnings.length > 0) {
-        parts.push(document.warnings.map((warning) => `> **Warning:** ${warning}`).join("\n"));
+        parts.push(
+            document.warnings
+                .map((warning) => `> **Warning:** ${oneLine(warning).replace(/</g, "&lt;").replace(/>/g, "&gt;")}`)
+                .join("\n"),
+        );
     }
     return `${parts.join("\n\n")}\n`;
 }

@@ -98,12 +98,13 @@ export function readPreviousAllocation(file: string, required: boolean): Previou
 export function loadStackInput(
     input: StackInput,
     previous: PreviousAllocation | undefined,
+    previousSource: string = input.planRecord,
 ): { source: ConfigSource; loaded: LoadedStack } {
     const source = readStackFile(input.stackFile);
     if (!source.ok) {
         throw new InputError(source.problems);
     }
-    const loaded = loadStack(source.value, previous);
+    const loaded = loadStack(source.value, previous, previousSource);
     if (!loaded.ok) {
         throw new InputError(loaded.problems);
     }

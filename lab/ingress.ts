@@ -198,16 +198,40 @@ function upstreamName(backend: ResolvedBackend): string {
     return `${readable}_${shortHash(backendKey(backend), 6)}`;
 }
 
-function nginxString(value: string): string {
-    return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "${dollar}")}"`;
+/**
+ * A value as one double-quoted nginx token, for arguments nginx takes literally (location paths, server names):
+ * `\` and `"` escaped, and tab, CR and LF written as nginx's `\t`, `\r`, `\n`, so no value can end the token, the
+ * directive or the block it sits in. Every value from a manifest goes through this (or `nginxText`).
+ */
+export function nginxQuote(value: string): string {
+    const escaped = value
+        .replace(/[\\"]/g, (character) => `\\${character}`)
+        .replace(/\t/g, "\\t")
+        .replace(/\r/g, "\\r")
+        .replace(/\n/g, "\\n");
+    return `"${escaped}"`;
 }
+
+/** Like `nginxQuote`, for arguments where nginx expands variables (`return`, headers): `$` stays a dollar sign. */
+export function nginxText(value: string): string {
+    return nginxQuote(value).replace(/\$/g, "${dollar}");
+}
+
+/** Text for an nginx `#` comment: on one line whatever it holds. */
+export function nginxComment(value: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the file
+    return `# ${value.replace(/[\u0000-\u001f\u007f]/g, (character) => JSON.stringify(character).slice(1, -1))}`;
+}
+
+/** nginx needs `${dollar}` defined for `nginxText`: put this line in the http block. */
+export const NGINX_DOLLAR_VARIABLE = `geo $dollar { default "$"; }`;
 
 function serverName(host: string): string {
     if (host.startsWith("*.")) {
         // nginx's own `*.a.b` also matches deeper names; the Ingress spec allows exactly one label.
-        return `~^[^.]+${host.slice(1).replace(/\./g, "\\.")}$`;
+        return nginxQuote(`~^[^.]+${host.slice(1).replace(/[.\\^$|?*+()[\]{}]/g, "\\$&")}$`);
     }
-    return host;
+    return nginxQuote(host);
 }
 
 /**
@@ -218,11 +242,11 @@ function serverName(host: string): string {
  */
 export function nginxConfig(input: NginxConfigInput): string {
     const { table, listenPort, pod, runDir } = input;
-    const notFound = `return 404 ${nginxString(`pod=${pod.name} namespace=${pod.namespace} node=${pod.node} port=${listenPort} default-backend=404`)} ;`;
+    const notFound = `return 404 ${nginxText(`pod=${pod.name} namespace=${pod.namespace} node=${pod.node} port=${listenPort} default-backend=404`)} ;`;
     const upstreams = new Map<string, { name: string; upstream: Upstream }>();
     const proxyTo = (route: RoutePath): string => {
         if (!route.backend) {
-            return `return 503 ${nginxString(`${route.ingress}: the backend is not a Service`)};`;
+            return `return 503 ${nginxText(`${route.ingress}: the backend is not a Service`)};`;
         }
         const key = backendKey(route.backend);
         let entry = upstreams.get(key);
@@ -232,23 +256,23 @@ export function nginxConfig(input: NginxConfigInput): string {
         }
         return "servers" in entry.upstream
             ? `proxy_pass http://${entry.name};`
-            : `return 503 ${nginxString(`${key}: ${entry.upstream.unavailable}`)};`;
+            : `return 503 ${nginxText(`${key}: ${entry.upstream.unavailable}`)};`;
     };
     const locations = (block: HostRoutes | undefined): string[] => {
         const lines: string[] = [];
         const paths = block?.paths ?? [];
         const exact = new Set(paths.filter((path) => path.pathType === "Exact").map((path) => path.match));
         for (const route of paths) {
-            const comment = `# ${route.ingress}: ${route.pathType} ${route.path}`;
+            const comment = nginxComment(`${route.ingress}: ${route.pathType} ${route.path}`);
             if (route.pathType === "Exact") {
-                lines.push(`        location = ${route.match} { ${proxyTo(route)} } ${comment}`);
+                lines.push(`        location = ${nginxQuote(route.match)} { ${proxyTo(route)} } ${comment}`);
             } else if (route.match === "/") {
                 lines.push(`        location / { ${proxyTo(route)} } ${comment}`);
             } else {
                 if (!exact.has(route.match)) {
-                    lines.push(`        location = ${route.match} { ${proxyTo(route)} } ${comment}`);
+                    lines.push(`        location = ${nginxQuote(route.match)} { ${proxyTo(route)} } ${comment}`);
                 }
-                lines.push(`        location ^~ ${route.match}/ { ${proxyTo(route)} } ${comment}`);
+                lines.push(`        location ^~ ${nginxQuote(`${route.match}/`)} { ${proxyTo(route)} } ${comment}`);
             }
         }
         if (!paths.some((path) => path.pathType === "Prefix" && path.match === "/")) {
@@ -285,7 +309,9 @@ export function nginxConfig(input: NginxConfigInput): string {
         }
     }
     return [
-        `# Written by clusternet lab: the Ingress controller in pod ${pod.namespace}/${pod.name}, served by nginx.`,
+        nginxComment(
+            `Written by clusternet lab: the Ingress controller in pod ${pod.namespace}/${pod.name}, served by nginx.`,
+        ),
         `worker_processes 1;`,
         `pid ${runDir}/nginx.pid;`,
         `error_log ${runDir}/error.log warn;`,
@@ -299,7 +325,7 @@ export function nginxConfig(input: NginxConfigInput): string {
         `    scgi_temp_path ${runDir}/scgi;`,
         `    server_names_hash_bucket_size 128;`,
         `    default_type text/plain;`,
-        `    geo $dollar { default "$"; }`,
+        `    ${NGINX_DOLLAR_VARIABLE}`,
         `    proxy_http_version 1.1;`,
         `    proxy_set_header Host $host;`,
         `    proxy_connect_timeout 2s;`,

@@ -22,9 +22,16 @@ export interface IptablesTable {
 
 const BUILTIN_CHAINS = new Set(["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"]);
 
-/** Quotes an argument the way iptables-save prints one, when it needs quoting. */
-function quote(arg: string): string {
-    return /^[A-Za-z0-9_./:!=,+-]+$/.test(arg) ? arg : `"${arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+/**
+ * Quotes an argument the way iptables-save prints one, when it needs quoting. iptables-restore reads one rule per
+ * line and has no escape for a line break: control characters become '?', so no value can start another rule.
+ */
+export function quote(arg: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the document
+    const oneLine = arg.replace(/[\u0000-\u001f\u007f]/g, "?");
+    return /^[A-Za-z0-9_./:!=,+-]+$/.test(oneLine)
+        ? oneLine
+        : `"${oneLine.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 export function ruleLine(rule: IptablesRule): string {

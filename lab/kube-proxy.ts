@@ -251,7 +251,8 @@ function protocolMatch(protocol: Protocol, destinationPort: number): string[] {
     return ["-p", name, "-m", name, "--dport", String(destinationPort)];
 }
 function comment(text: string): string[] {
-    return ["-m", "comment", "--comment", text];
+    // The comment match holds at most 255 characters.
+    return ["-m", "comment", "--comment", text.slice(0, 255)];
 }
 
 /**

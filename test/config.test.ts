@@ -80,7 +80,7 @@ describe("config shape problems, one line each naming the key", () => {
         [
             "a number where a string belongs",
             (c) => (c["nodes"][0].name = 7),
-            ["clusternet:nodes[0].name: 7 is not a string; write a string"],
+            ['clusternet:nodes[0].name: 7 is read by YAML as the number 7, not a string; quote it: write "7"'],
         ],
         [
             "a string where a number belongs",

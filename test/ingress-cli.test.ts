@@ -133,7 +133,8 @@ void describe("clusternet render: the controller and its Ingress", () => {
         const stackFile = withIngress({ implementation: "ingress-nginx" });
         const plan = ok(await runCli(["plan", "--config-file", stackFile, "--no-save", "--no-previous"]));
         assert.match(plan.stdout, /^Ingress: ingress-nginx \(IngressClass nginx, namespace ingress-nginx\)/m);
-        assert.match(plan.stdout, new RegExp(`^warning: ${RETIRED.source}`, "m"));
+        assert.match(plan.stderr, new RegExp(`^warning: ${RETIRED.source}`, "m"));
+        assert.doesNotMatch(plan.stdout, RETIRED, "warnings go to stderr in every format");
         const json = ok(
             await runCli(["plan", "--config-file", stackFile, "--no-save", "--no-previous", "--format", "json"]),
         );

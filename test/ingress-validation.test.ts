@@ -402,7 +402,7 @@ void describe("the controller's settings and node ports", () => {
         const taken: BackendService[] = [{ name: "other", type: "NodePort", ports: [{ port: 80, nodePort: 30443 }] }];
         assert.match(
             only(check({}, taken)),
-            /^clusternet:ingress\.controller\.httpsNodePort: 30443 is already the node port of Service default\/other/,
+            /^clusternet:ingress\.controller\.httpsNodePort: the default 30443 \(not set in the stack\) is already the node port of Service default\/other/,
         );
     });
 
@@ -411,7 +411,7 @@ void describe("the controller's settings and node ports", () => {
             "clusternet:ingress.controller.httpNodePort: 8080 is outside the node port range 30000-32767 (clusternet:cluster.nodePortRange); pick a port from 30000 to 32767",
         ]);
         assert.deepEqual(controller({ httpsNodePort: 31500 }, SERVICES, "31000-31999"), [
-            "clusternet:ingress.controller.httpNodePort: 30080 is outside the node port range 31000-31999 (clusternet:cluster.nodePortRange); pick a port from 31000 to 31999",
+            "clusternet:ingress.controller.httpNodePort: the default 30080 (not set in the stack) is outside the node port range 31000-31999 (clusternet:cluster.nodePortRange); pick a port from 31000 to 31999",
         ]);
     });
 

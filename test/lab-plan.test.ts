@@ -535,11 +535,11 @@ void describe("lab plan: Ingress", () => {
             config,
             /listen 8000 default_server;\n\s+server_name _;\n\s+location \/ \{ return 404 "pod=traefik-0 namespace=traefik node=worker-2 port=8000 default-backend=404" ; \}/,
         );
-        assert.match(config, /location = \/api \{ proxy_pass http:\/\/demo_exact_http_\w+; \}/);
-        assert.match(config, /location \^~ \/api\/ \{ proxy_pass http:\/\/demo_api_http_\w+; \}/);
-        assert.ok(!config.includes("location = /api { proxy_pass http://demo_api"), "the Exact path owns = /api");
-        assert.match(config, /location = \/api\/v1 \{ return 503 "demo\/v1:http: no Ready pod"; \}/);
-        assert.match(config, /server_name ~\^\[\^.\]\+\\.wild\\.example\$;/);
+        assert.match(config, /location = "\/api" \{ proxy_pass http:\/\/demo_exact_http_\w+; \}/);
+        assert.match(config, /location \^~ "\/api\/" \{ proxy_pass http:\/\/demo_api_http_\w+; \}/);
+        assert.ok(!config.includes('location = "/api" { proxy_pass http://demo_api'), "the Exact path owns = /api");
+        assert.match(config, /location = "\/api\/v1" \{ return 503 "demo\/v1:http: no Ready pod"; \}/);
+        assert.match(config, /server_name "~\^\[\^.\]\+\\\\.wild\\\\.example\$";/);
         assert.match(
             config,
             /upstream demo_root_http_\w+ \{\n\s+server 10.244.0.3:80;\n\s+server 10.244.1.3:80;\n\s+\}/,

@@ -68,11 +68,14 @@ describe("parseCidr", () => {
         ["10.244.0.0", /is not a CIDR; write an address and a prefix length/],
         ["10.244.0.0/16/2", /is not a CIDR/],
         ["10.244.0.1/16", /has host bits set beyond the \/16 prefix; write 10\.244\.0\.0\/16/],
-        ["10.244.0.0/08", /invalid prefix length "08"; use a whole number from 0 to 32 without leading zeros/],
+        ["10.244.0.0/08", /invalid prefix length "08"; write 10\.244\.0\.0\/8$/],
         ["10.244.0.0/33", /invalid prefix length "33"/],
         ["10.244.0.0/-1", /invalid prefix length/],
         ["10.244.0.0/", /invalid prefix length ""/],
-        ["010.244.0.0/16", /is not an IPv4 or IPv6 address/],
+        [
+            "010.244.0.0/16",
+            /has leading zeros, which Kubernetes refuses \(some tools read them as octal\); write 10\.244\.0\.0\/16$/,
+        ],
         ["10.244.0/16", /is not an IPv4 or IPv6 address/],
         ["256.0.0.0/8", /is not an IPv4 or IPv6 address/],
         [" 10.244.0.0/16", /is not an IPv4 or IPv6 address/],
@@ -275,7 +278,7 @@ describe("planNetwork stability", () => {
         assert.equal(lines.length, 1);
         assert.match(
             lines[0]!,
-            /^clusternet:cluster\.podCidr: node "worker-1" already has 10\.244\.1\.0\/24, which is not a \/24 inside 10\.245\.0\.0\/16/,
+            /^clusternet:cluster\.podCidr: node "worker-1" already has 10\.244\.1\.0\/24 \(previous allocation\["worker-1"\]\.podCidr\), which is not a \/24 inside 10\.245\.0\.0\/16/,
         );
     });
 
@@ -326,7 +329,7 @@ describe("planNetwork refuses bad input, one line per problem", () => {
             "a node mask shorter than the pod CIDR",
             withCluster({ nodeMaskSize: 12 }),
             [
-                "clusternet:cluster.nodeMaskSize: /12 node subnets do not fit in the /16 pod CIDR 10.244.0.0/16; use a node mask of at least 16",
+                "clusternet:cluster.nodeMaskSize: /12 node subnets do not fit in the /16 pod CIDR 10.244.0.0/16; use a node mask of at least 18",
             ],
         ],
         [
@@ -397,22 +400,22 @@ describe("planNetwork refuses bad input, one line per problem", () => {
             "the Service CIDR overlapping the pod CIDR",
             withCluster({ serviceCidr: "10.244.0.0/16" }),
             [
-                "clusternet:cluster.serviceCidr: the Service CIDR 10.244.0.0/16 overlaps the pod CIDR 10.244.0.0/16 (clusternet:cluster.podCidr); choose a range that overlaps nothing else, e.g. 10.0.0.0/16",
+                "clusternet:cluster.serviceCidr: the Service CIDR 10.244.0.0/16 overlaps the pod CIDR 10.244.0.0/16 (clusternet:cluster.podCidr); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16",
             ],
         ],
         [
             "a reserved range overlapping the pod CIDR",
             withCluster({ reserved: [{ name: "vpn", cidr: "10.244.128.0/17" }] }),
             [
-                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the reserved range vpn 10.244.128.0/17 (clusternet:cluster.reserved[0].cidr); choose a range that overlaps nothing else, e.g. 10.0.0.0/16",
+                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the reserved range vpn 10.244.128.0/17 (clusternet:cluster.reserved[0].cidr); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16",
             ],
         ],
         [
             "the node network overlapping the pod CIDR",
             withCluster({ nodeNetwork: "10.244.56.0/24" }, [{ name: "a", ip: "10.244.56.10" }]),
             [
-                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the node network 10.244.56.0/24 (clusternet:cluster.nodeNetwork); choose a range that overlaps nothing else, e.g. 10.0.0.0/16",
-                'clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps node "a"\'s IP 10.244.56.10 (clusternet:nodes[0].ip); choose a range that overlaps nothing else, e.g. 10.0.0.0/16',
+                "clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps the node network 10.244.56.0/24 (clusternet:cluster.nodeNetwork); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16",
+                'clusternet:cluster.podCidr: the pod CIDR 10.244.0.0/16 overlaps node "a"\'s IP 10.244.56.10 (clusternet:nodes[0].ip); choose a range that overlaps nothing else, e.g. write 10.0.0.0/16',
             ],
         ],
         [
@@ -433,7 +436,7 @@ describe("planNetwork refuses bad input, one line per problem", () => {
             "a bad node name",
             withCluster({}, [{ name: "Worker_1", ip: "192.168.56.11" }]),
             [
-                "clusternet:nodes[0].name: \"Worker_1\" is not a valid Node name (a DNS-1123 subdomain); use lowercase letters, digits, '-' and '.', e.g. worker-1",
+                "clusternet:nodes[0].name: \"Worker_1\" is not a valid Node name (a DNS-1123 subdomain); use lowercase letters, digits, '-' and '.', at most 253 characters and 63 between dots, e.g. worker-1",
             ],
         ],
         [
@@ -497,7 +500,7 @@ describe("planNetwork refuses bad input, one line per problem", () => {
                 [1, 2, 3].map((i) => ({ name: `n${i}`, ip: `192.168.56.${i}` })),
             ),
             [
-                "clusternet:cluster.podCidr: 10.244.0.0/23 with /24 node subnets holds 2 node subnets, but 3 nodes need one (1 left without); use a larger pod CIDR or a longer node mask (clusternet:cluster.nodeMaskSize)",
+                "clusternet:cluster.podCidr: 10.244.0.0/23 with /24 node subnets holds 2 node subnets, but 3 nodes need one (1 left without); use a node mask of at least 25 (clusternet:cluster.nodeMaskSize; 4 subnets of 128 addresses), or a larger pod CIDR",
             ],
         ],
         [

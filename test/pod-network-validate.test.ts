@@ -160,7 +160,7 @@ void describe("pod network settings that cannot work", () => {
 
     void it("refuses an --iface that is no interface name, or one node's address", () => {
         assert.deepEqual(problems(stack({ podNetwork: { iface: "eth 1" } })), [
-            "clusternet:podNetwork.iface: \"eth 1\" is not a network interface name; use the interface's name as `ip link` shows it, e.g. eth1 (at most 15 characters, no spaces, '/' or ':')",
+            "clusternet:podNetwork.iface: \"eth 1\" is not a network interface name: \" \" is not a letter, digit, '_', '.' or '-'; use the interface's name as `ip link` shows it, e.g. eth1 (1 to 15 letters, digits, '_', '.' and '-')",
         ]);
         assert.deepEqual(problems(stack({ podNetwork: { iface: "192.168.56.10" } })), [
             "clusternet:podNetwork.iface: 192.168.56.10 is one node's address, but every node's flanneld gets the same --iface; name the interface instead (e.g. eth1), which every node has",

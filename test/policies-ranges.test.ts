@@ -303,7 +303,7 @@ void describe("service-cluster-ip-in-range", () => {
         [
             "a non-canonical address",
             { name: "zeros", ports: [{ port: 80 }], clusterIP: "10.096.0.5" },
-            /clusterIP: "10\.096\.0\.5" is not an IPv4 or IPv6 address|not in canonical form/,
+            /clusterIP: "10\.096\.0\.5" has leading zeros|not in canonical form/,
         ],
         [
             "an IPv6 address in an IPv4 cluster",

@@ -1,3 +1,4 @@
 export * from "./problems";
 export * from "./names";
 export * from "./keys";
+export * from "./url";

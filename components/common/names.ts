@@ -55,3 +55,8 @@ export function isLabelKey(key: string): boolean {
         LABEL_NAME.test(name)
     );
 }
+
+/** The length part of a name's fault, for messages: ` (64 characters; at most 63)` when too long, else "". */
+export function lengthNote(value: unknown, limit: number): string {
+    return typeof value === "string" && value.length > limit ? ` (${value.length} characters; at most ${limit})` : "";
+}

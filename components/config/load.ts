@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { parseDocument } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { z } from "zod";
 import { Problem, keyPath, show } from "../common";
 import {
@@ -22,6 +22,47 @@ export interface ConfigSource {
     readonly values: ReadonlyMap<string, unknown>;
     /** Keys (without namespace) whose values Pulumi holds as secrets. */
     readonly secretKeys: ReadonlySet<string>;
+    /**
+     * How numbers were spelled where YAML read a number from text that is not its plain form (`1e3`, `0x10`,
+     * `010`), by `spellingKey`: so a message can say what was written rather than 1000.
+     */
+    readonly spellings?: ReadonlyMap<string, string>;
+}
+
+/** The key of `ConfigSource.spellings` for a value at a path under a config key. */
+export function spellingKey(key: string, path: ReadonlyArray<string | number>): string {
+    return JSON.stringify([key, ...path]);
+}
+
+/** Numbers of the `config:` section whose source text differs from how JavaScript prints them. */
+function numberSpellings(document: Document): Map<string, string> {
+    const spellings = new Map<string, string>();
+    const walk = (node: unknown, key: string, path: Array<string | number>): void => {
+        if (isMap(node)) {
+            for (const pair of node.items) {
+                const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+                if (name !== undefined) {
+                    walk(pair.value, key, [...path, name]);
+                }
+            }
+        } else if (isSeq(node)) {
+            node.items.forEach((item, index) => walk(item, key, [...path, index]));
+        } else if (isScalar(node) && typeof node.value === "number" && node.source !== undefined) {
+            if (String(node.source) !== String(node.value)) {
+                spellings.set(spellingKey(key, path), String(node.source));
+            }
+        }
+    };
+    const config = isMap(document.contents) ? document.contents.get("config", true) : undefined;
+    if (isMap(config)) {
+        for (const pair of config.items) {
+            const fullKey = isScalar(pair.key) ? String(pair.key.value) : "";
+            if (fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) {
+                walk(pair.value, fullKey.slice(CONFIG_NAMESPACE.length + 1), []);
+            }
+        }
+    }
+    return spellings;
 }
 
 export type Loaded<T> =
@@ -36,6 +77,9 @@ const SECRET_FIELDS: ReadonlyArray<readonly [ConfigKey, ...string[]]> = [
     ["nodePrep", "privateKey"],
     ["podNetwork", "wireguard", "psk"],
 ];
+
+/** How many alias expansions a stack file may need (the yaml package's default; a real stack file needs a few). */
+export const MAX_ALIAS_COUNT = 100;
 
 /** Reads a Pulumi stack file (`Pulumi.<stack>.yaml` or any file of that form). */
 export function readStackFile(path: string): Loaded<ConfigSource> {
@@ -57,7 +101,9 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             ],
         };
     }
-    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    // Merge keys (`<<: *node`) on, as Pulumi's own reader (go-yaml) resolves them, so offline runs and `pulumi up`
+    // read the same values.
+    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
     if (document.errors.length > 0) {
         return {
             ok: false,
@@ -68,7 +114,22 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             })),
         };
     }
-    const root: unknown = document.toJS();
+    let root: unknown;
+    try {
+        // Aliases that expand exponentially (a "billion laughs" file) are refused, as go-yaml refuses them too.
+        root = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+        return {
+            ok: false,
+            problems: [
+                {
+                    key: path,
+                    message: `expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times: ${(error as Error).message.toLowerCase()}`,
+                    fix: "write the values out instead of nesting aliases of aliases",
+                },
+            ],
+        };
+    }
     if (root === null || root === undefined) {
         return { ok: true, value: { label: path, kind: "stack-file", values: new Map(), secretKeys: new Set() } };
     }
@@ -91,8 +152,17 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
             problems.push({ key: fullKey, message: "has no namespace", fix: `write ${CONFIG_NAMESPACE}:${fullKey}` });
             continue;
         }
-        if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
-            continue; // other packages' settings, such as kubernetes:context
+        const namespace = fullKey.slice(0, separator);
+        if (namespace !== CONFIG_NAMESPACE) {
+            // Other packages' settings (kubernetes:context) are theirs; a near miss of ours would drop a section.
+            if (closest(namespace, [CONFIG_NAMESPACE]) !== undefined) {
+                problems.push({
+                    key: fullKey,
+                    message: `is in the namespace ${show(namespace)}, which clusternet does not read`,
+                    fix: `did you mean ${CONFIG_NAMESPACE}:${fullKey.slice(separator + 1)}?`,
+                });
+            }
+            continue;
         }
         const key = fullKey.slice(separator + 1);
         values.set(key, value);
@@ -103,7 +173,10 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
     if (problems.length > 0) {
         return { ok: false, problems };
     }
-    return { ok: true, value: { label: path, kind: "stack-file", values, secretKeys } };
+    return {
+        ok: true,
+        value: { label: path, kind: "stack-file", values, secretKeys, spellings: numberSpellings(document) },
+    };
 }
 
 /**
@@ -172,7 +245,8 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
         const result = schema.safeParse(value, { reportInput: true });
         if (!result.success) {
             for (const issue of result.error.issues) {
-                problems.push(...issueProblems(issue, root, schema));
+                const spelled = source.spellings?.get(spellingKey(key, issue.path as Array<string | number>));
+                problems.push(...issueProblems(issue, root, schema, spelled));
             }
             // A value whose only fault is unknown keys is still checked further without them, so a typo does
             // not hide the other problems.
@@ -208,7 +282,7 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
     return { parsed: parsed as Partial<ClusternetConfig>, failedKeys, problems };
 }
 
-function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType): Problem[] {
+function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType, spelled?: string): Problem[] {
     const key = keyPath(root, ...(issue.path as Array<string | number>));
     const input = (issue as { input?: unknown }).input;
     switch (issue.code) {
@@ -242,6 +316,17 @@ function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType)
                         key,
                         message: `${show(input)} is a string, not a number`,
                         fix: `write it without quotes: ${input.trim()}`,
+                    },
+                ];
+            }
+            if (issue.expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
+                // YAML reads unquoted 1e3, 0x10, 010, true or no as numbers and booleans: say what was written.
+                const written = spelled ?? String(input);
+                return [
+                    {
+                        key,
+                        message: `${written} is read by YAML as the ${typeof input} ${String(input)}, not a string`,
+                        fix: `quote it: write ${JSON.stringify(written)}`,
                     },
                 ];
             }

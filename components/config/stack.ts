@@ -42,7 +42,11 @@ export function clusterNetworkArgs(
  * Validates a stack's `clusternet:*` config completely, shapes first and then everything that needs arithmetic
  * or cross-references, naming each problem by its config key. Used by the Pulumi program and the CLI alike.
  */
-export function loadStack(source: ConfigSource, previous?: PreviousAllocation): Loaded<LoadedStack> {
+export function loadStack(
+    source: ConfigSource,
+    previous?: PreviousAllocation,
+    previousSource?: string,
+): Loaded<LoadedStack> {
     const shape = validateConfigShape(source);
     const { parsed } = shape;
     if (!parsed.cluster || !parsed.nodes) {
@@ -57,7 +61,12 @@ export function loadStack(source: ConfigSource, previous?: PreviousAllocation): 
         }
     }
     const args = clusterNetworkArgs(usable, previous);
-    const validated = validateClusterNetwork(args, STACK_KEYS);
+    // Problems in remembered subnets name where they were remembered: the plan record's file, when known.
+    const keys =
+        previousSource === undefined
+            ? STACK_KEYS
+            : { ...STACK_KEYS, previous: `${previousSource}: previous allocation` };
+    const validated = validateClusterNetwork(args, keys);
     const problems = [
         ...shape.problems,
         ...(validated.ok ? [] : validated.problems),

@@ -176,14 +176,23 @@ export function controllerNodePortClaims(settings: IngressControllerSettings, co
         return [];
     }
     const ports = [
-        { field: "httpNodePort", port: settings.httpNodePort ?? DEFAULT_HTTP_NODE_PORT },
-        { field: "httpsNodePort", port: settings.httpsNodePort ?? DEFAULT_HTTPS_NODE_PORT },
+        {
+            field: "httpNodePort",
+            port: settings.httpNodePort ?? DEFAULT_HTTP_NODE_PORT,
+            defaulted: settings.httpNodePort === undefined,
+        },
+        {
+            field: "httpsNodePort",
+            port: settings.httpsNodePort ?? DEFAULT_HTTPS_NODE_PORT,
+            defaulted: settings.httpsNodePort === undefined,
+        },
     ];
     // Reported by validateControllerSettings when not a port.
     return ports
         .filter(({ port }) => isPort(port))
-        .map(({ field, port }) => ({
+        .map(({ field, port, defaulted }) => ({
             nodePort: port,
+            defaulted,
             protocol: Protocol.TCP,
             owner: "the Ingress controller",
             key: keyPath(controllerKey, field),

@@ -83,11 +83,12 @@ export function tryCommands(
     const host = sampleHost(route.host);
     const node = nodeAddress ?? NODE_PLACEHOLDER;
     const ipv6 = node.includes(":");
-    const globOff = ipv6 ? "-g " : "";
     const port = (value: number, standard: number): string => (value === standard ? "" : `:${value}`);
     const commands: string[] = [];
     for (const { path } of route.paths) {
         const requestPath = path === "" ? "/" : path;
+        // curl expands [a-b] and {a,b} in URLs into several requests: -g when the URL holds brackets or braces.
+        const globOff = ipv6 || /[[\]{}]/.test(requestPath) ? "-g " : "";
         commands.push(
             `curl ${globOff}-H 'Host: ${host}' ${shellQuote(`http://${urlHost(node)}${port(controller.httpPort, 80)}${requestPath}`)}`,
         );

@@ -6,7 +6,9 @@ import {
     Problem,
     isDns1123Label,
     isDns1123Subdomain,
+    URL_PATH,
     keyPath,
+    percentEncodePath,
     show,
 } from "../common";
 import { parseAddress } from "../plan";
@@ -110,12 +112,50 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
 const INVALID_PATH_SEQUENCES = ["//", "/./", "/../", "%2f", "%2F"];
 const INVALID_PATH_SUFFIXES = ["/..", "/."];
 
-/** Checks a path as the API server does for its pathType: Exact and Prefix paths are absolute and clean. */
+/** Regular-expression and glob syntax, which an Exact or Prefix path would match literally. */
+const PATTERN_SYNTAX = /\*|\?|\[|\]|\{|\}|\^|\||\\|\.\+|\$$|\(.*\)/;
+
+/** The literal prefix a pattern most likely meant: `/api/*` and `/api/.*` mean `/api`. */
+function literalPrefix(path: string): string {
+    const cut = path.search(PATTERN_SYNTAX);
+    const literal = /^[-A-Za-z0-9/._~!&'+,;=:@]*/.exec(cut < 0 ? path : path.slice(0, cut))![0];
+    const head = literal.replace(/[/.]+$/, "").replace(/\/{2,}/g, "/");
+    return head.startsWith("/") && !/\/\.\.?(\/|$)/.test(head) ? head : "/";
+}
+
+/**
+ * Characters no controller should get unencoded: control characters, spaces, non-ASCII, '"' and '`'. An
+ * ImplementationSpecific path may use a controller's regular-expression syntax, but only in printable ASCII; what
+ * is left is quoted where it is written (nginx.conf, shell, markdown).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+const UNSAFE_IN_ANY_PATH = /[\u0000-\u0020\u007f-\uffff"`]/u;
+
+/**
+ * Checks a path as the API server does for its pathType (Exact and Prefix paths are absolute and clean), and, as
+ * Gateway API and the controllers do, that it holds only URL path characters: an Exact or Prefix path only RFC
+ * 3986's, with no regex or glob syntax (it is matched literally), an ImplementationSpecific path no control
+ * characters, spaces or non-ASCII. The paths end up in nginx.conf, shell commands and markdown.
+ */
 export function pathFindings(path: string, pathType: string): Finding[] {
     const findings: Finding[] = [];
     switch (pathType) {
         case PathType.Exact:
         case PathType.Prefix:
+            if (PATTERN_SYNTAX.test(path)) {
+                findings.push({
+                    message: `${show(path)} uses regex or glob syntax, but a ${pathType} path is matched literally (/* is not a wildcard)`,
+                    fix:
+                        pathType === PathType.Prefix
+                            ? `write ${show(literalPrefix(path))}: a Prefix path already matches everything below it`
+                            : `write ${show(literalPrefix(path))} (the literal path), or use pathType Prefix`,
+                });
+            } else if (!URL_PATH.test(path)) {
+                findings.push({
+                    message: `${show(path)} holds characters a URL path cannot (RFC 3986: letters, digits and -._~!$&'()*+,;=:@/ or %XX)`,
+                    fix: `percent-encode them: write ${show(percentEncodePath(path))}`,
+                });
+            }
             if (!path.startsWith("/")) {
                 findings.push({
                     message: `${show(path)} must be an absolute path`,
@@ -140,6 +180,12 @@ export function pathFindings(path: string, pathType: string): Finding[] {
             }
             break;
         case PathType.ImplementationSpecific:
+            if (UNSAFE_IN_ANY_PATH.test(path)) {
+                findings.push({
+                    message: `${show(path)} holds control characters, spaces, '"', '\`' or non-ASCII characters`,
+                    fix: `percent-encode them: write ${show(percentEncodePath(path))}`,
+                });
+            }
             if (path.length > 0 && !path.startsWith("/")) {
                 findings.push({
                     message: `${show(path)} must be an absolute path`,

@@ -143,7 +143,7 @@ export function allocateNodeSubnets(
         if (cidr.family !== pod.family || !fits(cidr)) {
             problems.push({
                 key: keys.podCidr,
-                message: `node "${request.name}" already has ${request.previous}, which is not a /${mask} inside ${formatCidr(pod)}; changing the pod CIDR or node mask would move it, and Node.spec.podCIDR is immutable`,
+                message: `node "${request.name}" already has ${request.previous} (${keys.previous(request.name)}), which is not a /${mask} inside ${formatCidr(pod)}; changing the pod CIDR or node mask would move it, and Node.spec.podCIDR is immutable`,
                 fix: "keep the previous pod CIDR and node mask, or rebuild the cluster and plan without the previous allocation",
             });
             return;
@@ -239,8 +239,31 @@ export function allocateNodeSubnets(
         problems.push({
             key: keys.podCidr,
             message: `${describePod} holds ${blockCount} node subnets, but ${requests.length} nodes need one${held > 0 ? ` and ${held} removed nodes still hold theirs` : ""} (${unplaced} left without)`,
-            fix: `use a larger pod CIDR or a longer node mask (${keys.nodeMaskSize})${held > 0 ? `, or release removed nodes whose Nodes are deleted (${keys.released})` : ""}`,
+            fix: `${capacityFix(pod, mask, requests.length + held, keys)}${held > 0 ? `; or release removed nodes whose Nodes are deleted (${keys.released})` : ""}`,
         });
     }
     return { subnets, retired, problems };
+}
+
+/** Kubernetes allows at most 16 bits between the pod CIDR's prefix and the node mask. */
+const MAX_MASK_DIFFERENCE = 16;
+
+/**
+ * Advice for too many nodes that can itself be followed: a node mask or a pod CIDR that holds them within
+ * Kubernetes' limits (at most 16 bits between the two, at least one pod address per node), or, past 65,536
+ * nodes, that no single pod CIDR can.
+ */
+function capacityFix(pod: Cidr, mask: number, nodes: number, keys: AllocationKeys): string {
+    const bits = familyBits(pod.family);
+    const needed = Math.ceil(Math.log2(nodes));
+    if (needed > MAX_MASK_DIFFERENCE) {
+        return `one pod CIDR holds at most ${(2 ** MAX_MASK_DIFFERENCE).toLocaleString("en-US")} node subnets (Kubernetes allows ${MAX_MASK_DIFFERENCE} bits between pod CIDR and node mask): split the nodes into several clusters`;
+    }
+    const longerMask = pod.prefix + needed;
+    if (longerMask <= bits - 2) {
+        return `use a node mask of at least ${longerMask} (${keys.nodeMaskSize}; ${2 ** needed} subnets of ${2n ** BigInt(bits - longerMask)} addresses), or a larger pod CIDR`;
+    }
+    const prefix = Math.min(mask, bits - 2) - needed;
+    const start = pod.start & ~((1n << BigInt(bits - prefix)) - 1n);
+    return `use a larger pod CIDR, e.g. write ${formatCidr({ family: pod.family, start, prefix })}`;
 }

@@ -241,6 +241,15 @@ export function parseAddressWithIpNum(text: string): Parsed<{ family: IpFamily; 
     }
     const [valid] = Validator.isValidIPv4String(text);
     if (!valid || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+        // Leading zeros (010.244.0.0): Kubernetes refuses them, since some tools read them as octal.
+        const octets = /^\d+(\.\d+){3}$/.test(text) ? text.split(".").map((octet) => Number(octet)) : [];
+        if (octets.length === 4 && octets.every((octet) => octet <= 255)) {
+            return {
+                ok: false,
+                message: `${JSON.stringify(text)} has leading zeros, which Kubernetes refuses (some tools read them as octal)`,
+                fix: `write ${octets.join(".")}`,
+            };
+        }
         return { ok: false, message: `${JSON.stringify(text)} is not an IPv4 or IPv6 address` };
     }
     return { ok: true, value: { family: IpFamily.IPv4, value: IPv4.fromString(text).getValue() } };
@@ -279,7 +288,11 @@ export function parseCidr(text: string): Parsed<Cidr> {
     const prefixText = text.slice(slash + 1);
     const address = parseAddressText(addressText);
     if (!address.ok) {
-        return { ok: false, message: `${JSON.stringify(text)} is not a CIDR: ${address.message}`, fix: address.fix };
+        return {
+            ok: false,
+            message: `${JSON.stringify(text)} is not a CIDR: ${address.message}`,
+            fix: address.fix?.startsWith("write ") ? `${address.fix}/${prefixText}` : address.fix,
+        };
     }
     const { family, value } = address.value;
     const bits = familyBits(family);
@@ -287,7 +300,10 @@ export function parseCidr(text: string): Parsed<Cidr> {
         return {
             ok: false,
             message: `${JSON.stringify(text)} has an invalid prefix length ${JSON.stringify(prefixText)}`,
-            fix: `use a whole number from 0 to ${bits} without leading zeros`,
+            fix:
+                /^\d+$/.test(prefixText) && Number(prefixText) <= bits
+                    ? `write ${addressText}/${Number(prefixText)}`
+                    : `use a whole number from 0 to ${bits} without leading zeros`,
         };
     }
     const prefix = Number(prefixText);

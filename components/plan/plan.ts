@@ -6,6 +6,7 @@ import {
     isDns1123Label,
     isDns1123Subdomain,
     keyPath,
+    lengthNote,
 } from "../common";
 import { allocateNodeSubnets } from "./allocate";
 import {
@@ -22,6 +23,7 @@ import {
     parseCidr,
 } from "./cidr";
 import { Interval, cidrInterval, lowestFreeBlock, sweepOverlaps } from "./intervals";
+import { networkOrBroadcast, specialRangeOfAddress, specialRangeOfCidr } from "./special";
 import {
     AddressPlan,
     ClusterSpec,
@@ -44,6 +46,10 @@ export const CAPACITY_WARNING_PERCENT = 80;
 export const MAX_NODE_MASK_DIFFERENCE = 16;
 /** Kubernetes allows at most 20 host bits in a Service CIDR. */
 const MAX_SERVICE_HOST_BITS = 20;
+/** The pod CIDR size suggested when a given one is too small: kubeadm's usual /16, and a /56 for IPv6. */
+const SUGGESTED_POD_PREFIX: Record<IpFamily, number> = { IPv4: 16, IPv6: 56 };
+/** The kubelet's default maxPods. */
+export const KUBELET_MAX_PODS = 110;
 /** kubeadm puts cluster DNS on the 10th address of the Service CIDR. */
 const DNS_SERVICE_INDEX = 10n;
 
@@ -115,7 +121,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     if (!isDns1123Label(name)) {
         problems.push({
             key: clusterKey("name"),
-            message: `${JSON.stringify(name)} is not a DNS-1123 label`,
+            message: `${JSON.stringify(name)} is not a DNS-1123 label${lengthNote(name, 63)}`,
             fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. lab",
         });
     }
@@ -176,23 +182,40 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (!cidr) {
             continue;
         }
+        // Node masks from the pod CIDR's prefix to the shorter of prefix+16 and bits-2 are valid; when that
+        // interval is empty the pod CIDR itself is too small, and saying so avoids advice that cannot be followed.
+        if (cidr.prefix > bits - 2) {
+            const roomy = {
+                family,
+                start: cidr.start & ~((1n << BigInt(bits - SUGGESTED_POD_PREFIX[family])) - 1n),
+                prefix: SUGGESTED_POD_PREFIX[family],
+            };
+            problems.push({
+                key: clusterKey(fieldFor(family, "podCidr")),
+                message: `the /${cidr.prefix} pod CIDR ${formatCidr(cidr)} has no room for a node subnet with a pod address in it`,
+                fix: `use a larger range, e.g. write ${formatCidr(roomy)}`,
+            });
+            continue;
+        }
+        // The longest node mask Kubernetes and a pod address allow.
+        const longest = Math.min(cidr.prefix + MAX_NODE_MASK_DIFFERENCE, bits - 2);
         if (nodeMask < cidr.prefix) {
             problems.push({
                 key: maskKey,
                 message: `/${nodeMask} node subnets do not fit in the /${cidr.prefix} pod CIDR ${formatCidr(cidr)}`,
-                fix: `use a node mask of at least ${cidr.prefix}`,
+                fix: `use a node mask of at least ${Math.min(cidr.prefix + Math.ceil(Math.log2(Math.max(1, input.nodes.length))), longest)}`,
             });
         } else if (nodeMask - cidr.prefix > MAX_NODE_MASK_DIFFERENCE) {
             problems.push({
                 key: maskKey,
                 message: `/${nodeMask} is ${nodeMask - cidr.prefix} bits longer than the pod CIDR's /${cidr.prefix}; Kubernetes allows at most ${MAX_NODE_MASK_DIFFERENCE}`,
-                fix: `use a node mask of at most ${cidr.prefix + MAX_NODE_MASK_DIFFERENCE}, or a smaller pod CIDR`,
+                fix: `use a node mask of at most ${longest}, or a smaller pod CIDR`,
             });
         } else if (bits - nodeMask < 2) {
             problems.push({
                 key: maskKey,
                 message: `a /${nodeMask} node subnet leaves no address for a pod after the network address and cni0's gateway`,
-                fix: `use a node mask of at most ${bits - 2}`,
+                fix: `use a node mask of at most ${longest}`,
             });
         } else {
             pod[family] = cidr;
@@ -283,6 +306,13 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const key = keyPath(keys.cluster, "reserved", index);
         if (range.name.trim() === "") {
             problems.push({ key: `${key}.name`, message: "is empty", fix: "name the range, e.g. office-vpn" });
+        } else if (!RESERVED_NAME.test(range.name)) {
+            // The name goes into messages, the plan's markdown table and mermaid diagram: plain words only.
+            problems.push({
+                key: `${key}.name`,
+                message: `${JSON.stringify(range.name)} is not a plain name${lengthNote(range.name, 63)}`,
+                fix: `use at most 63 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit, e.g. write ${reservedNameFor(range.name)}`,
+            });
         } else if (reservedNames.has(range.name)) {
             problems.push({
                 key: `${key}.name`,
@@ -296,6 +326,21 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         addItem(cidr, "reserved", `${key}.cidr`, `the reserved range ${range.name}`);
     });
 
+    // A host address of the node network that no node uses, to suggest in place of an unusable one.
+    const freeNodeAddress = (family: IpFamily): string | undefined => {
+        if (!nodeNetwork || nodeNetwork.family !== family || nodeNetwork.prefix > familyBits(family) - 2) {
+            return undefined;
+        }
+        const taken = new Set(input.nodes.map((node) => node.ip));
+        for (let index = 1n; index < 1024n && index < cidrSize(nodeNetwork) - 1n; index++) {
+            const candidate = formatAddress(family, addressAt(nodeNetwork, index));
+            if (!taken.has(candidate)) {
+                return candidate;
+            }
+        }
+        return undefined;
+    };
+
     // Nodes: names, addresses, and the node network.
     const nodeNames = new Map<string, number>();
     const nodeIps = new Map<string, number>();
@@ -303,8 +348,8 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         if (!isDns1123Subdomain(node.name)) {
             problems.push({
                 key: nodeKey(index, "name"),
-                message: `${JSON.stringify(node.name)} is not a valid Node name (a DNS-1123 subdomain)`,
-                fix: "use lowercase letters, digits, '-' and '.', e.g. worker-1",
+                message: `${JSON.stringify(node.name)} is not a valid Node name (a DNS-1123 subdomain)${lengthNote(node.name, 253)}`,
+                fix: "use lowercase letters, digits, '-' and '.', at most 253 characters and 63 between dots, e.g. worker-1",
             });
         } else if (nodeNames.has(node.name)) {
             problems.push({
@@ -335,6 +380,34 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             return;
         }
         nodeIps.set(canonical, index);
+        const special = specialRangeOfAddress(family, value);
+        if (special) {
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is ${special.label}: no other host can reach a node there`,
+                fix: freeNodeAddress(family)
+                    ? `use the address the node has on its network (ip -br addr on the node), e.g. write ${freeNodeAddress(family)}`
+                    : "use the address the node has on its network (ip -br addr on the node)",
+            });
+            return;
+        }
+        if (families.length > 0 && !families.includes(family)) {
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is ${family}, but the cluster is ${families.join("")}-only (no ${fieldFor(family, "podCidr")})`,
+                fix: `use the node's ${families[0]} address, or set ${clusterKey(fieldFor(family, "podCidr"))} for a dual-stack cluster`,
+            });
+        }
+        const edge = nodeNetwork ? networkOrBroadcast(nodeNetwork, family, value) : undefined;
+        if (nodeNetwork && edge) {
+            problems.push({
+                key: nodeKey(index, "ip"),
+                message: `${node.ip} is the ${edge} address of the node network ${formatCidr(nodeNetwork)}, not a host's`,
+                fix: freeNodeAddress(family)
+                    ? `use a host address inside ${formatCidr(nodeNetwork)}, e.g. write ${freeNodeAddress(family)}`
+                    : `use a host address inside ${formatCidr(nodeNetwork)}`,
+            });
+        }
         if (nodeNetwork && !cidrContainsAddress(nodeNetwork, family, value)) {
             problems.push({
                 key: nodeKey(index, "ip"),
@@ -343,6 +416,50 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             });
         }
         addItem(hostCidr(family, value), "nodeIp", nodeKey(index, "ip"), `node "${node.name}"'s IP`);
+    });
+
+    // Pod and Service CIDRs and the node network in loopback, link-local, multicast or reserved space: nothing
+    // there is routed between hosts. Reported instead of any overlap, with a free private block as the fix.
+    for (const item of [...items]) {
+        if (item.group !== "podCidr" && item.group !== "serviceCidr" && item.group !== "nodeNetwork") {
+            continue;
+        }
+        const special = specialRangeOfCidr(item.cidr);
+        if (!special) {
+            continue;
+        }
+        items.splice(items.indexOf(item), 1);
+        const suggestion = lowestFreeBlock(
+            item.family,
+            item.cidr.prefix,
+            PRIVATE_POOLS,
+            items.filter((other) => other.family === item.family),
+        );
+        problems.push({
+            key: item.key,
+            message: `${describeRange(item)} lies in ${special.label}, which is not routed between hosts`,
+            fix: suggestion ? `use a private range, e.g. write ${formatCidr(suggestion)}` : "use a private range",
+        });
+        if (item.group === "podCidr") {
+            delete pod[item.family];
+        } else if (item.group === "serviceCidr") {
+            delete service[item.family];
+        }
+    }
+
+    // A pin for a family the cluster does not have would be dropped without a word.
+    input.nodes.forEach((node, index) => {
+        for (const family of [IpFamily.IPv4, IpFamily.IPv6]) {
+            const field = fieldFor(family, "podCidr");
+            const pin = family === IpFamily.IPv4 ? node.podCidr : node.podCidrV6;
+            if (pin !== undefined && families.length > 0 && !families.includes(family)) {
+                problems.push({
+                    key: nodeKey(index, field),
+                    message: `pins an ${family} subnet, but the cluster has no ${family} pod CIDR (${clusterKey(field)})`,
+                    fix: `remove ${field} from this node, or set ${clusterKey(field)}`,
+                });
+            }
+        }
     });
 
     // Released nodes give their remembered subnets back; other remembered names not among the nodes are retired.
@@ -384,7 +501,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             key: moved.key,
             message: `${describeRange(moved)} overlaps ${describeRange(kept)} (${kept.key})`,
             fix: suggestion
-                ? `choose a range that overlaps nothing else, e.g. ${formatCidr(suggestion)}`
+                ? `choose a range that overlaps nothing else, e.g. write ${formatCidr(suggestion)}`
                 : "choose ranges that do not overlap",
         });
     }
@@ -453,6 +570,19 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             usedPercent,
             retired: retiredCount,
         };
+        const podsPerNode = hostAddresses - (family === IpFamily.IPv4 ? 3n : 2n);
+        if (podsPerNode < BigInt(KUBELET_MAX_PODS)) {
+            // The largest node subnet of 128 addresses holds 125 (IPv4) pods, enough for the kubelet's default.
+            const roomyMask = familyBits(family) - 7;
+            warnings.push({
+                key: maskKey,
+                message: `/${mask[family]} node subnets hold ${hostAddresses} addresses, so ${podsPerNode} pod address(es) per node (minus the network address, cni0's gateway${family === IpFamily.IPv4 ? " and broadcast" : ""}); the kubelet runs up to ${KUBELET_MAX_PODS} pods by default and pods past ${podsPerNode} stay ContainerCreating`,
+                fix:
+                    roomyMask >= podCidr.prefix
+                        ? `use a node mask of at most ${roomyMask}, or set the kubelet's maxPods to ${podsPerNode}`
+                        : `use a larger pod CIDR (a /${roomyMask} or larger) or set the kubelet's maxPods to ${podsPerNode}`,
+            });
+        }
         if (usedPercent > CAPACITY_WARNING_PERCENT && used <= maxNodes) {
             warnings.push({
                 key: clusterKey(pinField),
@@ -528,6 +658,19 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
             warnings: warnings.map(formatProblem),
         },
     };
+}
+
+/** A reserved range's name: a few plain words, safe in a message, a markdown table and a mermaid label. */
+const RESERVED_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/;
+
+/** A plain name made from a rejected one, to suggest. */
+function reservedNameFor(name: string): string {
+    const plain = name
+        .replace(/[^A-Za-z0-9._-]+/g, "-")
+        .replace(/^[^A-Za-z0-9]+/, "")
+        .replace(/-+$/, "")
+        .slice(0, 63);
+    return plain === "" ? "office-vpn" : plain;
 }
 
 function parseQuiet(text: string | undefined, family: IpFamily): Cidr | undefined {

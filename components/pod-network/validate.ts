@@ -132,8 +132,8 @@ export function validatePodNetwork(settings: PodNetworkSettings, plan: AddressPl
         } else if (!isInterfaceName(iface.value)) {
             problems.push({
                 key: key("iface"),
-                message: `${show(iface.value)} is not a network interface name`,
-                fix: "use the interface's name as `ip link` shows it, e.g. eth1 (at most 15 characters, no spaces, '/' or ':')",
+                message: `${show(iface.value)} is not a network interface name: ${interfaceNameFault(iface.value)}`,
+                fix: "use the interface's name as `ip link` shows it, e.g. eth1 (1 to 15 letters, digits, '_', '.' and '-')",
             });
         }
     }
@@ -331,6 +331,18 @@ export function pskProblem(psk: string, key: string): Problem | undefined {
 }
 
 /** Linux interface names: 1-15 bytes, no whitespace, '/' or ':', not "." or "..". */
+/** What breaks the interface-name rule, in the rule's own words. */
+function interfaceNameFault(name: string): string {
+    if (name.length === 0 || name.length > 15) {
+        return `it has ${name.length} characters (1 to 15)`;
+    }
+    if (name === "." || name === "..") {
+        return "'.' and '..' are not names";
+    }
+    const bad = [...new Set(name.replace(/[A-Za-z0-9_.-]/g, ""))];
+    return `${bad.map((character) => JSON.stringify(character)).join(", ")} is not a letter, digit, '_', '.' or '-'`;
+}
+
 export function isInterfaceName(name: string): boolean {
     return /^[A-Za-z0-9_.-]{1,15}$/.test(name) && name !== "." && name !== "..";
 }

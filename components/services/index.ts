@@ -8,3 +8,4 @@ export * from "./builders";
 export * from "./port-map";
 export * from "./backend";
 export * from "./app-service";
+export * from "./node-ports";

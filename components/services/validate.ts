@@ -7,6 +7,9 @@ import {
     isIanaServiceName,
     isLabelKey,
     isLabelValue,
+    URL_PATH_AND_QUERY,
+    lengthNote,
+    percentEncodePath,
     keyPath,
     show,
 } from "../common";
@@ -56,6 +59,8 @@ export interface NodePortClaim {
     readonly key: string;
     /** Whether leaving the key out lets the cluster choose (a Service's node port), instead of a default applying. Default true. */
     readonly clusterChoosesWhenOmitted?: boolean;
+    /** Whether the port is a default nobody wrote (the Ingress controller's), so messages do not blame the key. Default false. */
+    readonly defaulted?: boolean;
 }
 
 const PORT_FIX = "use a whole number from 1 to 65535";
@@ -386,6 +391,13 @@ function validateApp(
             message: `${show(app.readinessPath)} is not an absolute path`,
             fix: `start it with /, e.g. /${app.readinessPath}`,
         });
+    } else if (app.readinessPath !== undefined && !URL_PATH_AND_QUERY.test(app.readinessPath)) {
+        // The kubelet puts it in a request line: spaces and control characters would split or break it.
+        problems.push({
+            key: at("readinessPath"),
+            message: `${show(app.readinessPath)} holds characters a URL path cannot (RFC 3986: letters, digits and -._~!$&'()*+,;=:@/ or %XX, then ?query)`,
+            fix: `percent-encode them: write ${show(percentEncodePath(app.readinessPath))}`,
+        });
     }
     const probe = app.readinessPort;
     const probeName = app.readinessPortName;
@@ -466,7 +478,7 @@ function validateSelector(selector: Record<string, string>, key: string, problem
         } else if (typeof value !== "string" || !isLabelValue(value)) {
             problems.push({
                 key: keyPath(key, label),
-                message: `${show(value)} is not a valid label value`,
+                message: `${show(value)} is not a valid label value${lengthNote(value, 63)}`,
                 fix: "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
             });
         }
@@ -561,14 +573,14 @@ function validateService(
     if (typeof spec.name !== "string" || !isDns1035Label(spec.name)) {
         problems.push({
             key: at("name"),
-            message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)`,
+            message: `${show(spec.name)} is not a valid Service name (a DNS-1035 label)${lengthNote(spec.name, 63)}`,
             fix: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web",
         });
     }
     if (spec.namespace !== undefined && !isDns1123Label(spec.namespace)) {
         problems.push({
             key: at("namespace"),
-            message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)`,
+            message: `${show(spec.namespace)} is not a valid namespace name (a DNS-1123 label)${lengthNote(spec.namespace, 63)}`,
             fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo",
         });
     }
@@ -659,10 +671,11 @@ export function checkNodePortClaims(
     const pick = range.range ? `pick a port from ${range.range.first} to ${range.range.last}` : "pick another port";
     for (const claim of claims) {
         const orOmit = claim.clusterChoosesWhenOmitted === false ? "" : ", or leave it out to let the cluster choose";
+        const which = claim.defaulted ? `the default ${claim.nodePort} (not set in the stack)` : `${claim.nodePort}`;
         if (range.range && (claim.nodePort < range.range.first || claim.nodePort > range.range.last)) {
             problems.push({
                 key: claim.key,
-                message: `${claim.nodePort} is outside the node port range ${range.text} (${range.key})`,
+                message: `${which} is outside the node port range ${range.text} (${range.key})`,
                 fix: `${pick}${orOmit}`,
             });
             continue;
@@ -675,7 +688,7 @@ export function checkNodePortClaims(
                 message:
                     clash.owner === claim.owner
                         ? `${claim.protocol} node port ${claim.nodePort} is also ${clash.key}`
-                        : `${claim.nodePort} is already the node port of ${clash.owner} (${clash.key}); node ports are unique across the cluster`,
+                        : `${which} is already the node port of ${clash.owner} (${clash.key}${clash.defaulted ? ", its default" : ""}); node ports are unique across the cluster`,
                 fix: `${pick} that nothing else uses${orOmit}`,
             });
             continue;
