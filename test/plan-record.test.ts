@@ -85,7 +85,7 @@ describe("the plan record", () => {
             table.stdout,
             /worker-1\s+10\.244\.1\.0\/24\s+kubectl delete node worker-1, then add worker-1 to clusternet:cluster\.released/,
         );
-        assert.match(table.stdout, /warning: clusternet:cluster\.released: node "worker-1" was removed/);
+        assert.match(table.stderr, /warning: clusternet:cluster\.released: node "worker-1" was removed/);
         const retired = readRecord(record);
         assert.deepEqual(subnets(retired), {
             "cp-1": "10.244.0.0/24",
