@@ -88,7 +88,7 @@ function register(
     object: GatewayApiObject,
     opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(name, object as unknown as k8s.apiextensions.CustomResourceArgs, opts);
+    return new k8s.apiextensions.CustomResource(name, object, opts);
 }
 
 /**
