@@ -311,7 +311,8 @@ export function checkUniqueRouteHostPaths(resources: readonly ResourceLike[], re
                             const claim = `${key}\u0000${listener.name}\u0000${hostname}\u0000${type}\u0000${value}`;
                             const field = `${route.description} spec.rules[${ruleIndex}]`;
                             const owner = claims.get(claim);
-                            if (owner !== undefined && owner !== field && !seen.has(claim)) {
+                            // A route attached twice to one listener (two parentRefs) is reported once.
+                            if (owner !== undefined && owner !== field && !seen.has(`${claim}\u0000${field}`)) {
                                 report(
                                     `${field} routes ${hostname}${value} (${type}) on listener ${listener.name} of Gateway ${key}, which ${owner} already routes; the controller serves only one of them; fix: merge them into one rule, or change the hostname or path`,
                                     route.resource.urn,
@@ -319,7 +320,7 @@ export function checkUniqueRouteHostPaths(resources: readonly ResourceLike[], re
                             } else if (owner === undefined) {
                                 claims.set(claim, field);
                             }
-                            seen.add(claim);
+                            seen.add(`${claim}\u0000${field}`);
                         }
                     }
                 });
