@@ -181,7 +181,9 @@ void describe("Ingress paths, as the API server checks them", () => {
             "routes",
         );
         assert.ok(result.ok);
-        assert.deepEqual(result.routes[0]!.paths, [{ path: "/", pathType: "Prefix", service: "web", port: "http", portNumber: 8080 }]);
+        assert.deepEqual(result.routes[0]!.paths, [
+            { path: "/", pathType: "Prefix", service: "web", port: "http", portNumber: 8080 },
+        ]);
     });
 
     void it("names the path in the problem's key, pathType included", () => {
