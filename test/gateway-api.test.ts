@@ -224,6 +224,40 @@ void describe("route rules: shared where Ingress and HTTPRoute agree, HTTPRoute'
         );
     });
 
+    void it("whatever the validator accepts builds HTTPRoutes the CRD's schema and CEL path rules accept", () => {
+        // HTTPRoute's CEL rules for Exact and PathPrefix values, as the CRD states them.
+        const celPath = (value: string): boolean =>
+            value.startsWith("/") &&
+            !["//", "/./", "/../", "%2f", "%2F", "#"].some((sequence) => value.includes(sequence)) &&
+            !value.endsWith("/..") &&
+            !value.endsWith("/.") &&
+            /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/.test(value);
+        const segment = fc.stringMatching(/^[-a-zA-Z0-9._~%#? 2fF]{0,6}$/);
+        const spec = fc.record({
+            path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/")),
+            pathType: fc.constantFrom("Prefix" as const, "Exact" as const),
+        });
+        fc.assert(
+            fc.property(fc.array(spec, { minLength: 1, maxLength: 4 }), (paths) => {
+                const route: IngressRouteSpec = {
+                    host: "web.lab.example",
+                    paths: paths.map((item) => ({ ...item, service: "web", port: 8080 })),
+                };
+                const result = validateGatewayRoutes([route], SERVICES, "routes");
+                if (!result.ok) {
+                    return;
+                }
+                const built = buildHttpRoute(result.routes[0]!, GATEWAY) as Json;
+                assert.deepEqual(crdSchemaErrors(built), []);
+                for (const rule of built["spec"]["rules"] as Json[]) {
+                    const value = rule["matches"][0]["path"]["value"] as string;
+                    assert.ok(celPath(value), `accepted ${JSON.stringify(value)}, which HTTPRoute's CEL rules refuse`);
+                }
+            }),
+            { numRuns: 300 },
+        );
+    });
+
     void it("refuses what the Ingress rules refuse too, under the same keys (an IP host, a relative path)", () => {
         assert.deepEqual(
             keys([
