@@ -49,6 +49,11 @@ const KIND_ORDER = [
     "CronJob",
     "IngressClass",
     "Ingress",
+    // Gateway API: the class, the Gateway, the grants its listeners need, then the routes attached to it.
+    "GatewayClass",
+    "Gateway",
+    "ReferenceGrant",
+    "HTTPRoute",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
 ];

@@ -1,6 +1,6 @@
 // By file, not through the components' barrels: those load the component classes and the Pulumi SDK.
 import { IngressPlan, RoutePlan } from "../components/ingress/ingress-plan";
-import { IngressMode, PathType } from "../components/ingress/types";
+import { IngressApi, IngressMode, PathType } from "../components/ingress/types";
 import { AddressPlan, FamilyCapacity } from "../components/plan";
 import { Placeholder, PortMapEntry } from "../components/services/port-map";
 import { Protocol, ServiceType } from "../components/services/types";
@@ -250,7 +250,17 @@ function ingressSummary(ingress: IngressPlanJson): string {
         ingress.mode === IngressMode.HostPort
             ? `hostPort: HTTP ${ingress.httpPort}, HTTPS ${ingress.httpsPort} on every node`
             : `NodePort: HTTP ${ingress.httpPort}, HTTPS ${ingress.httpsPort} on every node`;
-    return `Ingress: ${ingress.implementation} (IngressClass ${ingress.ingressClassName}, namespace ${ingress.namespace}), ${reach}`;
+    const classes = [
+        ...(ingress.api !== IngressApi.Gateway ? [`IngressClass ${ingress.ingressClassName}`] : []),
+        ...(ingress.gateway
+            ? [`GatewayClass ${ingress.gateway.gatewayClassName}, Gateway ${ingress.gateway.gateway}`]
+            : []),
+    ];
+    const api =
+        ingress.api === IngressApi.Ingress
+            ? ""
+            : ` serving ${ingress.api === IngressApi.Both ? "Ingress and HTTPRoutes" : "HTTPRoutes"}`;
+    return `Ingress: ${ingress.implementation}${api} (${classes.join(", ")}, namespace ${ingress.namespace}), ${reach}`;
 }
 
 function routeRows(ingress: IngressPlanJson): string[][] {

@@ -81,7 +81,19 @@ export {
     BackendService,
     ResolvedController,
 } from "./ingress/types";
+export { IngressApi } from "./ingress/types";
 export { RoutePlan, RoutePathPlan } from "./ingress/ingress-plan";
+// Gateway API routes from the same route spec.
+export { GatewayRoutes, GatewayRoutesArgs } from "./ingress/gateway-routes";
+export {
+    GATEWAY_API_CRDS_FILE,
+    GATEWAY_API_VERSION,
+    GatewaySettings,
+    buildGateway,
+    buildHttpRoute,
+    buildReferenceGrants,
+    validateGatewayRoutes,
+} from "./ingress/gateway-api";
 export { resolveController, routeControllerInfo, RouteControllerInfo } from "./ingress/controller-settings";
 
 // Everything at once, from args shaped like the stack config.

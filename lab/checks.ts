@@ -149,13 +149,15 @@ function backendResponders(
 function ingressRequests(table: RouteTable): Array<{ host: string; path: string; boundary: boolean }> {
     const requests: Array<{ host: string; path: string; boundary: boolean }> = [];
     for (const block of table.hosts) {
-        const host =
+        const sample =
             block.host === ""
                 ? "any-host.clusternet-lab.invalid"
                 : block.host.startsWith("*.")
                   ? `lab${block.host.slice(1)}`
                   : block.host;
-        for (const route of block.paths) {
+        // An HTTPRoute wildcard also matches deeper names: prove that with a two-label name too.
+        const hosts = block.anyDepth ? [sample, `deep.${sample}`] : [sample];
+        for (const [host, route] of hosts.flatMap((host) => block.paths.map((route) => [host, route] as const))) {
             if (route.pathType === "Exact") {
                 requests.push({ host, path: route.match, boundary: false });
                 requests.push({ host, path: `${route.match.replace(/\/$/, "")}/lab-check`, boundary: true });

@@ -3,13 +3,53 @@
  * per host with the Ingress spec's matching rules (an oracle the checks use), and the nginx configuration that
  * implements the same table in the controller pod. Pure data.
  */
-import { BackendRef, IngressClassModel, IngressModel, PathType, WorkloadModel } from "./model";
+import {
+    BackendRef,
+    GatewayClassModel,
+    GatewayModel,
+    IngressClassModel,
+    IngressModel,
+    PathType,
+    WorkloadModel,
+} from "./model";
 import { shortHash } from "./names";
 
 export const Controller = {
     Traefik: "traefik.io/ingress-controller",
     IngressNginx: "k8s.io/ingress-nginx",
+    /** Traefik's kubernetesgateway provider, as GatewayClasses name it (controllerName). */
+    TraefikGateway: "traefik.io/gateway-controller",
 } as const;
+
+/** The Gateway API controllerName a workload implements: Traefik with its kubernetesgateway provider on. */
+export function gatewayControllerOfWorkload(workload: WorkloadModel): string | undefined {
+    const traefik = workload.containers.find((container) => /(^|\/)traefik([:@]|$)/.test(container.image));
+    const enabled = traefik?.args.some(
+        (arg) => arg === "--providers.kubernetesgateway" || arg === "--providers.kubernetesgateway=true",
+    );
+    return enabled ? Controller.TraefikGateway : undefined;
+}
+
+/** Which controller serves an HTTPRoute: its parent Gateway's class's controllerName. */
+export function controllerOfHttpRoute(
+    route: IngressModel,
+    gateways: readonly GatewayModel[],
+    classes: readonly GatewayClassModel[],
+): { controller?: string; reason?: string } {
+    for (const parent of route.parents ?? []) {
+        const gateway = gateways.find((item) => `${item.namespace}/${item.name}` === parent);
+        const gatewayClass = classes.find((item) => item.name === gateway?.className);
+        if (gatewayClass) {
+            return { controller: gatewayClass.controller };
+        }
+    }
+    return {
+        reason:
+            (route.parents ?? []).length === 0
+                ? "it names no parent Gateway"
+                : `no rendered Gateway of ${(route.parents ?? []).join(", ")} names a rendered GatewayClass`,
+    };
+}
 
 /** IngressClass names the two controllers use when a stack renders no IngressClass object. */
 const WELL_KNOWN_CLASSES: Readonly<Record<string, string>> = {
@@ -69,13 +109,20 @@ export interface RoutePath {
     readonly pathType: "Exact" | "Prefix";
     /** Undefined when the Ingress names a backend the lab cannot serve. */
     readonly backend?: ResolvedBackend;
-    /** `namespace/name` of the Ingress that declared it. */
+    /** `namespace/name` of the Ingress that declared it (`HTTPRoute namespace/name` for an HTTPRoute). */
     readonly ingress: string;
+    /** Which API declared it. */
+    readonly api?: "Ingress" | "HTTPRoute";
 }
 
 export interface HostRoutes {
     /** An exact host, a wildcard `*.example.com`, or "" for rules without a host (every host). */
     readonly host: string;
+    /**
+     * An HTTPRoute's wildcard: `*.example.com` matches names of any depth below example.com (Gateway API); an
+     * Ingress wildcard matches exactly one label.
+     */
+    readonly anyDepth?: boolean;
     readonly paths: readonly RoutePath[];
 }
 
@@ -90,50 +137,78 @@ function normalizePrefix(path: string): string {
     return trimmed === "" ? "/" : trimmed;
 }
 
-/** Merges the Ingresses one controller serves into one route table per host. */
+/**
+ * Merges the Ingresses (and HTTPRoutes) one controller serves into one route table per host. An HTTPRoute's
+ * wildcard host is its own block (it matches deeper names than an Ingress wildcard). With both APIs serving one
+ * host, the Ingress (read first) keeps a path both declare, silently: that overlap is what `api: both` means.
+ */
 export function routeTable(ingresses: readonly IngressModel[]): RouteTable {
-    const hosts = new Map<string, RoutePath[]>();
+    const hosts = new Map<string, { host: string; anyDepth: boolean; paths: RoutePath[] }>();
     const shadowed: string[] = [];
     for (const ingress of ingresses) {
         const id = `${ingress.namespace}/${ingress.name}`;
+        const gateway = ingress.api === "HTTPRoute";
+        const label = gateway ? `HTTPRoute ${id}` : id;
         for (const rule of ingress.rules) {
             const host = rule.host ?? "";
-            const paths = hosts.get(host) ?? [];
+            const anyDepth = gateway && host.startsWith("*.");
+            const key = `${host}\u0000${anyDepth}`;
+            const block = hosts.get(key) ?? { host, anyDepth, paths: [] };
             for (const path of rule.paths) {
                 const pathType = path.pathType === PathType.Exact ? "Exact" : "Prefix";
                 const match = pathType === "Exact" ? path.path : normalizePrefix(path.path);
-                if (paths.some((existing) => existing.pathType === pathType && existing.match === match)) {
-                    shadowed.push(`${id}: ${host || "*"} ${pathType} ${path.path} is already routed by another rule`);
+                const existing = block.paths.find((item) => item.pathType === pathType && item.match === match);
+                if (existing) {
+                    if (existing.api === (gateway ? "HTTPRoute" : "Ingress")) {
+                        shadowed.push(
+                            `${label}: ${host || "*"} ${pathType} ${path.path} is already routed by another rule`,
+                        );
+                    }
                     continue;
                 }
-                paths.push({
+                block.paths.push({
                     path: path.path,
                     match,
                     pathType,
                     backend: path.backend ? { ...path.backend, namespace: ingress.namespace } : undefined,
-                    ingress: id,
+                    ingress: label,
+                    api: gateway ? "HTTPRoute" : "Ingress",
                 });
             }
-            hosts.set(host, paths);
+            hosts.set(key, block);
         }
     }
-    return { hosts: [...hosts].map(([host, paths]) => ({ host, paths })), shadowed };
+    return {
+        hosts: [...hosts.values()].map(({ host, anyDepth, paths }) => ({
+            host,
+            ...(anyDepth ? { anyDepth: true } : {}),
+            paths,
+        })),
+        shadowed,
+    };
 }
 
-/** True when a wildcard host `*.a.b` matches `host`: exactly one extra label, as the Ingress spec says. */
-export function wildcardMatches(pattern: string, host: string): boolean {
+/**
+ * True when a wildcard host `*.a.b` matches `host`: exactly one extra label, as the Ingress spec says, or any
+ * number of labels for an HTTPRoute (`anyDepth`), as the Gateway API says.
+ */
+export function wildcardMatches(pattern: string, host: string, anyDepth = false): boolean {
     if (!pattern.startsWith("*.")) {
         return false;
     }
     const suffix = pattern.slice(1);
-    return host.endsWith(suffix) && host.length > suffix.length && !host.slice(0, -suffix.length).includes(".");
+    return (
+        host.endsWith(suffix) &&
+        host.length > suffix.length &&
+        (anyDepth || !host.slice(0, -suffix.length).includes("."))
+    );
 }
 
 /** Which host block serves a request: an exact host, else a matching wildcard, else the rules without a host. */
 export function hostFor(table: RouteTable, host: string): HostRoutes | undefined {
     return (
         table.hosts.find((item) => item.host === host) ??
-        table.hosts.find((item) => wildcardMatches(item.host, host)) ??
+        table.hosts.find((item) => wildcardMatches(item.host, host, item.anyDepth)) ??
         table.hosts.find((item) => item.host === "")
     );
 }
@@ -226,7 +301,11 @@ export function nginxComment(value: string): string {
 /** nginx needs `${dollar}` defined for `nginxText`: put this line in the http block. */
 export const NGINX_DOLLAR_VARIABLE = `geo $dollar { default "$"; }`;
 
-function serverName(host: string): string {
+function serverName(host: string, anyDepth = false): string {
+    if (host.startsWith("*.") && anyDepth) {
+        // An HTTPRoute wildcard: any number of labels below the suffix.
+        return nginxQuote(`~^.+${host.slice(1).replace(/[.\\^$|?*+()[\]{}]/g, "\\$&")}$`);
+    }
     if (host.startsWith("*.")) {
         // nginx's own `*.a.b` also matches deeper names; the Ingress spec allows exactly one label.
         return nginxQuote(`~^[^.]+${host.slice(1).replace(/[.\\^$|?*+()[\]{}]/g, "\\$&")}$`);
@@ -293,7 +372,7 @@ export function nginxConfig(input: NginxConfigInput): string {
         servers.push(
             `    server {`,
             `        listen ${listenPort};`,
-            `        server_name ${serverName(block.host)};`,
+            `        server_name ${serverName(block.host, block.anyDepth)};`,
             ...locations(block),
             `    }`,
         );

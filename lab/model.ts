@@ -114,6 +114,10 @@ export interface IngressPathModel {
 }
 
 export interface IngressModel {
+    /** Which API declared the routes: an Ingress, or a Gateway API HTTPRoute read into the same shape. */
+    readonly api?: "Ingress" | "HTTPRoute";
+    /** HTTPRoute only: the Gateways (`namespace/name`) its parentRefs name. */
+    readonly parents?: readonly string[];
     readonly namespace: string;
     readonly name: string;
     /** spec.ingressClassName, else the legacy kubernetes.io/ingress.class annotation. */
@@ -128,6 +132,19 @@ export interface IngressClassModel {
     readonly isDefault: boolean;
 }
 
+/** A Gateway API Gateway: which class programs it. */
+export interface GatewayModel {
+    readonly namespace: string;
+    readonly name: string;
+    readonly className?: string;
+}
+
+/** A GatewayClass: which controller (controllerName) serves its Gateways. */
+export interface GatewayClassModel {
+    readonly name: string;
+    readonly controller: string;
+}
+
 export interface ClusterModel {
     readonly flannel: FlannelConfig;
     /** Each Node's IPv4 spec.podCIDR, from the rendered Node patches. */
@@ -136,6 +153,10 @@ export interface ClusterModel {
     readonly services: readonly ServiceModel[];
     readonly ingresses: readonly IngressModel[];
     readonly ingressClasses: readonly IngressClassModel[];
+    /** Gateway API HTTPRoutes, read into the Ingress shape (one rule per hostname, one path per match). */
+    readonly httpRoutes: readonly IngressModel[];
+    readonly gateways: readonly GatewayModel[];
+    readonly gatewayClasses: readonly GatewayClassModel[];
     readonly warnings: readonly string[];
 }
 
@@ -427,6 +448,57 @@ function readIngress(manifest: LabManifest): IngressModel {
     };
 }
 
+/**
+ * An HTTPRoute in the Ingress shape: each hostname a rule with every match of every rule as a path (PathPrefix as
+ * Prefix, Exact as Exact; other match types and non-Service backends as paths the lab cannot serve), backends by
+ * Service port number, as backendRefs name them.
+ */
+function readHttpRoute(manifest: LabManifest): IngressModel {
+    const spec = record(manifest.object["spec"]) ?? {};
+    const namespace = manifest.namespace ?? "default";
+    const paths = list(spec["rules"])
+        .map(record)
+        .filter((rule): rule is Json => rule !== undefined)
+        .flatMap((rule) => {
+            const ref = record(list(rule["backendRefs"])[0]);
+            const isService =
+                ref !== undefined && (text(ref["kind"]) ?? "Service") === "Service" && !text(ref["group"]);
+            const port = portRef(ref?.["port"]);
+            const backend =
+                isService && text(ref["name"]) !== undefined && typeof port === "number"
+                    ? { service: text(ref["name"])!, port }
+                    : undefined;
+            const matches = list(rule["matches"]).map(record);
+            return (matches.length > 0 ? matches : [undefined]).map((match): IngressPathModel => {
+                const path = record(match?.["path"]);
+                const type = text(path?.["type"]) ?? "PathPrefix";
+                return {
+                    path: text(path?.["value"]) ?? "/",
+                    pathType:
+                        type === "Exact"
+                            ? PathType.Exact
+                            : type === "PathPrefix"
+                              ? PathType.Prefix
+                              : PathType.ImplementationSpecific,
+                    backend,
+                };
+            });
+        });
+    const hostnames = list(spec["hostnames"])
+        .map(text)
+        .filter((host): host is string => host !== undefined);
+    return {
+        api: "HTTPRoute",
+        parents: list(spec["parentRefs"])
+            .map(record)
+            .filter((ref): ref is Json => ref !== undefined && (text(ref["kind"]) ?? "Gateway") === "Gateway")
+            .map((ref) => `${text(ref["namespace"]) ?? namespace}/${text(ref["name"]) ?? ""}`),
+        namespace,
+        name: manifest.name,
+        rules: (hostnames.length > 0 ? hostnames : [undefined]).map((host) => ({ host, paths })),
+    };
+}
+
 /** Reads the model the lab builds from; problems are input the lab cannot build (exit 2). */
 export function readClusterModel(manifests: readonly LabManifest[]): ModelResult {
     const problems: string[] = [];
@@ -460,8 +532,36 @@ export function readClusterModel(manifests: readonly LabManifest[]): ModelResult
                     "ingressclass.kubernetes.io/is-default-class"
                 ] === "true",
         }));
+    const httpRoutes = manifests.filter((manifest) => manifest.kind === "HTTPRoute").map(readHttpRoute);
+    const gateways = manifests
+        .filter((manifest) => manifest.kind === "Gateway")
+        .map((manifest) => ({
+            namespace: manifest.namespace ?? "default",
+            name: manifest.name,
+            className: text(record(manifest.object["spec"])?.["gatewayClassName"]),
+        }));
+    const gatewayClasses = manifests
+        .filter((manifest) => manifest.kind === "GatewayClass")
+        .map((manifest) => ({
+            name: manifest.name,
+            controller: text(record(manifest.object["spec"])?.["controllerName"]) ?? "",
+        }));
     if (!flannel || problems.length > 0) {
         return { ok: false, problems };
     }
-    return { ok: true, model: { flannel, nodePodCidrs, workloads, services, ingresses, ingressClasses, warnings } };
+    return {
+        ok: true,
+        model: {
+            flannel,
+            nodePodCidrs,
+            workloads,
+            services,
+            ingresses,
+            ingressClasses,
+            httpRoutes,
+            gateways,
+            gatewayClasses,
+            warnings,
+        },
+    };
 }

@@ -15,7 +15,15 @@ import {
     nodeNetworkCommands,
 } from "./flannel";
 import { IptablesTable } from "./iptables";
-import { HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
+import {
+    HostRoutes,
+    RouteTable,
+    controllerOfHttpRoute,
+    controllerOfIngress,
+    controllerOfWorkload,
+    gatewayControllerOfWorkload,
+    routeTable,
+} from "./ingress";
 import { DEFAULT_NODE_PORT_RANGE, PlannedService, planServices, resolveTargetPort, selects } from "./kube-proxy";
 import {
     BACKEND_OVERHEAD,
@@ -564,6 +572,30 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         }
         byController.set(controller, [...(byController.get(controller) ?? []), id]);
     }
+    // HTTPRoutes: served by the workload whose Gateway provider implements their Gateway's class (Traefik serves
+    // both APIs from one pod, so its routes join the same table).
+    const gatewayServers = new Map<string, string>();
+    for (const [workload, { controller }] of controllerWorkloads) {
+        const gatewayController = gatewayControllerOfWorkload(workload);
+        if (gatewayController !== undefined) {
+            gatewayServers.set(gatewayController, controller);
+        }
+    }
+    for (const route of model.httpRoutes) {
+        const id = `HTTPRoute ${route.namespace}/${route.name}`;
+        const found = controllerOfHttpRoute(route, model.gateways, model.gatewayClasses);
+        const controller = found.controller !== undefined ? gatewayServers.get(found.controller) : undefined;
+        if (controller === undefined) {
+            unserved.push({
+                ingress: id,
+                reason:
+                    found.reason ?? `no workload in the stack implements the Gateway controller ${found.controller}`,
+                hosts: [...routeTable([route]).hosts],
+            });
+            continue;
+        }
+        byController.set(controller, [...(byController.get(controller) ?? []), id]);
+    }
     const controllers: LabController[] = [];
     for (const controller of controllerNames) {
         const workloads = [...controllerWorkloads].filter(([, value]) => value.controller === controller);
@@ -572,9 +604,10 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             workloads.some(([item]) => pod.owner === `${item.kind} ${item.namespace}/${item.name}`),
         );
         const ingressIds = byController.get(controller) ?? [];
-        const ingresses = model.ingresses.filter((ingress) =>
-            ingressIds.includes(`${ingress.namespace}/${ingress.name}`),
-        );
+        const ingresses = [
+            ...model.ingresses.filter((ingress) => ingressIds.includes(`${ingress.namespace}/${ingress.name}`)),
+            ...model.httpRoutes.filter((route) => ingressIds.includes(`HTTPRoute ${route.namespace}/${route.name}`)),
+        ];
         const table = routeTable(ingresses);
         warnings.push(...table.shadowed);
         let entry: IngressEntry;
@@ -612,7 +645,9 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         });
     }
     for (const { ingress, reason } of unserved) {
-        warnings.push(`Ingress ${ingress} is served by no controller: ${reason}`);
+        warnings.push(
+            `${ingress.startsWith("HTTPRoute ") ? ingress : `Ingress ${ingress}`} is served by no controller: ${reason}`,
+        );
     }
     if (problems.length > 0) {
         return { ok: false, problems };

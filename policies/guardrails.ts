@@ -24,6 +24,17 @@ import {
     ingressUniqueHostPath,
 } from "./ingress-stack";
 import { ingressHost, ingressPaths } from "./ingress-rules";
+import {
+    GATEWAY_CLASS_EXISTS,
+    GATEWAY_ROUTE_BACKENDS,
+    gatewayClassExists,
+    gatewayClassExistsConfig,
+    gatewayRouteBackends,
+    gatewayRouteBackendsConfig,
+    gatewayRouteHostnames,
+    gatewayRouteParents,
+    gatewayRouteUniqueHostPath,
+} from "./gateway-routes";
 import { NO_OVERLAPPING_RANGES, noOverlappingRanges, noOverlappingRangesConfig } from "./no-overlapping-ranges";
 import { serviceBackendsReady, serviceSelectsPods, serviceTargetPortExists } from "./service-backends";
 import { SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, serviceClusterIpInRange } from "./service-cluster-ip";
@@ -49,6 +60,11 @@ export const policies: readonly GuardrailPolicy[] = [
     ingressClass,
     ingressUniqueHostPath,
     ingressBackendExists,
+    gatewayRouteHostnames,
+    gatewayRouteParents,
+    gatewayRouteBackends,
+    gatewayRouteUniqueHostPath,
+    gatewayClassExists,
     hostNetworkRestricted,
     hostPortConflicts,
 ];
@@ -62,6 +78,8 @@ export const configSchemas: Readonly<Record<string, z.ZodType>> = {
     [SERVICE_CLUSTER_IP_IN_RANGE]: serviceClusterIpConfig,
     [INGRESS_CLASS]: ingressClassConfig,
     [INGRESS_BACKEND_EXISTS]: ingressBackendExistsConfig,
+    [GATEWAY_ROUTE_BACKENDS]: gatewayRouteBackendsConfig,
+    [GATEWAY_CLASS_EXISTS]: gatewayClassExistsConfig,
     [HOST_NETWORK_RESTRICTED]: hostNetworkRestrictedConfig,
     [HOST_PORT_CONFLICTS]: hostPortConflictsConfig,
 };

@@ -235,6 +235,7 @@ void describe("every controller object", () => {
             object: { metadata: { name: key } },
             waitsFor,
             deleteBeforeReplace: false,
+            waitsForGatewayApi: false,
         });
         assert.throws(
             () => dependencyOrder([item("a", ["missing"])]),
@@ -338,7 +339,7 @@ void describe("what to try from the nodes' network", () => {
         ingressName: host,
         namespace: "demo",
         tlsSecret,
-        paths: paths.map((path) => ({ path, pathType: "Prefix", service: "web", port: "http" })),
+        paths: paths.map((path) => ({ path, pathType: "Prefix", service: "web", port: "http", portNumber: 8080 })),
     });
 
     void it("curls a node's HTTP node port with the route's Host header", () => {
@@ -387,7 +388,7 @@ void describe("what to try from the nodes' network", () => {
                 routeOf("web.lab.example", ["/"]),
                 {
                     ...routeOf("api.lab.example", ["/"], "api-tls"),
-                    paths: [{ path: "/", pathType: "Exact", service: "api", port: 8080 }],
+                    paths: [{ path: "/", pathType: "Exact", service: "api", port: 8080, portNumber: 8080 }],
                 },
             ],
             ["192.168.56.10"],

@@ -181,7 +181,9 @@ void describe("Ingress paths, as the API server checks them", () => {
             "routes",
         );
         assert.ok(result.ok);
-        assert.deepEqual(result.routes[0]!.paths, [{ path: "/", pathType: "Prefix", service: "web", port: "http" }]);
+        assert.deepEqual(result.routes[0]!.paths, [
+            { path: "/", pathType: "Prefix", service: "web", port: "http", portNumber: 8080 },
+        ]);
     });
 
     void it("names the path in the problem's key, pathType included", () => {
@@ -500,6 +502,7 @@ void describe("the stack's config: clusternet:ingress through loadStack", () => 
         );
         assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
         assert.deepEqual(loaded.value.args.ingress, {
+            api: "ingress",
             controller: { implementation: "traefik", mode: "NodePort", admissionWebhook: false },
             routes: [
                 {

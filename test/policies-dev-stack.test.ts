@@ -19,6 +19,13 @@ import { workloadOf } from "../policies/lib/workloads";
 import { PROJECT_NAME } from "../cli/main";
 import { devStack } from "./helpers/dev-stack";
 import {
+    TRAEFIK_GATEWAY_CONTROLLER,
+    buildGateway,
+    buildGatewayClass,
+    buildHttpRoute,
+    validateGatewayRoutes,
+} from "../components/ingress";
+import {
     flannelConfigMap,
     flannelDaemonSet,
     nodePatch,
@@ -133,6 +140,41 @@ function cloned(resource: EngineResource, suffix: string): EngineResource {
 
 const byType = (type: string) => (resource: EngineResource) => resource.type === type;
 
+/**
+ * The dev stack serves Ingress only: for the Gateway API policies, the objects its routes become with `api: both`
+ * (built by clusternet's own builders from the dev route), each changed by `change` before it is added.
+ */
+function withGatewayObjects(
+    resources: readonly EngineResource[],
+    change: (objects: { gatewayClass: any; gateway: any; route: any }) => void,
+): EngineResource[] {
+    const routes = validateGatewayRoutes(
+        [{ host: "web.lab.example", paths: [{ path: "/", service: "web", port: 8080 }] }],
+        [{ name: "web", namespace: "demo", ports: [{ name: "http", port: 8080 }] }],
+        "routes",
+    );
+    assert.ok(routes.ok);
+    const settings = {
+        gatewayClassName: "traefik",
+        name: "traefik",
+        namespace: "traefik",
+        httpListenerPort: 8000,
+        httpsListenerPort: 8443,
+    };
+    const objects = {
+        gatewayClass: structuredClone(buildGatewayClass("traefik", TRAEFIK_GATEWAY_CONTROLLER)),
+        gateway: structuredClone(buildGateway(routes.routes, settings)),
+        route: structuredClone(buildHttpRoute(routes.routes[0]!, settings)),
+    };
+    change(objects);
+    const added = Object.values(objects).map((object: any): EngineResource => {
+        const type = `kubernetes:gateway.networking.k8s.io/v1:${String(object.kind)}`;
+        const name = `lab-gateway-${String(object.kind).toLowerCase()}`;
+        return { type, name, urn: `urn:pulumi:${STACK}::${PROJECT_NAME}::${type}::${name}`, props: object };
+    });
+    return [...resources, ...added];
+}
+
 /** For every mandatory policy: how to break the dev stack so that it must object. */
 const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[]> = {
     "no-overlapping-ranges": (resources) => {
@@ -198,6 +240,26 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
     "ingress-backend-exists": (resources) =>
         changed(resources, first(resources, byType(T.Ingress), "an Ingress"), (props) => {
             props.spec.rules[0].http.paths[0].backend.service.name = "no-such-service";
+        }),
+    "gateway-route-hostnames": (resources) =>
+        withGatewayObjects(resources, ({ route }) => {
+            route.spec.hostnames = ["192.168.56.10"];
+        }),
+    "gateway-route-parents": (resources) =>
+        withGatewayObjects(resources, ({ route }) => {
+            route.spec.parentRefs[0].name = "no-such-gateway";
+        }),
+    "gateway-route-backends": (resources) =>
+        withGatewayObjects(resources, ({ route }) => {
+            route.spec.rules[0].backendRefs[0].port = 9999;
+        }),
+    "gateway-route-unique-host-path": (resources) =>
+        withGatewayObjects(resources, ({ route }) => {
+            route.spec.rules.push(structuredClone(route.spec.rules[0]));
+        }),
+    "gateway-class-exists": (resources) =>
+        withGatewayObjects(resources, ({ gateway }) => {
+            gateway.spec.gatewayClassName = "no-such-class";
         }),
     "host-network-restricted": (resources) => {
         const target = resources.find((resource) => {

@@ -3,11 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
 import {
     ClusterIngressSettings,
+    GatewayRoutes,
+    IngressApi,
     IngressController,
     IngressRoutes,
     RoutePlan,
+    TRAEFIK_GATEWAY_CLASS,
     resolveController,
     routeControllerInfo,
+    servesGateway,
+    servesIngress,
 } from "../ingress";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
 import { NodePrep, NodePrepSettings, nodePrepArgsFor } from "../node-prep";
@@ -37,7 +42,7 @@ export interface ClusterNetworkArgs {
     nodePrep?: NodePrepSettings;
     /** Services and the workloads behind them, one AppService each; their namespaces are created once each. Plain. Default: none. */
     services?: AppServiceSpec[];
-    /** The Ingress controller and its routes (as in `clusternet:ingress`); routes may name only the Services above. Default: no Ingress controller. */
+    /** The Ingress controller and its routes (as in `clusternet:ingress`), as Ingress objects, Gateway API HTTPRoutes (`api`) or both; routes may name only the Services above. Default: no Ingress controller. */
     ingress?: ClusterIngressSettings;
 }
 
@@ -132,25 +137,45 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
 
         if (args.ingress !== undefined) {
+            const api = args.ingress.api ?? IngressApi.Ingress;
             const controllerArgs = {
                 ...args.ingress.controller,
+                api,
                 ipFamilies: [...plan.cluster.families],
                 nodePortRange: args.cluster.nodePortRange,
             };
             const ingressController = new IngressController(`${name}-ingress`, controllerArgs, { parent: this });
-            // An Ingress waits for the controller (Ready, its IngressClass, the webhook's Jobs), and lives in its
-            // backends' namespace and routes to their Services: all of them must exist first.
-            const routes = new IngressRoutes(
-                `${name}-routes`,
-                {
-                    routes: args.ingress.routes ?? [],
-                    services,
-                    ...routeControllerInfo(resolveController(controllerArgs, controllerArgs.ipFamilies)),
-                    nodeAddresses: plan.nodes.map((node) => node.ip),
-                },
-                { parent: this, dependsOn: [ingressController, ...namespaces.values(), ...appServices] },
-            );
-            this.ingressRoutes = routes.routes;
+            const resolved = resolveController(controllerArgs, controllerArgs.ipFamilies, api);
+            // Routes wait for the controller (Ready, its classes, the Gateway API CRDs, the webhook's Jobs), and live
+            // in their backends' namespaces and route to their Services: all of them must exist first.
+            const dependsOn = [ingressController, ...namespaces.values(), ...appServices];
+            const routeArgs = {
+                routes: args.ingress.routes ?? [],
+                services,
+                nodeAddresses: plan.nodes.map((node) => node.ip),
+            };
+            const ingressRoutes = servesIngress(api)
+                ? new IngressRoutes(
+                      `${name}-routes`,
+                      { ...routeArgs, ...routeControllerInfo(resolved) },
+                      { parent: this, dependsOn },
+                  )
+                : undefined;
+            const gatewayRoutes = servesGateway(api)
+                ? new GatewayRoutes(
+                      `${name}-gateway-routes`,
+                      {
+                          ...routeArgs,
+                          gatewayClassName: TRAEFIK_GATEWAY_CLASS,
+                          gatewayNamespace: resolved.namespace,
+                          httpPort: resolved.httpPort,
+                          httpsPort: resolved.httpsPort,
+                      },
+                      { parent: this, dependsOn },
+                  )
+                : undefined;
+            // Both forms plan the same hosts, paths and try commands: export one list.
+            this.ingressRoutes = (ingressRoutes ?? gatewayRoutes)!.routes;
         } else {
             this.ingressRoutes = pulumi.output([]);
         }

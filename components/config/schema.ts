@@ -388,6 +388,12 @@ export const ingressControllerSchema = z
 
 export const ingressSchema = z
     .strictObject({
+        api: z
+            .enum(["ingress", "gateway", "both"])
+            .default("ingress")
+            .describe(
+                "Which API the routes are written in: ingress (networking.k8s.io/v1 Ingress; default), gateway (Gateway API v1.5.1: the CRDs, a GatewayClass, one Gateway, one HTTPRoute per host; Traefik only), or both (the same routes through both, for a migration).",
+            ),
         controller: ingressControllerSchema,
         routes: z
             .array(ingressRouteSchema)

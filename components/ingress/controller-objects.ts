@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { IpFamily } from "../plan";
+import type { GatewayApiObject } from "./gateway-api";
 
 /** Every kind of object an Ingress controller is made of. */
 export type ControllerManifest =
@@ -15,7 +16,8 @@ export type ControllerManifest =
     | k8s.types.input.apps.v1.DaemonSet
     | k8s.types.input.batch.v1.Job
     | k8s.types.input.networking.v1.IngressClass
-    | k8s.types.input.admissionregistration.v1.ValidatingWebhookConfiguration;
+    | k8s.types.input.admissionregistration.v1.ValidatingWebhookConfiguration
+    | GatewayApiObject;
 
 /** One object of a controller, with what the component needs to register it in the right order. */
 export interface ControllerObject {
@@ -31,6 +33,8 @@ export interface ControllerObject {
     readonly waitsFor: readonly string[];
     /** Replace by deleting first: for objects whose fixed name a replacement would collide with. */
     readonly deleteBeforeReplace: boolean;
+    /** Needs the Gateway API CRDs installed first: a GatewayClass, and the controller that watches those kinds. */
+    readonly waitsForGatewayApi: boolean;
 }
 
 /** A controller's objects, in apply order. */
@@ -41,6 +45,7 @@ export interface ControllerObjects {
 export interface ObjectOptions {
     readonly waitsFor?: readonly string[];
     readonly deleteBeforeReplace?: boolean;
+    readonly waitsForGatewayApi?: boolean;
 }
 
 /** Wraps a built object with its bookkeeping; kind, name and namespace are read from the object itself. */
@@ -59,6 +64,7 @@ export function controllerObject(
         object,
         waitsFor: options.waitsFor ?? [],
         deleteBeforeReplace: options.deleteBeforeReplace ?? false,
+        waitsForGatewayApi: options.waitsForGatewayApi ?? false,
     };
 }
 

@@ -8,6 +8,7 @@ import {
     DEFAULT_HTTP_NODE_PORT,
     INGRESS_NGINX_IMAGE,
     IngressControllerSettings,
+    IngressApi,
     IngressImplementation,
     IngressMode,
     ResolvedController,
@@ -18,6 +19,7 @@ import {
 export function resolveController(
     settings: IngressControllerSettings = {},
     ipFamilies: readonly IpFamily[] = [IpFamily.IPv4],
+    api: IngressApi = IngressApi.Ingress,
 ): ResolvedController {
     const implementation = settings.implementation ?? IngressImplementation.Traefik;
     const mode = settings.mode ?? IngressMode.NodePort;
@@ -28,6 +30,7 @@ export function resolveController(
     const httpsNodePort = nodePort ? (settings.httpsNodePort ?? DEFAULT_HTTPS_NODE_PORT) : null;
     return {
         implementation,
+        api,
         mode,
         httpNodePort,
         httpsNodePort,
@@ -165,6 +168,30 @@ export function validateControllerSettings(settings: IngressControllerSettings, 
         });
     }
     return problems;
+}
+
+/**
+ * Checks `api` (at `key`) and that the controller implements it: only Traefik serves the Gateway API (its
+ * kubernetesgateway provider); ingress-nginx never did. Never throws.
+ */
+export function validateApi(api: unknown, implementation: unknown, key: string): Problem[] {
+    const apis = Object.values(IngressApi) as unknown[];
+    if (api === undefined) {
+        return [];
+    }
+    if (!apis.includes(api)) {
+        return [{ key, message: `${show(api)} is not an API`, fix: `use ${apis.join(", ")}` }];
+    }
+    if (api !== IngressApi.Ingress && implementation === IngressImplementation.IngressNginx) {
+        return [
+            {
+                key,
+                message: `${show(api)} needs a Gateway API controller, but ingress-nginx serves Ingress only`,
+                fix: "use implementation: traefik (its kubernetesgateway provider serves HTTPRoutes), or api: ingress",
+            },
+        ];
+    }
+    return [];
 }
 
 /**

@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, formatProblem } from "../common";
 import { parseNodePortRange } from "../services/network";
@@ -6,14 +7,23 @@ import { checkNodePortClaims } from "../services/validate";
 import { IpFamily } from "../plan";
 import { buildController, dependencyOrder } from "./build";
 import { ControllerObject } from "./controller-objects";
-import { controllerNodePortClaims, resolveController, validateControllerSettings } from "./controller-settings";
+import {
+    controllerNodePortClaims,
+    resolveController,
+    validateApi,
+    validateControllerSettings,
+} from "./controller-settings";
+import { GATEWAY_API_CRDS_FILE } from "./gateway-api";
+import { TRAEFIK_GATEWAY_CLASS } from "./traefik";
 import { registerControllerObject } from "./register";
 import {
     INGRESS_NGINX_RETIREMENT_WARNING,
+    IngressApi,
     IngressControllerSettings,
     IngressImplementation,
     IngressMode,
     ResolvedController,
+    servesGateway,
 } from "./types";
 
 /**
@@ -21,6 +31,13 @@ import {
  * its cluster.
  */
 export interface IngressControllerArgs extends IngressControllerSettings {
+    /** Which APIs the controller serves: `ingress` (default), `gateway` (Gateway API HTTPRoutes; Traefik only) or `both`. */
+    api?: IngressApi;
+    /**
+     * With `api` gateway or both: install the Gateway API standard-channel CRDs v1.5.1 (the vendored upstream file)
+     * before the GatewayClass and the controller. Default true; false when the cluster already has them.
+     */
+    installGatewayApiCrds?: boolean;
     /** The cluster's IP families, for the controller Service's ipFamilies. Default [IPv4]. */
     ipFamilies?: IpFamily[];
     /** The API server's --service-node-port-range, which the node ports must lie in. Default 30000-32767. */
@@ -77,13 +94,17 @@ function withImage(
 
 /** The settings with every default applied; otherwise a RunError listing every problem, thrown before anything is registered. */
 function validSettings(name: string, args: IngressControllerArgs): ResolvedController {
-    const problems = [...validateControllerSettings(args, "args"), ...standaloneNodePortProblems(args)];
+    const problems = [
+        ...validateControllerSettings(args, "args"),
+        ...validateApi(args.api, args.implementation, "args.api"),
+        ...standaloneNodePortProblems(args),
+    ];
     if (problems.length > 0) {
         throw new pulumi.RunError(
             `IngressController "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
         );
     }
-    return resolveController(args, args.ipFamilies);
+    return resolveController(args, args.ipFamilies, args.api);
 }
 
 /**
@@ -99,6 +120,10 @@ export class IngressController extends pulumi.ComponentResource {
     public readonly implementation: pulumi.Output<IngressImplementation>;
     /** How clients reach the controller: fixed node ports, or ports 80/443 of every node. */
     public readonly mode: pulumi.Output<IngressMode>;
+    /** Which APIs the controller serves. */
+    public readonly api: pulumi.Output<IngressApi>;
+    /** The GatewayClass that Gateways must name (`traefik`); undefined unless the controller serves the Gateway API. */
+    public readonly gatewayClassName: pulumi.Output<string | undefined>;
     /** The IngressClass that Ingress objects must name: `traefik` or `nginx`. */
     public readonly ingressClassName: pulumi.Output<string>;
     /** The controller's namespace. */
@@ -121,11 +146,24 @@ export class IngressController extends pulumi.ComponentResource {
             void pulumi.log.warn(INGRESS_NGINX_RETIREMENT_WARNING, this);
         }
 
+        // The CRDs as the upstream file they are (one ConfigFile, awaited until established), before the
+        // GatewayClass and before the controller, whose Gateway provider watches those kinds from its start.
+        const gatewayApiCrds =
+            servesGateway(settings.api) && args.installGatewayApiCrds !== false
+                ? new k8s.yaml.v2.ConfigFile(
+                      `${name}-gateway-api-crds`,
+                      { file: GATEWAY_API_CRDS_FILE },
+                      { parent: this },
+                  )
+                : undefined;
         const registered = new Map<string, pulumi.Resource>();
         for (const item of dependencyOrder(buildController(settings).objects)) {
-            const dependsOn = [...(item.namespace !== undefined ? ["namespace"] : []), ...item.waitsFor].map((key) =>
-                registered.get(key)!,
-            );
+            const dependsOn = [
+                ...[...(item.namespace !== undefined ? ["namespace"] : []), ...item.waitsFor].map((key) =>
+                    registered.get(key)!,
+                ),
+                ...(item.waitsForGatewayApi && gatewayApiCrds ? [gatewayApiCrds] : []),
+            ];
             const resource = registerControllerObject(
                 `${name}-${item.key}`,
                 withImage(item, settings.image, args.image),
@@ -139,6 +177,8 @@ export class IngressController extends pulumi.ComponentResource {
         }
 
         this.implementation = pulumi.output(settings.implementation);
+        this.api = pulumi.output(settings.api);
+        this.gatewayClassName = pulumi.output(servesGateway(settings.api) ? TRAEFIK_GATEWAY_CLASS : undefined);
         this.mode = pulumi.output(settings.mode);
         this.ingressClassName = pulumi.output(settings.ingressClassName);
         this.namespace = pulumi.output(settings.namespace);
@@ -147,6 +187,8 @@ export class IngressController extends pulumi.ComponentResource {
         this.publishesStatus = pulumi.output(settings.publishesStatus);
         this.registerOutputs({
             implementation: this.implementation,
+            api: this.api,
+            gatewayClassName: this.gatewayClassName,
             mode: this.mode,
             ingressClassName: this.ingressClassName,
             namespace: this.namespace,

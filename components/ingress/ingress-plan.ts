@@ -1,10 +1,14 @@
 import { ResolvedRoute } from "./routes";
+import { GATEWAY_API_VERSION } from "./gateway-api";
+import { TRAEFIK_GATEWAY_CLASS } from "./traefik";
 import {
     INGRESS_NGINX_RETIREMENT_WARNING,
+    IngressApi,
     IngressImplementation,
     IngressMode,
     PathType,
     ResolvedController,
+    servesGateway,
 } from "./types";
 
 /** One path of a route: which requests go to which Service port. */
@@ -27,7 +31,7 @@ export interface RoutePlan {
     host: string;
     /** The namespace of its Ingress and backend Services. */
     namespace: string;
-    /** The Ingress object's name. */
+    /** The Ingress object's name, and the HTTPRoute's when the Gateway API serves the route. */
     ingressName: string;
     /** The kubernetes.io/tls Secret with the host's certificate; absent without TLS. */
     tlsSecret?: string;
@@ -40,6 +44,10 @@ export interface RoutePlan {
 /** The Ingress part of the plan: the controller, how it is reached, and every route. */
 export interface IngressPlan {
     readonly implementation: IngressImplementation;
+    /** Which API the routes are written in: Ingress objects, Gateway API HTTPRoutes, or both. */
+    readonly api: IngressApi;
+    /** With the Gateway API: its GatewayClass, the Gateway (`namespace/name`) and the CRDs' release; null otherwise. */
+    readonly gateway: { readonly gatewayClassName: string; readonly gateway: string; readonly crds: string } | null;
     readonly ingressClassName: string;
     readonly namespace: string;
     readonly mode: IngressMode;
@@ -108,8 +116,17 @@ export function planIngress(
     nodeAddresses: readonly string[],
 ): IngressPlan {
     const tryNode = nodeAddresses[0] ?? null;
+    const wildcards = routes.filter((route) => route.host.startsWith("*.")).map((route) => route.host);
     return {
         implementation: controller.implementation,
+        api: controller.api,
+        gateway: servesGateway(controller.api)
+            ? {
+                  gatewayClassName: TRAEFIK_GATEWAY_CLASS,
+                  gateway: `${controller.namespace}/traefik`,
+                  crds: `Gateway API ${GATEWAY_API_VERSION} standard channel`,
+              }
+            : null,
         ingressClassName: controller.ingressClassName,
         namespace: controller.namespace,
         mode: controller.mode,
@@ -118,8 +135,16 @@ export function planIngress(
         awaitsIngressStatus: controller.publishesStatus,
         tryNode,
         routes: routes.map((route) => planRoute(route, controller, tryNode)),
-        warnings:
-            controller.implementation === IngressImplementation.IngressNginx ? [INGRESS_NGINX_RETIREMENT_WARNING] : [],
+        warnings: [
+            ...(controller.implementation === IngressImplementation.IngressNginx
+                ? [INGRESS_NGINX_RETIREMENT_WARNING]
+                : []),
+            ...(controller.api === IngressApi.Both && wildcards.length > 0
+                ? [
+                      `${wildcards.join(", ")}: an Ingress wildcard matches exactly one label, an HTTPRoute wildcard any number of labels, so names like a.b${wildcards[0]!.slice(1)} reach the backend through the Gateway API only`,
+                  ]
+                : []),
+        ],
     };
 }
 

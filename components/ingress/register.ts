@@ -40,6 +40,8 @@ export function registerControllerObject(
                 object as k8s.admissionregistration.v1.ValidatingWebhookConfigurationArgs,
                 opts,
             );
+        case "GatewayClass":
+            return new k8s.apiextensions.CustomResource(name, object as k8s.apiextensions.CustomResourceArgs, opts);
         default:
             throw new Error(`clusternet cannot register a ${item.kind} (${item.key})`);
     }

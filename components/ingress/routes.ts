@@ -214,6 +214,8 @@ export interface ResolvedPath {
     readonly service: string;
     /** The backend port as the route names it: by name or by number. */
     readonly port: number | string;
+    /** The backend Service port's number, resolved from the Service's spec (an HTTPRoute backendRef needs it). */
+    readonly portNumber: number;
 }
 
 /** A validated route: one Ingress named after its host, in its backends' namespace. */
@@ -359,7 +361,7 @@ export function validateRoutes(
                     fix: "route this host to Services of one namespace only (use another host for the others, or move the Services together)",
                 });
             }
-            paths.push({ path, pathType, service: spec.service, port });
+            paths.push({ path, pathType, service: spec.service, port, portNumber: lookup.value.port });
         });
         if (namespace !== undefined) {
             resolved.push({ host, ingressName, namespace: namespace.name, tlsSecret: route.tlsSecret ?? null, paths });

@@ -7,7 +7,8 @@ import {
     controllerObject,
     serviceIpFamilies,
 } from "./controller-objects";
-import { IngressMode, ResolvedController, TRAEFIK_VERSION } from "./types";
+import { GatewayApiObject, TRAEFIK_GATEWAY_CONTROLLER, buildGatewayClass } from "./gateway-api";
+import { IngressMode, ResolvedController, TRAEFIK_VERSION, servesGateway, servesIngress } from "./types";
 
 /** The controller value Traefik's kubernetesIngress provider looks for in IngressClasses. */
 export const TRAEFIK_CONTROLLER = "traefik.io/ingress-controller";
@@ -28,6 +29,49 @@ export const TRAEFIK_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
     { apiGroups: ["networking.k8s.io"], resources: ["ingressclasses", "ingresses"], verbs: ["get", "list", "watch"] },
 ];
 
+/** The GatewayClass name of Traefik's Gateway provider (like its IngressClass, `traefik`). */
+export const TRAEFIK_GATEWAY_CLASS = "traefik";
+
+/**
+ * Traefik's ClusterRole for the kubernetesgateway provider: upstream's documented rules for v3.7.9, field by field,
+ * minus `pods` get, which only feeds OpenTelemetry attributes (off here, as for the Ingress provider). Namespaces
+ * are listed because listeners select the namespaces they admit by label; configmaps and backendtlspolicies feed
+ * BackendTLSPolicy; the status rules let Traefik write GatewayClass, Gateway and route conditions.
+ */
+export const TRAEFIK_GATEWAY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
+    { apiGroups: [""], resources: ["services", "secrets", "configmaps"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    {
+        apiGroups: ["gateway.networking.k8s.io"],
+        resources: [
+            "gatewayclasses",
+            "gateways",
+            "httproutes",
+            "grpcroutes",
+            "tcproutes",
+            "tlsroutes",
+            "referencegrants",
+            "backendtlspolicies",
+        ],
+        verbs: ["get", "list", "watch"],
+    },
+    {
+        apiGroups: ["gateway.networking.k8s.io"],
+        resources: [
+            "gatewayclasses/status",
+            "gateways/status",
+            "httproutes/status",
+            "grpcroutes/status",
+            "tcproutes/status",
+            "tlsroutes/status",
+            "referencegrants/status",
+            "backendtlspolicies/status",
+        ],
+        verbs: ["update"],
+    },
+];
+
 /** Traefik's static configuration, as command-line flags. */
 export function traefikArgs(settings: ResolvedController): string[] {
     return [
@@ -42,10 +86,16 @@ export function traefikArgs(settings: ResolvedController): string[] {
         // Every router on websecure terminates TLS: with the route's Secret, else Traefik's default certificate.
         "--entryPoints.websecure.http.tls=true",
         "--ping=true",
-        "--providers.kubernetesingress=true",
-        `--providers.kubernetesingress.ingressClass=${settings.ingressClassName}`,
-        // As the chart sets it: a route whose Service has no ready endpoint answers 503, not 404.
-        "--providers.kubernetesingress.allowEmptyServices=true",
+        ...(servesIngress(settings.api)
+            ? [
+                  "--providers.kubernetesingress=true",
+                  `--providers.kubernetesingress.ingressClass=${settings.ingressClassName}`,
+                  // As the chart sets it: a route whose Service has no ready endpoint answers 503, not 404.
+                  "--providers.kubernetesingress.allowEmptyServices=true",
+              ]
+            : []),
+        // Gateway listeners bind to the entry point of their port: 8000 (web) for HTTP, 8443 (websecure) for HTTPS.
+        ...(servesGateway(settings.api) ? ["--providers.kubernetesgateway=true"] : []),
         "--log.level=INFO",
     ];
 }
@@ -86,25 +136,51 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
             automountServiceAccountToken: false,
             metadata: { name: "traefik", namespace, labels },
         } satisfies k8s.types.input.core.v1.ServiceAccount),
-        controllerObject("cluster-role", {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRole",
-            metadata: { name: "traefik", labels },
-            rules: TRAEFIK_RULES,
-        } satisfies k8s.types.input.rbac.v1.ClusterRole),
-        controllerObject("cluster-role-binding", {
-            apiVersion: "rbac.authorization.k8s.io/v1",
-            kind: "ClusterRoleBinding",
-            metadata: { name: "traefik", labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "traefik" },
-            subjects: [{ kind: "ServiceAccount", name: "traefik", namespace }],
-        } satisfies k8s.types.input.rbac.v1.ClusterRoleBinding),
-        controllerObject("ingress-class", {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "IngressClass",
-            metadata: { name: settings.ingressClassName, labels },
-            spec: { controller: TRAEFIK_CONTROLLER },
-        } satisfies k8s.types.input.networking.v1.IngressClass),
+    );
+    // Each provider gets its own ClusterRole, so each can be compared with upstream's and left out on its own.
+    const roles: Array<{ key: string; name: string; rules: k8s.types.input.rbac.v1.PolicyRule[] }> = [
+        ...(servesIngress(settings.api) ? [{ key: "", name: "traefik", rules: TRAEFIK_RULES }] : []),
+        ...(servesGateway(settings.api)
+            ? [{ key: "-gateway", name: "traefik-gateway", rules: TRAEFIK_GATEWAY_RULES }]
+            : []),
+    ];
+    for (const role of roles) {
+        objects.push(
+            controllerObject(`cluster-role${role.key}`, {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "ClusterRole",
+                metadata: { name: role.name, labels },
+                rules: role.rules,
+            } satisfies k8s.types.input.rbac.v1.ClusterRole),
+            controllerObject(`cluster-role-binding${role.key}`, {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "ClusterRoleBinding",
+                metadata: { name: role.name, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.name },
+                subjects: [{ kind: "ServiceAccount", name: "traefik", namespace }],
+            } satisfies k8s.types.input.rbac.v1.ClusterRoleBinding),
+        );
+    }
+    if (servesIngress(settings.api)) {
+        objects.push(
+            controllerObject("ingress-class", {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "IngressClass",
+                metadata: { name: settings.ingressClassName, labels },
+                spec: { controller: TRAEFIK_CONTROLLER },
+            } satisfies k8s.types.input.networking.v1.IngressClass),
+        );
+    }
+    if (servesGateway(settings.api)) {
+        objects.push(
+            controllerObject(
+                "gateway-class",
+                buildGatewayClass(TRAEFIK_GATEWAY_CLASS, TRAEFIK_GATEWAY_CONTROLLER, labels) satisfies GatewayApiObject,
+                { waitsForGatewayApi: true },
+            ),
+        );
+    }
+    objects.push(
         controllerObject(
             "service",
             {
@@ -203,7 +279,8 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
         },
     };
     const metadata = { name: "traefik", namespace, labels };
-    const waitsFor = ["service-account", "cluster-role-binding"];
+    const waitsFor = ["service-account", ...roles.map((role) => `cluster-role-binding${role.key}`)];
+    const waitsForGatewayApi = servesGateway(settings.api);
     objects.push(
         hostPort
             ? controllerObject(
@@ -219,7 +296,7 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.DaemonSet,
-                  { waitsFor, deleteBeforeReplace: true },
+                  { waitsFor, deleteBeforeReplace: true, waitsForGatewayApi },
               )
             : controllerObject(
                   "deployment",
@@ -235,7 +312,7 @@ export function buildTraefik(settings: ResolvedController): ControllerObjects {
                           template,
                       },
                   } satisfies k8s.types.input.apps.v1.Deployment,
-                  { waitsFor },
+                  { waitsFor, waitsForGatewayApi },
               ),
     );
     return { objects };

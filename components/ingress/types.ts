@@ -11,6 +11,27 @@ export const IngressImplementation = {
 } as const;
 export type IngressImplementation = (typeof IngressImplementation)[keyof typeof IngressImplementation];
 
+/** Which Kubernetes API the routes are written in. */
+export const IngressApi = {
+    /** networking.k8s.io/v1 Ingress objects (the default). */
+    Ingress: "ingress",
+    /** Gateway API: a GatewayClass, one Gateway and one HTTPRoute per host (standard channel v1.5.1). */
+    Gateway: "gateway",
+    /** Both at once, from the same routes: for a migration from Ingress to the Gateway API. */
+    Both: "both",
+} as const;
+export type IngressApi = (typeof IngressApi)[keyof typeof IngressApi];
+
+/** Whether an API choice serves networking.k8s.io/v1 Ingress objects. */
+export function servesIngress(api: IngressApi): boolean {
+    return api !== IngressApi.Gateway;
+}
+
+/** Whether an API choice serves Gateway API HTTPRoutes. */
+export function servesGateway(api: IngressApi): boolean {
+    return api !== IngressApi.Ingress;
+}
+
 /** How machines outside the cluster reach the controller. */
 export const IngressMode = {
     /** A NodePort Service with fixed http/https node ports, answered on every node by kube-proxy. */
@@ -98,6 +119,8 @@ export interface IngressRouteSpec {
 
 /** `clusternet:ingress`: the controller and the routes it serves. */
 export interface ClusterIngressSettings {
+    /** Which API the routes are written in: `ingress` (default), `gateway` (Gateway API HTTPRoutes) or `both`. */
+    api?: IngressApi;
     /** The Ingress controller. Default: Traefik in NodePort mode on 30080/30443. */
     controller?: IngressControllerSettings;
     /** Hosts and paths, each routed to a Service of this stack. Default: none. */
@@ -110,6 +133,8 @@ export type BackendService = AppServiceSpec;
 /** The controller's settings with every default applied. */
 export interface ResolvedController {
     readonly implementation: IngressImplementation;
+    /** Which APIs the controller serves: Ingress, the Gateway API, or both. */
+    readonly api: IngressApi;
     readonly mode: IngressMode;
     /** Node ports, or null in hostPort mode. */
     readonly httpNodePort: number | null;

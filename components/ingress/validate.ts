@@ -1,9 +1,10 @@
-import { Problem, SectionKeys, keyPath } from "../common";
+import { COMBINED_PORT_FIELDS, Problem, SectionKeys, keyPath, sectionKeys } from "../common";
 import { IpFamily } from "../plan";
-import { resolveController, validateControllerSettings } from "./controller-settings";
+import { resolveController, validateApi, validateControllerSettings } from "./controller-settings";
+import { gatewayRouteProblems } from "./gateway-api";
 import { IngressPlan, planIngress } from "./ingress-plan";
 import { validateRoutes } from "./routes";
-import { BackendService, ClusterIngressSettings } from "./types";
+import { BackendService, ClusterIngressSettings, IngressApi, servesGateway } from "./types";
 
 /** What the Ingress settings are checked against: the stack's Services. */
 export interface IngressContext {
@@ -24,10 +25,17 @@ export function validateIngress(
     const controllerKey = keyPath(keys.ingress, "controller");
     const controller = ingress.controller ?? {};
     const services = context.services ?? [];
-    const problems = validateControllerSettings(controller, controllerKey);
+    const problems = [
+        ...validateApi(ingress.api, controller.implementation, keyPath(keys.ingress, "api")),
+        ...validateControllerSettings(controller, controllerKey),
+    ];
     const routes = validateRoutes(ingress.routes ?? [], services, keyPath(keys.ingress, "routes"));
     if (!routes.ok) {
         problems.push(...routes.problems);
+    }
+    // HTTPRoute's own rules, on top of the ones both APIs share.
+    if (servesGateway(ingress.api ?? IngressApi.Ingress)) {
+        problems.push(...gatewayRouteProblems(ingress.routes ?? [], keyPath(keys.ingress, "routes")));
     }
     return problems;
 }
@@ -39,8 +47,12 @@ export function ingressPlanOf(
     cluster: { readonly families: readonly IpFamily[]; readonly nodeAddresses: readonly string[] },
 ): IngressPlan | undefined {
     const routes = validateRoutes(ingress.routes ?? [], context.services ?? [], "routes");
-    if (!routes.ok || validateControllerSettings(ingress.controller ?? {}, "controller").length > 0) {
+    if (!routes.ok || validateIngress(ingress, context, sectionKeys("", "", COMBINED_PORT_FIELDS)).length > 0) {
         return undefined;
     }
-    return planIngress(resolveController(ingress.controller, cluster.families), routes.routes, cluster.nodeAddresses);
+    return planIngress(
+        resolveController(ingress.controller, cluster.families, ingress.api),
+        routes.routes,
+        cluster.nodeAddresses,
+    );
 }

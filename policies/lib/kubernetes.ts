@@ -39,6 +39,7 @@ const CLUSTER_SCOPED_KINDS = new Set([
     "PersistentVolume",
     "StorageClass",
     "CustomResourceDefinition",
+    "GatewayClass",
 ]);
 
 /** The kind a type token stands for: `kubernetes:core/v1:NodePatch` → `Node` (a patch of a Node). */
