@@ -24,8 +24,6 @@ export const MAX_HTTPROUTE_RULES = 16;
 export const MAX_GATEWAY_LISTENERS = 64;
 const MAX_PATH_LENGTH = 1024;
 const MAX_SECTION_NAME_LENGTH = 253;
-// HTTPRoute's CEL rule for Exact and PathPrefix values: RFC 3986 path characters and percent-encodings only.
-const PATH_CHARACTERS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
 
 /** The HTTP listener's name: the Traefik entry point it binds to. */
 export const HTTP_LISTENER = "web";
@@ -48,26 +46,13 @@ export function httpRoutePathType(pathType: PathType): "Exact" | "PathPrefix" | 
 }
 
 /**
- * What HTTPRoute refuses in an Exact or PathPrefix value beyond the Ingress rules (which {@link pathFindings}
- * states once for both APIs): a '#', characters outside RFC 3986's path set, and more than 1,024 characters.
+ * What HTTPRoute refuses in an Exact or PathPrefix value beyond the rules both APIs share ({@link pathFindings}
+ * already refuses '#' and every character outside RFC 3986's path set): more than 1,024 characters.
  */
 export function gatewayPathFindings(value: string): Finding[] {
-    const findings: Finding[] = [];
-    if (value.includes("#")) {
-        findings.push({
-            message: `${show(value)} must not contain '#' in an HTTPRoute`,
-            fix: "remove the fragment: clients never send it",
-        });
-    } else if (value.length > 0 && !PATH_CHARACTERS.test(value)) {
-        findings.push({
-            message: `${show(value)} has characters an HTTPRoute path refuses`,
-            fix: "use letters, digits and -._~!$&'()*+,;=:@/ only, and percent-encode the rest (%20)",
-        });
-    }
-    if (value.length > MAX_PATH_LENGTH) {
-        findings.push({ message: `is ${value.length} characters long`, fix: `use at most ${MAX_PATH_LENGTH}` });
-    }
-    return findings;
+    return value.length > MAX_PATH_LENGTH
+        ? [{ message: `is ${value.length} characters long`, fix: `use at most ${MAX_PATH_LENGTH}` }]
+        : [];
 }
 
 /**

@@ -111,7 +111,7 @@ export class GatewayRoutes extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
         const { routes, gateway } = validArgs(name, args);
-        super("clusternet:index:GatewayRoutes", name, args, opts);
+        super("clusternet:index:GatewayRoutes", name, {}, opts);
         const childOpts = { parent: this, dependsOn: opts?.dependsOn };
         const gatewayResource = register(`${name}-gateway`, buildGateway(routes, gateway), childOpts);
         const grants = buildReferenceGrants(routes, gateway).map((grant) =>
