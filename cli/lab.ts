@@ -143,6 +143,9 @@ export function addLabCommands<P extends PreparedStack, O>(
             const context = contextOf(options, io);
             requireSameStack(context, options, io);
             const result = await labCheck(context);
+            for (const change of result.changes) {
+                io.stdout(`sync: ${change}\n`);
+            }
             io.stdout(result.table);
             const total = result.rows.length;
             io.stdout(

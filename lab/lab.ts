@@ -26,8 +26,8 @@ import {
 } from "./exec";
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
-import { restoreDocument } from "./iptables";
-import { kubeProxyRules } from "./kube-proxy";
+import { IptablesTable, restoreDocument } from "./iptables";
+import { Endpoint, kubeProxyRules } from "./kube-proxy";
 import { isLabNamespace } from "./names";
 import { LabInput, LabNode, LabPlan, LabPod, PodRole, planLab } from "./plan";
 import { ProbeRequest, ProbeResult, ServeConfig, ServeReport } from "./protocol";
@@ -278,7 +278,14 @@ export async function labUp(
 ): Promise<UpResult> {
     const started = Date.now();
     const plan = planFor(input, context);
-    const tools = ["ip", "bridge", "iptables-restore", "sysctl", ...(plan.controllers.length > 0 ? ["nginx"] : [])];
+    const tools = [
+        "ip",
+        "bridge",
+        "iptables-save",
+        "iptables-restore",
+        "sysctl",
+        ...(plan.controllers.length > 0 ? ["nginx"] : []),
+    ];
     requireEnvironment(tools);
     const plugins = new Map<string, string>();
     const anyNode = plan.nodes[0]!;
@@ -390,14 +397,7 @@ async function build(
     );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
-    const rules = restoreDocument(kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr));
-    await Promise.all(
-        plan.nodes.map(async (node) => {
-            const file = path.join(stateDir, "nodes", node.name, "kube-proxy.rules");
-            writeFileAtomic(file, rules);
-            await inNetns(node.netns, "iptables-restore", ["--noflush"], { input: rules });
-        }),
-    );
+    await programServices(plan, endpoints);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
@@ -420,10 +420,29 @@ async function build(
             );
         });
         writeFileAtomic(node.subnetEnvFile, subnetEnvText(node.subnetEnv));
-        const flannelRules = restoreDocument(node.flannelRules);
-        writeFileAtomic(path.join(stateDir, "nodes", node.name, "flannel.rules"), flannelRules);
-        await inNetns(node.netns, "iptables-restore", ["--noflush"], { input: flannelRules });
+        await applyRules(node.netns, node.flannelRules, path.join(stateDir, "nodes", node.name, "flannel.rules"));
     }
+}
+
+/**
+ * Applies an agent's rules in a node's namespace as a sync of that agent would: its own chains rewritten, its jumps
+ * into the built-in chains added only when missing, so applying again changes nothing else.
+ */
+async function applyRules(netns: string, tables: readonly IptablesTable[], file: string): Promise<void> {
+    const saved = (await inNetns(netns, "iptables-save", [])).stdout;
+    const document = restoreDocument(tables, saved);
+    writeFileAtomic(file, document);
+    await inNetns(netns, "iptables-restore", ["--noflush"], { input: document });
+}
+
+/** kube-proxy's part on every node: the KUBE-* rules for these endpoints. */
+async function programServices(plan: LabPlan, endpoints: Readonly<Record<string, readonly Endpoint[]>>): Promise<void> {
+    const tables = kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr);
+    await Promise.all(
+        plan.nodes.map((node) =>
+            applyRules(node.netns, tables, path.join(plan.stateDir, "nodes", node.name, "kube-proxy.rules")),
+        ),
+    );
 }
 
 /** Runs the CNI chain for one pod from its node's namespace, as the container runtime would. */
@@ -626,6 +645,7 @@ async function startNginx(
     pod: LabPod,
     endpoints: Readonly<Record<string, readonly { ip: string; port: number }[]>>,
     noEndpoints: Readonly<Record<string, string>>,
+    reload = false,
 ): Promise<void> {
     const controller = plan.controllers.find((item) => item.pods.includes(pod.key))!;
     const runDir = path.join(pod.dir, "nginx");
@@ -671,6 +691,8 @@ async function startNginx(
                 `${runDir}/`,
                 "-e",
                 path.join(runDir, "error.log"),
+                // The controller's answer to changed endpoints: a new config, and nginx reloads it.
+                ...(reload ? ["-s", "reload"] : []),
             ],
             { stdio: ["ignore", log, log] },
         );
@@ -684,6 +706,65 @@ async function startNginx(
     }
 }
 
+// ---------------------------------------------------------------- sync
+
+export interface SyncResult {
+    readonly state: LabState;
+    /** What changed, in words: readiness flips and endpoint lists. */
+    readonly changes: readonly string[];
+}
+
+/**
+ * One sync of the lab's control plane, run at `up`, by `check` before it checks, and on demand (`lab sync`): kubelet
+ * re-runs every readiness probe, the endpoints are recomputed, kube-proxy rewrites its rules on every node (an
+ * idempotent re-apply), the Ingress controller reloads when its backends changed, and the cluster DNS is rewritten.
+ * One step, not a loop: nothing watches the lab between syncs.
+ */
+export async function labSync(context: LabContext, agent?: readonly string[]): Promise<SyncResult> {
+    requireEnvironment(["ip", "iptables-save", "iptables-restore"]);
+    const before = loadState(context);
+    const { plan } = before;
+    const runner = agent ?? prepareAgent(context.stateDir);
+    const statuses: Record<string, PodStatus> = {};
+    for (const pod of plan.pods) {
+        const status = before.pods[pod.key] ?? { ip: null, ready: false, problem: "not attached" };
+        statuses[pod.key] = status.ip === null ? status : { ip: status.ip, ready: false };
+    }
+    await probeReadiness(plan, runner, plan.pods, statuses);
+    const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
+    const changes: string[] = [];
+    for (const pod of plan.pods) {
+        const was = before.pods[pod.key]?.ready ?? false;
+        const now = statuses[pod.key]?.ready ?? false;
+        if (was !== now) {
+            changes.push(
+                now
+                    ? `${pod.key} is Ready again`
+                    : `${pod.key} is no longer Ready: ${statuses[pod.key]?.problem ?? "?"}`,
+            );
+        }
+    }
+    const text = (list: readonly Endpoint[] | undefined): string =>
+        (list ?? []).map((endpoint) => `${endpoint.ip}:${endpoint.port}`).join(",");
+    const changedPorts = Object.keys(endpoints).filter((id) => text(endpoints[id]) !== text(before.endpoints[id]));
+    for (const id of changedPorts) {
+        changes.push(`endpoints of ${id}: [${text(before.endpoints[id])}] → [${text(endpoints[id])}]`);
+    }
+    await programServices(plan, endpoints);
+    if (changedPorts.length > 0) {
+        for (const pod of plan.pods.filter((item) => item.role === PodRole.IngressController)) {
+            if (statuses[pod.key]?.ip) {
+                await startNginx(plan, pod, endpoints, noEndpoints, true).catch((error: Error) =>
+                    changes.push(`nginx in ${pod.key} did not reload: ${error.message}`),
+                );
+            }
+        }
+    }
+    const state: LabState = { ...before, pods: statuses, endpoints, noEndpoints };
+    writeFileAtomic(path.join(context.stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+    return { state, changes };
+}
+
 // ---------------------------------------------------------------- check
 
 export interface CheckResult {
@@ -691,6 +772,8 @@ export interface CheckResult {
     readonly failed: readonly CheckRow[];
     readonly table: string;
     readonly ms: number;
+    /** What the sync before the checks changed. */
+    readonly changes: readonly string[];
 }
 
 export function loadState(context: Pick<LabContext, "stateDir" | "prefix">): LabState {
@@ -720,7 +803,8 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         );
     }
     const agent = prepareAgent(context.stateDir);
-    const cases = planChecks(state);
+    const { state: synced, changes } = await labSync(context, agent);
+    const cases = planChecks(synced);
     const bySource = new Map<string, ProbeRequest[]>();
     for (const check of cases) {
         bySource.set(check.source.netns, [...(bySource.get(check.source.netns) ?? []), ...check.probes]);
@@ -732,7 +816,13 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         }
     });
     const rows = cases.map((check) => evaluate(check, results));
-    return { rows, failed: rows.filter((row) => !row.ok), table: formatTable(rows), ms: Date.now() - started };
+    return {
+        rows,
+        failed: rows.filter((row) => !row.ok),
+        table: formatTable(rows),
+        ms: Date.now() - started,
+        changes,
+    };
 }
 
 /** How to look around in a lab that is up. */

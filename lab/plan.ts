@@ -16,7 +16,14 @@ import {
 } from "./flannel";
 import { IptablesTable } from "./iptables";
 import { HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
-import { DEFAULT_NODE_PORT_RANGE, PlannedService, planServices, resolveTargetPort, selects } from "./kube-proxy";
+import {
+    DEFAULT_NODE_PORT_RANGE,
+    KUBE_PROXY_SYSCTLS,
+    PlannedService,
+    planServices,
+    resolveTargetPort,
+    selects,
+} from "./kube-proxy";
 import {
     BACKEND_OVERHEAD,
     Backend,
@@ -252,6 +259,15 @@ function controllerHttpPort(
     return { port: named?.containerPort ?? 80 };
 }
 
+/**
+ * A node is a host with a default route (here on-link on its LAN interface: the lab has no router), so that its
+ * own processes reach cluster IPs and a cluster IP without endpoints is refused by kube-proxy's REJECT rather than
+ * unroutable.
+ */
+function withDefaultRoute(commands: { ip: string[]; bridge: string[] }): { ip: string[]; bridge: string[] } {
+    return { ...commands, ip: [...commands.ip, `route add default dev ${LAN_IFNAME}`] };
+}
+
 export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const problems: string[] = [];
     const read = readClusterModel(input.manifests);
@@ -372,15 +388,17 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             subnetEnv,
             subnetEnvFile: path.join(dir, "run", "flannel", "subnet.env"),
             ipamDataDir: path.join(dir, "cni", "networks"),
-            commands: nodeNetworkCommands({
-                flannel,
-                self,
-                others: peers.filter((other) => other !== peer).map((other) => other!),
-                lanAddress,
-                underlayMtu: lanMtu,
-                podMtu,
-            }),
-            sysctls: NODE_SYSCTLS,
+            commands: withDefaultRoute(
+                nodeNetworkCommands({
+                    flannel,
+                    self,
+                    others: peers.filter((other) => other !== peer).map((other) => other!),
+                    lanAddress,
+                    underlayMtu: lanMtu,
+                    podMtu,
+                }),
+            ),
+            sysctls: { ...NODE_SYSCTLS, ...KUBE_PROXY_SYSCTLS },
             flannelRules: flannelRules(flannel.network, self.podCidr, flannel.ipMasq),
         };
     });

@@ -163,7 +163,11 @@ void describe("lab plan: flannel", () => {
         assert.equal(plan.flannel.podMtu, 1500);
         assert.deepEqual(
             first.commands.ip.filter((line) => line.startsWith("route")),
-            plan.nodes.slice(1).map((node) => `route add ${node.podCidr} via ${node.ip} dev eth0`),
+            [
+                ...plan.nodes.slice(1).map((node) => `route add ${node.podCidr} via ${node.ip} dev eth0`),
+                "route add default dev eth0",
+            ],
+            "the other nodes' subnets, then the node's own default route (a host reaches cluster IPs)",
         );
         assert.ok(!first.commands.ip.some((line) => line.includes("vxlan")));
         assert.deepEqual(first.commands.bridge, []);
@@ -460,6 +464,59 @@ void describe("lab plan: kube-proxy", () => {
                 `-A KUBE-EXTERNAL-SERVICES -m comment --comment "demo/web:http has no endpoints" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30808 -j REJECT`,
             ),
         );
+    });
+
+    void it("puts kube-proxy's and kubelet's jumps at the top of the built-in chains, in a real node's order, and adds none twice", () => {
+        const plan = labPlan();
+        const kubeProxy = kubeProxyRules(plan.services, new Map(), plan.clusterCidr);
+        const document = restoreDocument(kubeProxy);
+        const inserted = (chain: string): string[] =>
+            document
+                .split("\n")
+                .filter((line) => line.startsWith(`-I ${chain} `))
+                .map((line) => `${line.split(" ")[2]} ${line.split(" -j ")[1]}`);
+        assert.deepEqual(inserted("FORWARD"), [
+            "1 KUBE-PROXY-FIREWALL",
+            "2 KUBE-FORWARD",
+            "3 KUBE-SERVICES",
+            "4 KUBE-EXTERNAL-SERVICES",
+        ]);
+        assert.deepEqual(inserted("INPUT"), [
+            "1 KUBE-PROXY-FIREWALL",
+            "2 KUBE-NODEPORTS",
+            "3 KUBE-EXTERNAL-SERVICES",
+            "4 KUBE-FIREWALL",
+        ]);
+        assert.deepEqual(inserted("OUTPUT"), [
+            "1 KUBE-SERVICES",
+            "1 KUBE-PROXY-FIREWALL",
+            "2 KUBE-SERVICES",
+            "3 KUBE-FIREWALL",
+        ]);
+        assert.ok(!document.includes("-A FORWARD"), "flannel appends; kube-proxy inserts");
+        // What iptables-save prints once both agents applied their rules: applying again adds no jump.
+        const saved = [
+            "*nat",
+            ":PREROUTING ACCEPT [0:0]",
+            '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+            '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+            '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+            "COMMIT",
+            "*filter",
+            ...document
+                .slice(document.indexOf("*filter"))
+                .split("\n")
+                .filter((line) => line.startsWith("-I "))
+                .map((line) => line.replace(/^-I (\w+) \d+/, "-A $1")),
+            '-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+            "COMMIT",
+        ].join("\n");
+        const again = restoreDocument(kubeProxy, saved);
+        assert.deepEqual(
+            again.split("\n").filter((line) => /^-[AI] (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(line)),
+            [],
+        );
+        assert.ok(again.includes(":KUBE-SERVICES - [0:0]"), "kube-proxy's own chains are still rewritten");
     });
 
     void it("refuses an iptables document that uses an undeclared chain", () => {
