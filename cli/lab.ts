@@ -9,7 +9,17 @@ import { manifestsOf } from "./manifests";
 import type { OfflineRun } from "./offline";
 import { resolveStackInput } from "./stack-input";
 import { DEFAULT_PREFIX, prefixProblem } from "../lab/names";
-import { LabContext, defaultStateDir, labCheck, labDown, labUp, loadState, lookAround, podTable } from "../lab/lab";
+import {
+    LabContext,
+    defaultStateDir,
+    labCheck,
+    labDown,
+    labSync,
+    labUp,
+    loadState,
+    lookAround,
+    podTable,
+} from "../lab/lab";
 import { readManifestFiles } from "../lab/manifest-files";
 import { LabManifest } from "../lab/model";
 
@@ -158,6 +168,23 @@ export function addLabCommands<P extends PreparedStack, O>(
                 throw new CheckFailed(`clusternet: lab check: ${result.failed.length} path(s) fail`);
             }
         });
+
+    addLabOptions(
+        lab
+            .command("sync")
+            .description(
+                "One sync of the lab's control plane: re-run readiness probes, recompute endpoints, rewrite kube-proxy's rules on every node (a full, idempotent sync), reload the Ingress controller and the cluster DNS. Not a loop: nothing watches the lab between syncs.",
+            ),
+    ).action(async (options: LabOptions) => {
+        const context = contextOf(options, io);
+        const { changes } = await labSync(context, { full: true });
+        for (const change of changes) {
+            io.stdout(`sync: ${change}\n`);
+        }
+        io.stdout(
+            `lab sync: ${changes.length === 0 ? "nothing changed" : `${changes.length} change(s)`}; kube-proxy's rules rewritten on every node\n`,
+        );
+    });
 
     addLabOptions(
         lab

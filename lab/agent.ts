@@ -11,7 +11,16 @@ import * as dgram from "node:dgram";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
-import { ProbeRequest, ProbeResult, ProbeSpec, ServeConfig, ServeReport, formatAnswer } from "./protocol";
+import {
+    ProbeRequest,
+    ProbeResult,
+    ProbeSpec,
+    ServeConfig,
+    ServeReport,
+    formatAnswer,
+    parseAnswer,
+    responderKey,
+} from "./protocol";
 
 function serve(config: ServeConfig): void {
     const identity = { pod: config.pod, namespace: config.namespace, node: config.node };
@@ -174,13 +183,50 @@ async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
     return { id: request.id, ...result, ms: Date.now() - started };
 }
 
+/** A probe sent until every expected responder answered (or `max` tries): which endpoints a Service really reaches. */
+async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
+    const started = Date.now();
+    const { responders, max } = request.until!;
+    const seen: Record<string, number> = {};
+    const failures: string[] = [];
+    let tries = 0;
+    let first: Omit<ProbeResult, "id" | "ms"> | undefined;
+    const missing = (): boolean => responders.some((key) => seen[key] === undefined);
+    while (tries < max && (missing() || tries === 0)) {
+        const round = Math.min(4, max - tries);
+        const results = await Promise.all(Array.from({ length: round }, () => once(request.probe, request.timeoutMs)));
+        tries += round;
+        for (const result of results) {
+            first ??= result;
+            if (result.ok) {
+                const answer = parseAnswer(result.body ?? "");
+                const key =
+                    answer.pod !== undefined ? responderKey(answer) : JSON.stringify((result.body ?? "").slice(0, 40));
+                seen[key] = (seen[key] ?? 0) + 1;
+            } else {
+                failures.push(result.error ?? "failed");
+            }
+        }
+    }
+    const firstOk = first ?? { ok: false, error: "not run" };
+    return {
+        id: request.id,
+        ...firstOk,
+        ok: firstOk.ok && failures.length === 0,
+        ms: Date.now() - started,
+        spread: { tries, seen, failures },
+    };
+}
+
 async function probeAll(): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) {
         chunks.push(chunk as Buffer);
     }
     const requests = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProbeRequest[];
-    const results = await Promise.all(requests.map(probeWithRetries));
+    const results = await Promise.all(
+        requests.map((request) => (request.until ? probeUntil(request) : probeWithRetries(request))),
+    );
     process.stdout.write(JSON.stringify(results));
 }
 

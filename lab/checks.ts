@@ -13,6 +13,9 @@ export const CheckGroup = {
     PodAcrossNodes: "pod → pod, across nodes",
     PodEgress: "pod → LAN (masquerade)",
     PodService: "pod → Service",
+    Hairpin: "pod → own Service (hairpin)",
+    NodeService: "node → Service",
+    NodeLocalNodePort: "node → localhost NodePort",
     LanNodePort: "LAN → NodePort",
     LanHostPort: "LAN → hostPort",
     LanIngress: "LAN → Ingress",
@@ -39,6 +42,11 @@ export type Expectation =
           readonly seenFrom?: string;
           /** Why no one can answer, when `responders` is empty. */
           readonly why?: string;
+          /**
+           * The probe is repeated (a new connection each time) until each of these answered: every endpoint of a
+           * Service, or the pod itself for hairpin. Every request must be answered, and only by `responders`.
+           */
+          readonly mustSee?: readonly Responder[];
       }
     /** probes[0] (the MTU) must pass, probes[1] (one byte more) must not. */
     | { readonly kind: "mtu"; readonly mtu: number };
@@ -102,9 +110,28 @@ function podTarget(
     return udp !== undefined ? { probe: { kind: "udp", ip, port: udp }, port: udp } : undefined;
 }
 
-function request(id: string, probe: ProbeSpec): ProbeRequest {
+/** A miss per responder this unlikely is a broken path, not bad luck of kube-proxy's random balancing. */
+const MISS_PROBABILITY = 1e-6;
+
+/** Requests needed so that each of `among` equally likely endpoints answers at least once, but for MISS_PROBABILITY. */
+export function triesToSeeEach(among: number): number {
+    return among <= 1 ? 1 : Math.ceil(Math.log(MISS_PROBABILITY / among) / Math.log(1 - 1 / among));
+}
+
+function keyOf(responder: Responder): string {
+    return `${responder.namespace}/${responder.pod}:${responder.port}`;
+}
+
+function request(id: string, probe: ProbeSpec, expect: Expectation): ProbeRequest {
     const timeoutMs = probe.kind === "udp" ? UDP_TIMEOUT_MS : probe.kind === "ping" ? PING_TIMEOUT_MS : HTTP_TIMEOUT_MS;
-    return { id, probe, timeoutMs, attempts: probe.kind === "udp" ? 2 : 1 };
+    const base = { id, probe, timeoutMs, attempts: probe.kind === "udp" ? 2 : 1 };
+    if (expect.kind !== "answer" || !expect.mustSee || expect.mustSee.length === 0) {
+        return base;
+    }
+    return {
+        ...base,
+        until: { responders: expect.mustSee.map(keyOf), max: triesToSeeEach(expect.responders.length) },
+    };
 }
 
 /** The Service port an Ingress backend names, and its endpoints. */
@@ -224,7 +251,7 @@ export function planChecks(state: LabState): CheckCase[] {
             group,
             path,
             source,
-            probes: probes.map((probe, index) => request(`${id}.${index}`, probe)),
+            probes: probes.map((probe, index) => request(`${id}.${index}`, probe, expect)),
             expect,
         });
     };
@@ -304,6 +331,8 @@ export function planChecks(state: LabState): CheckCase[] {
                 port.protocol === "UDP"
                     ? { kind: "udp", ip, port: number }
                     : { kind: "http", ip, port: number, path: "/" };
+            // Every endpoint must answer through each path: a missing DNAT rule otherwise falls through to the next.
+            const every: Expectation = { kind: "answer", responders, why, mustSee: responders };
             if (service.clusterIP !== null) {
                 for (const node of plan.nodes) {
                     const from = probeOf(node);
@@ -312,7 +341,32 @@ export function planChecks(state: LabState): CheckCase[] {
                         `${from.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`,
                         sourceOf(from),
                         [probeFor(service.clusterIP, port.port)],
-                        { kind: "answer", responders, why },
+                        every,
+                    );
+                }
+                for (const endpoint of endpoints) {
+                    const self = plan.pods.find(
+                        (pod) => pod.namespace === service.namespace && pod.name === endpoint.pod,
+                    );
+                    if (!self) {
+                        continue;
+                    }
+                    const me = { pod: endpoint.pod, namespace: service.namespace, port: endpoint.port };
+                    add(
+                        CheckGroup.Hairpin,
+                        `${self.key} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol} → itself`,
+                        sourceOf(self),
+                        [probeFor(service.clusterIP, port.port)],
+                        { kind: "answer", responders, why, mustSee: [me] },
+                    );
+                }
+                for (const node of plan.nodes) {
+                    add(
+                        CheckGroup.NodeService,
+                        `${node.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`,
+                        { netns: node.netns, label: node.name },
+                        [probeFor(service.clusterIP, port.port)],
+                        every,
                     );
                 }
             }
@@ -323,7 +377,16 @@ export function planChecks(state: LabState): CheckCase[] {
                         `client → ${node.name} ${node.ip}:${port.nodePort}/${port.protocol} (${port.id})`,
                         { netns: plan.client.netns, label: CLIENT_LABEL },
                         [probeFor(node.ip, port.nodePort)],
-                        { kind: "answer", responders, why },
+                        every,
+                    );
+                }
+                for (const node of plan.nodes) {
+                    add(
+                        CheckGroup.NodeLocalNodePort,
+                        `${node.name} → 127.0.0.1:${port.nodePort}/${port.protocol} (${port.id})`,
+                        { netns: node.netns, label: node.name },
+                        [probeFor("127.0.0.1", port.nodePort)],
+                        every,
                     );
                 }
             }
@@ -481,6 +544,9 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         return { ...base, ok, got };
     }
     const expect = check.expect;
+    if (first?.spread) {
+        return { ...base, ...judgeSpread(expect, first) };
+    }
     const got = check.probes.length === 0 ? "not probed" : resultText(first);
     if (!first?.ok || expect.responders.length === 0) {
         return { ...base, ok: false, got };
@@ -493,6 +559,37 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
     const statusOk = expect.status === undefined || first.status === expect.status;
     const fromOk = expect.seenFrom === undefined || answer.from === expect.seenFrom;
     return { ...base, ok: matches && statusOk && fromOk, got };
+}
+
+/** A repeated probe: every request answered, only by the expected responders, each one that must answer did. */
+function judgeSpread(
+    expect: Extract<Expectation, { kind: "answer" }>,
+    result: ProbeResult,
+): { ok: boolean; got: string } {
+    const spread = result.spread!;
+    const allowed = new Set(expect.responders.map(keyOf));
+    const short = (key: string): string => key.slice(key.indexOf("/") + 1);
+    const seen = Object.entries(spread.seen)
+        .map(([key, count]) => `${short(key)} ×${count}`)
+        .join(", ");
+    const problems: string[] = [];
+    const never = (expect.mustSee ?? []).filter((responder) => spread.seen[keyOf(responder)] === undefined);
+    if (never.length > 0) {
+        problems.push(`${never.map((item) => `${item.pod}:${item.port}`).join(", ")} never answered`);
+    }
+    const strangers = Object.keys(spread.seen).filter((key) => !allowed.has(key));
+    if (strangers.length > 0) {
+        problems.push(`unexpected answer from ${strangers.map(short).join(", ")}`);
+    }
+    if (spread.failures.length > 0) {
+        problems.push(`${spread.failures.length} failed (${[...new Set(spread.failures)].join("; ")})`);
+    }
+    const statusOk = expect.status === undefined || result.status === expect.status;
+    if (!statusOk) {
+        problems.push(`HTTP ${result.status}`);
+    }
+    const got = `${seen || "no answer"} in ${spread.tries} tries${problems.length > 0 ? `; ${problems.join("; ")}` : ""}`;
+    return { ok: expect.responders.length > 0 && problems.length === 0, got };
 }
 
 function pad(text: string, width: number): string {

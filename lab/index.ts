@@ -6,6 +6,7 @@ export * from "./checks";
 export {
     labUp,
     labCheck,
+    labSync,
     labDown,
     planFor,
     loadState,

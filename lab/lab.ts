@@ -720,11 +720,14 @@ export interface SyncResult {
  * idempotent re-apply), the Ingress controller reloads when its backends changed, and the cluster DNS is rewritten.
  * One step, not a loop: nothing watches the lab between syncs.
  */
-export async function labSync(context: LabContext, agent?: readonly string[]): Promise<SyncResult> {
+export async function labSync(
+    context: LabContext,
+    options: { agent?: readonly string[]; full?: boolean } = {},
+): Promise<SyncResult> {
     requireEnvironment(["ip", "iptables-save", "iptables-restore"]);
     const before = loadState(context);
     const { plan } = before;
-    const runner = agent ?? prepareAgent(context.stateDir);
+    const runner = options.agent ?? prepareAgent(context.stateDir);
     const statuses: Record<string, PodStatus> = {};
     for (const pod of plan.pods) {
         const status = before.pods[pod.key] ?? { ip: null, ready: false, problem: "not attached" };
@@ -750,7 +753,11 @@ export async function labSync(context: LabContext, agent?: readonly string[]): P
     for (const id of changedPorts) {
         changes.push(`endpoints of ${id}: [${text(before.endpoints[id])}] → [${text(endpoints[id])}]`);
     }
-    await programServices(plan, endpoints);
+    // Like kube-proxy, which writes only what changed between its periodic full syncs: a rule deleted by hand stays
+    // deleted (for check and diagnose to find) until the endpoints change or a full sync (`lab sync`).
+    if (options.full || changedPorts.length > 0) {
+        await programServices(plan, endpoints);
+    }
     if (changedPorts.length > 0) {
         for (const pod of plan.pods.filter((item) => item.role === PodRole.IngressController)) {
             if (statuses[pod.key]?.ip) {
@@ -803,7 +810,7 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         );
     }
     const agent = prepareAgent(context.stateDir);
-    const { state: synced, changes } = await labSync(context, agent);
+    const { state: synced, changes } = await labSync(context, { agent });
     const cases = planChecks(synced);
     const bySource = new Map<string, ProbeRequest[]>();
     for (const check of cases) {

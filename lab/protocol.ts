@@ -69,6 +69,24 @@ export interface ProbeRequest {
     readonly timeoutMs: number;
     /** Tries before giving up (a readiness probe retries like kubelet's failureThreshold). */
     readonly attempts: number;
+    /**
+     * Send the probe again (each time a new connection, so kube-proxy balances it anew) until each of these
+     * responders (`namespace/pod:port`) answered once, at most `max` times. Every request must be answered.
+     */
+    readonly until?: { readonly responders: readonly string[]; readonly max: number };
+}
+
+/** What a repeated probe saw. */
+export interface Spread {
+    readonly tries: number;
+    /** Answers by responder (`namespace/pod:port`, or the raw body's start). */
+    readonly seen: Readonly<Record<string, number>>;
+    /** Requests that got no answer, with why. */
+    readonly failures: readonly string[];
+}
+
+export function responderKey(answer: { namespace?: string; pod?: string; port?: number }): string {
+    return `${answer.namespace ?? "?"}/${answer.pod ?? "?"}:${answer.port ?? "?"}`;
 }
 
 export interface ProbeResult {
@@ -80,6 +98,7 @@ export interface ProbeResult {
     readonly body?: string;
     readonly error?: string;
     readonly ms: number;
+    readonly spread?: Spread;
 }
 
 export function describeProbe(probe: ProbeSpec): string {
