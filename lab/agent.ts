@@ -8,6 +8,8 @@
  */
 import { spawn } from "node:child_process";
 import * as dgram from "node:dgram";
+import * as dnsCallbacks from "node:dns";
+import { promises as dns } from "node:dns";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -77,7 +79,18 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
     return new Promise((resolve) => {
         // ping keeps its own deadline (-W); give it time to report why it failed.
         const limit = probe.kind === "ping" ? timeoutMs + 2000 : timeoutMs;
-        const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), limit);
+        // A name (not an address) is looked up first, through the pod's resolv.conf, so a DNS failure says so.
+        let resolving = probe.kind === "http" && net.isIP(probe.ip) === 0;
+        const timer = setTimeout(
+            () =>
+                finish({
+                    ok: false,
+                    error: resolving
+                        ? `the name ${probe.ip} did not resolve within ${timeoutMs} ms (DNS)`
+                        : `no answer within ${timeoutMs} ms`,
+                }),
+            limit,
+        );
         let done = false;
         let cleanup = (): void => undefined;
         function finish(result: Omit<ProbeResult, "id" | "ms">): void {
@@ -97,6 +110,27 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                         path: probe.path,
                         headers: { host: probe.host ?? probe.ip },
                         agent: false,
+                        lookup: (
+                            hostname: string,
+                            options: dnsCallbacks.LookupOptions,
+                            callback: (
+                                error: NodeJS.ErrnoException | null,
+                                address: string | dnsCallbacks.LookupAddress[],
+                                family?: number,
+                            ) => void,
+                        ) =>
+                            dnsCallbacks.lookup(hostname, options, (error, address, family) => {
+                                resolving = false;
+                                callback(
+                                    error
+                                        ? Object.assign(error, {
+                                              message: `the name ${hostname} did not resolve: ${error.code ?? error.message} (DNS)`,
+                                          })
+                                        : null,
+                                    address,
+                                    family,
+                                );
+                            }),
                     },
                     (response) => {
                         let body = "";
@@ -123,6 +157,22 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                 socket.on("error", (error) => finish({ ok: false, error: error.message }));
                 socket.connect(probe.port, probe.ip, () => socket.send("clusternet-lab"));
                 cleanup = () => socket.close();
+                break;
+            }
+            case "dns": {
+                const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
+                resolver.setServers([probe.ip]);
+                const query =
+                    probe.type === "A"
+                        ? resolver.resolve4(probe.name)
+                        : resolver
+                              .resolveSrv(probe.name)
+                              .then((records) => records.map((record) => `${record.name}:${record.port}`));
+                query.then(
+                    (records) => finish({ ok: true, body: [...records].sort().join(",") }),
+                    (error: NodeJS.ErrnoException) => finish({ ok: false, error: `${error.code ?? error.message}` }),
+                );
+                cleanup = () => resolver.cancel();
                 break;
             }
             case "ping": {

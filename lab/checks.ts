@@ -3,7 +3,8 @@
  * from the saved state, evaluated from the probe results, printed as a table.
  */
 import { ResolvedBackend, RouteTable, decideRoute } from "./ingress";
-import { Endpoint } from "./kube-proxy";
+import { DNS_NAMESPACE, DNS_SERVICE_NAME, dnsRecords, serviceName, srvName } from "./dns";
+import { Endpoint, PlannedService } from "./kube-proxy";
 import { LabController, LabNode, LabPod, PROBE_PORT, PodRole } from "./plan";
 import { ProbeRequest, ProbeResult, ProbeSpec, describeProbe, parseAnswer } from "./protocol";
 import { LabState } from "./state";
@@ -22,6 +23,8 @@ export const CheckGroup = {
     IngressBoundary: "LAN → Ingress (path boundary)",
     UnknownHost: "LAN → Ingress (unknown host)",
     PodMtu: "pod MTU",
+    Dns: "pod → cluster DNS",
+    DnsName: "pod → Service by name",
 } as const;
 export type CheckGroup = (typeof CheckGroup)[keyof typeof CheckGroup];
 
@@ -49,7 +52,11 @@ export type Expectation =
           readonly mustSee?: readonly Responder[];
       }
     /** probes[0] (the MTU) must pass, probes[1] (one byte more) must not. */
-    | { readonly kind: "mtu"; readonly mtu: number };
+    | { readonly kind: "mtu"; readonly mtu: number }
+    /** A DNS answer with exactly these records (sorted). */
+    | { readonly kind: "records"; readonly records: readonly string[] }
+    /** A TCP connection is accepted. */
+    | { readonly kind: "connect" };
 
 export interface CheckCase {
     readonly id: string;
@@ -80,6 +87,12 @@ function responderText(responders: readonly Responder[]): string {
 export function expectationText(expect: Expectation): string {
     if (expect.kind === "mtu") {
         return `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
+    }
+    if (expect.kind === "records") {
+        return expect.records.join(",");
+    }
+    if (expect.kind === "connect") {
+        return "connection accepted";
     }
     const parts = [
         expect.responders.length === 0
@@ -123,8 +136,9 @@ function keyOf(responder: Responder): string {
 }
 
 function request(id: string, probe: ProbeSpec, expect: Expectation): ProbeRequest {
-    const timeoutMs = probe.kind === "udp" ? UDP_TIMEOUT_MS : probe.kind === "ping" ? PING_TIMEOUT_MS : HTTP_TIMEOUT_MS;
-    const base = { id, probe, timeoutMs, attempts: probe.kind === "udp" ? 2 : 1 };
+    const datagram = probe.kind === "udp" || probe.kind === "dns";
+    const timeoutMs = datagram ? UDP_TIMEOUT_MS : probe.kind === "ping" ? PING_TIMEOUT_MS : HTTP_TIMEOUT_MS;
+    const base = { id, probe, timeoutMs, attempts: datagram ? 2 : 1 };
     if (expect.kind !== "answer" || !expect.mustSee || expect.mustSee.length === 0) {
         return base;
     }
@@ -269,6 +283,17 @@ export function planChecks(state: LabState): CheckCase[] {
         const from = probeOf(node);
         for (const pod of plan.pods.filter((item) => item.node === node.name && item !== from)) {
             const ip = ipOf(pod);
+            if (pod.role === PodRole.Dns && ip) {
+                // dnsmasq, not a stand-in: it answers DNS only.
+                add(
+                    CheckGroup.PodSameNode,
+                    `${from.name} → ${pod.key} tcp ${ip}:53`,
+                    sourceOf(from),
+                    [{ kind: "tcp", ip, port: 53 }],
+                    { kind: "connect" },
+                );
+                continue;
+            }
             const target = ip ? podTarget(pod, ip, plan.controllers) : undefined;
             const expect: Expectation = target
                 ? { kind: "answer", responders: [{ pod: pod.name, namespace: pod.namespace, port: target.port }] }
@@ -314,7 +339,7 @@ export function planChecks(state: LabState): CheckCase[] {
         );
     }
     for (const service of plan.services.filter(
-        (item) => item.selector !== undefined && Object.keys(item.selector).length > 0,
+        (item) => item.selector !== undefined && Object.keys(item.selector).length > 0 && !isDnsService(item),
     )) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
@@ -411,6 +436,7 @@ export function planChecks(state: LabState): CheckCase[] {
             );
         }
     }
+    planDnsChecks(state, add, probeOf, sourceOf);
     plan.controllers.forEach((controller, index) => {
         const requests = ingressRequests(controller.table);
         const controllerResponders = plan.pods
@@ -502,6 +528,114 @@ export function planChecks(state: LabState): CheckCase[] {
     return cases;
 }
 
+function isDnsService(service: PlannedService): boolean {
+    return service.namespace === DNS_NAMESPACE && service.name === DNS_SERVICE_NAME;
+}
+
+type AddCase = (
+    group: CheckGroup,
+    path: string,
+    source: CheckCase["source"],
+    probes: ProbeSpec[],
+    expect: Expectation,
+) => void;
+
+/**
+ * The cluster DNS rows: the DNS Service answers from every node (UDP and TCP 53 through kube-proxy), each Service's
+ * A record (the cluster IP; a headless Service's ready pod IPs) and SRV records for named ports, and pods reach a
+ * Service by its short (same namespace), namespaced and full names through their resolv.conf.
+ */
+function planDnsChecks(
+    state: LabState,
+    add: AddCase,
+    probeOf: (node: LabNode) => LabPod,
+    sourceOf: (pod: LabPod) => CheckCase["source"],
+): void {
+    const { plan } = state;
+    const dns = plan.dns;
+    if (!dns) {
+        return;
+    }
+    const services = plan.services.filter((service) => !isDnsService(service));
+    const records = dnsRecords(services, state.endpoints, dns.domain);
+    const first = services.find((service) => records.a[serviceName(service, dns.domain)] !== undefined);
+    for (const node of plan.nodes) {
+        const from = probeOf(node);
+        if (first) {
+            const name = serviceName(first, dns.domain);
+            add(
+                CheckGroup.Dns,
+                `${from.name} → kube-dns ${dns.ip}:53/UDP: ${name} A`,
+                sourceOf(from),
+                [{ kind: "dns", ip: dns.ip, name, type: "A" }],
+                { kind: "records", records: [...records.a[name]!].sort() },
+            );
+        }
+        add(
+            CheckGroup.Dns,
+            `${from.name} → kube-dns ${dns.ip}:53/TCP`,
+            sourceOf(from),
+            [{ kind: "tcp", ip: dns.ip, port: 53 }],
+            { kind: "connect" },
+        );
+    }
+    const probe = probeOf(plan.nodes[0]!);
+    for (const service of services) {
+        const name = serviceName(service, dns.domain);
+        const a = records.a[name];
+        if (a !== undefined && service !== first) {
+            add(
+                CheckGroup.Dns,
+                `${probe.name} → kube-dns: ${name} A${service.clusterIP === null ? " (headless: one per ready pod)" : ""}`,
+                sourceOf(probe),
+                [{ kind: "dns", ip: dns.ip, name, type: "A" }],
+                { kind: "records", records: [...a].sort() },
+            );
+        }
+        for (const port of service.ports.filter((item) => item.name !== "")) {
+            const srv = records.srv[srvName(service, port, dns.domain)];
+            if (srv) {
+                add(
+                    CheckGroup.Dns,
+                    `${probe.name} → kube-dns: ${srvName(service, port, dns.domain)} SRV`,
+                    sourceOf(probe),
+                    [{ kind: "dns", ip: dns.ip, name: srvName(service, port, dns.domain), type: "SRV" }],
+                    { kind: "records", records: [`${srv.target}:${srv.port}`] },
+                );
+            }
+        }
+        const port = service.ports.find((item) => item.protocol === "TCP");
+        if (service.clusterIP === null || !port || !service.selector) {
+            continue;
+        }
+        const responders = (state.endpoints[port.id] ?? []).map((endpoint) => ({
+            pod: endpoint.pod,
+            namespace: service.namespace,
+            port: endpoint.port,
+        }));
+        const expect: Expectation = { kind: "answer", responders, why: state.noEndpoints[port.id] };
+        const neighbour = plan.pods.find(
+            (pod) => pod.namespace === service.namespace && pod.resolvConf !== undefined && state.pods[pod.key]?.ip,
+        );
+        const names: Array<[LabPod | undefined, string]> = [
+            [neighbour, service.name],
+            [probe, `${service.name}.${service.namespace}`],
+            [probe, name],
+        ];
+        for (const [from, host] of names) {
+            if (from) {
+                add(
+                    CheckGroup.DnsName,
+                    `${from.key} → http://${host}:${port.port}/ (${port.id})`,
+                    sourceOf(from),
+                    [{ kind: "http", ip: host, port: port.port, path: "/" }],
+                    expect,
+                );
+            }
+        }
+    }
+}
+
 export interface CheckRow {
     readonly id: string;
     readonly group: CheckGroup;
@@ -532,6 +666,16 @@ function resultText(result: ProbeResult | undefined): string {
         .join(", ");
 }
 
+function dnsError(error: string | undefined): string {
+    const meaning: Record<string, string> = {
+        ENOTFOUND: "NXDOMAIN: no such name",
+        ETIMEOUT: "no answer from the DNS server",
+        ECONNREFUSED: "refused: nothing answers DNS there",
+        ENODATA: "no records of that type",
+    };
+    return error === undefined ? "not run" : `${error}${meaning[error] ? ` (${meaning[error]})` : ""}`;
+}
+
 /** Judges one case from its probes' results. */
 export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeResult>): CheckRow {
     const base = { id: check.id, group: check.group, path: check.path, expected: expectationText(check.expect) };
@@ -543,7 +687,22 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${over?.ok ? "passed" : `refused (${over?.error ?? "not run"})`}`;
         return { ...base, ok, got };
     }
+    if (check.expect.kind === "records") {
+        const got = first?.ok ? first.body || "no records" : dnsError(first?.error);
+        return { ...base, ok: first?.ok === true && first.body === check.expect.records.join(","), got };
+    }
+    if (check.expect.kind === "connect") {
+        return { ...base, ok: first?.ok === true, got: first?.ok ? "connected" : (first?.error ?? "not run") };
+    }
     const expect = check.expect;
+    if (
+        check.group === CheckGroup.DnsName &&
+        first &&
+        !first.ok &&
+        /\(DNS\)/.test(first.error ?? "")
+    ) {
+        return { ...base, ok: false, got: `${first.error}: is the cluster DNS (kube-system/kube-dns) answering?` };
+    }
     if (first?.spread) {
         return { ...base, ...judgeSpread(expect, first) };
     }

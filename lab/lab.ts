@@ -24,6 +24,7 @@ import {
     spawnInNetns,
     writeFileAtomic,
 } from "./exec";
+import { NETNS_ETC, dnsRecords, dnsmasqConfig, hostsFile } from "./dns";
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
 import { IptablesTable, restoreDocument } from "./iptables";
@@ -43,6 +44,7 @@ export const APT_PACKAGES: readonly string[] = [
     "iputils-ping",
     "containernetworking-plugins",
     "nginx",
+    "dnsmasq-base",
 ];
 export const DEFAULT_STATE_ROOT = "/run/clusternet-lab";
 
@@ -229,6 +231,11 @@ export async function labDown(context: LabContext): Promise<DownResult> {
             }
         }
     }
+    for (const netns of fs.existsSync(NETNS_ETC) ? fs.readdirSync(NETNS_ETC) : []) {
+        if (isLabNamespace(context.prefix, netns)) {
+            fs.rmSync(path.join(NETNS_ETC, netns), { recursive: true, force: true });
+        }
+    }
     fs.rmSync(context.stateDir, { recursive: true, force: true });
     return { namespaces: namespaces.length, processes: pids.size };
 }
@@ -354,6 +361,7 @@ async function build(
         undefined,
         namespaces.map((netns) => `netns add ${netns}`),
     );
+    writeResolvConfs(plan);
     await batch("ip", plan.lan.netns, plan.lan.commands);
     await batch("ip", plan.client.netns, plan.client.commands);
     await Promise.all(plan.nodes.map((node) => buildNode(node)));
@@ -375,6 +383,9 @@ async function build(
         `  [${elapsed(started)}] ${attached}/${plan.pods.length} pods attached by the CNI chain ${plan.flannel.cniConf.plugins.map((plugin) => plugin.type).join(" → ")} (+ loopback)`,
     );
 
+    if (plan.dns) {
+        await startDns(plan, statuses);
+    }
     await startStandIns(plan, agent, statuses, stateDir);
     const apps = plan.pods.filter((pod) => pod.role !== PodRole.IngressController);
     await probeReadiness(plan, agent, apps, statuses);
@@ -398,6 +409,7 @@ async function build(
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
     await programServices(plan, endpoints);
+    updateDns(plan, endpoints);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
@@ -443,6 +455,65 @@ async function programServices(plan: LabPlan, endpoints: Readonly<Record<string,
             applyRules(node.netns, tables, path.join(plan.stateDir, "nodes", node.name, "kube-proxy.rules")),
         ),
     );
+}
+
+/** kubelet's part: each pod's resolv.conf, where `ip netns exec` puts it over /etc/resolv.conf. */
+function writeResolvConfs(plan: LabPlan): void {
+    for (const pod of plan.pods) {
+        if (pod.resolvConf !== undefined) {
+            const dir = path.join(NETNS_ETC, pod.netns);
+            fs.mkdirSync(dir, { recursive: true });
+            fs.writeFileSync(path.join(dir, "resolv.conf"), pod.resolvConf);
+        }
+    }
+}
+
+function dnsRunDir(plan: LabPlan): string {
+    const pod = plan.pods.find((item) => item.role === PodRole.Dns)!;
+    return path.join(pod.dir, "dnsmasq");
+}
+
+/** The cluster DNS pod: dnsmasq with the Services' records (rewritten by every sync). */
+async function startDns(plan: LabPlan, statuses: Readonly<Record<string, PodStatus>>): Promise<void> {
+    const pod = plan.pods.find((item) => item.role === PodRole.Dns)!;
+    if (!statuses[pod.key]?.ip || !plan.dns) {
+        return;
+    }
+    const runDir = dnsRunDir(plan);
+    fs.mkdirSync(runDir, { recursive: true });
+    const records = dnsRecords(plan.services, {}, plan.dns.domain);
+    writeFileAtomic(path.join(runDir, "hosts"), hostsFile(records));
+    const configFile = path.join(runDir, "dnsmasq.conf");
+    fs.writeFileSync(configFile, dnsmasqConfig(records, plan.dns.domain, runDir));
+    const pid = spawnInNetns(pod.netns, "dnsmasq", [`--conf-file=${configFile}`], path.join(runDir, "start.log"));
+    fs.writeFileSync(path.join(runDir, "dnsmasq.pid"), `${pid}\n`);
+    // Ready once it answers on TCP 53 (the readiness probe checks it again from the node).
+    for (let waited = 0; waited < 3000; waited += 20) {
+        const log = fs.existsSync(path.join(runDir, "dnsmasq.log"))
+            ? fs.readFileSync(path.join(runDir, "dnsmasq.log"), "utf8")
+            : "";
+        if (/started, version/.test(log) || !isAlive(pid)) {
+            break;
+        }
+        await sleep(20);
+    }
+}
+
+/** A sync's part for DNS: the records for these endpoints, and dnsmasq re-reads them (SIGHUP). */
+function updateDns(plan: LabPlan, endpoints: Readonly<Record<string, readonly Endpoint[]>>): void {
+    if (!plan.dns) {
+        return;
+    }
+    const runDir = dnsRunDir(plan);
+    const pidFile = path.join(runDir, "dnsmasq.pid");
+    if (!fs.existsSync(pidFile)) {
+        return;
+    }
+    writeFileAtomic(path.join(runDir, "hosts"), hostsFile(dnsRecords(plan.services, endpoints, plan.dns.domain)));
+    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+    if (isAlive(pid)) {
+        process.kill(pid, "SIGHUP");
+    }
 }
 
 /** Runs the CNI chain for one pod from its node's namespace, as the container runtime would. */
@@ -767,6 +838,7 @@ export async function labSync(
             }
         }
     }
+    updateDns(plan, endpoints);
     const state: LabState = { ...before, pods: statuses, endpoints, noEndpoints };
     writeFileAtomic(path.join(context.stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
     return { state, changes };

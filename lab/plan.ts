@@ -4,7 +4,16 @@
  * that `up` executes and saves, and that `check` and `down` read back.
  */
 import * as path from "node:path";
-import { AddressPlan, cidrEnd, cidrSize, formatAddress, formatCidr, parseAddress, parseCidr } from "../components/plan";
+import {
+    AddressPlan,
+    DEFAULT_DNS_DOMAIN,
+    cidrEnd,
+    cidrSize,
+    formatAddress,
+    formatCidr,
+    parseAddress,
+    parseCidr,
+} from "../components/plan";
 import {
     NODE_SYSCTLS,
     PortMapping,
@@ -15,6 +24,7 @@ import {
     nodeNetworkCommands,
 } from "./flannel";
 import { IptablesTable } from "./iptables";
+import { DNS_LABELS, DNS_NAMESPACE, DNS_POD_NAME, DNS_PORT, DNS_SERVICE_NAME, dnsService, podResolvConf } from "./dns";
 import { HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
 import {
     DEFAULT_NODE_PORT_RANGE,
@@ -93,7 +103,13 @@ export interface LabNode {
     readonly flannelRules: readonly IptablesTable[];
 }
 
-export const PodRole = { Probe: "probe", App: "app", IngressController: "ingress-controller" } as const;
+export const PodRole = {
+    Probe: "probe",
+    App: "app",
+    IngressController: "ingress-controller",
+    /** The cluster DNS pod: dnsmasq, not a stand-in. */
+    Dns: "dns",
+} as const;
 export type PodRole = (typeof PodRole)[keyof typeof PodRole];
 
 /** A readiness probe with its port resolved in its container, as kubelet resolves it. */
@@ -123,6 +139,8 @@ export interface LabPod {
     readonly portMappings: readonly PortMapping[];
     /** The pod's folder in the state folder. */
     readonly dir: string;
+    /** The resolv.conf kubelet writes for it (dnsPolicy ClusterFirst), when the lab runs cluster DNS. */
+    readonly resolvConf?: string;
 }
 
 /** How a LAN client reaches an Ingress controller. */
@@ -183,6 +201,8 @@ export interface LabPlan {
         readonly reason: string;
         readonly hosts: readonly HostRoutes[];
     }>;
+    /** The cluster DNS the lab runs: the kube-dns Service's address, the domain and the DNS pod. */
+    readonly dns: { readonly ip: string; readonly domain: string; readonly pod: string } | null;
     readonly warnings: readonly string[];
 }
 
@@ -428,7 +448,17 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         input.nodePortRange ?? DEFAULT_NODE_PORT_RANGE,
     );
     problems.push(...servicesPlanned.problems);
-    const services = servicesPlanned.services;
+    const domain = plan.cluster.dnsDomain ?? DEFAULT_DNS_DOMAIN;
+    const rendersDns = model.services.some(
+        (service) => service.namespace === DNS_NAMESPACE && service.name === DNS_SERVICE_NAME,
+    );
+    if (rendersDns) {
+        warnings.push(
+            `the stack renders ${DNS_NAMESPACE}/${DNS_SERVICE_NAME} itself: the lab runs no cluster DNS of its own`,
+        );
+    }
+    const dnsIp = rendersDns ? null : plan.dnsServiceIp;
+    const services = dnsIp ? [...servicesPlanned.services, dnsService(dnsIp)] : servicesPlanned.services;
     for (const service of model.services) {
         const id = `Service ${service.namespace}/${service.name}`;
         if (service.clusterIP === "None") {
@@ -476,6 +506,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             .filter((probe): probe is PlannedReadiness => probe !== undefined);
         const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
         let tcp = ports.filter((port) => port.protocol === Protocol.TCP).map((port) => port.containerPort);
+        const standIn = args.role !== PodRole.Dns;
         if (args.role === PodRole.IngressController) {
             // A real controller also answers its own health port even when it does not declare it (ingress-nginx's 10254).
             tcp = [
@@ -497,10 +528,14 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             labels: args.labels,
             ports,
             readiness,
-            serve: {
-                tcp: unique(tcp),
-                udp: unique(ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort)),
-            },
+            serve: standIn
+                ? {
+                      tcp: unique(tcp),
+                      udp: unique(
+                          ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort),
+                      ),
+                  }
+                : { tcp: [], udp: [] },
             portMappings: ports
                 .filter((port) => port.hostPort !== undefined)
                 .map((port) => ({
@@ -509,6 +544,8 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
                     protocol: port.protocol,
                 })),
             dir: path.join(stateDir, "pods", `${args.namespace}.${args.name}`),
+            // The DNS pod itself has dnsPolicy Default: the node's resolv.conf.
+            resolvConf: dnsIp && args.role !== PodRole.Dns ? podResolvConf(args.namespace, dnsIp, domain) : undefined,
         };
     };
     for (const node of nodes) {
@@ -556,6 +593,38 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
                 pods.push(makePod({ ...common, name, node: nodes[cursor++ % nodes.length]! }));
             }
         }
+    }
+    if (dnsIp) {
+        // Last, so that adding it moves no other pod's address.
+        pods.push(
+            makePod({
+                namespace: DNS_NAMESPACE,
+                name: DNS_POD_NAME,
+                owner: "lab cluster DNS (dnsmasq)",
+                role: PodRole.Dns,
+                node: nodes[0]!,
+                labels: DNS_LABELS,
+                workload: {
+                    kind: "Deployment",
+                    namespace: DNS_NAMESPACE,
+                    name: "coredns",
+                    replicas: 1,
+                    labels: DNS_LABELS,
+                    containers: [
+                        {
+                            name: "coredns",
+                            image: "dnsmasq",
+                            args: [],
+                            ports: [
+                                { name: "dns", containerPort: DNS_PORT, protocol: Protocol.UDP },
+                                { name: "dns-tcp", containerPort: DNS_PORT, protocol: Protocol.TCP },
+                            ],
+                            readiness: { kind: "tcp", port: DNS_PORT },
+                        },
+                    ],
+                },
+            }),
+        );
     }
     const seen = new Set<string>();
     for (const pod of pods) {
@@ -660,6 +729,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             services,
             controllers,
             unserved,
+            dns: dnsIp ? { ip: dnsIp, domain, pod: `${DNS_NAMESPACE}/${DNS_POD_NAME}` } : null,
             warnings,
         },
     };

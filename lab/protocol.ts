@@ -61,7 +61,9 @@ export type ProbeSpec =
     | { readonly kind: "tcp"; readonly ip: string; readonly port: number }
     | { readonly kind: "udp"; readonly ip: string; readonly port: number }
     /** One ICMP echo of `size` payload bytes with Don't Fragment set (ping -M do -s size). */
-    | { readonly kind: "ping"; readonly ip: string; readonly size: number };
+    | { readonly kind: "ping"; readonly ip: string; readonly size: number }
+    /** A DNS query (UDP) to `ip`:53; the answer's body is the sorted records, comma-separated (SRV: target:port). */
+    | { readonly kind: "dns"; readonly ip: string; readonly name: string; readonly type: "A" | "SRV" };
 
 export interface ProbeRequest {
     readonly id: string;
@@ -111,5 +113,7 @@ export function describeProbe(probe: ProbeSpec): string {
             return `udp ${probe.ip}:${probe.port}`;
         case "ping":
             return `ping -M do -s ${probe.size} ${probe.ip}`;
+        case "dns":
+            return `dig @${probe.ip} ${probe.name} ${probe.type}`;
     }
 }
