@@ -20,6 +20,7 @@ import {
     lookAround,
     podTable,
 } from "../lab/lab";
+import { DiagnoseInputError, formatDiagnosis, labDiagnose } from "../lab/diagnose";
 import { readManifestFiles } from "../lab/manifest-files";
 import { LabManifest } from "../lab/model";
 
@@ -166,6 +167,58 @@ export function addLabCommands<P extends PreparedStack, O>(
                     io.stderr(`FAIL ${row.group}: ${row.path}\n     expected ${row.expected}; got ${row.got}\n`);
                 }
                 throw new CheckFailed(`clusternet: lab check: ${result.failed.length} path(s) fail`);
+            }
+        });
+
+    addLabOptions(
+        lab
+            .command("diagnose")
+            .description(
+                "The troubleshooting checklist for a path (DNS, endpoints, kube-proxy's rules, rule counters, routes, listening): each hop with its evidence, then the first broken one with its fix. Without --to: every failing path of lab check.",
+            ),
+    )
+        .option("--from <pod|node>", "where the path starts: a pod (namespace/name) or a node name")
+        .option(
+            "--to <target>",
+            "a Service by name or cluster IP, with an optional port: web.demo:8080, 10.96.0.2:8080",
+        )
+        .action(async (options: LabOptions & { from?: string; to?: string }) => {
+            const context = contextOf(options, io);
+            let paths: Array<{ from: string; to: string }>;
+            if (options.to !== undefined || options.from !== undefined) {
+                if (options.to === undefined || options.from === undefined) {
+                    throw new UsageError(
+                        "lab diagnose: give both --from and --to, or neither (to diagnose every failing path)",
+                    );
+                }
+                paths = [{ from: options.from, to: options.to }];
+            } else {
+                const result = await labCheck(context);
+                const seen = new Set<string>();
+                paths = result.failed.flatMap((row) => {
+                    const key = row.diagnose ? `${row.diagnose.from} ${row.diagnose.to}` : "";
+                    return row.diagnose && !seen.has(key) && seen.add(key) ? [row.diagnose] : [];
+                });
+                io.stdout(
+                    `lab check: ${result.failed.length} path(s) fail, ${paths.length} of them to a Service${paths.length > 0 ? ": diagnosing" : ""}\n`,
+                );
+            }
+            let broken = 0;
+            for (const item of paths) {
+                let diagnosis;
+                try {
+                    diagnosis = await labDiagnose(context, item.from, item.to);
+                } catch (error) {
+                    if (error instanceof DiagnoseInputError) {
+                        throw new UsageError(error.message);
+                    }
+                    throw error;
+                }
+                io.stdout(`${formatDiagnosis(diagnosis)}\n`);
+                broken += diagnosis.broken ? 1 : 0;
+            }
+            if (broken > 0) {
+                throw new CheckFailed(`clusternet: lab diagnose: ${broken} path(s) have a broken hop`);
             }
         });
 

@@ -66,6 +66,8 @@ export interface CheckCase {
     readonly source: { readonly netns: string; readonly label: string };
     readonly probes: readonly ProbeRequest[];
     readonly expect: Expectation;
+    /** The path as `lab diagnose --from/--to` takes it, for a path to a Service. */
+    readonly diagnose?: { readonly from: string; readonly to: string };
 }
 
 export const CLIENT_LABEL = "client";
@@ -258,6 +260,7 @@ export function planChecks(state: LabState): CheckCase[] {
         source: CheckCase["source"],
         probes: ProbeSpec[],
         expect: Expectation,
+        diagnose?: CheckCase["diagnose"],
     ): void => {
         const id = `c${cases.length + 1}`;
         cases.push({
@@ -267,6 +270,7 @@ export function planChecks(state: LabState): CheckCase[] {
             source,
             probes: probes.map((probe, index) => request(`${id}.${index}`, probe, expect)),
             expect,
+            ...(diagnose ? { diagnose } : {}),
         });
     };
     const ipOf = (pod: LabPod): string | null => state.pods[pod.key]?.ip ?? null;
@@ -367,6 +371,7 @@ export function planChecks(state: LabState): CheckCase[] {
                         sourceOf(from),
                         [probeFor(service.clusterIP, port.port)],
                         every,
+                        { from: from.key, to: `${service.clusterIP}:${port.port}` },
                     );
                 }
                 for (const endpoint of endpoints) {
@@ -383,6 +388,7 @@ export function planChecks(state: LabState): CheckCase[] {
                         sourceOf(self),
                         [probeFor(service.clusterIP, port.port)],
                         { kind: "answer", responders, why, mustSee: [me] },
+                        { from: self.key, to: `${service.clusterIP}:${port.port}` },
                     );
                 }
                 for (const node of plan.nodes) {
@@ -392,6 +398,7 @@ export function planChecks(state: LabState): CheckCase[] {
                         { netns: node.netns, label: node.name },
                         [probeFor(service.clusterIP, port.port)],
                         every,
+                        { from: node.name, to: `${service.clusterIP}:${port.port}` },
                     );
                 }
             }
@@ -538,6 +545,7 @@ type AddCase = (
     source: CheckCase["source"],
     probes: ProbeSpec[],
     expect: Expectation,
+    diagnose?: CheckCase["diagnose"],
 ) => void;
 
 /**
@@ -630,6 +638,7 @@ function planDnsChecks(
                     sourceOf(from),
                     [{ kind: "http", ip: host, port: port.port, path: "/" }],
                     expect,
+                    { from: from.key, to: `${host}:${port.port}` },
                 );
             }
         }
@@ -643,6 +652,7 @@ export interface CheckRow {
     readonly expected: string;
     readonly got: string;
     readonly ok: boolean;
+    readonly diagnose?: CheckCase["diagnose"];
 }
 
 function resultText(result: ProbeResult | undefined): string {
@@ -678,7 +688,13 @@ function dnsError(error: string | undefined): string {
 
 /** Judges one case from its probes' results. */
 export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeResult>): CheckRow {
-    const base = { id: check.id, group: check.group, path: check.path, expected: expectationText(check.expect) };
+    const base = {
+        id: check.id,
+        group: check.group,
+        path: check.path,
+        expected: expectationText(check.expect),
+        ...(check.diagnose ? { diagnose: check.diagnose } : {}),
+    };
     const first = check.probes[0] ? results.get(check.probes[0].id) : undefined;
     if (check.expect.kind === "mtu") {
         const big = first;
@@ -695,12 +711,7 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         return { ...base, ok: first?.ok === true, got: first?.ok ? "connected" : (first?.error ?? "not run") };
     }
     const expect = check.expect;
-    if (
-        check.group === CheckGroup.DnsName &&
-        first &&
-        !first.ok &&
-        /\(DNS\)/.test(first.error ?? "")
-    ) {
+    if (check.group === CheckGroup.DnsName && first && !first.ok && /\(DNS\)/.test(first.error ?? "")) {
         return { ...base, ok: false, got: `${first.error}: is the cluster DNS (kube-system/kube-dns) answering?` };
     }
     if (first?.spread) {

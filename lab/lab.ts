@@ -149,7 +149,7 @@ export function prepareAgent(stateDir: string): string[] {
 }
 
 /** Runs probes from inside a namespace with one agent process. */
-async function probeFrom(
+export async function probeFrom(
     agent: readonly string[],
     netns: string,
     requests: readonly ProbeRequest[],
