@@ -7,7 +7,6 @@
  */
 import { DNS_NAMESPACE, DNS_SERVICE_NAME, serviceName } from "./dns";
 import { inNetns } from "./exec";
-import { splitRuleLine } from "./iptables";
 import { Endpoint, PlannedService, PlannedServicePort, endpointChain, serviceChain } from "./kube-proxy";
 import { LabContext, labSync, prepareAgent, probeFrom } from "./lab";
 import { CNI_BRIDGE, vtepIfname } from "./names";
