@@ -276,7 +276,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const clean = await labCheck(context);
         assert.deepEqual(clean.failed, [], "the lab works before any fault");
         for (const fault of DEV_FAULTS) {
-            const repair = fault.inject(loadState(context));
+            const repair = await fault.inject(loadState(context));
             const result = await labCheck(context);
             assert.ok(
                 result.failed.some((row) => fault.failingRow.test(row.path)),

@@ -3,11 +3,12 @@
  * node, and says which check rows must fail and which hop `lab diagnose` must name. Commands run inside the lab's
  * own namespaces only.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Hop } from "../../lab/diagnose";
 import { splitRuleLine } from "../../lab/iptables";
+import { ServeConfig } from "../../lab/protocol";
 import { LabState } from "../../lab/state";
 
 function sh(netns: string, command: string, args: string[]): string {
@@ -21,7 +22,7 @@ function sh(netns: string, command: string, args: string[]): string {
 export interface Fault {
     readonly name: string;
     /** Breaks the lab; returns how to repair it (undefined: it stays broken). */
-    readonly inject: (state: LabState) => (() => void) | undefined;
+    readonly inject: (state: LabState) => (() => void) | undefined | Promise<(() => void) | undefined>;
     /** A failing check row's path must match this. */
     readonly failingRow: RegExp;
     /** The path to diagnose, and the hop diagnose must name first. */
@@ -109,14 +110,26 @@ export const DEV_FAULTS: readonly Fault[] = [
     },
     {
         name: "nothing listens on a targetPort its readiness probe does not cover",
-        inject: (state) => {
-            // traefik-0's readiness probe covers its web port (nginx here); websecure is served by its stand-in.
-            const controller = pod(state, "traefik/traefik-0");
-            process.kill(Number(fs.readFileSync(path.join(controller.dir, "stand-in.pid"), "utf8")), "SIGKILL");
+        inject: async (state) => {
+            // web-1's readiness probe covers http (80); it is restarted serving 80 only, so https (443) is deaf.
+            const web1 = pod(state, "demo/web-1");
+            process.kill(Number(fs.readFileSync(path.join(web1.dir, "stand-in.pid"), "utf8")), "SIGKILL");
+            const config = JSON.parse(fs.readFileSync(path.join(web1.dir, "serve.json"), "utf8")) as ServeConfig;
+            const only80 = path.join(web1.dir, "serve-80.json");
+            const readyFile = path.join(web1.dir, "serving-80.json");
+            fs.writeFileSync(only80, JSON.stringify({ ...config, tcp: [80], udp: [], readyFile }));
+            const agent = path.join(state.plan.stateDir, "agent.js");
+            spawn("ip", ["netns", "exec", web1.netns, process.execPath, agent, "serve", only80], {
+                detached: true,
+                stdio: "ignore",
+            }).unref();
+            for (let waited = 0; !fs.existsSync(readyFile) && waited < 10_000; waited += 50) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
             return undefined;
         },
-        failingRow: /^probe-cp-1 → traefik\/traefik:websecure /,
-        diagnose: { from: "clusternet-lab/probe-cp-1", to: "10.96.0.3:443" },
+        failingRow: /^probe-cp-1 → demo\/web:https /,
+        diagnose: { from: "clusternet-lab/probe-cp-1", to: "10.96.0.2:443" },
         hop: Hop.Listening,
     },
     {
