@@ -11,7 +11,6 @@ import { resolveStackInput } from "./stack-input";
 import { DEFAULT_PREFIX, prefixProblem } from "../lab/names";
 import {
     LabContext,
-    defaultStateDir,
     labCheck,
     labDown,
     labSync,
@@ -19,6 +18,7 @@ import {
     loadState,
     lookAround,
     podTable,
+    resolveStateDir,
 } from "../lab/lab";
 import { DiagnoseInputError, formatDiagnosis, labDiagnose } from "../lab/diagnose";
 import { readManifestFiles } from "../lab/manifest-files";
@@ -56,7 +56,7 @@ function contextOf(options: LabOptions, io: Io): LabContext {
     }
     return {
         prefix: options.prefix,
-        stateDir: options.stateDir ?? defaultStateDir(options.prefix),
+        stateDir: resolveStateDir(options.prefix, options.stateDir),
         log: (line) => io.stdout(`${line}\n`),
     };
 }
@@ -136,8 +136,10 @@ export function addLabCommands<P extends PreparedStack, O>(
                 context,
                 { keepOnFailure: options.keepOnFailure },
             );
+            // The same lab for the next commands: its prefix, and its state folder when it is not the default.
+            const where = `--prefix ${context.prefix}${options.stateDir !== undefined ? ` --state-dir ${context.stateDir}` : ""}`;
             io.stdout(
-                `lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check --prefix ${context.prefix}   (then: clusternet lab down --prefix ${context.prefix})\n`,
+                `lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check ${where}   (then: clusternet lab down ${where})\n`,
             );
         });
 

@@ -242,7 +242,7 @@ async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
     let tries = 0;
     let first: Omit<ProbeResult, "id" | "ms"> | undefined;
     const missing = (): boolean => responders.some((key) => seen[key] === undefined);
-    while (tries < max && (missing() || tries === 0)) {
+    while (tries < max && (missing() || tries === 0) && !(request.until!.stopOnFailure && failures.length > 0)) {
         const round = Math.min(4, max - tries);
         const results = await Promise.all(Array.from({ length: round }, () => once(request.probe, request.timeoutMs)));
         tries += round;

@@ -146,7 +146,11 @@ function request(id: string, probe: ProbeSpec, expect: Expectation): ProbeReques
     }
     return {
         ...base,
-        until: { responders: expect.mustSee.map(keyOf), max: triesToSeeEach(expect.responders.length) },
+        until: {
+            responders: expect.mustSee.map(keyOf),
+            max: triesToSeeEach(expect.responders.length),
+            stopOnFailure: true,
+        },
     };
 }
 

@@ -13,6 +13,7 @@ export {
     lookAround,
     podTable,
     defaultStateDir,
+    resolveStateDir,
     environmentProblem,
     LabEnvironmentError,
     LabInputError,

@@ -52,6 +52,27 @@ export function defaultStateDir(prefix: string): string {
     return path.join(DEFAULT_STATE_ROOT, prefix.replace(/-$/, ""));
 }
 
+/** Where `up` notes a custom --state-dir, so that check, sync, diagnose and down without --state-dir find it. */
+function stateDirPointer(prefix: string): string {
+    return `${defaultStateDir(prefix)}.state-dir`;
+}
+
+/** The lab's state folder: the one given, else the one `up` noted for this prefix, else the default. */
+export function resolveStateDir(prefix: string, given: string | undefined): string {
+    if (given !== undefined) {
+        return path.resolve(given);
+    }
+    try {
+        const noted = fs.readFileSync(stateDirPointer(prefix), "utf8").trim();
+        if (noted !== "" && fs.existsSync(path.join(noted, "plan.json"))) {
+            return noted;
+        }
+    } catch {
+        // nothing noted
+    }
+    return defaultStateDir(prefix);
+}
+
 /** The machine cannot run the lab (not root, no namespaces, a tool missing): exit 2. */
 export class LabEnvironmentError extends Error {
     constructor(message: string) {
@@ -236,7 +257,11 @@ export async function labDown(context: LabContext): Promise<DownResult> {
             fs.rmSync(path.join(NETNS_ETC, netns), { recursive: true, force: true });
         }
     }
+    const noted = resolveStateDir(context.prefix, undefined) === path.resolve(context.stateDir);
     fs.rmSync(context.stateDir, { recursive: true, force: true });
+    if (noted) {
+        fs.rmSync(stateDirPointer(context.prefix), { force: true });
+    }
     return { namespaces: namespaces.length, processes: pids.size };
 }
 
@@ -315,6 +340,10 @@ export async function labUp(
         context.log(`warning: ${warning}`);
     }
     fs.mkdirSync(context.stateDir, { recursive: true });
+    if (path.resolve(context.stateDir) !== defaultStateDir(context.prefix)) {
+        fs.mkdirSync(DEFAULT_STATE_ROOT, { recursive: true });
+        fs.writeFileSync(stateDirPointer(context.prefix), `${path.resolve(context.stateDir)}\n`);
+    }
     writeFileAtomic(path.join(context.stateDir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
     const agent = prepareAgent(context.stateDir);
     const backend =

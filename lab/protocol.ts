@@ -75,7 +75,12 @@ export interface ProbeRequest {
      * Send the probe again (each time a new connection, so kube-proxy balances it anew) until each of these
      * responders (`namespace/pod:port`) answered once, at most `max` times. Every request must be answered.
      */
-    readonly until?: { readonly responders: readonly string[]; readonly max: number };
+    readonly until?: {
+        readonly responders: readonly string[];
+        readonly max: number;
+        /** Stop after the round in which a request failed (the path is broken; a check needs no more). */
+        readonly stopOnFailure?: boolean;
+    };
 }
 
 /** What a repeated probe saw. */
