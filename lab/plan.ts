@@ -25,7 +25,7 @@ import {
 } from "./flannel";
 import { IptablesTable } from "./iptables";
 import { DNS_LABELS, DNS_NAMESPACE, DNS_POD_NAME, DNS_PORT, DNS_SERVICE_NAME, dnsService, podResolvConf } from "./dns";
-import { HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
+import { Controller, HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
 import {
     DEFAULT_NODE_PORT_RANGE,
     KUBE_PROXY_SYSCTLS,
@@ -697,6 +697,11 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             ingresses: ingressIds,
             table,
         });
+    }
+    for (const controller of controllers.filter((item) => item.controller !== Controller.IngressNginx)) {
+        warnings.push(
+            `the Ingress controller ${controller.controller} is modelled by nginx serving the same routes (${controller.pods.join(", ")}): routing follows the Ingress spec, not that controller's own behaviour`,
+        );
     }
     for (const { ingress, reason } of unserved) {
         warnings.push(`Ingress ${ingress} is served by no controller: ${reason}`);
