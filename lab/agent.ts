@@ -244,7 +244,13 @@ async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
     const missing = (): boolean => responders.some((key) => seen[key] === undefined);
     while (tries < max && (missing() || tries === 0) && !(request.until!.stopOnFailure && failures.length > 0)) {
         const round = Math.min(4, max - tries);
-        const results = await Promise.all(Array.from({ length: round }, () => once(request.probe, request.timeoutMs)));
+        // Each request retried as a single probe is (a lost UDP datagram is not a broken path).
+        const results = await Promise.all(
+            Array.from({ length: round }, async () => {
+                const { id: _id, ms: _ms, ...result } = await probeWithRetries(request);
+                return result;
+            }),
+        );
         tries += round;
         for (const result of results) {
             first ??= result;
