@@ -9,7 +9,18 @@ import { manifestsOf } from "./manifests";
 import type { OfflineRun } from "./offline";
 import { resolveStackInput } from "./stack-input";
 import { DEFAULT_PREFIX, prefixProblem } from "../lab/names";
-import { LabContext, defaultStateDir, labCheck, labDown, labUp, loadState, lookAround, podTable } from "../lab/lab";
+import {
+    LabContext,
+    labCheck,
+    labDown,
+    labSync,
+    labUp,
+    loadState,
+    lookAround,
+    podTable,
+    resolveStateDir,
+} from "../lab/lab";
+import { DiagnoseInputError, formatDiagnosis, labDiagnose } from "../lab/diagnose";
 import { readManifestFiles } from "../lab/manifest-files";
 import { LabManifest } from "../lab/model";
 
@@ -45,7 +56,7 @@ function contextOf(options: LabOptions, io: Io): LabContext {
     }
     return {
         prefix: options.prefix,
-        stateDir: options.stateDir ?? defaultStateDir(options.prefix),
+        stateDir: resolveStateDir(options.prefix, options.stateDir),
         log: (line) => io.stdout(`${line}\n`),
     };
 }
@@ -125,8 +136,10 @@ export function addLabCommands<P extends PreparedStack, O>(
                 context,
                 { keepOnFailure: options.keepOnFailure },
             );
+            // The same lab for the next commands: its prefix, and its state folder when it is not the default.
+            const where = `--prefix ${context.prefix}${options.stateDir !== undefined ? ` --state-dir ${context.stateDir}` : ""}`;
             io.stdout(
-                `lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check --prefix ${context.prefix}   (then: clusternet lab down --prefix ${context.prefix})\n`,
+                `lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check ${where}   (then: clusternet lab down ${where})\n`,
             );
         });
 
@@ -143,6 +156,9 @@ export function addLabCommands<P extends PreparedStack, O>(
             const context = contextOf(options, io);
             requireSameStack(context, options, io);
             const result = await labCheck(context);
+            for (const change of result.changes) {
+                io.stdout(`sync: ${change}\n`);
+            }
             io.stdout(result.table);
             const total = result.rows.length;
             io.stdout(
@@ -155,6 +171,75 @@ export function addLabCommands<P extends PreparedStack, O>(
                 throw new CheckFailed(`clusternet: lab check: ${result.failed.length} path(s) fail`);
             }
         });
+
+    addLabOptions(
+        lab
+            .command("diagnose")
+            .description(
+                "The troubleshooting checklist for a path (DNS, endpoints, kube-proxy's rules, rule counters, routes, listening): each hop with its evidence, then the first broken one with its fix. Without --to: every failing path of lab check.",
+            ),
+    )
+        .option("--from <pod|node>", "where the path starts: a pod (namespace/name) or a node name")
+        .option(
+            "--to <target>",
+            "a Service by name or cluster IP, with an optional port: web.demo:8080, 10.96.0.2:8080",
+        )
+        .action(async (options: LabOptions & { from?: string; to?: string }) => {
+            const context = contextOf(options, io);
+            let paths: Array<{ from: string; to: string }>;
+            if (options.to !== undefined || options.from !== undefined) {
+                if (options.to === undefined || options.from === undefined) {
+                    throw new UsageError(
+                        "lab diagnose: give both --from and --to, or neither (to diagnose every failing path)",
+                    );
+                }
+                paths = [{ from: options.from, to: options.to }];
+            } else {
+                const result = await labCheck(context);
+                const seen = new Set<string>();
+                paths = result.failed.flatMap((row) => {
+                    const key = row.diagnose ? `${row.diagnose.from} ${row.diagnose.to}` : "";
+                    return row.diagnose && !seen.has(key) && seen.add(key) ? [row.diagnose] : [];
+                });
+                io.stdout(
+                    `lab check: ${result.failed.length} path(s) fail, ${paths.length} of them to a Service${paths.length > 0 ? ": diagnosing" : ""}\n`,
+                );
+            }
+            let broken = 0;
+            for (const item of paths) {
+                let diagnosis;
+                try {
+                    diagnosis = await labDiagnose(context, item.from, item.to);
+                } catch (error) {
+                    if (error instanceof DiagnoseInputError) {
+                        throw new UsageError(error.message);
+                    }
+                    throw error;
+                }
+                io.stdout(`${formatDiagnosis(diagnosis)}\n`);
+                broken += diagnosis.broken ? 1 : 0;
+            }
+            if (broken > 0) {
+                throw new CheckFailed(`clusternet: lab diagnose: ${broken} path(s) have a broken hop`);
+            }
+        });
+
+    addLabOptions(
+        lab
+            .command("sync")
+            .description(
+                "One sync of the lab's control plane: re-run readiness probes, recompute endpoints, rewrite kube-proxy's rules on every node (a full, idempotent sync), reload the Ingress controller and the cluster DNS. Not a loop: nothing watches the lab between syncs.",
+            ),
+    ).action(async (options: LabOptions) => {
+        const context = contextOf(options, io);
+        const { changes } = await labSync(context, { full: true });
+        for (const change of changes) {
+            io.stdout(`sync: ${change}\n`);
+        }
+        io.stdout(
+            `lab sync: ${changes.length === 0 ? "nothing changed" : `${changes.length} change(s)`}; kube-proxy's rules rewritten on every node\n`,
+        );
+    });
 
     addLabOptions(
         lab

@@ -138,7 +138,7 @@ function rangeRows(document: PlanDocument): string[][] {
         rows.push([
             "Service CIDR",
             cluster.serviceCidr,
-            `kubernetes ${document.kubernetesServiceIp}, cluster DNS ${document.dnsServiceIp}`,
+            `kubernetes ${document.kubernetesServiceIp}, cluster DNS ${document.dnsServiceIp} (kubelet: --cluster-dns=${document.dnsServiceIp} --cluster-domain=${cluster.dnsDomain})`,
         ]);
     }
     if (cluster.serviceCidrV6) {

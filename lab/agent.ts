@@ -8,10 +8,21 @@
  */
 import { spawn } from "node:child_process";
 import * as dgram from "node:dgram";
+import * as dnsCallbacks from "node:dns";
+import { promises as dns } from "node:dns";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
-import { ProbeRequest, ProbeResult, ProbeSpec, ServeConfig, ServeReport, formatAnswer } from "./protocol";
+import {
+    ProbeRequest,
+    ProbeResult,
+    ProbeSpec,
+    ServeConfig,
+    ServeReport,
+    formatAnswer,
+    parseAnswer,
+    responderKey,
+} from "./protocol";
 
 function serve(config: ServeConfig): void {
     const identity = { pod: config.pod, namespace: config.namespace, node: config.node };
@@ -68,7 +79,18 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
     return new Promise((resolve) => {
         // ping keeps its own deadline (-W); give it time to report why it failed.
         const limit = probe.kind === "ping" ? timeoutMs + 2000 : timeoutMs;
-        const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), limit);
+        // A name (not an address) is looked up first, through the pod's resolv.conf, so a DNS failure says so.
+        let resolving = probe.kind === "http" && net.isIP(probe.ip) === 0;
+        const timer = setTimeout(
+            () =>
+                finish({
+                    ok: false,
+                    error: resolving
+                        ? `the name ${probe.ip} did not resolve within ${timeoutMs} ms (DNS)`
+                        : `no answer within ${timeoutMs} ms`,
+                }),
+            limit,
+        );
         let done = false;
         let cleanup = (): void => undefined;
         function finish(result: Omit<ProbeResult, "id" | "ms">): void {
@@ -88,6 +110,27 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                         path: probe.path,
                         headers: { host: probe.host ?? probe.ip },
                         agent: false,
+                        lookup: (
+                            hostname: string,
+                            options: dnsCallbacks.LookupOptions,
+                            callback: (
+                                error: NodeJS.ErrnoException | null,
+                                address: string | dnsCallbacks.LookupAddress[],
+                                family?: number,
+                            ) => void,
+                        ) =>
+                            dnsCallbacks.lookup(hostname, options, (error, address, family) => {
+                                resolving = false;
+                                callback(
+                                    error
+                                        ? Object.assign(error, {
+                                              message: `the name ${hostname} did not resolve: ${error.code ?? error.message} (DNS)`,
+                                          })
+                                        : null,
+                                    address,
+                                    family,
+                                );
+                            }),
                     },
                     (response) => {
                         let body = "";
@@ -114,6 +157,22 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                 socket.on("error", (error) => finish({ ok: false, error: error.message }));
                 socket.connect(probe.port, probe.ip, () => socket.send("clusternet-lab"));
                 cleanup = () => socket.close();
+                break;
+            }
+            case "dns": {
+                const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
+                resolver.setServers([probe.ip]);
+                const query =
+                    probe.type === "A"
+                        ? resolver.resolve4(probe.name)
+                        : resolver
+                              .resolveSrv(probe.name)
+                              .then((records) => records.map((record) => `${record.name}:${record.port}`));
+                query.then(
+                    (records) => finish({ ok: true, body: [...records].sort().join(",") }),
+                    (error: NodeJS.ErrnoException) => finish({ ok: false, error: `${error.code ?? error.message}` }),
+                );
+                cleanup = () => resolver.cancel();
                 break;
             }
             case "ping": {
@@ -174,13 +233,56 @@ async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
     return { id: request.id, ...result, ms: Date.now() - started };
 }
 
+/** A probe sent until every expected responder answered (or `max` tries): which endpoints a Service really reaches. */
+async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
+    const started = Date.now();
+    const { responders, max } = request.until!;
+    const seen: Record<string, number> = {};
+    const failures: string[] = [];
+    let tries = 0;
+    let first: Omit<ProbeResult, "id" | "ms"> | undefined;
+    const missing = (): boolean => responders.some((key) => seen[key] === undefined);
+    while (tries < max && (missing() || tries === 0) && !(request.until!.stopOnFailure && failures.length > 0)) {
+        const round = Math.min(4, max - tries);
+        // Each request retried as a single probe is (a lost UDP datagram is not a broken path).
+        const results = await Promise.all(
+            Array.from({ length: round }, async () => {
+                const { id: _id, ms: _ms, ...result } = await probeWithRetries(request);
+                return result;
+            }),
+        );
+        tries += round;
+        for (const result of results) {
+            first ??= result;
+            if (result.ok) {
+                const answer = parseAnswer(result.body ?? "");
+                const key =
+                    answer.pod !== undefined ? responderKey(answer) : JSON.stringify((result.body ?? "").slice(0, 40));
+                seen[key] = (seen[key] ?? 0) + 1;
+            } else {
+                failures.push(result.error ?? "failed");
+            }
+        }
+    }
+    const firstOk = first ?? { ok: false, error: "not run" };
+    return {
+        id: request.id,
+        ...firstOk,
+        ok: firstOk.ok && failures.length === 0,
+        ms: Date.now() - started,
+        spread: { tries, seen, failures },
+    };
+}
+
 async function probeAll(): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) {
         chunks.push(chunk as Buffer);
     }
     const requests = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProbeRequest[];
-    const results = await Promise.all(requests.map(probeWithRetries));
+    const results = await Promise.all(
+        requests.map((request) => (request.until ? probeUntil(request) : probeWithRetries(request))),
+    );
     process.stdout.write(JSON.stringify(results));
 }
 

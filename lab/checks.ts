@@ -3,7 +3,8 @@
  * from the saved state, evaluated from the probe results, printed as a table.
  */
 import { ResolvedBackend, RouteTable, decideRoute } from "./ingress";
-import { Endpoint } from "./kube-proxy";
+import { DNS_NAMESPACE, DNS_SERVICE_NAME, dnsRecords, serviceName, srvName } from "./dns";
+import { Endpoint, PlannedService } from "./kube-proxy";
 import { LabController, LabNode, LabPod, PROBE_PORT, PodRole } from "./plan";
 import { ProbeRequest, ProbeResult, ProbeSpec, describeProbe, parseAnswer } from "./protocol";
 import { LabState } from "./state";
@@ -13,12 +14,17 @@ export const CheckGroup = {
     PodAcrossNodes: "pod → pod, across nodes",
     PodEgress: "pod → LAN (masquerade)",
     PodService: "pod → Service",
+    Hairpin: "pod → own Service (hairpin)",
+    NodeService: "node → Service",
+    NodeLocalNodePort: "node → localhost NodePort",
     LanNodePort: "LAN → NodePort",
     LanHostPort: "LAN → hostPort",
     LanIngress: "LAN → Ingress",
     IngressBoundary: "LAN → Ingress (path boundary)",
     UnknownHost: "LAN → Ingress (unknown host)",
     PodMtu: "pod MTU",
+    Dns: "pod → cluster DNS",
+    DnsName: "pod → Service by name",
 } as const;
 export type CheckGroup = (typeof CheckGroup)[keyof typeof CheckGroup];
 
@@ -39,9 +45,18 @@ export type Expectation =
           readonly seenFrom?: string;
           /** Why no one can answer, when `responders` is empty. */
           readonly why?: string;
+          /**
+           * The probe is repeated (a new connection each time) until each of these answered: every endpoint of a
+           * Service, or the pod itself for hairpin. Every request must be answered, and only by `responders`.
+           */
+          readonly mustSee?: readonly Responder[];
       }
     /** probes[0] (the MTU) must pass, probes[1] (one byte more) must not. */
-    | { readonly kind: "mtu"; readonly mtu: number };
+    | { readonly kind: "mtu"; readonly mtu: number }
+    /** A DNS answer with exactly these records (sorted). */
+    | { readonly kind: "records"; readonly records: readonly string[] }
+    /** A TCP connection is accepted. */
+    | { readonly kind: "connect" };
 
 export interface CheckCase {
     readonly id: string;
@@ -51,6 +66,8 @@ export interface CheckCase {
     readonly source: { readonly netns: string; readonly label: string };
     readonly probes: readonly ProbeRequest[];
     readonly expect: Expectation;
+    /** The path as `lab diagnose --from/--to` takes it, for a path to a Service. */
+    readonly diagnose?: { readonly from: string; readonly to: string };
 }
 
 export const CLIENT_LABEL = "client";
@@ -72,6 +89,12 @@ function responderText(responders: readonly Responder[]): string {
 export function expectationText(expect: Expectation): string {
     if (expect.kind === "mtu") {
         return `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
+    }
+    if (expect.kind === "records") {
+        return expect.records.join(",");
+    }
+    if (expect.kind === "connect") {
+        return "connection accepted";
     }
     const parts = [
         expect.responders.length === 0
@@ -102,9 +125,33 @@ function podTarget(
     return udp !== undefined ? { probe: { kind: "udp", ip, port: udp }, port: udp } : undefined;
 }
 
-function request(id: string, probe: ProbeSpec): ProbeRequest {
-    const timeoutMs = probe.kind === "udp" ? UDP_TIMEOUT_MS : probe.kind === "ping" ? PING_TIMEOUT_MS : HTTP_TIMEOUT_MS;
-    return { id, probe, timeoutMs, attempts: probe.kind === "udp" ? 2 : 1 };
+/** A miss per responder this unlikely is a broken path, not bad luck of kube-proxy's random balancing. */
+const MISS_PROBABILITY = 1e-6;
+
+/** Requests needed so that each of `among` equally likely endpoints answers at least once, but for MISS_PROBABILITY. */
+export function triesToSeeEach(among: number): number {
+    return among <= 1 ? 1 : Math.ceil(Math.log(MISS_PROBABILITY / among) / Math.log(1 - 1 / among));
+}
+
+function keyOf(responder: Responder): string {
+    return `${responder.namespace}/${responder.pod}:${responder.port}`;
+}
+
+function request(id: string, probe: ProbeSpec, expect: Expectation): ProbeRequest {
+    const datagram = probe.kind === "udp" || probe.kind === "dns";
+    const timeoutMs = datagram ? UDP_TIMEOUT_MS : probe.kind === "ping" ? PING_TIMEOUT_MS : HTTP_TIMEOUT_MS;
+    const base = { id, probe, timeoutMs, attempts: datagram ? 2 : 1 };
+    if (expect.kind !== "answer" || !expect.mustSee || expect.mustSee.length === 0) {
+        return base;
+    }
+    return {
+        ...base,
+        until: {
+            responders: expect.mustSee.map(keyOf),
+            max: triesToSeeEach(expect.responders.length),
+            stopOnFailure: true,
+        },
+    };
 }
 
 /** The Service port an Ingress backend names, and its endpoints. */
@@ -219,6 +266,7 @@ export function planChecks(state: LabState): CheckCase[] {
         source: CheckCase["source"],
         probes: ProbeSpec[],
         expect: Expectation,
+        diagnose?: CheckCase["diagnose"],
     ): void => {
         const id = `c${cases.length + 1}`;
         cases.push({
@@ -226,8 +274,9 @@ export function planChecks(state: LabState): CheckCase[] {
             group,
             path,
             source,
-            probes: probes.map((probe, index) => request(`${id}.${index}`, probe)),
+            probes: probes.map((probe, index) => request(`${id}.${index}`, probe, expect)),
             expect,
+            ...(diagnose ? { diagnose } : {}),
         });
     };
     const ipOf = (pod: LabPod): string | null => state.pods[pod.key]?.ip ?? null;
@@ -244,6 +293,17 @@ export function planChecks(state: LabState): CheckCase[] {
         const from = probeOf(node);
         for (const pod of plan.pods.filter((item) => item.node === node.name && item !== from)) {
             const ip = ipOf(pod);
+            if (pod.role === PodRole.Dns && ip) {
+                // dnsmasq, not a stand-in: it answers DNS only.
+                add(
+                    CheckGroup.PodSameNode,
+                    `${from.name} → ${pod.key} tcp ${ip}:53`,
+                    sourceOf(from),
+                    [{ kind: "tcp", ip, port: 53 }],
+                    { kind: "connect" },
+                );
+                continue;
+            }
             const target = ip ? podTarget(pod, ip, plan.controllers) : undefined;
             const expect: Expectation = target
                 ? { kind: "answer", responders: [{ pod: pod.name, namespace: pod.namespace, port: target.port }] }
@@ -289,7 +349,7 @@ export function planChecks(state: LabState): CheckCase[] {
         );
     }
     for (const service of plan.services.filter(
-        (item) => item.selector !== undefined && Object.keys(item.selector).length > 0,
+        (item) => item.selector !== undefined && Object.keys(item.selector).length > 0 && !isDnsService(item),
     )) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
@@ -306,6 +366,8 @@ export function planChecks(state: LabState): CheckCase[] {
                 port.protocol === "UDP"
                     ? { kind: "udp", ip, port: number }
                     : { kind: "http", ip, port: number, path: "/" };
+            // Every endpoint must answer through each path: a missing DNAT rule otherwise falls through to the next.
+            const every: Expectation = { kind: "answer", responders, why, mustSee: responders };
             if (service.clusterIP !== null) {
                 for (const node of plan.nodes) {
                     const from = probeOf(node);
@@ -314,7 +376,35 @@ export function planChecks(state: LabState): CheckCase[] {
                         `${from.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`,
                         sourceOf(from),
                         [probeFor(service.clusterIP, port.port)],
-                        { kind: "answer", responders, why },
+                        every,
+                        { from: from.key, to: `${service.clusterIP}:${port.port}` },
+                    );
+                }
+                for (const endpoint of endpoints) {
+                    const self = plan.pods.find(
+                        (pod) => pod.namespace === service.namespace && pod.name === endpoint.pod,
+                    );
+                    if (!self) {
+                        continue;
+                    }
+                    const me = { pod: endpoint.pod, namespace: service.namespace, port: endpoint.port };
+                    add(
+                        CheckGroup.Hairpin,
+                        `${self.key} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol} → itself`,
+                        sourceOf(self),
+                        [probeFor(service.clusterIP, port.port)],
+                        { kind: "answer", responders, why, mustSee: [me] },
+                        { from: self.key, to: `${service.clusterIP}:${port.port}` },
+                    );
+                }
+                for (const node of plan.nodes) {
+                    add(
+                        CheckGroup.NodeService,
+                        `${node.name} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol}`,
+                        { netns: node.netns, label: node.name },
+                        [probeFor(service.clusterIP, port.port)],
+                        every,
+                        { from: node.name, to: `${service.clusterIP}:${port.port}` },
                     );
                 }
             }
@@ -325,7 +415,16 @@ export function planChecks(state: LabState): CheckCase[] {
                         `client → ${node.name} ${node.ip}:${port.nodePort}/${port.protocol} (${port.id})`,
                         { netns: plan.client.netns, label: CLIENT_LABEL },
                         [probeFor(node.ip, port.nodePort)],
-                        { kind: "answer", responders, why },
+                        every,
+                    );
+                }
+                for (const node of plan.nodes) {
+                    add(
+                        CheckGroup.NodeLocalNodePort,
+                        `${node.name} → 127.0.0.1:${port.nodePort}/${port.protocol} (${port.id})`,
+                        { netns: node.netns, label: node.name },
+                        [probeFor("127.0.0.1", port.nodePort)],
+                        every,
                     );
                 }
             }
@@ -350,6 +449,7 @@ export function planChecks(state: LabState): CheckCase[] {
             );
         }
     }
+    planDnsChecks(state, add, probeOf, sourceOf);
     plan.controllers.forEach((controller, index) => {
         const requests = ingressRequests(controller.table);
         const controllerResponders = plan.pods
@@ -441,6 +541,116 @@ export function planChecks(state: LabState): CheckCase[] {
     return cases;
 }
 
+function isDnsService(service: PlannedService): boolean {
+    return service.namespace === DNS_NAMESPACE && service.name === DNS_SERVICE_NAME;
+}
+
+type AddCase = (
+    group: CheckGroup,
+    path: string,
+    source: CheckCase["source"],
+    probes: ProbeSpec[],
+    expect: Expectation,
+    diagnose?: CheckCase["diagnose"],
+) => void;
+
+/**
+ * The cluster DNS rows: the DNS Service answers from every node (UDP and TCP 53 through kube-proxy), each Service's
+ * A record (the cluster IP; a headless Service's ready pod IPs) and SRV records for named ports, and pods reach a
+ * Service by its short (same namespace), namespaced and full names through their resolv.conf.
+ */
+function planDnsChecks(
+    state: LabState,
+    add: AddCase,
+    probeOf: (node: LabNode) => LabPod,
+    sourceOf: (pod: LabPod) => CheckCase["source"],
+): void {
+    const { plan } = state;
+    const dns = plan.dns;
+    if (!dns) {
+        return;
+    }
+    const services = plan.services.filter((service) => !isDnsService(service));
+    const records = dnsRecords(services, state.endpoints, dns.domain);
+    const first = services.find((service) => records.a[serviceName(service, dns.domain)] !== undefined);
+    for (const node of plan.nodes) {
+        const from = probeOf(node);
+        if (first) {
+            const name = serviceName(first, dns.domain);
+            add(
+                CheckGroup.Dns,
+                `${from.name} → kube-dns ${dns.ip}:53/UDP: ${name} A`,
+                sourceOf(from),
+                [{ kind: "dns", ip: dns.ip, name, type: "A" }],
+                { kind: "records", records: [...records.a[name]!].sort() },
+            );
+        }
+        add(
+            CheckGroup.Dns,
+            `${from.name} → kube-dns ${dns.ip}:53/TCP`,
+            sourceOf(from),
+            [{ kind: "tcp", ip: dns.ip, port: 53 }],
+            { kind: "connect" },
+        );
+    }
+    const probe = probeOf(plan.nodes[0]!);
+    for (const service of services) {
+        const name = serviceName(service, dns.domain);
+        const a = records.a[name];
+        if (a !== undefined && service !== first) {
+            add(
+                CheckGroup.Dns,
+                `${probe.name} → kube-dns: ${name} A${service.clusterIP === null ? " (headless: one per ready pod)" : ""}`,
+                sourceOf(probe),
+                [{ kind: "dns", ip: dns.ip, name, type: "A" }],
+                { kind: "records", records: [...a].sort() },
+            );
+        }
+        for (const port of service.ports.filter((item) => item.name !== "")) {
+            const srv = records.srv[srvName(service, port, dns.domain)];
+            if (srv) {
+                add(
+                    CheckGroup.Dns,
+                    `${probe.name} → kube-dns: ${srvName(service, port, dns.domain)} SRV`,
+                    sourceOf(probe),
+                    [{ kind: "dns", ip: dns.ip, name: srvName(service, port, dns.domain), type: "SRV" }],
+                    { kind: "records", records: [`${srv.target}:${srv.port}`] },
+                );
+            }
+        }
+        const port = service.ports.find((item) => item.protocol === "TCP");
+        if (service.clusterIP === null || !port || !service.selector) {
+            continue;
+        }
+        const responders = (state.endpoints[port.id] ?? []).map((endpoint) => ({
+            pod: endpoint.pod,
+            namespace: service.namespace,
+            port: endpoint.port,
+        }));
+        const expect: Expectation = { kind: "answer", responders, why: state.noEndpoints[port.id] };
+        const neighbour = plan.pods.find(
+            (pod) => pod.namespace === service.namespace && pod.resolvConf !== undefined && state.pods[pod.key]?.ip,
+        );
+        const names: Array<[LabPod | undefined, string]> = [
+            [neighbour, service.name],
+            [probe, `${service.name}.${service.namespace}`],
+            [probe, name],
+        ];
+        for (const [from, host] of names) {
+            if (from) {
+                add(
+                    CheckGroup.DnsName,
+                    `${from.key} → http://${host}:${port.port}/ (${port.id})`,
+                    sourceOf(from),
+                    [{ kind: "http", ip: host, port: port.port, path: "/" }],
+                    expect,
+                    { from: from.key, to: `${host}:${port.port}` },
+                );
+            }
+        }
+    }
+}
+
 export interface CheckRow {
     readonly id: string;
     readonly group: CheckGroup;
@@ -448,6 +658,7 @@ export interface CheckRow {
     readonly expected: string;
     readonly got: string;
     readonly ok: boolean;
+    readonly diagnose?: CheckCase["diagnose"];
 }
 
 function resultText(result: ProbeResult | undefined): string {
@@ -471,9 +682,25 @@ function resultText(result: ProbeResult | undefined): string {
         .join(", ");
 }
 
+function dnsError(error: string | undefined): string {
+    const meaning: Record<string, string> = {
+        ENOTFOUND: "NXDOMAIN: no such name",
+        ETIMEOUT: "no answer from the DNS server",
+        ECONNREFUSED: "refused: nothing answers DNS there",
+        ENODATA: "no records of that type",
+    };
+    return error === undefined ? "not run" : `${error}${meaning[error] ? ` (${meaning[error]})` : ""}`;
+}
+
 /** Judges one case from its probes' results. */
 export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeResult>): CheckRow {
-    const base = { id: check.id, group: check.group, path: check.path, expected: expectationText(check.expect) };
+    const base = {
+        id: check.id,
+        group: check.group,
+        path: check.path,
+        expected: expectationText(check.expect),
+        ...(check.diagnose ? { diagnose: check.diagnose } : {}),
+    };
     const first = check.probes[0] ? results.get(check.probes[0].id) : undefined;
     if (check.expect.kind === "mtu") {
         const big = first;
@@ -482,7 +709,20 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${over?.ok ? "passed" : `refused (${over?.error ?? "not run"})`}`;
         return { ...base, ok, got };
     }
+    if (check.expect.kind === "records") {
+        const got = first?.ok ? first.body || "no records" : dnsError(first?.error);
+        return { ...base, ok: first?.ok === true && first.body === check.expect.records.join(","), got };
+    }
+    if (check.expect.kind === "connect") {
+        return { ...base, ok: first?.ok === true, got: first?.ok ? "connected" : (first?.error ?? "not run") };
+    }
     const expect = check.expect;
+    if (check.group === CheckGroup.DnsName && first && !first.ok && /\(DNS\)/.test(first.error ?? "")) {
+        return { ...base, ok: false, got: `${first.error}: is the cluster DNS (kube-system/kube-dns) answering?` };
+    }
+    if (first?.spread) {
+        return { ...base, ...judgeSpread(expect, first) };
+    }
     const got = check.probes.length === 0 ? "not probed" : resultText(first);
     if (!first?.ok || expect.responders.length === 0) {
         return { ...base, ok: false, got };
@@ -495,6 +735,37 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
     const statusOk = expect.status === undefined || first.status === expect.status;
     const fromOk = expect.seenFrom === undefined || answer.from === expect.seenFrom;
     return { ...base, ok: matches && statusOk && fromOk, got };
+}
+
+/** A repeated probe: every request answered, only by the expected responders, each one that must answer did. */
+function judgeSpread(
+    expect: Extract<Expectation, { kind: "answer" }>,
+    result: ProbeResult,
+): { ok: boolean; got: string } {
+    const spread = result.spread!;
+    const allowed = new Set(expect.responders.map(keyOf));
+    const short = (key: string): string => key.slice(key.indexOf("/") + 1);
+    const seen = Object.entries(spread.seen)
+        .map(([key, count]) => `${short(key)} ×${count}`)
+        .join(", ");
+    const problems: string[] = [];
+    const never = (expect.mustSee ?? []).filter((responder) => spread.seen[keyOf(responder)] === undefined);
+    if (never.length > 0) {
+        problems.push(`${never.map((item) => `${item.pod}:${item.port}`).join(", ")} never answered`);
+    }
+    const strangers = Object.keys(spread.seen).filter((key) => !allowed.has(key));
+    if (strangers.length > 0) {
+        problems.push(`unexpected answer from ${strangers.map(short).join(", ")}`);
+    }
+    if (spread.failures.length > 0) {
+        problems.push(`${spread.failures.length} failed (${[...new Set(spread.failures)].join("; ")})`);
+    }
+    const statusOk = expect.status === undefined || result.status === expect.status;
+    if (!statusOk) {
+        problems.push(`HTTP ${result.status}`);
+    }
+    const got = `${seen || "no answer"} in ${spread.tries} tries${problems.length > 0 ? `; ${problems.join("; ")}` : ""}`;
+    return { ok: expect.responders.length > 0 && problems.length === 0, got };
 }
 
 function pad(text: string, width: number): string {

@@ -11,6 +11,11 @@ export interface IptablesRule {
     readonly chain: string;
     /** Everything after `-A <chain>`, one argument per element (no shell quoting). */
     readonly args: readonly string[];
+    /**
+     * A jump into a built-in chain that goes to the top of it, as kube-proxy and kubelet put theirs
+     * (`iptables -I`, in this rule's order among the table's inserted rules); default: appended.
+     */
+    readonly insert?: boolean;
 }
 
 export interface IptablesTable {
@@ -38,8 +43,54 @@ export function ruleLine(rule: IptablesRule): string {
     return ["-A", rule.chain, ...rule.args.map(quote)].join(" ");
 }
 
-/** The iptables-restore input for these tables (one block per table, in order, tables merged by name). */
-export function restoreDocument(tables: readonly IptablesTable[]): string {
+/** The jump target and comment of a rule: what tells two jumps into a built-in chain apart. */
+function ruleKey(chain: string, args: readonly string[]): string {
+    const jump = args.indexOf("-j");
+    const comment = args.indexOf("--comment");
+    return [
+        chain,
+        jump >= 0 ? args[jump + 1] : "",
+        comment >= 0 ? args[comment + 1] : "",
+        args.includes("-s") ? args[args.indexOf("-s") + 1] : "",
+    ].join("\u0000");
+}
+
+/** Splits an iptables-save line into its arguments (double quotes as iptables-save writes them). */
+export function splitRuleLine(line: string): string[] {
+    const args: string[] = [];
+    const pattern = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+    for (let match = pattern.exec(line); match !== null; match = pattern.exec(line)) {
+        args.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2]!);
+    }
+    return args;
+}
+
+/** The keys of the rules already in the built-in chains of an `iptables-save` output, by table. */
+export function presentBuiltinRules(saved: string): Map<string, Set<string>> {
+    const present = new Map<string, Set<string>>();
+    let table = "";
+    for (const line of saved.split("\n")) {
+        if (line.startsWith("*")) {
+            table = line.slice(1).trim();
+        } else if (line.startsWith("-A ")) {
+            const [, chain, ...args] = splitRuleLine(line);
+            if (chain !== undefined && BUILTIN_CHAINS.has(chain)) {
+                const keys = present.get(table) ?? new Set<string>();
+                keys.add(ruleKey(chain, args));
+                present.set(table, keys);
+            }
+        }
+    }
+    return present;
+}
+
+/**
+ * The iptables-restore input for these tables (one block per table, in order, tables merged by name). With what
+ * `iptables-save` printed, it is idempotent as kube-proxy's sync is: user chains are declared (so flushed and
+ * rewritten), and a jump into a built-in chain that is already there is not added twice.
+ */
+export function restoreDocument(tables: readonly IptablesTable[], saved?: string): string {
+    const present = saved === undefined ? new Map<string, Set<string>>() : presentBuiltinRules(saved);
     const merged = new Map<Table, { chains: string[]; rules: IptablesRule[] }>();
     for (const table of tables) {
         const entry = merged.get(table.table) ?? { chains: [], rules: [] };
@@ -55,7 +106,19 @@ export function restoreDocument(tables: readonly IptablesTable[]): string {
         if (undeclared !== undefined) {
             throw new Error(`iptables table ${table}: chain ${undeclared} is used but not declared`);
         }
-        lines.push(`*${table}`, ...chains.map((chain) => `:${chain} - [0:0]`), ...rules.map(ruleLine), "COMMIT");
+        const inserted = new Map<string, number>();
+        const wanted = rules.filter(
+            (rule) => !BUILTIN_CHAINS.has(rule.chain) || !present.get(table)?.has(ruleKey(rule.chain, rule.args)),
+        );
+        const line = (rule: IptablesRule): string => {
+            if (!rule.insert) {
+                return ruleLine(rule);
+            }
+            const position = (inserted.get(rule.chain) ?? 0) + 1;
+            inserted.set(rule.chain, position);
+            return ["-I", rule.chain, String(position), ...rule.args.map(quote)].join(" ");
+        };
+        lines.push(`*${table}`, ...chains.map((chain) => `:${chain} - [0:0]`), ...wanted.map(line), "COMMIT");
     }
     return `${lines.join("\n")}\n`;
 }

@@ -245,6 +245,10 @@ export function endpointChain(port: PlannedServicePort, endpoint: Endpoint): str
 }
 
 export const MASQUERADE_MARK = "0x4000";
+/** kubelet's filter chain that keeps 127/8 for local processes once route_localnet is on. */
+export const KUBELET_FIREWALL_CHAIN = "KUBE-FIREWALL";
+/** The sysctl kube-proxy sets so that 127.0.0.1:<nodePort> works (its default --iptables-localhost-nodeports). */
+export const KUBE_PROXY_SYSCTLS: Readonly<Record<string, string>> = { "net.ipv4.conf.all.route_localnet": "1" };
 
 function protocolMatch(protocol: Protocol, destinationPort: number): string[] {
     const name = protocol.toLowerCase();
@@ -267,10 +271,18 @@ export function kubeProxyRules(
     clusterCidr: string,
 ): IptablesTable[] {
     const natChains = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"];
+    const newOnly = ["-m", "conntrack", "--ctstate", "NEW"];
+    // kube-proxy puts its jumps at the top of the built-in chains (iptables -I), after kubelet put KUBE-FIREWALL
+    // there: on a real node they come before FLANNEL-FWD and the CNI plugins' rules, whatever started first.
+    const jump = (chain: string, match: readonly string[], text: string, target: string): IptablesRule => ({
+        chain,
+        args: [...match, ...comment(text), "-j", target],
+        insert: true,
+    });
     const nat: IptablesRule[] = [
-        { chain: "PREROUTING", args: [...comment("kubernetes service portals"), "-j", "KUBE-SERVICES"] },
-        { chain: "OUTPUT", args: [...comment("kubernetes service portals"), "-j", "KUBE-SERVICES"] },
-        { chain: "POSTROUTING", args: [...comment("kubernetes postrouting rules"), "-j", "KUBE-POSTROUTING"] },
+        jump("PREROUTING", [], "kubernetes service portals", "KUBE-SERVICES"),
+        jump("OUTPUT", [], "kubernetes service portals", "KUBE-SERVICES"),
+        jump("POSTROUTING", [], "kubernetes postrouting rules", "KUBE-POSTROUTING"),
         {
             chain: "KUBE-POSTROUTING",
             args: ["-m", "mark", "!", "--mark", `${MASQUERADE_MARK}/${MASQUERADE_MARK}`, "-j", "RETURN"],
@@ -282,55 +294,43 @@ export function kubeProxyRules(
         },
         { chain: "KUBE-MARK-MASQ", args: ["-j", "MARK", "--or-mark", MASQUERADE_MARK] },
     ];
-    const filterChains = ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD"];
+    const filterChains = [
+        "KUBE-PROXY-FIREWALL",
+        "KUBE-NODEPORTS",
+        "KUBE-SERVICES",
+        "KUBE-EXTERNAL-SERVICES",
+        "KUBE-FORWARD",
+        KUBELET_FIREWALL_CHAIN,
+    ];
     const filter: IptablesRule[] = [
+        jump("INPUT", newOnly, "kubernetes load balancer firewall", "KUBE-PROXY-FIREWALL"),
+        jump("INPUT", [], "kubernetes health check service ports", "KUBE-NODEPORTS"),
+        jump("INPUT", newOnly, "kubernetes externally-visible service portals", "KUBE-EXTERNAL-SERVICES"),
+        { chain: "INPUT", args: ["-j", KUBELET_FIREWALL_CHAIN], insert: true },
+        jump("FORWARD", newOnly, "kubernetes load balancer firewall", "KUBE-PROXY-FIREWALL"),
+        jump("FORWARD", [], "kubernetes forwarding rules", "KUBE-FORWARD"),
+        jump("FORWARD", newOnly, "kubernetes service portals", "KUBE-SERVICES"),
+        jump("FORWARD", newOnly, "kubernetes externally-visible service portals", "KUBE-EXTERNAL-SERVICES"),
+        jump("OUTPUT", newOnly, "kubernetes load balancer firewall", "KUBE-PROXY-FIREWALL"),
+        jump("OUTPUT", newOnly, "kubernetes service portals", "KUBE-SERVICES"),
+        { chain: "OUTPUT", args: ["-j", KUBELET_FIREWALL_CHAIN], insert: true },
+        // kubelet's: with route_localnet on (kube-proxy's localhost node ports), only local processes reach 127/8.
         {
-            chain: "INPUT",
+            chain: KUBELET_FIREWALL_CHAIN,
             args: [
+                "!",
+                "-s",
+                "127.0.0.0/8",
+                "-d",
+                "127.0.0.0/8",
+                ...comment("block incoming localnet connections"),
                 "-m",
                 "conntrack",
+                "!",
                 "--ctstate",
-                "NEW",
-                ...comment("kubernetes externally-visible service portals"),
+                "RELATED,ESTABLISHED,DNAT",
                 "-j",
-                "KUBE-EXTERNAL-SERVICES",
-            ],
-        },
-        { chain: "FORWARD", args: [...comment("kubernetes forwarding rules"), "-j", "KUBE-FORWARD"] },
-        {
-            chain: "FORWARD",
-            args: [
-                "-m",
-                "conntrack",
-                "--ctstate",
-                "NEW",
-                ...comment("kubernetes service portals"),
-                "-j",
-                "KUBE-SERVICES",
-            ],
-        },
-        {
-            chain: "FORWARD",
-            args: [
-                "-m",
-                "conntrack",
-                "--ctstate",
-                "NEW",
-                ...comment("kubernetes externally-visible service portals"),
-                "-j",
-                "KUBE-EXTERNAL-SERVICES",
-            ],
-        },
-        {
-            chain: "OUTPUT",
-            args: [
-                "-m",
-                "conntrack",
-                "--ctstate",
-                "NEW",
-                ...comment("kubernetes service portals"),
-                "-j",
-                "KUBE-SERVICES",
+                "DROP",
             ],
         },
         { chain: "KUBE-FORWARD", args: ["-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"] },

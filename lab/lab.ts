@@ -24,10 +24,11 @@ import {
     spawnInNetns,
     writeFileAtomic,
 } from "./exec";
+import { NETNS_ETC, dnsRecords, dnsmasqConfig, hostsFile } from "./dns";
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
-import { restoreDocument } from "./iptables";
-import { kubeProxyRules } from "./kube-proxy";
+import { IptablesTable, restoreDocument } from "./iptables";
+import { Endpoint, kubeProxyRules } from "./kube-proxy";
 import { isLabNamespace } from "./names";
 import { LabInput, LabNode, LabPlan, LabPod, PodRole, planLab } from "./plan";
 import { ProbeRequest, ProbeResult, ServeConfig, ServeReport } from "./protocol";
@@ -43,11 +44,33 @@ export const APT_PACKAGES: readonly string[] = [
     "iputils-ping",
     "containernetworking-plugins",
     "nginx",
+    "dnsmasq-base",
 ];
 export const DEFAULT_STATE_ROOT = "/run/clusternet-lab";
 
 export function defaultStateDir(prefix: string): string {
     return path.join(DEFAULT_STATE_ROOT, prefix.replace(/-$/, ""));
+}
+
+/** Where `up` notes a custom --state-dir, so that check, sync, diagnose and down without --state-dir find it. */
+function stateDirPointer(prefix: string): string {
+    return `${defaultStateDir(prefix)}.state-dir`;
+}
+
+/** The lab's state folder: the one given, else the one `up` noted for this prefix, else the default. */
+export function resolveStateDir(prefix: string, given: string | undefined): string {
+    if (given !== undefined) {
+        return path.resolve(given);
+    }
+    try {
+        const noted = fs.readFileSync(stateDirPointer(prefix), "utf8").trim();
+        if (noted !== "" && fs.existsSync(path.join(noted, "plan.json"))) {
+            return noted;
+        }
+    } catch {
+        // nothing noted
+    }
+    return defaultStateDir(prefix);
 }
 
 /** The machine cannot run the lab (not root, no namespaces, a tool missing): exit 2. */
@@ -147,7 +170,7 @@ export function prepareAgent(stateDir: string): string[] {
 }
 
 /** Runs probes from inside a namespace with one agent process. */
-async function probeFrom(
+export async function probeFrom(
     agent: readonly string[],
     netns: string,
     requests: readonly ProbeRequest[],
@@ -229,7 +252,16 @@ export async function labDown(context: LabContext): Promise<DownResult> {
             }
         }
     }
+    for (const netns of fs.existsSync(NETNS_ETC) ? fs.readdirSync(NETNS_ETC) : []) {
+        if (isLabNamespace(context.prefix, netns)) {
+            fs.rmSync(path.join(NETNS_ETC, netns), { recursive: true, force: true });
+        }
+    }
+    const noted = resolveStateDir(context.prefix, undefined) === path.resolve(context.stateDir);
     fs.rmSync(context.stateDir, { recursive: true, force: true });
+    if (noted) {
+        fs.rmSync(stateDirPointer(context.prefix), { force: true });
+    }
     return { namespaces: namespaces.length, processes: pids.size };
 }
 
@@ -278,7 +310,14 @@ export async function labUp(
 ): Promise<UpResult> {
     const started = Date.now();
     const plan = planFor(input, context);
-    const tools = ["ip", "bridge", "iptables-restore", "sysctl", ...(plan.controllers.length > 0 ? ["nginx"] : [])];
+    const tools = [
+        "ip",
+        "bridge",
+        "iptables-save",
+        "iptables-restore",
+        "sysctl",
+        ...(plan.controllers.length > 0 ? ["nginx"] : []),
+    ];
     requireEnvironment(tools);
     const plugins = new Map<string, string>();
     const anyNode = plan.nodes[0]!;
@@ -301,6 +340,10 @@ export async function labUp(
         context.log(`warning: ${warning}`);
     }
     fs.mkdirSync(context.stateDir, { recursive: true });
+    if (path.resolve(context.stateDir) !== defaultStateDir(context.prefix)) {
+        fs.mkdirSync(DEFAULT_STATE_ROOT, { recursive: true });
+        fs.writeFileSync(stateDirPointer(context.prefix), `${path.resolve(context.stateDir)}\n`);
+    }
     writeFileAtomic(path.join(context.stateDir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
     const agent = prepareAgent(context.stateDir);
     const backend =
@@ -347,6 +390,7 @@ async function build(
         undefined,
         namespaces.map((netns) => `netns add ${netns}`),
     );
+    writeResolvConfs(plan);
     await batch("ip", plan.lan.netns, plan.lan.commands);
     await batch("ip", plan.client.netns, plan.client.commands);
     await Promise.all(plan.nodes.map((node) => buildNode(node)));
@@ -368,6 +412,9 @@ async function build(
         `  [${elapsed(started)}] ${attached}/${plan.pods.length} pods attached by the CNI chain ${plan.flannel.cniConf.plugins.map((plugin) => plugin.type).join(" → ")} (+ loopback)`,
     );
 
+    if (plan.dns) {
+        await startDns(plan, statuses);
+    }
     await startStandIns(plan, agent, statuses, stateDir);
     const apps = plan.pods.filter((pod) => pod.role !== PodRole.IngressController);
     await probeReadiness(plan, agent, apps, statuses);
@@ -390,14 +437,8 @@ async function build(
     );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
-    const rules = restoreDocument(kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr));
-    await Promise.all(
-        plan.nodes.map(async (node) => {
-            const file = path.join(stateDir, "nodes", node.name, "kube-proxy.rules");
-            writeFileAtomic(file, rules);
-            await inNetns(node.netns, "iptables-restore", ["--noflush"], { input: rules });
-        }),
-    );
+    await programServices(plan, endpoints);
+    updateDns(plan, endpoints);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
@@ -420,9 +461,87 @@ async function build(
             );
         });
         writeFileAtomic(node.subnetEnvFile, subnetEnvText(node.subnetEnv));
-        const flannelRules = restoreDocument(node.flannelRules);
-        writeFileAtomic(path.join(stateDir, "nodes", node.name, "flannel.rules"), flannelRules);
-        await inNetns(node.netns, "iptables-restore", ["--noflush"], { input: flannelRules });
+        await applyRules(node.netns, node.flannelRules, path.join(stateDir, "nodes", node.name, "flannel.rules"));
+    }
+}
+
+/**
+ * Applies an agent's rules in a node's namespace as a sync of that agent would: its own chains rewritten, its jumps
+ * into the built-in chains added only when missing, so applying again changes nothing else.
+ */
+async function applyRules(netns: string, tables: readonly IptablesTable[], file: string): Promise<void> {
+    const saved = (await inNetns(netns, "iptables-save", [])).stdout;
+    const document = restoreDocument(tables, saved);
+    writeFileAtomic(file, document);
+    await inNetns(netns, "iptables-restore", ["--noflush"], { input: document });
+}
+
+/** kube-proxy's part on every node: the KUBE-* rules for these endpoints. */
+async function programServices(plan: LabPlan, endpoints: Readonly<Record<string, readonly Endpoint[]>>): Promise<void> {
+    const tables = kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr);
+    await Promise.all(
+        plan.nodes.map((node) =>
+            applyRules(node.netns, tables, path.join(plan.stateDir, "nodes", node.name, "kube-proxy.rules")),
+        ),
+    );
+}
+
+/** kubelet's part: each pod's resolv.conf, where `ip netns exec` puts it over /etc/resolv.conf. */
+function writeResolvConfs(plan: LabPlan): void {
+    for (const pod of plan.pods) {
+        if (pod.resolvConf !== undefined) {
+            const dir = path.join(NETNS_ETC, pod.netns);
+            fs.mkdirSync(dir, { recursive: true });
+            fs.writeFileSync(path.join(dir, "resolv.conf"), pod.resolvConf);
+        }
+    }
+}
+
+function dnsRunDir(plan: LabPlan): string {
+    const pod = plan.pods.find((item) => item.role === PodRole.Dns)!;
+    return path.join(pod.dir, "dnsmasq");
+}
+
+/** The cluster DNS pod: dnsmasq with the Services' records (rewritten by every sync). */
+async function startDns(plan: LabPlan, statuses: Readonly<Record<string, PodStatus>>): Promise<void> {
+    const pod = plan.pods.find((item) => item.role === PodRole.Dns)!;
+    if (!statuses[pod.key]?.ip || !plan.dns) {
+        return;
+    }
+    const runDir = dnsRunDir(plan);
+    fs.mkdirSync(runDir, { recursive: true });
+    const records = dnsRecords(plan.services, {}, plan.dns.domain);
+    writeFileAtomic(path.join(runDir, "hosts"), hostsFile(records));
+    const configFile = path.join(runDir, "dnsmasq.conf");
+    fs.writeFileSync(configFile, dnsmasqConfig(records, plan.dns.domain, runDir));
+    const pid = spawnInNetns(pod.netns, "dnsmasq", [`--conf-file=${configFile}`], path.join(runDir, "start.log"));
+    fs.writeFileSync(path.join(runDir, "dnsmasq.pid"), `${pid}\n`);
+    // Ready once it answers on TCP 53 (the readiness probe checks it again from the node).
+    for (let waited = 0; waited < 3000; waited += 20) {
+        const log = fs.existsSync(path.join(runDir, "dnsmasq.log"))
+            ? fs.readFileSync(path.join(runDir, "dnsmasq.log"), "utf8")
+            : "";
+        if (/started, version/.test(log) || !isAlive(pid)) {
+            break;
+        }
+        await sleep(20);
+    }
+}
+
+/** A sync's part for DNS: the records for these endpoints, and dnsmasq re-reads them (SIGHUP). */
+function updateDns(plan: LabPlan, endpoints: Readonly<Record<string, readonly Endpoint[]>>): void {
+    if (!plan.dns) {
+        return;
+    }
+    const runDir = dnsRunDir(plan);
+    const pidFile = path.join(runDir, "dnsmasq.pid");
+    if (!fs.existsSync(pidFile)) {
+        return;
+    }
+    writeFileAtomic(path.join(runDir, "hosts"), hostsFile(dnsRecords(plan.services, endpoints, plan.dns.domain)));
+    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+    if (isAlive(pid)) {
+        process.kill(pid, "SIGHUP");
     }
 }
 
@@ -626,6 +745,7 @@ async function startNginx(
     pod: LabPod,
     endpoints: Readonly<Record<string, readonly { ip: string; port: number }[]>>,
     noEndpoints: Readonly<Record<string, string>>,
+    reload = false,
 ): Promise<void> {
     const controller = plan.controllers.find((item) => item.pods.includes(pod.key))!;
     const runDir = path.join(pod.dir, "nginx");
@@ -671,6 +791,8 @@ async function startNginx(
                 `${runDir}/`,
                 "-e",
                 path.join(runDir, "error.log"),
+                // The controller's answer to changed endpoints: a new config, and nginx reloads it.
+                ...(reload ? ["-s", "reload"] : []),
             ],
             { stdio: ["ignore", log, log] },
         );
@@ -684,6 +806,73 @@ async function startNginx(
     }
 }
 
+// ---------------------------------------------------------------- sync
+
+export interface SyncResult {
+    readonly state: LabState;
+    /** What changed, in words: readiness flips and endpoint lists. */
+    readonly changes: readonly string[];
+}
+
+/**
+ * One sync of the lab's control plane, run at `up`, by `check` before it checks, and on demand (`lab sync`): kubelet
+ * re-runs every readiness probe, the endpoints are recomputed, kube-proxy rewrites its rules on every node (an
+ * idempotent re-apply), the Ingress controller reloads when its backends changed, and the cluster DNS is rewritten.
+ * One step, not a loop: nothing watches the lab between syncs.
+ */
+export async function labSync(
+    context: LabContext,
+    options: { agent?: readonly string[]; full?: boolean } = {},
+): Promise<SyncResult> {
+    requireEnvironment(["ip", "iptables-save", "iptables-restore"]);
+    const before = loadState(context);
+    const { plan } = before;
+    const runner = options.agent ?? prepareAgent(context.stateDir);
+    const statuses: Record<string, PodStatus> = {};
+    for (const pod of plan.pods) {
+        const status = before.pods[pod.key] ?? { ip: null, ready: false, problem: "not attached" };
+        statuses[pod.key] = status.ip === null ? status : { ip: status.ip, ready: false };
+    }
+    await probeReadiness(plan, runner, plan.pods, statuses);
+    const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
+    const changes: string[] = [];
+    for (const pod of plan.pods) {
+        const was = before.pods[pod.key]?.ready ?? false;
+        const now = statuses[pod.key]?.ready ?? false;
+        if (was !== now) {
+            changes.push(
+                now
+                    ? `${pod.key} is Ready again`
+                    : `${pod.key} is no longer Ready: ${statuses[pod.key]?.problem ?? "?"}`,
+            );
+        }
+    }
+    const text = (list: readonly Endpoint[] | undefined): string =>
+        (list ?? []).map((endpoint) => `${endpoint.ip}:${endpoint.port}`).join(",");
+    const changedPorts = Object.keys(endpoints).filter((id) => text(endpoints[id]) !== text(before.endpoints[id]));
+    for (const id of changedPorts) {
+        changes.push(`endpoints of ${id}: [${text(before.endpoints[id])}] → [${text(endpoints[id])}]`);
+    }
+    // Like kube-proxy, which writes only what changed between its periodic full syncs: a rule deleted by hand stays
+    // deleted (for check and diagnose to find) until the endpoints change or a full sync (`lab sync`).
+    if (options.full || changedPorts.length > 0) {
+        await programServices(plan, endpoints);
+    }
+    if (changedPorts.length > 0) {
+        for (const pod of plan.pods.filter((item) => item.role === PodRole.IngressController)) {
+            if (statuses[pod.key]?.ip) {
+                await startNginx(plan, pod, endpoints, noEndpoints, true).catch((error: Error) =>
+                    changes.push(`nginx in ${pod.key} did not reload: ${error.message}`),
+                );
+            }
+        }
+    }
+    updateDns(plan, endpoints);
+    const state: LabState = { ...before, pods: statuses, endpoints, noEndpoints };
+    writeFileAtomic(path.join(context.stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+    return { state, changes };
+}
+
 // ---------------------------------------------------------------- check
 
 export interface CheckResult {
@@ -691,6 +880,8 @@ export interface CheckResult {
     readonly failed: readonly CheckRow[];
     readonly table: string;
     readonly ms: number;
+    /** What the sync before the checks changed. */
+    readonly changes: readonly string[];
 }
 
 export function loadState(context: Pick<LabContext, "stateDir" | "prefix">): LabState {
@@ -720,7 +911,8 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         );
     }
     const agent = prepareAgent(context.stateDir);
-    const cases = planChecks(state);
+    const { state: synced, changes } = await labSync(context, { agent });
+    const cases = planChecks(synced);
     const bySource = new Map<string, ProbeRequest[]>();
     for (const check of cases) {
         bySource.set(check.source.netns, [...(bySource.get(check.source.netns) ?? []), ...check.probes]);
@@ -732,7 +924,13 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         }
     });
     const rows = cases.map((check) => evaluate(check, results));
-    return { rows, failed: rows.filter((row) => !row.ok), table: formatTable(rows), ms: Date.now() - started };
+    return {
+        rows,
+        failed: rows.filter((row) => !row.ok),
+        table: formatTable(rows),
+        ms: Date.now() - started,
+        changes,
+    };
 }
 
 /** How to look around in a lab that is up. */

@@ -4,7 +4,16 @@
  * that `up` executes and saves, and that `check` and `down` read back.
  */
 import * as path from "node:path";
-import { AddressPlan, cidrEnd, cidrSize, formatAddress, formatCidr, parseAddress, parseCidr } from "../components/plan";
+import {
+    AddressPlan,
+    DEFAULT_DNS_DOMAIN,
+    cidrEnd,
+    cidrSize,
+    formatAddress,
+    formatCidr,
+    parseAddress,
+    parseCidr,
+} from "../components/plan";
 import {
     NODE_SYSCTLS,
     PortMapping,
@@ -15,7 +24,9 @@ import {
     nodeNetworkCommands,
 } from "./flannel";
 import { IptablesTable } from "./iptables";
+import { DNS_LABELS, DNS_NAMESPACE, DNS_POD_NAME, DNS_PORT, DNS_SERVICE_NAME, dnsService, podResolvConf } from "./dns";
 import {
+    Controller,
     HostRoutes,
     RouteTable,
     controllerOfHttpRoute,
@@ -24,7 +35,14 @@ import {
     gatewayControllerOfWorkload,
     routeTable,
 } from "./ingress";
-import { DEFAULT_NODE_PORT_RANGE, PlannedService, planServices, resolveTargetPort, selects } from "./kube-proxy";
+import {
+    DEFAULT_NODE_PORT_RANGE,
+    KUBE_PROXY_SYSCTLS,
+    PlannedService,
+    planServices,
+    resolveTargetPort,
+    selects,
+} from "./kube-proxy";
 import {
     BACKEND_OVERHEAD,
     Backend,
@@ -94,7 +112,13 @@ export interface LabNode {
     readonly flannelRules: readonly IptablesTable[];
 }
 
-export const PodRole = { Probe: "probe", App: "app", IngressController: "ingress-controller" } as const;
+export const PodRole = {
+    Probe: "probe",
+    App: "app",
+    IngressController: "ingress-controller",
+    /** The cluster DNS pod: dnsmasq, not a stand-in. */
+    Dns: "dns",
+} as const;
 export type PodRole = (typeof PodRole)[keyof typeof PodRole];
 
 /** A readiness probe with its port resolved in its container, as kubelet resolves it. */
@@ -124,6 +148,8 @@ export interface LabPod {
     readonly portMappings: readonly PortMapping[];
     /** The pod's folder in the state folder. */
     readonly dir: string;
+    /** The resolv.conf kubelet writes for it (dnsPolicy ClusterFirst), when the lab runs cluster DNS. */
+    readonly resolvConf?: string;
 }
 
 /** How a LAN client reaches an Ingress controller. */
@@ -184,6 +210,8 @@ export interface LabPlan {
         readonly reason: string;
         readonly hosts: readonly HostRoutes[];
     }>;
+    /** The cluster DNS the lab runs: the kube-dns Service's address, the domain and the DNS pod. */
+    readonly dns: { readonly ip: string; readonly domain: string; readonly pod: string } | null;
     readonly warnings: readonly string[];
 }
 
@@ -258,6 +286,15 @@ function controllerHttpPort(
     }
     const named = ports.find((port) => port.protocol === Protocol.TCP && (port.name === "http" || port.name === "web"));
     return { port: named?.containerPort ?? 80 };
+}
+
+/**
+ * A node is a host with a default route (here on-link on its LAN interface: the lab has no router), so that its
+ * own processes reach cluster IPs and a cluster IP without endpoints is refused by kube-proxy's REJECT rather than
+ * unroutable.
+ */
+function withDefaultRoute(commands: { ip: string[]; bridge: string[] }): { ip: string[]; bridge: string[] } {
+    return { ...commands, ip: [...commands.ip, `route add default dev ${LAN_IFNAME}`] };
 }
 
 export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
@@ -380,15 +417,17 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             subnetEnv,
             subnetEnvFile: path.join(dir, "run", "flannel", "subnet.env"),
             ipamDataDir: path.join(dir, "cni", "networks"),
-            commands: nodeNetworkCommands({
-                flannel,
-                self,
-                others: peers.filter((other) => other !== peer).map((other) => other!),
-                lanAddress,
-                underlayMtu: lanMtu,
-                podMtu,
-            }),
-            sysctls: NODE_SYSCTLS,
+            commands: withDefaultRoute(
+                nodeNetworkCommands({
+                    flannel,
+                    self,
+                    others: peers.filter((other) => other !== peer).map((other) => other!),
+                    lanAddress,
+                    underlayMtu: lanMtu,
+                    podMtu,
+                }),
+            ),
+            sysctls: { ...NODE_SYSCTLS, ...KUBE_PROXY_SYSCTLS },
             flannelRules: flannelRules(flannel.network, self.podCidr, flannel.ipMasq),
         };
     });
@@ -418,7 +457,17 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         input.nodePortRange ?? DEFAULT_NODE_PORT_RANGE,
     );
     problems.push(...servicesPlanned.problems);
-    const services = servicesPlanned.services;
+    const domain = plan.cluster.dnsDomain ?? DEFAULT_DNS_DOMAIN;
+    const rendersDns = model.services.some(
+        (service) => service.namespace === DNS_NAMESPACE && service.name === DNS_SERVICE_NAME,
+    );
+    if (rendersDns) {
+        warnings.push(
+            `the stack renders ${DNS_NAMESPACE}/${DNS_SERVICE_NAME} itself: the lab runs no cluster DNS of its own`,
+        );
+    }
+    const dnsIp = rendersDns ? null : plan.dnsServiceIp;
+    const services = dnsIp ? [...servicesPlanned.services, dnsService(dnsIp)] : servicesPlanned.services;
     for (const service of model.services) {
         const id = `Service ${service.namespace}/${service.name}`;
         if (service.clusterIP === "None") {
@@ -466,6 +515,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             .filter((probe): probe is PlannedReadiness => probe !== undefined);
         const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
         let tcp = ports.filter((port) => port.protocol === Protocol.TCP).map((port) => port.containerPort);
+        const standIn = args.role !== PodRole.Dns;
         if (args.role === PodRole.IngressController) {
             // A real controller also answers its own health port even when it does not declare it (ingress-nginx's 10254).
             tcp = [
@@ -487,10 +537,14 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             labels: args.labels,
             ports,
             readiness,
-            serve: {
-                tcp: unique(tcp),
-                udp: unique(ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort)),
-            },
+            serve: standIn
+                ? {
+                      tcp: unique(tcp),
+                      udp: unique(
+                          ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort),
+                      ),
+                  }
+                : { tcp: [], udp: [] },
             portMappings: ports
                 .filter((port) => port.hostPort !== undefined)
                 .map((port) => ({
@@ -499,6 +553,8 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
                     protocol: port.protocol,
                 })),
             dir: path.join(stateDir, "pods", `${args.namespace}.${args.name}`),
+            // The DNS pod itself has dnsPolicy Default: the node's resolv.conf.
+            resolvConf: dnsIp && args.role !== PodRole.Dns ? podResolvConf(args.namespace, dnsIp, domain) : undefined,
         };
     };
     for (const node of nodes) {
@@ -546,6 +602,38 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
                 pods.push(makePod({ ...common, name, node: nodes[cursor++ % nodes.length]! }));
             }
         }
+    }
+    if (dnsIp) {
+        // Last, so that adding it moves no other pod's address.
+        pods.push(
+            makePod({
+                namespace: DNS_NAMESPACE,
+                name: DNS_POD_NAME,
+                owner: "lab cluster DNS (dnsmasq)",
+                role: PodRole.Dns,
+                node: nodes[0]!,
+                labels: DNS_LABELS,
+                workload: {
+                    kind: "Deployment",
+                    namespace: DNS_NAMESPACE,
+                    name: "coredns",
+                    replicas: 1,
+                    labels: DNS_LABELS,
+                    containers: [
+                        {
+                            name: "coredns",
+                            image: "dnsmasq",
+                            args: [],
+                            ports: [
+                                { name: "dns", containerPort: DNS_PORT, protocol: Protocol.UDP },
+                                { name: "dns-tcp", containerPort: DNS_PORT, protocol: Protocol.TCP },
+                            ],
+                            readiness: { kind: "tcp", port: DNS_PORT },
+                        },
+                    ],
+                },
+            }),
+        );
     }
     const seen = new Set<string>();
     for (const pod of pods) {
@@ -644,6 +732,11 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             table,
         });
     }
+    for (const controller of controllers.filter((item) => item.controller !== Controller.IngressNginx)) {
+        warnings.push(
+            `the Ingress controller ${controller.controller} is modelled by nginx serving the same routes (${controller.pods.join(", ")}): routing follows the Ingress spec, not that controller's own behaviour`,
+        );
+    }
     for (const { ingress, reason } of unserved) {
         warnings.push(
             `${ingress.startsWith("HTTPRoute ") ? ingress : `Ingress ${ingress}`} is served by no controller: ${reason}`,
@@ -677,6 +770,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             services,
             controllers,
             unserved,
+            dns: dnsIp ? { ip: dnsIp, domain, pod: `${DNS_NAMESPACE}/${DNS_POD_NAME}` } : null,
             warnings,
         },
     };

@@ -61,7 +61,9 @@ export type ProbeSpec =
     | { readonly kind: "tcp"; readonly ip: string; readonly port: number }
     | { readonly kind: "udp"; readonly ip: string; readonly port: number }
     /** One ICMP echo of `size` payload bytes with Don't Fragment set (ping -M do -s size). */
-    | { readonly kind: "ping"; readonly ip: string; readonly size: number };
+    | { readonly kind: "ping"; readonly ip: string; readonly size: number }
+    /** A DNS query (UDP) to `ip`:53; the answer's body is the sorted records, comma-separated (SRV: target:port). */
+    | { readonly kind: "dns"; readonly ip: string; readonly name: string; readonly type: "A" | "SRV" };
 
 export interface ProbeRequest {
     readonly id: string;
@@ -69,6 +71,29 @@ export interface ProbeRequest {
     readonly timeoutMs: number;
     /** Tries before giving up (a readiness probe retries like kubelet's failureThreshold). */
     readonly attempts: number;
+    /**
+     * Send the probe again (each time a new connection, so kube-proxy balances it anew) until each of these
+     * responders (`namespace/pod:port`) answered once, at most `max` times. Every request must be answered.
+     */
+    readonly until?: {
+        readonly responders: readonly string[];
+        readonly max: number;
+        /** Stop after the round in which a request failed (the path is broken; a check needs no more). */
+        readonly stopOnFailure?: boolean;
+    };
+}
+
+/** What a repeated probe saw. */
+export interface Spread {
+    readonly tries: number;
+    /** Answers by responder (`namespace/pod:port`, or the raw body's start). */
+    readonly seen: Readonly<Record<string, number>>;
+    /** Requests that got no answer, with why. */
+    readonly failures: readonly string[];
+}
+
+export function responderKey(answer: { namespace?: string; pod?: string; port?: number }): string {
+    return `${answer.namespace ?? "?"}/${answer.pod ?? "?"}:${answer.port ?? "?"}`;
 }
 
 export interface ProbeResult {
@@ -80,6 +105,7 @@ export interface ProbeResult {
     readonly body?: string;
     readonly error?: string;
     readonly ms: number;
+    readonly spread?: Spread;
 }
 
 export function describeProbe(probe: ProbeSpec): string {
@@ -92,5 +118,7 @@ export function describeProbe(probe: ProbeSpec): string {
             return `udp ${probe.ip}:${probe.port}`;
         case "ping":
             return `ping -M do -s ${probe.size} ${probe.ip}`;
+        case "dns":
+            return `dig @${probe.ip} ${probe.name} ${probe.type}`;
     }
 }

@@ -41,6 +41,8 @@ describe("the dev stack file", () => {
         assert.ok(loaded.ok, loaded.ok ? "" : loaded.problems.map(formatProblem).join("\n"));
         assert.equal(loaded.value.config.cluster.nodeMaskSizeV6, 64);
         assert.equal(loaded.value.config.cluster.nodePortRange, "30000-32767");
+        assert.equal(loaded.value.config.cluster.dnsDomain, "cluster.local");
+        assert.equal(loaded.value.plan.cluster.dnsDomain, "cluster.local", "the plan carries it to the lab");
         assert.equal(loaded.value.plan.nodes.length, 3);
     });
 });
@@ -60,6 +62,13 @@ describe("config shape problems, one line each naming the key", () => {
             (c) => (c["flannel"] = {}),
             [
                 "clusternet:flannel: is not a clusternet setting; remove it; the settings are clusternet:cluster, clusternet:nodes, clusternet:podNetwork, clusternet:nodePrep, clusternet:services, clusternet:ingress, clusternet:kubeconfig, clusternet:context",
+            ],
+        ],
+        [
+            "a cluster DNS domain that is not lowercase DNS labels",
+            (c) => (c["cluster"].dnsDomain = "Cluster.Local."),
+            [
+                'clusternet:cluster.dnsDomain: "Cluster.Local.": expected a DNS domain of lowercase labels, e.g. cluster.local',
             ],
         ],
         [

@@ -9,7 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
-import { CheckCase, CheckGroup, evaluate, planChecks } from "../lab/checks";
+import { CheckCase, CheckGroup, evaluate, planChecks, triesToSeeEach } from "../lab/checks";
+import { findSource, parseTarget, searchNames } from "../lab/diagnose";
+import { dnsRecords, hostsFile } from "../lab/dns";
 import { cniChain, delegateConfig, firstAddressOf, parseSubnetEnv, subnetEnvText } from "../lab/flannel";
 import { decideRoute, nginxConfig, routeTable, wildcardMatches } from "../lab/ingress";
 import { restoreDocument } from "../lab/iptables";
@@ -20,7 +22,7 @@ import { IngressModel, LabManifest, readClusterModel } from "../lab/model";
 import { isLabNamespace, prefixProblem, vtepMac } from "../lab/names";
 import { LabPlan, planLab } from "../lab/plan";
 import { computeEndpoints, LabState, PodStatus } from "../lab/state";
-import { DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
+import { DEV_CLUSTER, DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { ClusterShape, labInputOf, planOf } from "./helpers/lab";
@@ -163,7 +165,11 @@ void describe("lab plan: flannel", () => {
         assert.equal(plan.flannel.podMtu, 1500);
         assert.deepEqual(
             first.commands.ip.filter((line) => line.startsWith("route")),
-            plan.nodes.slice(1).map((node) => `route add ${node.podCidr} via ${node.ip} dev eth0`),
+            [
+                ...plan.nodes.slice(1).map((node) => `route add ${node.podCidr} via ${node.ip} dev eth0`),
+                "route add default dev eth0",
+            ],
+            "the other nodes' subnets, then the node's own default route (a host reaches cluster IPs)",
         );
         assert.ok(!first.commands.ip.some((line) => line.includes("vxlan")));
         assert.deepEqual(first.commands.bridge, []);
@@ -260,7 +266,9 @@ void describe("lab plan: topology", () => {
                 "demo/web-0@cp-1:app",
                 "demo/web-1@worker-1:app",
                 "traefik/traefik-0@worker-2:ingress-controller",
+                "kube-system/coredns-0@cp-1:dns",
             ],
+            "the cluster DNS pod last, so that it moves no other pod's address",
         );
         const controller = plan.controllers[0]!;
         assert.equal(controller.controller, "traefik.io/ingress-controller");
@@ -462,6 +470,59 @@ void describe("lab plan: kube-proxy", () => {
         );
     });
 
+    void it("puts kube-proxy's and kubelet's jumps at the top of the built-in chains, in a real node's order, and adds none twice", () => {
+        const plan = labPlan();
+        const kubeProxy = kubeProxyRules(plan.services, new Map(), plan.clusterCidr);
+        const document = restoreDocument(kubeProxy);
+        const inserted = (chain: string): string[] =>
+            document
+                .split("\n")
+                .filter((line) => line.startsWith(`-I ${chain} `))
+                .map((line) => `${line.split(" ")[2]} ${line.split(" -j ")[1]}`);
+        assert.deepEqual(inserted("FORWARD"), [
+            "1 KUBE-PROXY-FIREWALL",
+            "2 KUBE-FORWARD",
+            "3 KUBE-SERVICES",
+            "4 KUBE-EXTERNAL-SERVICES",
+        ]);
+        assert.deepEqual(inserted("INPUT"), [
+            "1 KUBE-PROXY-FIREWALL",
+            "2 KUBE-NODEPORTS",
+            "3 KUBE-EXTERNAL-SERVICES",
+            "4 KUBE-FIREWALL",
+        ]);
+        assert.deepEqual(inserted("OUTPUT"), [
+            "1 KUBE-SERVICES",
+            "1 KUBE-PROXY-FIREWALL",
+            "2 KUBE-SERVICES",
+            "3 KUBE-FIREWALL",
+        ]);
+        assert.ok(!document.includes("-A FORWARD"), "flannel appends; kube-proxy inserts");
+        // What iptables-save prints once both agents applied their rules: applying again adds no jump.
+        const saved = [
+            "*nat",
+            ":PREROUTING ACCEPT [0:0]",
+            '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+            '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+            '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+            "COMMIT",
+            "*filter",
+            ...document
+                .slice(document.indexOf("*filter"))
+                .split("\n")
+                .filter((line) => line.startsWith("-I "))
+                .map((line) => line.replace(/^-I (\w+) \d+/, "-A $1")),
+            '-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+            "COMMIT",
+        ].join("\n");
+        const again = restoreDocument(kubeProxy, saved);
+        assert.deepEqual(
+            again.split("\n").filter((line) => /^-[AI] (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(line)),
+            [],
+        );
+        assert.ok(again.includes(":KUBE-SERVICES - [0:0]"), "kube-proxy's own chains are still rewritten");
+    });
+
     void it("refuses an iptables document that uses an undeclared chain", () => {
         assert.throws(
             () => restoreDocument([{ table: "nat", chains: [], rules: [{ chain: "KUBE-X", args: ["-j", "RETURN"] }] }]),
@@ -587,8 +648,30 @@ void describe("lab plan: the check matrix", () => {
         const plan = labPlan();
         const checks = planChecks(readyState(plan));
         const count = (group: CheckGroup): number => checks.filter((check) => check.group === group).length;
-        assert.equal(count(CheckGroup.PodSameNode), 3);
+        assert.equal(count(CheckGroup.PodSameNode), 4, "web-0, traefik-0 and the DNS pod from their nodes' probes");
         assert.equal(count(CheckGroup.PodAcrossNodes), 6, "every ordered pair of 3 nodes");
+        assert.equal(count(CheckGroup.Hairpin), 2 * 2 + 2, "every endpoint of every port reaches itself");
+        assert.equal(count(CheckGroup.NodeService), 3 * 4);
+        assert.equal(count(CheckGroup.NodeLocalNodePort), 3 * 4);
+        assert.equal(count(CheckGroup.DnsName), 2 * 3, "short, namespaced and full names of web and traefik");
+        const web = checks.find((check) => check.path.startsWith("probe-cp-1 → demo/web:http "))!;
+        assert.deepEqual(
+            web.probes[0]!.until,
+            { responders: ["demo/web-0:80", "demo/web-1:80"], max: triesToSeeEach(2), stopOnFailure: true },
+            "every endpoint must answer",
+        );
+        assert.deepEqual(checks.find((check) => check.group === CheckGroup.Hairpin)!.probes[0]!.until?.responders, [
+            "demo/web-0:80",
+        ]);
+        assert.ok(
+            checks.some(
+                (check) =>
+                    check.group === CheckGroup.Dns &&
+                    check.expect.kind === "records" &&
+                    check.expect.records[0] === "web.demo.svc.cluster.local:8080",
+            ),
+            "SRV for the named port http",
+        );
         assert.equal(count(CheckGroup.PodEgress), 3);
         assert.equal(count(CheckGroup.PodService), 3 * 4, "4 Service ports from every node");
         assert.equal(count(CheckGroup.LanNodePort), 3 * 4, "web http + https, traefik http + https on every node");
@@ -634,7 +717,11 @@ void describe("lab plan: the check matrix", () => {
         };
         const checks = planChecks(readyState(labPlan(broken)));
         const metrics = checks.filter((check) => check.path.includes("demo/web:metrics"));
-        assert.equal(metrics.length, 6, "from the 3 probe pods and the LAN to 3 nodes");
+        assert.equal(
+            metrics.length,
+            12,
+            "from the 3 probe pods, the 3 nodes, the LAN to 3 nodes and 3 nodes' localhost",
+        );
         for (const check of metrics) {
             assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 0);
             assert.match(
@@ -685,6 +772,83 @@ void describe("lab plan: the check matrix", () => {
                 ]),
             ).ok;
         assert.deepEqual([ping(true, false), ping(true, true), ping(false, false)], [true, false, false]);
+    });
+});
+
+void describe("lab plan: cluster DNS and diagnose", () => {
+    void it("puts kube-dns at the plan's DNS address (UDP and TCP 53) and gives pods kubelet's resolv.conf for the configured domain", () => {
+        const shape = { ...DEV_CLUSTER, cluster: { ...DEV_CLUSTER.cluster, dnsDomain: "lab.internal" } };
+        const plan = labPlan(DEV_FIXTURE, shape);
+        assert.deepEqual(plan.dns, { ip: "10.96.0.10", domain: "lab.internal", pod: "kube-system/coredns-0" });
+        const kubeDns = plan.services.find((service) => service.name === "kube-dns")!;
+        assert.equal(kubeDns.clusterIP, "10.96.0.10");
+        assert.deepEqual(
+            kubeDns.ports.map((port) => `${port.port}/${port.protocol}`),
+            ["53/UDP", "53/TCP"],
+        );
+        const web = plan.pods.find((pod) => pod.key === "demo/web-0")!;
+        assert.equal(
+            web.resolvConf,
+            "search demo.svc.lab.internal svc.lab.internal lab.internal\nnameserver 10.96.0.10\noptions ndots:5\n",
+        );
+        assert.equal(plan.pods.find((pod) => pod.role === "dns")!.resolvConf, undefined, "dnsPolicy Default");
+        const state = readyState(plan);
+        const rules = restoreDocument(
+            kubeProxyRules(plan.services, new Map(Object.entries(state.endpoints)), plan.clusterCidr),
+        );
+        assert.match(rules, /-d 10\.96\.0\.10\/32 .*-p udp -m udp --dport 53 -j KUBE-SVC-/);
+        assert.match(rules, /-d 10\.96\.0\.10\/32 .*-p tcp -m tcp --dport 53 -j KUBE-SVC-/);
+    });
+
+    void it("answers what CoreDNS would: the cluster IP, one record per ready pod for a headless Service, SRV for named ports", () => {
+        const plan = labPlan();
+        const web = plan.services.find((service) => service.name === "web")!;
+        const headless = { ...web, name: "web-pods", clusterIP: null };
+        const endpoints = {
+            "demo/web:http": [
+                { pod: "web-0", node: "cp-1", ip: "10.244.0.3", port: 80 },
+                { pod: "web-1", node: "worker-1", ip: "10.244.1.3", port: 80 },
+            ],
+        };
+        const records = dnsRecords([web, headless], endpoints, "cluster.local");
+        assert.deepEqual(records.a["web.demo.svc.cluster.local"], [web.clusterIP]);
+        assert.deepEqual(records.a["web-pods.demo.svc.cluster.local"], ["10.244.0.3", "10.244.1.3"]);
+        assert.deepEqual(records.srv["_http._tcp.web.demo.svc.cluster.local"], {
+            target: "web.demo.svc.cluster.local",
+            port: 8080,
+        });
+        assert.deepEqual(records.srv["_http._tcp.web-pods.demo.svc.cluster.local"], {
+            target: "web-pods.demo.svc.cluster.local",
+            port: 80,
+        });
+        assert.equal(records.srv["_https._tcp.web-pods.demo.svc.cluster.local"], undefined, "no ready endpoint");
+        assert.match(hostsFile(records), /^10\.244\.0\.3 web-pods\.demo\.svc\.cluster\.local$/m);
+    });
+
+    void it("resolves names as a pod's resolver does and parses diagnose's targets", () => {
+        assert.deepEqual(searchNames("web", "demo", "cluster.local"), [
+            "web.demo.svc.cluster.local",
+            "web.svc.cluster.local",
+            "web.cluster.local",
+            "web",
+        ]);
+        assert.equal(searchNames("web.demo", "shop", "cluster.local")[1], "web.demo.svc.cluster.local");
+        assert.deepEqual(parseTarget("web.demo:8080"), { host: "web.demo", port: "8080" });
+        assert.deepEqual(parseTarget("web"), { host: "web" });
+        const plan = labPlan();
+        assert.equal(typeof findSource(plan, "web-0"), "object");
+        const missing = findSource(plan, "nope");
+        assert.match(typeof missing === "string" ? missing : "", /no pod or node of that name/);
+        assert.equal((findSource(plan, "cp-1") as { label: string }).label, "node cp-1");
+    });
+
+    void it("sends enough requests that a missed endpoint is a broken path, not bad luck", () => {
+        assert.equal(triesToSeeEach(1), 1);
+        for (const among of [2, 3, 5, 10]) {
+            const tries = triesToSeeEach(among);
+            assert.ok(among * (1 - 1 / among) ** tries < 1e-6, `${among}: ${tries}`);
+            assert.ok(among * (1 - 1 / among) ** (tries - 1) >= 1e-6, "and no more than needed");
+        }
     });
 });
 

@@ -9,9 +9,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { labCheck, labDown, LabContext } from "../lab/lab";
+import { formatDiagnosis, labDiagnose } from "../lab/diagnose";
+import { labCheck, labDown, labSync, loadState, LabContext } from "../lab/lab";
 import { REPO, clusternet, runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { labSkipReason, uniquePrefix } from "./helpers/lab";
+import { DEV_FAULTS } from "./helpers/lab-faults";
 
 const skip = labSkipReason();
 if (skip) {
@@ -126,7 +128,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         assert.match(up.stdout, /flannel vxlan VNI 1 port 8472, pod MTU 1450/);
-        assert.match(up.stdout, /6\/6 pods Ready/);
+        assert.match(up.stdout, /7\/7 pods Ready/, "6 pods and the cluster DNS pod");
         assert.match(up.stdout, new RegExp(`ip netns exec ${context.prefix}node-cp-1 sh`));
         assert.equal(
             fs.readFileSync(path.join(context.stateDir, "nodes", "worker-1", "run", "flannel", "subnet.env"), "utf8"),
@@ -136,7 +138,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
         assert.equal(check.code, 0, check.stderr + check.stdout);
         assert.match(check.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
-        assert.equal(rows(check.stdout, "pod → pod, same node").length, 3);
+        assert.equal(rows(check.stdout, "pod → pod, same node").length, 4);
         assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 6, "every ordered pair of the 3 nodes");
         assert.equal(
             rows(check.stdout, "LAN → NodePort").filter((row) => row.includes(":30808/TCP (demo/web:http)")).length,
@@ -153,6 +155,46 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         );
         assert.equal(rows(check.stdout, "LAN → Ingress (unknown host)").length, 1);
         assert.equal(rows(check.stdout, "pod MTU").length, 3);
+        assert.equal(rows(check.stdout, "pod → own Service (hairpin)").length, 2 * 2 + 2, "each endpoint of each port");
+        assert.equal(rows(check.stdout, "node → Service").length, 3 * 4);
+        assert.equal(rows(check.stdout, "node → localhost NodePort").length, 3 * 4);
+        assert.match(
+            check.stdout,
+            /pass\s+pod → Service\s+probe-cp-1 → demo\/web:http .*web-0:80 ×\d+, web-1:80 ×\d+|web-1:80 ×\d+, web-0:80 ×\d+/,
+        );
+        assert.match(
+            check.stdout,
+            /pass\s+pod → cluster DNS\s+probe-cp-1 → kube-dns: _http\._tcp\.web\.demo\.svc\.cluster\.local SRV/,
+        );
+        for (const name of ["web", "web.demo", "web.demo.svc.cluster.local"]) {
+            assert.match(
+                check.stdout,
+                new RegExp(`pass\\s+pod → Service by name\\s+\\S+ → http://${name.replace(/\./g, "\\.")}:8080/`),
+            );
+        }
+        const nodeRules = spawnSync(
+            "ip",
+            ["netns", "exec", `${context.prefix}node-cp-1`, "iptables", "-S", "FORWARD"],
+            {
+                encoding: "utf8",
+            },
+        ).stdout;
+        assert.deepEqual(
+            nodeRules
+                .split("\n")
+                .filter((line) => line.startsWith("-A FORWARD"))
+                .map((line) => line.split(" -j ")[1]),
+            ["KUBE-PROXY-FIREWALL", "KUBE-FORWARD", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "FLANNEL-FWD"],
+            "a real node's order: kube-proxy's jumps before flannel's",
+        );
+        const save = () =>
+            spawnSync("ip", ["netns", "exec", `${context.prefix}node-cp-1`, "iptables-save"], { encoding: "utf8" })
+                .stdout.split("\n")
+                .filter((line) => line.startsWith("-A"));
+        const before = save();
+        const sync = clusternet(["lab", "sync", ...labOptions(context)]);
+        assert.equal(sync.code, 0, sync.stderr);
+        assert.deepEqual(save(), before, "a full sync re-applies the same rules, duplicating nothing");
 
         const down = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
@@ -222,7 +264,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.equal(up.code, 0, up.stderr + up.stdout);
         const result = await labCheck(context);
         const metrics = result.rows.filter((row) => row.path.includes("demo/web:metrics"));
-        assert.equal(metrics.length, 6, "3 pods and 3 node ports reach the metrics port");
+        assert.equal(metrics.length, 12, "3 pods, 3 nodes, 3 node ports and 3 nodes' localhost reach the metrics port");
         assert.deepEqual(
             result.failed.map((row) => row.path),
             metrics.map((row) => row.path),
@@ -232,7 +274,29 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const cli = await runCli(["lab", "check", ...labOptions(context)]);
         assert.equal(cli.code, 1);
         assert.match(cli.stderr, /FAIL pod → Service: probe-cp-1 → demo\/web:metrics/);
-        assert.match(cli.stderr, /lab check: 6 path\(s\) fail/);
+        assert.match(cli.stderr, /lab check: 12 path\(s\) fail/);
+        await labDown(context);
+    });
+
+    void it("each injected fault is found by lab check and named by lab diagnose (the fault table)", async () => {
+        const context = contextFor("flt");
+        const up = clusternet(["lab", "up", "--stack", "dev", "--no-save", ...labOptions(context)]);
+        assert.equal(up.code, 0, up.stderr + up.stdout);
+        const clean = await labCheck(context);
+        assert.deepEqual(clean.failed, [], "the lab works before any fault");
+        for (const fault of DEV_FAULTS) {
+            const repair = await fault.inject(loadState(context));
+            const result = await labCheck(context);
+            assert.ok(
+                result.failed.some((row) => fault.failingRow.test(row.path)),
+                `${fault.name}: check must fail a row like ${fault.failingRow}; failed: ${result.failed.map((row) => row.path).join(" | ")}`,
+            );
+            const diagnosis = await labDiagnose(context, fault.diagnose.from, fault.diagnose.to);
+            assert.equal(diagnosis.broken?.hop, fault.hop, `${fault.name}:\n${formatDiagnosis(diagnosis)}`);
+            assert.ok(diagnosis.broken?.fix, "the broken hop comes with a fix");
+            repair?.();
+            await labSync(context, { full: true });
+        }
         await labDown(context);
     });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_CLUSTER_NAME, DEFAULT_NODE_MASK_SIZE, DEFAULT_NODE_MASK_SIZE_V6 } from "../plan";
+import { DEFAULT_CLUSTER_NAME, DEFAULT_DNS_DOMAIN, DEFAULT_NODE_MASK_SIZE, DEFAULT_NODE_MASK_SIZE_V6 } from "../plan";
 
 /**
  * The schema of every `clusternet:*` stack config key, in one place. It checks shapes (types, enums, unknown
@@ -74,6 +74,15 @@ export const clusterSchema = z
             )
             .default([])
             .describe("Ranges nothing in the cluster may overlap: VPNs, offices, peered clusters."),
+        dnsDomain: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+                error: "expected a DNS domain of lowercase labels, e.g. cluster.local",
+            })
+            .default(DEFAULT_DNS_DOMAIN)
+            .describe(
+                `The cluster's DNS domain (kubelet's --cluster-domain, CoreDNS's zone): Services resolve as <service>.<namespace>.svc.<dnsDomain>. Default \`${DEFAULT_DNS_DOMAIN}\`.`,
+            ),
         nodePortRange: z
             .string()
             .default("30000-32767")

@@ -37,6 +37,8 @@ import {
 } from "./types";
 
 export const DEFAULT_CLUSTER_NAME = "lab";
+/** kubelet's and kubeadm's default cluster domain. */
+export const DEFAULT_DNS_DOMAIN = "cluster.local";
 export const DEFAULT_NODE_MASK_SIZE = 24;
 export const DEFAULT_NODE_MASK_SIZE_V6 = 64;
 export const DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
@@ -647,6 +649,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
                 serviceCidrV6: service.IPv6 ? formatCidr(service.IPv6) : null,
                 nodeNetwork: nodeNetwork ? formatCidr(nodeNetwork) : null,
                 reserved: (cluster.reserved ?? []).map((range) => ({ name: range.name, cidr: range.cidr })),
+                dnsDomain: cluster.dnsDomain ?? DEFAULT_DNS_DOMAIN,
             },
             kubernetesServiceIp: serviceAddress(IpFamily.IPv4, 1n),
             kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, 1n),

@@ -28,6 +28,8 @@ export interface ClusterSpec {
     nodeNetwork?: string;
     /** Ranges nothing in the cluster may overlap. */
     reserved?: ReservedRange[];
+    /** The cluster's DNS domain (kubelet's --cluster-domain). Default `cluster.local`. */
+    dnsDomain?: string;
     /** The API server's --service-node-port-range, `FIRST-LAST` (checked by components/services). Default `30000-32767`. */
     nodePortRange?: string;
     /** Whether a load-balancer provider (e.g. MetalLB) gives LoadBalancer Services an address. Default false. */
@@ -132,6 +134,8 @@ export interface AddressPlan {
         readonly serviceCidrV6: string | null;
         readonly nodeNetwork: string | null;
         readonly reserved: readonly ReservedRange[];
+        /** The cluster's DNS domain: `<service>.<namespace>.svc.<dnsDomain>`. */
+        readonly dnsDomain: string;
     };
     /** The `kubernetes` Service's IP: the first address after the service network's. */
     readonly kubernetesServiceIp: string | null;

@@ -38,9 +38,9 @@ export function labSkipReason(): string | undefined {
     if (probe.status !== 0) {
         return `ip netns does not work here: ${probe.stderr || probe.error?.message}`;
     }
-    for (const tool of ["bridge", "iptables-restore", "sysctl", "ping", "nginx"]) {
-        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
-            return `${tool} is missing (apt-get install -y iproute2 iptables procps iputils-ping containernetworking-plugins nginx)`;
+    for (const tool of ["bridge", "iptables-restore", "iptables-save", "sysctl", "ping", "nginx", "dnsmasq"]) {
+        if (spawnSync("sh", ["-c", `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0) {
+            return `${tool} is missing (apt-get install -y iproute2 iptables procps iputils-ping containernetworking-plugins nginx dnsmasq-base)`;
         }
     }
     if (!["/opt/cni/bin/bridge", "/usr/lib/cni/bridge"].some((file) => fs.existsSync(file))) {
