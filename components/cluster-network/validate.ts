@@ -1,6 +1,7 @@
 import { Problem, SectionKeys, keyPath } from "../common";
 import { controllerNodePortClaims } from "../ingress/controller-settings";
 import { validateIngress } from "../ingress/validate";
+import { validateKubeProxy } from "../kube-proxy/validate";
 import { validateNodePrep } from "../node-prep/validate";
 import { FlannelBackend } from "../pod-network/constants";
 import { validatePodNetwork } from "../pod-network/validate";
@@ -22,6 +23,9 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
     // Checks that do not need the plan run even when it failed, so one run reports every problem.
     if (args.ingress !== undefined) {
         problems.push(...validateIngress(args.ingress, { services: args.services }, keys));
+    }
+    if (args.kubeProxy !== undefined) {
+        problems.push(...validateKubeProxy(args.kubeProxy, args.cluster, keys));
     }
     if (planned.ok) {
         const podNetwork = args.podNetwork ?? {};

@@ -2,7 +2,14 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, isDns1123Subdomain, keyPath, Problem, show } from "../common";
 import { knownValue } from "../common/known";
-import { NodePrepAction, nodePrepScript, nodePrepScriptProblems, remoteInvocation, scriptHash } from "./script";
+import {
+    NodePrepAction,
+    ProxyMode,
+    nodePrepScript,
+    nodePrepScriptProblems,
+    remoteInvocation,
+    scriptHash,
+} from "./script";
 import { hostKeyProblems, privateKeyProblems, userProblems } from "./validate";
 
 /** One node to prepare. */
@@ -28,6 +35,8 @@ export interface NodePrepArgs {
     ipv6Forwarding?: pulumi.Input<boolean>;
     /** Interfaces whose tx checksum offload is turned off now and whenever they appear, e.g. ["flannel.1"]. Default none. */
     checksumOffloadDevices?: pulumi.Input<string[]>;
+    /** kube-proxy's mode: nftables checks kernel and nft versions per node, ipvs loads ip_vs and installs ipset. Default iptables. */
+    proxyMode?: pulumi.Input<ProxyMode>;
 }
 
 /** The SSH connection of one node's command (`hostKey` makes the provider check the node's host key). */
@@ -55,9 +64,13 @@ export class NodePrep extends pulumi.ComponentResource {
         }
         super("clusternet:index:NodePrep", name, args, opts);
         this.script = pulumi
-            .all([args.ipv6Forwarding, args.checksumOffloadDevices])
-            .apply(([ipv6Forwarding, devices]) =>
-                nodePrepScript({ ipv6Forwarding: ipv6Forwarding ?? false, checksumOffloadDevices: devices ?? [] }),
+            .all([args.ipv6Forwarding, args.checksumOffloadDevices, args.proxyMode])
+            .apply(([ipv6Forwarding, devices, proxyMode]) =>
+                nodePrepScript({
+                    ipv6Forwarding: ipv6Forwarding ?? false,
+                    checksumOffloadDevices: devices ?? [],
+                    ...(proxyMode !== undefined && proxyMode !== "iptables" ? { proxyMode } : {}),
+                }),
             );
         this.scriptHash = this.script.apply(scriptHash);
         const privateKey = args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey);
@@ -73,8 +86,8 @@ export class NodePrep extends pulumi.ComponentResource {
                 `${name}-${node.name}`,
                 {
                     connection,
-                    create: remoteInvocation(NodePrepAction.Prepare),
-                    delete: remoteInvocation(NodePrepAction.Undo),
+                    create: remoteInvocation(NodePrepAction.Prepare, node.name),
+                    delete: remoteInvocation(NodePrepAction.Undo, node.name),
                     stdin: this.script,
                     triggers: [this.scriptHash],
                 },

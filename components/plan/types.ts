@@ -32,6 +32,8 @@ export interface ClusterSpec {
     nodePortRange?: string;
     /** Whether a load-balancer provider (e.g. MetalLB) gives LoadBalancer Services an address. Default false. */
     loadBalancer?: boolean;
+    /** The cluster's Kubernetes version, e.g. `1.34.2` (kube-proxy's image tag, which proxy modes exist). Default: unknown. */
+    kubernetesVersion?: string;
 }
 
 /** One node, as in `clusternet:nodes[i]`. */
