@@ -7,3 +7,13 @@ export * from "./ingress";
 export * from "./pod-network";
 export * from "./node-prep";
 export * from "./cluster-network";
+export {
+    KubeProxy,
+    KubeProxyArgs,
+    KubeProxyConntrack,
+    KubeProxyIpvs,
+    KubeProxyManage,
+    KubeProxyMode,
+    KubeProxySettings,
+    kubeProxyConfiguration,
+} from "./kube-proxy";
