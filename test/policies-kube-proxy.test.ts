@@ -19,7 +19,7 @@ function kubeProxyPatch(clusterCidrs: string[], mode: KubeProxyMode = KubeProxyM
         type: PATCH_TYPE,
         name: "lab-kube-proxy-config",
         urn: urnOf(PATCH_TYPE, "lab-kube-proxy-config"),
-        props: kubeProxyConfigMapPatch(resolveKubeProxySpec({ clusterCidrs, mode })) as Record<string, unknown>,
+        props: kubeProxyConfigMapPatch(resolveKubeProxySpec({ clusterCidrs, mode })),
     };
 }
 
