@@ -12,6 +12,8 @@ import { DEFAULT_PREFIX, prefixProblem } from "../lab/names";
 import { LabContext, defaultStateDir, labCheck, labDown, labUp, loadState, lookAround, podTable } from "../lab/lab";
 import { readManifestFiles } from "../lab/manifest-files";
 import { LabManifest } from "../lab/model";
+import { ProxyMode } from "../lab/proxy-mode";
+import { labSwitchProxyMode } from "../lab/switch-mode";
 
 interface Io {
     readonly stdout: (text: string) => void;
@@ -155,6 +157,24 @@ export function addLabCommands<P extends PreparedStack, O>(
                 throw new CheckFailed(`clusternet: lab check: ${result.failed.length} path(s) fail`);
             }
         });
+
+    addLabOptions(
+        lab
+            .command("proxy-mode")
+            .argument("<mode>", "iptables or nftables")
+            .description(
+                "Switch kube-proxy's mode on the lab that is up, as a restarted kube-proxy does: the old mode's rules go, the new mode's are written; pods stay.",
+            ),
+    ).action(async (mode: string, options: LabOptions) => {
+        const context = contextOf(options, io);
+        if (mode !== ProxyMode.Iptables && mode !== ProxyMode.Nftables) {
+            throw new UsageError(`lab proxy-mode: ${JSON.stringify(mode)} is not iptables or nftables`);
+        }
+        const result = await labSwitchProxyMode(context, mode);
+        io.stdout(
+            `lab proxy-mode: kube-proxy ${result.from} → ${mode} on every node: ${result.size.chains} chains, ${result.size.rules} rules, ${result.size.elements} map elements per node, loaded in ${result.ms} ms\n`,
+        );
+    });
 
     addLabOptions(
         lab

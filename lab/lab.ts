@@ -27,7 +27,7 @@ import {
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
 import { restoreDocument } from "./iptables";
-import { kubeProxyRules } from "./kube-proxy";
+import { programFlannelNftables, planProxyMode, programKubeProxy } from "./proxy-mode";
 import { isLabNamespace } from "./names";
 import { LabInput, LabNode, LabPlan, LabPod, PodRole, planLab } from "./plan";
 import { ProbeRequest, ProbeResult, ServeConfig, ServeReport } from "./protocol";
@@ -278,7 +278,15 @@ export async function labUp(
 ): Promise<UpResult> {
     const started = Date.now();
     const plan = planFor(input, context);
-    const tools = ["ip", "bridge", "iptables-restore", "sysctl", ...(plan.controllers.length > 0 ? ["nginx"] : [])];
+    const tools = [
+        "ip",
+        "bridge",
+        "iptables-restore",
+        "iptables-save",
+        "sysctl",
+        ...(plan.controllers.length > 0 ? ["nginx"] : []),
+        ...(planProxyMode(plan).mode === "nftables" || planProxyMode(plan).flannelNftables ? ["nft"] : []),
+    ];
     requireEnvironment(tools);
     const plugins = new Map<string, string>();
     const anyNode = plan.nodes[0]!;
@@ -390,18 +398,13 @@ async function build(
     );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
-    const rules = restoreDocument(kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr));
-    await Promise.all(
-        plan.nodes.map(async (node) => {
-            const file = path.join(stateDir, "nodes", node.name, "kube-proxy.rules");
-            writeFileAtomic(file, rules);
-            await inNetns(node.netns, "iptables-restore", ["--noflush"], { input: rules });
-        }),
-    );
+    // kube-proxy in the stack's mode (lab/proxy-mode.ts): iptables or nftables rules on every node.
+    const { mode } = planProxyMode(plan);
+    const programmed = await programKubeProxy(plan, endpoints, mode, stateDir);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
-        `  [${elapsed(started)}] kube-proxy (iptables mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints`,
+        `  [${elapsed(started)}] kube-proxy (${mode} mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints (${programmed.size.chains} chains, ${programmed.size.rules} rules, ${programmed.size.elements} map elements per node, loaded in ${programmed.ms} ms)`,
     );
     const state: LabState = { plan, pods: statuses, endpoints, noEndpoints, upMs: Date.now() - started };
     writeFileAtomic(path.join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
@@ -420,6 +423,11 @@ async function build(
             );
         });
         writeFileAtomic(node.subnetEnvFile, subnetEnvText(node.subnetEnv));
+        if (planProxyMode(plan).flannelNftables) {
+            // flannel's EnableNFTables: its rules in table ip flannel-ipv4 instead of iptables (lab/proxy-mode.ts).
+            await programFlannelNftables(plan, node, stateDir);
+            return;
+        }
         const flannelRules = restoreDocument(node.flannelRules);
         writeFileAtomic(path.join(stateDir, "nodes", node.name, "flannel.rules"), flannelRules);
         await inNetns(node.netns, "iptables-restore", ["--noflush"], { input: flannelRules });

@@ -17,6 +17,7 @@ import {
 import { IptablesTable } from "./iptables";
 import { HostRoutes, RouteTable, controllerOfIngress, controllerOfWorkload, routeTable } from "./ingress";
 import { DEFAULT_NODE_PORT_RANGE, PlannedService, planServices, resolveTargetPort, selects } from "./kube-proxy";
+import { ProxyMode, proxyModeOf } from "./proxy-mode";
 import {
     BACKEND_OVERHEAD,
     Backend,
@@ -165,6 +166,10 @@ export interface LabPlan {
     };
     /** kube-proxy's --cluster-cidr: the plan's pod CIDR. */
     readonly clusterCidr: string;
+    /** kube-proxy's mode (lab/proxy-mode.ts), from the rendered kube-proxy ConfigMap. Absent: iptables. */
+    readonly kubeProxyMode?: ProxyMode;
+    /** flannel's EnableNFTables, from its net-conf.json. Absent: false. */
+    readonly flannelNftables?: boolean;
     readonly serviceCidr: string;
     readonly nodes: readonly LabNode[];
     readonly pods: readonly LabPod[];
@@ -636,6 +641,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
                 cniConf: flannel.cniConf,
             },
             clusterCidr: plan.cluster.podCidr,
+            ...kubeProxyModeFields(input.manifests, warnings),
             serviceCidr: plan.cluster.serviceCidr,
             nodes,
             pods,
@@ -645,4 +651,13 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             warnings,
         },
     };
+}
+
+/** kube-proxy's mode and flannel's EnableNFTables as the rendered stack sets them (lab/proxy-mode.ts). */
+function kubeProxyModeFields(
+    manifests: readonly LabManifest[],
+    warnings: string[],
+): { kubeProxyMode: ProxyMode; flannelNftables: boolean } {
+    const { mode, flannelNftables } = proxyModeOf(manifests, warnings);
+    return { kubeProxyMode: mode, flannelNftables };
 }
