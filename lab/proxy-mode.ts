@@ -127,7 +127,7 @@ export async function programFlannelNftables(plan: LabPlan, node: LabNode, state
  * the transaction's own list (nft_set_lookup_global, __nft_set_trans_bind), which grows with every command. Chunks
  * keep that walk short; what stays is the kernel's scan of the table's set list per new anonymous set.
  */
-export const NFT_SERVICES_PER_TRANSACTION = 500;
+export const NFT_SERVICES_PER_TRANSACTION = 1000;
 
 /**
  * Loads a kube-proxy nft script in chunks: the base (table, maps, fixed chains) first, then the Service chains,
