@@ -25,7 +25,7 @@ import {
     resolveKubeProxySpec,
     validateKubeProxy,
 } from "../components/kube-proxy";
-import { devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 
 const KUBEADM_KEYS = JSON.parse(
@@ -269,6 +269,19 @@ describe("clusternet:kubeProxy in a stack file", () => {
         assert.deepEqual(
             full.problems.map((problem) => problem.key),
             ["clusternet:cluster.kubernetesVersion"],
+        );
+    });
+});
+
+describe("clusternet plan with kube-proxy in ipvs mode", () => {
+    it("warns, naming the removal target and nftables, and still plans (exit 0)", () => {
+        const dir = temporaryDirectory();
+        const file = writeStackFile(dir, "ipvs", { ...devConfig(), kubeProxy: { mode: "ipvs" } });
+        const result = clusternet(["plan", "--config-file", file, "--no-save"]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(
+            result.stdout + result.stderr,
+            /warning: clusternet:kubeProxy\.mode: ipvs is deprecated .* 1\.38; use mode: nftables/,
         );
     });
 });

@@ -13,6 +13,7 @@ import { PROJECT_NAME, STACK_PROGRAM } from "../cli/main";
 import { OfflineRun, runOffline } from "../cli/offline";
 import { EngineResource, engineResourcesOf, runPolicies } from "../cli/policy-harness";
 import { loadStackInput, readPreviousAllocation, resolveStackInput, runtimeConfig } from "../cli/stack-input";
+import { kubeProxyConfigMapPatch, resolveKubeProxySpec } from "../components/kube-proxy";
 import { goField, isFlannelConfigMap } from "../policies/lib/flannel";
 import { policies } from "../policies/guardrails";
 import { DEFAULT_HOST_NAMESPACES } from "../policies/host-network";
@@ -171,6 +172,19 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
             delete netConf[goField(netConf, "Backend")!.key];
             props.data["net-conf.json"] = JSON.stringify(netConf);
         }),
+    // The dev stack leaves kube-proxy alone: the mutation adds its ConfigMapPatch with another clusterCIDR.
+    "kube-proxy-config": (resources) => [
+        ...resources,
+        {
+            type: "kubernetes:core/v1:ConfigMapPatch",
+            name: "lab-kube-proxy-config",
+            urn: "urn:pulumi:dev::clusternet::kubernetes:core/v1:ConfigMapPatch::lab-kube-proxy-config",
+            props: kubeProxyConfigMapPatch(resolveKubeProxySpec({ clusterCidrs: ["10.245.0.0/16"] })) as Record<
+                string,
+                unknown
+            >,
+        },
+    ],
     "service-ports": (resources) =>
         changed(resources, first(resources, byType(T.Service), "a Service"), (props) => {
             props.spec.ports.push({ ...props.spec.ports[0], name: "duplicate" });

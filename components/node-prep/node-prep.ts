@@ -2,9 +2,9 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, isDns1123Subdomain, keyPath, Problem, show } from "../common";
 import { knownValue } from "../common/known";
+import { KubeProxyMode } from "../kube-proxy/types";
 import {
     NodePrepAction,
-    ProxyMode,
     nodePrepScript,
     nodePrepScriptProblems,
     remoteInvocation,
@@ -36,7 +36,7 @@ export interface NodePrepArgs {
     /** Interfaces whose tx checksum offload is turned off now and whenever they appear, e.g. ["flannel.1"]. Default none. */
     checksumOffloadDevices?: pulumi.Input<string[]>;
     /** kube-proxy's mode: nftables checks kernel and nft versions per node, ipvs loads ip_vs and installs ipset. Default iptables. */
-    proxyMode?: pulumi.Input<ProxyMode>;
+    proxyMode?: pulumi.Input<KubeProxyMode>;
 }
 
 /** The SSH connection of one node's command (`hostKey` makes the provider check the node's host key). */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InvalidInputError, Problem, keyPath, show } from "../common";
+import { KubeProxyMode } from "../kube-proxy/types";
 import { NFTABLES_MIN_KERNEL, NFTABLES_MIN_NFT } from "../kube-proxy/validate";
 import { isInterfaceName } from "../pod-network/validate";
 
@@ -30,8 +31,8 @@ export const DEFAULT_NODE_PREP_PATHS: NodePrepPaths = {
     sysModuleDir: "/sys/module",
 };
 
-/** kube-proxy's modes, as the script knows them (components/kube-proxy has the full type). */
-export type ProxyMode = "iptables" | "nftables" | "ipvs";
+/** kube-proxy's modes, as the script knows them. */
+export type ProxyMode = KubeProxyMode;
 
 export interface NodePrepScriptOptions {
     /** Also turn on IPv6 forwarding (clusters with IPv6 pods). Default false. */
