@@ -179,10 +179,7 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
             type: "kubernetes:core/v1:ConfigMapPatch",
             name: "lab-kube-proxy-config",
             urn: "urn:pulumi:dev::clusternet::kubernetes:core/v1:ConfigMapPatch::lab-kube-proxy-config",
-            props: kubeProxyConfigMapPatch(resolveKubeProxySpec({ clusterCidrs: ["10.245.0.0/16"] })) as Record<
-                string,
-                unknown
-            >,
+            props: kubeProxyConfigMapPatch(resolveKubeProxySpec({ clusterCidrs: ["10.245.0.0/16"] })),
         },
     ],
     "service-ports": (resources) =>
