@@ -3,13 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, isDns1123Subdomain, keyPath, Problem, show } from "../common";
 import { knownValue } from "../common/known";
 import { KubeProxyMode } from "../kube-proxy/types";
-import {
-    NodePrepAction,
-    nodePrepScript,
-    nodePrepScriptProblems,
-    remoteInvocation,
-    scriptHash,
-} from "./script";
+import { NodePrepAction, nodePrepScript, nodePrepScriptProblems, remoteInvocation, scriptHash } from "./script";
 import { hostKeyProblems, privateKeyProblems, userProblems } from "./validate";
 
 /** One node to prepare. */
