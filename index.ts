@@ -163,6 +163,7 @@ export = async () => {
         portMaps: network.portMaps,
         ingressRoutes: network.ingressRoutes,
         podMtu: network.podMtu,
+        kubeProxyMode: network.kubeProxyMode,
         ...(network.controllerManagerFlags ? { controllerManagerFlags: network.controllerManagerFlags } : {}),
     };
 };

@@ -2,6 +2,7 @@
  * `clusternet lab up | check | down`: the command line of the lab. The stack is planned and rendered exactly as
  * `plan` and `render` do (main.ts hands its helpers in), so the lab builds what `pulumi up` would apply.
  */
+import * as fs from "node:fs";
 import { Command } from "commander";
 import type { LoadedStack } from "../components/config";
 import { CheckFailed, UsageError } from "./errors";
@@ -23,6 +24,9 @@ import {
 import { DiagnoseInputError, formatDiagnosis, labDiagnose } from "../lab/diagnose";
 import { readManifestFiles } from "../lab/manifest-files";
 import { LabManifest } from "../lab/model";
+import { ProxyMode } from "../lab/proxy-mode";
+import { labSwitchProxyMode } from "../lab/switch-mode";
+import { DEFAULT_BENCH_SIZES, DEFAULT_CONNECTS, benchChart, benchTable, benchVerdict, labBench } from "../lab/bench";
 
 interface Io {
     readonly stdout: (text: string) => void;
@@ -240,6 +244,74 @@ export function addLabCommands<P extends PreparedStack, O>(
             `lab sync: ${changes.length === 0 ? "nothing changed" : `${changes.length} change(s)`}; kube-proxy's rules rewritten on every node\n`,
         );
     });
+
+    addLabOptions(
+        lab
+            .command("proxy-mode")
+            .argument("<mode>", "iptables or nftables")
+            .description(
+                "Switch kube-proxy's mode on the lab that is up, as a restarted kube-proxy does: the old mode's rules go, the new mode's are written; pods stay.",
+            ),
+    ).action(async (mode: string, options: LabOptions) => {
+        const context = contextOf(options, io);
+        if (mode !== ProxyMode.Iptables && mode !== ProxyMode.Nftables) {
+            throw new UsageError(`lab proxy-mode: ${JSON.stringify(mode)} is not iptables or nftables`);
+        }
+        const result = await labSwitchProxyMode(context, mode);
+        io.stdout(
+            `lab proxy-mode: kube-proxy ${result.from} → ${mode} on every node: ${result.size.chains} chains, ${result.size.rules} rules, ${result.size.elements} map elements per node, loaded in ${result.ms} ms\n`,
+        );
+    });
+
+    addLabOptions(
+        lab
+            .command("bench")
+            .description(
+                "Measure kube-proxy's modes on this kernel: program time, one-Service update time, first-packet connect latency to the first and last Service, ruleset size, for N Services; prints a table, writes bench.json and bench.svg.",
+            ),
+    )
+        .option("--sizes <list>", "Service counts, comma-separated", DEFAULT_BENCH_SIZES.join(","))
+        .option("--modes <list>", "kube-proxy modes, comma-separated", "iptables,nftables")
+        .option(
+            "--connects <n>",
+            "fresh connect()s per latency point (at least 1000 for a p99)",
+            String(DEFAULT_CONNECTS),
+        )
+        .option("--out <dir>", "where bench.json and bench.svg go", "lab-bench")
+        .action(async (options: LabOptions & { sizes: string; modes: string; connects: string; out: string }) => {
+            const context = contextOf(options, io);
+            const sizes = options.sizes.split(",").map((item) => Number(item.trim()));
+            if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 60000)) {
+                throw new UsageError(`lab bench --sizes ${options.sizes}: expected whole numbers from 1 to 60000`);
+            }
+            const modes = options.modes.split(",").map((item) => item.trim());
+            const unknown = modes.find((mode) => mode !== ProxyMode.Iptables && mode !== ProxyMode.Nftables);
+            if (unknown !== undefined) {
+                throw new UsageError(`lab bench --modes: ${JSON.stringify(unknown)} is not iptables or nftables`);
+            }
+            const connects = Number(options.connects);
+            if (!Number.isInteger(connects) || connects < 1) {
+                throw new UsageError(`lab bench --connects ${options.connects}: expected a whole number >= 1`);
+            }
+            io.stdout(
+                `lab bench: ${modes.join(" and ")} at ${sizes.join(", ")} Services, ${connects} connects per point\n`,
+            );
+            const report = await labBench({
+                prefix: context.prefix,
+                sizes,
+                modes: modes as ProxyMode[],
+                connects,
+                workDir: `${context.stateDir}-bench`,
+                log: context.log,
+            });
+            const out = options.out.startsWith("/") ? options.out : `${io.cwd}/${options.out}`;
+            fs.mkdirSync(out, { recursive: true });
+            fs.writeFileSync(`${out}/bench.json`, `${JSON.stringify(report, null, 2)}\n`);
+            fs.writeFileSync(`${out}/bench.svg`, benchChart(report));
+            io.stdout(
+                `\n${benchTable(report)}\n${benchVerdict(report).join("\n")}\n\nkernel ${report.kernel}, ${report.nft}, ${report.iptables}; ${(report.totalMs / 1000).toFixed(0)} s; wrote ${out}/bench.json and ${out}/bench.svg\n`,
+            );
+        });
 
     addLabOptions(
         lab

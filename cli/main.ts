@@ -3,6 +3,8 @@ import * as path from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { configReferenceMarkdown, readStackFile, stackFileJsonSchema, validateConfigShape } from "../components/config";
 import { clusterIngressPlan } from "../components/cluster-network/ingress-plan";
+import { STACK_KEYS, formatProblem } from "../components/common";
+import { kubeProxyWarnings } from "../components/kube-proxy/validate";
 import { PLAN_RECORD_CONFIG, PreviousAllocation } from "../components/plan";
 import { serviceClusterOf } from "../components/services/network";
 import { servicePortMaps } from "../components/services/port-map";
@@ -157,11 +159,16 @@ function prepare(options: StackCommandOptions, io: Io) {
         portMapJson,
     );
     const ingress = clusterIngressPlan(args, plan);
+    // kube-proxy's ipvs mode is deprecated: said on every command that plans the stack.
+    const kubeProxy = args.kubeProxy ? kubeProxyWarnings(args.kubeProxy, STACK_KEYS).map(formatProblem) : [];
     const document: PlanDocument = {
         stack: input.stackName,
         ...plan,
         portMaps,
-        ...(ingress ? { ingress: ingressPlanJson(ingress), warnings: [...plan.warnings, ...ingress.warnings] } : {}),
+        ...(ingress ? { ingress: ingressPlanJson(ingress) } : {}),
+        ...(ingress || kubeProxy.length > 0
+            ? { warnings: [...plan.warnings, ...(ingress?.warnings ?? []), ...kubeProxy] }
+            : {}),
     };
     return { input, previous, source, loaded, document, recordFile: recordFileFor(input, options) };
 }

@@ -96,5 +96,17 @@ export {
 } from "./ingress/gateway-api";
 export { resolveController, routeControllerInfo, RouteControllerInfo } from "./ingress/controller-settings";
 
+// kube-proxy: its mode and configuration from the plan.
+export {
+    KubeProxy,
+    KubeProxyArgs,
+    KubeProxyConntrack,
+    KubeProxyIpvs,
+    KubeProxyManage,
+    KubeProxyMode,
+    KubeProxySettings,
+    kubeProxyConfiguration,
+} from "./kube-proxy";
+
 // Everything at once, from args shaped like the stack config.
 export { ClusterNetwork, ClusterNetworkArgs } from "./cluster-network/cluster-network";

@@ -218,15 +218,31 @@ function lastLine(text: string): string {
     return lines.find((line) => /error|too long|unreachable|frag/i.test(line)) ?? lines[lines.length - 1] ?? "";
 }
 
+/**
+ * Probes in flight at once from one namespace. Firing thousands at once (5,000 Services) made each probe's timeout
+ * include its wait behind the others, and overflowed the stand-ins' accept queues: false failures. A bounded pool
+ * starts each probe's clock when the probe starts.
+ */
+export const PROBE_CONCURRENCY = 32;
+/**
+ * Every probe gets at least this many attempts: one lost SYN or datagram on a busy machine must not fail a path.
+ * A real failure (refused, the wrong pod, no route, too big) fails on every attempt, and the last attempt is what
+ * the check judges, so real failures are still reported.
+ */
+export const MIN_ATTEMPTS = 2;
+
 async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
     const started = Date.now();
+    const attempts = Math.max(MIN_ATTEMPTS, request.attempts);
     let result: Omit<ProbeResult, "id" | "ms"> = { ok: false, error: "not run" };
-    for (let attempt = 1; attempt <= Math.max(1, request.attempts); attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
         result = await once(request.probe, request.timeoutMs);
-        if (result.ok) {
+        // Beyond the attempts the request asked for, a refusal is an answer (no endpoints, a port nobody
+        // serves): trying again would only repeat it. Readiness probes ask for more, and wait for a bind.
+        if (result.ok || (attempt >= request.attempts && /ECONNREFUSED/.test(result.error ?? ""))) {
             break;
         }
-        if (attempt < request.attempts) {
+        if (attempt < attempts) {
             await new Promise((resolve) => setTimeout(resolve, 150));
         }
     }
@@ -274,14 +290,29 @@ async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
     };
 }
 
+/** Runs `work` over `items`, at most `limit` at a time, results in order. */
+async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+    const results = new Array<R>(items.length);
+    let next = 0;
+    await Promise.all(
+        Array.from({ length: Math.min(limit, items.length) }, async () => {
+            while (next < items.length) {
+                const index = next++;
+                results[index] = await work(items[index]!);
+            }
+        }),
+    );
+    return results;
+}
+
 async function probeAll(): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) {
         chunks.push(chunk as Buffer);
     }
     const requests = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProbeRequest[];
-    const results = await Promise.all(
-        requests.map((request) => (request.until ? probeUntil(request) : probeWithRetries(request))),
+    const results = await pooled(requests, PROBE_CONCURRENCY, (request) =>
+        request.until ? probeUntil(request) : probeWithRetries(request),
     );
     process.stdout.write(JSON.stringify(results));
 }

@@ -28,7 +28,8 @@ import { NETNS_ETC, dnsRecords, dnsmasqConfig, hostsFile } from "./dns";
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
 import { IptablesTable, restoreDocument } from "./iptables";
-import { Endpoint, kubeProxyRules } from "./kube-proxy";
+import { Endpoint } from "./kube-proxy";
+import { ProgramResult, programFlannelNftables, planProxyMode, programKubeProxy } from "./proxy-mode";
 import { isLabNamespace } from "./names";
 import { LabInput, LabNode, LabPlan, LabPod, PodRole, planLab } from "./plan";
 import { ProbeRequest, ProbeResult, ServeConfig, ServeReport } from "./protocol";
@@ -313,10 +314,11 @@ export async function labUp(
     const tools = [
         "ip",
         "bridge",
-        "iptables-save",
         "iptables-restore",
+        "iptables-save",
         "sysctl",
         ...(plan.controllers.length > 0 ? ["nginx"] : []),
+        ...(planProxyMode(plan).mode === "nftables" || planProxyMode(plan).flannelNftables ? ["nft"] : []),
     ];
     requireEnvironment(tools);
     const plugins = new Map<string, string>();
@@ -437,12 +439,13 @@ async function build(
     );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
-    await programServices(plan, endpoints);
+    const { mode } = planProxyMode(plan);
+    const programmed = await programServices(plan, endpoints);
     updateDns(plan, endpoints);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
-        `  [${elapsed(started)}] kube-proxy (iptables mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints`,
+        `  [${elapsed(started)}] kube-proxy (${mode} mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints (${programmed.size.chains} chains, ${programmed.size.rules} rules, ${programmed.size.elements} map elements per node, loaded in ${programmed.ms} ms)`,
     );
     const state: LabState = { plan, pods: statuses, endpoints, noEndpoints, upMs: Date.now() - started };
     writeFileAtomic(path.join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
@@ -461,6 +464,11 @@ async function build(
             );
         });
         writeFileAtomic(node.subnetEnvFile, subnetEnvText(node.subnetEnv));
+        if (planProxyMode(plan).flannelNftables) {
+            // flannel's EnableNFTables: its rules in table ip flannel-ipv4 instead of iptables (lab/proxy-mode.ts).
+            await programFlannelNftables(plan, node, stateDir);
+            return;
+        }
         await applyRules(node.netns, node.flannelRules, path.join(stateDir, "nodes", node.name, "flannel.rules"));
     }
 }
@@ -476,14 +484,15 @@ async function applyRules(netns: string, tables: readonly IptablesTable[], file:
     await inNetns(netns, "iptables-restore", ["--noflush"], { input: document });
 }
 
-/** kube-proxy's part on every node: the KUBE-* rules for these endpoints. */
-async function programServices(plan: LabPlan, endpoints: Readonly<Record<string, readonly Endpoint[]>>): Promise<void> {
-    const tables = kubeProxyRules(plan.services, new Map(Object.entries(endpoints)), plan.clusterCidr);
-    await Promise.all(
-        plan.nodes.map((node) =>
-            applyRules(node.netns, tables, path.join(plan.stateDir, "nodes", node.name, "kube-proxy.rules")),
-        ),
-    );
+/**
+ * kube-proxy's part on every node: its rules for these endpoints in the stack's mode (lab/proxy-mode.ts), a full
+ * rewrite of its own chains and jumps each time, as kube-proxy's full sync is.
+ */
+async function programServices(
+    plan: LabPlan,
+    endpoints: Readonly<Record<string, readonly Endpoint[]>>,
+): Promise<ProgramResult> {
+    return programKubeProxy(plan, endpoints, planProxyMode(plan).mode, plan.stateDir);
 }
 
 /** kubelet's part: each pod's resolv.conf, where `ip netns exec` puts it over /etc/resolv.conf. */

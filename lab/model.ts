@@ -526,7 +526,8 @@ export function readClusterModel(manifests: readonly LabManifest[]): ModelResult
         }
     }
     const workloads = manifests
-        .filter((manifest) => WORKLOAD_KINDS.includes(manifest.kind))
+        // A Patch (kube-proxy's DaemonSetPatch) changes an object the cluster already runs: no workload of its own.
+        .filter((manifest) => WORKLOAD_KINDS.includes(manifest.kind) && manifest.patch !== true)
         .map((manifest) => readWorkload(manifest, warnings))
         .filter((workload): workload is WorkloadModel => workload !== undefined);
     const services = manifests

@@ -43,6 +43,7 @@ import {
     resolveTargetPort,
     selects,
 } from "./kube-proxy";
+import { ProxyMode, proxyModeOf } from "./proxy-mode";
 import {
     BACKEND_OVERHEAD,
     Backend,
@@ -199,6 +200,10 @@ export interface LabPlan {
     };
     /** kube-proxy's --cluster-cidr: the plan's pod CIDR. */
     readonly clusterCidr: string;
+    /** kube-proxy's mode (lab/proxy-mode.ts), from the rendered kube-proxy ConfigMap. Absent: iptables. */
+    readonly kubeProxyMode?: ProxyMode;
+    /** flannel's EnableNFTables, from its net-conf.json. Absent: false. */
+    readonly flannelNftables?: boolean;
     readonly serviceCidr: string;
     readonly nodes: readonly LabNode[];
     readonly pods: readonly LabPod[];
@@ -764,6 +769,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
                 cniConf: flannel.cniConf,
             },
             clusterCidr: plan.cluster.podCidr,
+            ...kubeProxyModeFields(input.manifests, warnings),
             serviceCidr: plan.cluster.serviceCidr,
             nodes,
             pods,
@@ -774,4 +780,13 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             warnings,
         },
     };
+}
+
+/** kube-proxy's mode and flannel's EnableNFTables as the rendered stack sets them (lab/proxy-mode.ts). */
+function kubeProxyModeFields(
+    manifests: readonly LabManifest[],
+    warnings: string[],
+): { kubeProxyMode: ProxyMode; flannelNftables: boolean } {
+    const { mode, flannelNftables } = proxyModeOf(manifests, warnings);
+    return { kubeProxyMode: mode, flannelNftables };
 }

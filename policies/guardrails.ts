@@ -35,6 +35,7 @@ import {
     gatewayRouteParents,
     gatewayRouteUniqueHostPath,
 } from "./gateway-routes";
+import { KUBE_PROXY_CONFIG, kubeProxyConfig, kubeProxyConfigConfig, kubeProxyIpvsDeprecated } from "./kube-proxy";
 import { NO_OVERLAPPING_RANGES, noOverlappingRanges, noOverlappingRangesConfig } from "./no-overlapping-ranges";
 import { serviceBackendsReady, serviceSelectsPods, serviceTargetPortExists } from "./service-backends";
 import { SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, serviceClusterIpInRange } from "./service-cluster-ip";
@@ -48,6 +49,8 @@ export type GuardrailPolicy = ResourceValidationPolicy | StackValidationPolicy;
 export const policies: readonly GuardrailPolicy[] = [
     noOverlappingRanges,
     flannelNetConf,
+    kubeProxyConfig,
+    kubeProxyIpvsDeprecated,
     servicePorts,
     serviceNodePortsUnique,
     serviceNoExternalIps,
@@ -73,6 +76,7 @@ export const policies: readonly GuardrailPolicy[] = [
 export const configSchemas: Readonly<Record<string, z.ZodType>> = {
     [NO_OVERLAPPING_RANGES]: noOverlappingRangesConfig,
     [FLANNEL_NET_CONF]: flannelNetConfConfig,
+    [KUBE_PROXY_CONFIG]: kubeProxyConfigConfig,
     [SERVICE_PORTS]: servicePortsConfig,
     [SERVICE_NO_EXTERNAL_IPS]: serviceNoExternalIpsConfig,
     [SERVICE_CLUSTER_IP_IN_RANGE]: serviceClusterIpConfig,

@@ -61,7 +61,7 @@ describe("config shape problems, one line each naming the key", () => {
             "an unknown top-level key",
             (c) => (c["flannel"] = {}),
             [
-                "clusternet:flannel: is not a clusternet setting; remove it; the settings are clusternet:cluster, clusternet:nodes, clusternet:podNetwork, clusternet:nodePrep, clusternet:services, clusternet:ingress, clusternet:kubeconfig, clusternet:context",
+                "clusternet:flannel: is not a clusternet setting; remove it; the settings are clusternet:cluster, clusternet:nodes, clusternet:podNetwork, clusternet:nodePrep, clusternet:kubeProxy, clusternet:services, clusternet:ingress, clusternet:kubeconfig, clusternet:context",
             ],
         ],
         [

@@ -114,6 +114,7 @@ function sandbox(): Sandbox {
         cniBinDir: path.join(root, "opt/cni/bin"),
         cniSearchDirs: [path.join(root, "usr/lib/cni"), path.join(root, "usr/libexec/cni")],
         udevRuleFile: path.join(root, "etc/udev/rules.d/90-clusternet-vxlan-offload.rules"),
+        sysModuleDir: path.join(root, "sys/module"),
     };
     return { root, bin, log: path.join(root, "fakes.log"), paths };
 }
@@ -151,11 +152,22 @@ function run(
     box: Sandbox,
     action: NodePrepAction,
     options: Omit<NodePrepScriptOptions, "paths" | "loadModules"> = {},
+    nodeName?: string,
 ): Run {
     const script = nodePrepScript({ ...options, loadModules: false, paths: box.paths });
     const result = spawnSync(
         "ip",
-        ["netns", "exec", ns, "/usr/bin/env", "-i", `PATH=${box.bin}`, which("sh")!, "-c", remoteInvocation(action)],
+        [
+            "netns",
+            "exec",
+            ns,
+            "/usr/bin/env",
+            "-i",
+            `PATH=${box.bin}`,
+            which("sh")!,
+            "-c",
+            remoteInvocation(action, nodeName),
+        ],
         {
             input: script,
             encoding: "utf8",
@@ -415,6 +427,89 @@ void describe("node preparation script (real runs in network namespaces)", { ski
                 result.stderr,
                 /ethtool is needed to turn off checksum offload on flannel\.1 flannel-v6\.1, and installing it: yum could not install ethtool \(exit status 1\)\. Install ethtool, then run pulumi up again/,
             );
+        });
+    });
+
+    void describe("kube-proxy's mode", () => {
+        /** A sandbox whose uname and nft print the given versions (the real uname is unlinked, never written). */
+        function versions(kernel: string, nft: string | undefined): Sandbox {
+            const box = sandbox();
+            fakePlugins(box.paths.cniSearchDirs[0]!);
+            fs.rmSync(path.join(box.bin, "uname"));
+            fake(box, "uname", `if [ "$1" = -r ]; then echo ${shellQuote(kernel)}; else echo x86_64; fi`);
+            if (nft !== undefined) {
+                fake(box, "nft", `echo ${shellQuote(`nftables v${nft} (Lester Gooch #5)`)}`);
+            }
+            return box;
+        }
+
+        void it("nftables: passes on kernel >= 5.13 with nft >= 1.0.1, and says so", () => {
+            const result = run(namespace(), versions("6.1.0-18-amd64", "1.0.6"), NodePrepAction.Prepare, {
+                proxyMode: "nftables",
+            });
+            assert.equal(result.status, 0, result.stderr);
+            assert.match(result.stdout, /kube-proxy nftables mode: kernel 6\.1\.0-18-amd64, nft 1\.0\.6/);
+        });
+
+        void it("nftables: refuses an old kernel, naming the node", () => {
+            const result = run(
+                namespace(),
+                versions("5.10.0-28-amd64", "1.0.6"),
+                NodePrepAction.Prepare,
+                { proxyMode: "nftables" },
+                "worker-2",
+            );
+            assert.equal(result.status, 1);
+            assert.match(result.stderr, /node worker-2: kernel 5\.10\.0-28-amd64 is older than 5\.13/);
+        });
+
+        void it("nftables: refuses an old nft, naming the node", () => {
+            const result = run(
+                namespace(),
+                versions("5.15.0", "0.9.8"),
+                NodePrepAction.Prepare,
+                { proxyMode: "nftables" },
+                "cp-1",
+            );
+            assert.equal(result.status, 1);
+            assert.match(result.stderr, /node cp-1: nft 0\.9\.8 is older than 1\.0\.1/);
+        });
+
+        void it("nftables: installs nftables when nft is missing", () => {
+            const box = versions("6.18.0", undefined);
+            fake(
+                box,
+                "apt-get",
+                `if [ "$1" = -q ] && [ "$2" = install ]; then printf '#!/bin/sh\\necho "nftables v1.0.9"\\n' > ${shellQuote(path.join(box.bin, "nft"))}; chmod +x ${shellQuote(path.join(box.bin, "nft"))}; fi`,
+            );
+            const result = run(namespace(), box, NodePrepAction.Prepare, { proxyMode: "nftables" });
+            assert.equal(result.status, 0, result.stderr);
+            assert.ok(
+                fakeLog(box).some((line) => /^apt-get .*install .*nftables$/.test(line)),
+                fakeLog(box).join("\n"),
+            );
+        });
+
+        void it("iptables: checks nothing more (no nft, any kernel)", () => {
+            const result = run(namespace(), versions("4.19.0", undefined), NodePrepAction.Prepare, {});
+            assert.equal(result.status, 0, result.stderr);
+            assert.doesNotMatch(result.stdout, /nftables/);
+        });
+
+        void it("ipvs: persists the ip_vs modules and refuses, naming the node, when one is not loaded", () => {
+            const box = versions("6.1.0", undefined);
+            fake(box, "ipset");
+            for (const module of ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "nf_conntrack"]) {
+                fs.mkdirSync(path.join(box.paths.sysModuleDir, module), { recursive: true });
+            }
+            const missing = run(namespace(), box, NodePrepAction.Prepare, { proxyMode: "ipvs" }, "worker-1");
+            assert.equal(missing.status, 1);
+            assert.match(missing.stderr, /node worker-1: kernel module ip_vs_sh is not loaded/);
+            assert.match(fs.readFileSync(box.paths.modulesLoadFile, "utf8"), /^ip_vs_sh$/m);
+            fs.mkdirSync(path.join(box.paths.sysModuleDir, "ip_vs_sh"));
+            const loaded = run(namespace(), box, NodePrepAction.Prepare, { proxyMode: "ipvs" }, "worker-1");
+            assert.equal(loaded.status, 0, loaded.stderr);
+            assert.match(loaded.stdout, /ip_vs modules and ipset present/);
         });
     });
 

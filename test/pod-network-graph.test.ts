@@ -169,8 +169,9 @@ void describe("ClusterNetwork with the pod network and node preparation (mocks)"
                 command.secretPaths.some((at) => at[0] === "connection"),
                 "the connection (holding the private key) is a secret",
             );
-            assert.equal(command.props["create"], remoteInvocation(NodePrepAction.Prepare));
-            assert.equal(command.props["delete"], remoteInvocation(NodePrepAction.Undo));
+            // The node's name goes along, so a refusal (kube-proxy's mode prerequisites) names the node.
+            assert.equal(command.props["create"], remoteInvocation(NodePrepAction.Prepare, node.name));
+            assert.equal(command.props["delete"], remoteInvocation(NodePrepAction.Undo, node.name));
         }
     });
 

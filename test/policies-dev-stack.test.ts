@@ -11,6 +11,7 @@ import { before, describe, it } from "node:test";
 import { checkResources, formatViolation } from "../cli/check";
 import type { OfflineRun } from "../cli/offline";
 import { EngineResource, engineResourcesOf, runPolicies } from "../cli/policy-harness";
+import { kubeProxyConfigMapPatch, resolveKubeProxySpec } from "../components/kube-proxy";
 import { goField, isFlannelConfigMap } from "../policies/lib/flannel";
 import { policies } from "../policies/guardrails";
 import { DEFAULT_HOST_NAMESPACES } from "../policies/host-network";
@@ -191,6 +192,16 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
             delete netConf[goField(netConf, "Backend")!.key];
             props.data["net-conf.json"] = JSON.stringify(netConf);
         }),
+    // The dev stack leaves kube-proxy alone: the mutation adds its ConfigMapPatch with another clusterCIDR.
+    "kube-proxy-config": (resources) => [
+        ...resources,
+        {
+            type: "kubernetes:core/v1:ConfigMapPatch",
+            name: "lab-kube-proxy-config",
+            urn: "urn:pulumi:dev::clusternet::kubernetes:core/v1:ConfigMapPatch::lab-kube-proxy-config",
+            props: kubeProxyConfigMapPatch(resolveKubeProxySpec({ clusterCidrs: ["10.245.0.0/16"] })),
+        },
+    ],
     "service-ports": (resources) =>
         changed(resources, first(resources, byType(T.Service), "a Service"), (props) => {
             props.spec.ports.push({ ...props.spec.ports[0], name: "duplicate" });

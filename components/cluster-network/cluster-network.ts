@@ -14,6 +14,14 @@ import {
     servesGateway,
     servesIngress,
 } from "../ingress";
+import {
+    KubeProxy,
+    KubeProxyManage,
+    KubeProxyMode,
+    KubeProxySettings,
+    defaultApiServer,
+    planClusterCidrs,
+} from "../kube-proxy";
 import { NetworkPlan, PlanCapacity } from "../network-plan";
 import { NodePrep, NodePrepSettings, nodePrepArgsFor } from "../node-prep";
 import { AddressPlan, ClusterSpec, NodeSpec, NodeSubnets } from "../plan";
@@ -40,6 +48,8 @@ export interface ClusterNetworkArgs {
     podNetwork?: PodNetworkSettings;
     /** Prepare every node over SSH before flannel starts (modules, sysctls, CNI plugins). Default: the nodes are left alone. */
     nodePrep?: NodePrepSettings;
+    /** kube-proxy's mode and config (as in `clusternet:kubeProxy`); its clusterCIDR comes from the plan. Plain: the mode decides node preparation and flannel's nftables. Default: kube-proxy is left alone (assumed iptables mode). */
+    kubeProxy?: KubeProxySettings;
     /** Services and the workloads behind them, one AppService each; their namespaces are created once each. Plain. Default: none. */
     services?: AppServiceSpec[];
     /** The Ingress controller and its routes (as in `clusternet:ingress`), as Ingress objects, Gateway API HTTPRoutes (`api`) or both; routes may name only the Services above. Default: no Ingress controller. */
@@ -80,6 +90,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     public readonly podMtu: pulumi.Output<number>;
     /** The kube-controller-manager flags matching the plan; only when the pod network leaves podCIDRs to it. */
     public readonly controllerManagerFlags?: pulumi.Output<string[]>;
+    /** kube-proxy's mode (iptables when the stack leaves kube-proxy alone). */
+    public readonly kubeProxyMode: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validPlan(name, args);
@@ -97,13 +109,36 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         this.planJson = networkPlan.planJson;
 
         // Nodes first (prepared, then flannel with their podCIDRs), then what runs on the pod network.
-        const podNetworkSettings = args.podNetwork ?? {};
+        const proxyMode = args.kubeProxy?.mode ?? KubeProxyMode.Iptables;
+        // flannel's masquerade rules go where kube-proxy's do, so a node does not mix iptables and nftables.
+        const podNetworkSettings = {
+            ...args.podNetwork,
+            enableNFTables: args.podNetwork?.enableNFTables ?? proxyMode === KubeProxyMode.Nftables,
+        };
         const nodePrep =
             args.nodePrep === undefined
                 ? undefined
-                : new NodePrep(`${name}-node-prep`, nodePrepArgsFor(plan, args.nodePrep, podNetworkSettings), {
-                      parent: this,
-                  });
+                : new NodePrep(
+                      `${name}-node-prep`,
+                      nodePrepArgsFor(plan, args.nodePrep, podNetworkSettings, proxyMode),
+                      { parent: this },
+                  );
+        // kube-proxy (re)starts on prepared nodes: nftables and ipvs need what NodePrep checks and loads.
+        this.kubeProxyMode = pulumi.output(proxyMode);
+        if (args.kubeProxy !== undefined) {
+            new KubeProxy(
+                `${name}-kube-proxy`,
+                {
+                    ...args.kubeProxy,
+                    clusterCidrs: planClusterCidrs(plan),
+                    kubernetesVersion: args.cluster.kubernetesVersion,
+                    ...(args.kubeProxy.manage === KubeProxyManage.Full
+                        ? { apiServer: args.kubeProxy.apiServer ?? defaultApiServer(plan.nodes[0]!.ip) }
+                        : {}),
+                },
+                { parent: this, ...(nodePrep ? { dependsOn: [nodePrep] } : {}) },
+            );
+        }
         // flanneld starts only on prepared nodes: depending on NodePrep waits for every node's command.
         const podNetwork = new PodNetwork(
             `${name}-pod-network`,
@@ -189,6 +224,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             portMaps: this.portMaps,
             ingressRoutes: this.ingressRoutes,
             podMtu: this.podMtu,
+            kubeProxyMode: this.kubeProxyMode,
             ...(this.controllerManagerFlags ? { controllerManagerFlags: this.controllerManagerFlags } : {}),
         });
     }

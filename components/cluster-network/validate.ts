@@ -3,6 +3,7 @@ import { plainOr } from "../common/known";
 import { controllerNodePortClaims } from "../ingress/controller-settings";
 import { IngressMode } from "../ingress/types";
 import { validateIngress } from "../ingress/validate";
+import { validateKubeProxy } from "../kube-proxy/validate";
 import { validateNodePrep } from "../node-prep/validate";
 import {
     FlannelBackend,
@@ -38,6 +39,9 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
     // Checks that do not need the plan run even when it failed, so one run reports every problem.
     if (args.ingress !== undefined) {
         problems.push(...validateIngress(args.ingress, { services: args.services }, keys));
+    }
+    if (args.kubeProxy !== undefined) {
+        problems.push(...validateKubeProxy(args.kubeProxy, args.cluster, keys));
     }
     if (planned.ok) {
         const podNetwork = args.podNetwork ?? {};

@@ -7,6 +7,7 @@ export interface SectionKeys {
     readonly nodes: string;
     readonly podNetwork: string;
     readonly nodePrep: string;
+    readonly kubeProxy: string;
     readonly services: string;
     readonly ingress: string;
     /** The source of the previous allocation. */
@@ -33,6 +34,7 @@ export function sectionKeys(prefix: string, previous: string, portNameField: Por
         nodes: `${prefix}nodes`,
         podNetwork: `${prefix}podNetwork`,
         nodePrep: `${prefix}nodePrep`,
+        kubeProxy: `${prefix}kubeProxy`,
         services: `${prefix}services`,
         ingress: `${prefix}ingress`,
         previous,

@@ -97,6 +97,12 @@ export const clusterSchema = z
             .describe(
                 "Removed nodes whose subnets may be given to other nodes again. A node removed from clusternet:nodes keeps its subnet reserved (retired, shown by clusternet plan) until it is listed here; list it only once its Node is deleted (kubectl delete node NAME). Default: none.",
             ),
+        kubernetesVersion: z
+            .string()
+            .optional()
+            .describe(
+                "The cluster's Kubernetes version, e.g. 1.34.2: kube-proxy's image tag with kubeProxy.manage: full, and which kube-proxy modes exist. Default: unknown (required for kubeProxy.manage: full).",
+            ),
     })
     .describe("Cluster-wide address settings.");
 
@@ -131,6 +137,12 @@ export const podNetworkSchema = z
             .optional()
             .describe(
                 "flanneld --iface: the interface name (e.g. eth1) carrying pod traffic, for multi-NIC VMs. Default: the default route's interface.",
+            ),
+        enableNFTables: z
+            .boolean()
+            .optional()
+            .describe(
+                "flannel's EnableNFTables: its masquerade rules in nftables instead of iptables. Default: true when kubeProxy.mode is nftables, else false, so one node does not mix both.",
             ),
         assignNodeCidrs: z
             .boolean()
@@ -246,6 +258,79 @@ export const nodePrepSchema = z
     })
     .default({ enabled: false, user: "root", port: 22, disableVxlanChecksumOffload: false })
     .describe("Node preparation over SSH: kernel modules, sysctls, CNI plugins.");
+
+export const kubeProxySchema = z
+    .strictObject({
+        mode: z
+            .enum(["iptables", "nftables", "ipvs"])
+            .default("iptables")
+            .describe(
+                "kube-proxy's mode: iptables (default; first-packet cost grows with the number of Services), nftables (GA since 1.33; verdict maps, flat cost; needs kernel >= 5.13 and nft >= 1.0.1 on every node), ipvs (deprecated since 1.35, removal targeted at 1.38: use nftables).",
+            ),
+        manage: z
+            .enum(["config", "full"])
+            .default("config")
+            .describe(
+                "config (default): take over kubeadm's kube-system/kube-proxy ConfigMap and roll its DaemonSet when the config changes. full: deploy kube-proxy as kubeadm's addon does, for clusters set up with kubeadm init --skip-phases=addon/kube-proxy (needs cluster.kubernetesVersion).",
+            ),
+        nodePortAddresses: z
+            .array(z.string())
+            .optional()
+            .describe(
+                "CIDRs (or the word primary) of the node addresses that accept NodePort traffic, e.g. [192.168.56.0/24]. Default: every local address.",
+            ),
+        conntrack: z
+            .strictObject({
+                maxPerCore: z
+                    .int()
+                    .min(0)
+                    .optional()
+                    .describe("Conntrack entries per CPU core; 0 leaves the kernel's limit alone. Default 32768."),
+                min: z
+                    .int()
+                    .min(0)
+                    .optional()
+                    .describe("The least conntrack entries, whatever the cores. Default 131072."),
+                tcpEstablishedTimeout: z
+                    .string()
+                    .optional()
+                    .describe("Idle timeout of established TCP connections, a duration such as 24h0m0s. Default 24h."),
+                tcpCloseWaitTimeout: z
+                    .string()
+                    .optional()
+                    .describe("Timeout of TCP connections in CLOSE_WAIT, e.g. 1h0m0s. Default 1h."),
+            })
+            .optional()
+            .describe("kube-proxy's conntrack settings. Default: kube-proxy's."),
+        ipvs: z
+            .strictObject({
+                strictARP: z
+                    .boolean()
+                    .optional()
+                    .describe(
+                        "Answer ARP only for addresses on the receiving interface (MetalLB L2 needs it). Default false.",
+                    ),
+                scheduler: z.string().optional().describe("The IPVS scheduler, e.g. rr, wrr, lc, sh. Default rr."),
+            })
+            .optional()
+            .describe("IPVS settings; only with mode ipvs."),
+        image: z
+            .string()
+            .optional()
+            .describe(
+                "kube-proxy's image with manage: full, pinned. Default registry.k8s.io/kube-proxy:v<cluster.kubernetesVersion>.",
+            ),
+        apiServer: z
+            .string()
+            .optional()
+            .describe(
+                "The API server URL kube-proxy talks to with manage: full (its kubeconfig's server), e.g. https://192.168.56.10:6443. Default https://<first node's IP>:6443.",
+            ),
+    })
+    .optional()
+    .describe(
+        "kube-proxy: its mode and config (clusterCIDR always comes from the plan's pod CIDR(s)). Omit to leave kube-proxy alone (assumed iptables mode).",
+    );
 
 export const containerPortSchema = z.strictObject({
     name: z.string().optional().describe("Port name (an IANA service name, at most 15 characters)."),
@@ -418,6 +503,7 @@ export const configSchemas = {
     nodes: nodesSchema,
     podNetwork: podNetworkSchema,
     nodePrep: nodePrepSchema,
+    kubeProxy: kubeProxySchema,
     services: servicesSchema,
     ingress: ingressSchema,
     kubeconfig: secretString
@@ -439,6 +525,7 @@ export type ClusterConfig = z.output<typeof clusterSchema>;
 export type NodeConfig = z.output<typeof nodeSchema>;
 export type PodNetworkConfig = z.output<typeof podNetworkSchema>;
 export type NodePrepConfig = z.output<typeof nodePrepSchema>;
+export type KubeProxyConfig = z.output<typeof kubeProxySchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type ServicePortConfig = z.output<typeof servicePortSchema>;
 export type IngressConfig = NonNullable<z.output<typeof ingressSchema>>;

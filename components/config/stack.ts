@@ -35,6 +35,7 @@ export function clusterNetworkArgs(
         ingress: config.ingress === undefined ? undefined : ingressArgs(config.ingress),
         podNetwork: config.podNetwork === undefined ? undefined : podNetworkSettingsFromConfig(config.podNetwork),
         nodePrep: config.nodePrep === undefined ? undefined : nodePrepSettingsFromConfig(config.nodePrep),
+        ...(config.kubeProxy !== undefined ? { kubeProxy: config.kubeProxy } : {}),
     };
 }
 

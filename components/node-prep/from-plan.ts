@@ -3,6 +3,7 @@ import { AddressPlan } from "../plan";
 import { FlannelBackend, VXLAN_DEFAULT_VNI, vxlanDeviceNames } from "../pod-network/constants";
 import { PodNetworkSettings } from "../pod-network/types";
 import { NodePrepArgs } from "./node-prep";
+import { ProxyMode } from "./script";
 import { NodePrepSettings } from "./validate";
 
 /**
@@ -13,6 +14,7 @@ export function nodePrepArgsFor(
     plan: AddressPlan,
     settings: NodePrepSettings,
     podNetwork: PodNetworkSettings,
+    proxyMode: ProxyMode = "iptables",
 ): NodePrepArgs {
     const ipv4 = plan.cluster.podCidr !== null;
     const ipv6 = plan.cluster.podCidrV6 !== null;
@@ -26,6 +28,7 @@ export function nodePrepArgsFor(
         port: settings.port,
         privateKey: settings.privateKey,
         ipv6Forwarding: ipv6,
+        ...(proxyMode !== "iptables" ? { proxyMode } : {}),
         checksumOffloadDevices: pulumi
             .all([settings.disableVxlanChecksumOffload, podNetwork.vxlan?.vni])
             .apply(([disable, vni]) =>

@@ -4,6 +4,7 @@ export {
     NodePrepAction,
     NodePrepPaths,
     NodePrepScriptOptions,
+    ProxyMode,
     nodePrepScript,
     remoteInvocation,
 } from "./script";

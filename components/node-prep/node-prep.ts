@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, isDns1123Subdomain, keyPath, Problem, show } from "../common";
 import { knownValue } from "../common/known";
+import { KubeProxyMode } from "../kube-proxy/types";
 import { NodePrepAction, nodePrepScript, nodePrepScriptProblems, remoteInvocation, scriptHash } from "./script";
 import { hostKeyProblems, privateKeyProblems, userProblems } from "./validate";
 
@@ -28,6 +29,8 @@ export interface NodePrepArgs {
     ipv6Forwarding?: pulumi.Input<boolean>;
     /** Interfaces whose tx checksum offload is turned off now and whenever they appear, e.g. ["flannel.1"]. Default none. */
     checksumOffloadDevices?: pulumi.Input<string[]>;
+    /** kube-proxy's mode: nftables checks kernel and nft versions per node, ipvs loads ip_vs and installs ipset. Default iptables. */
+    proxyMode?: pulumi.Input<KubeProxyMode>;
 }
 
 /** The SSH connection of one node's command (`hostKey` makes the provider check the node's host key). */
@@ -56,9 +59,13 @@ export class NodePrep extends pulumi.ComponentResource {
         // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
         super("clusternet:index:NodePrep", name, {}, opts);
         this.script = pulumi
-            .all([args.ipv6Forwarding, args.checksumOffloadDevices])
-            .apply(([ipv6Forwarding, devices]) =>
-                nodePrepScript({ ipv6Forwarding: ipv6Forwarding ?? false, checksumOffloadDevices: devices ?? [] }),
+            .all([args.ipv6Forwarding, args.checksumOffloadDevices, args.proxyMode])
+            .apply(([ipv6Forwarding, devices, proxyMode]) =>
+                nodePrepScript({
+                    ipv6Forwarding: ipv6Forwarding ?? false,
+                    checksumOffloadDevices: devices ?? [],
+                    ...(proxyMode !== undefined && proxyMode !== "iptables" ? { proxyMode } : {}),
+                }),
             );
         this.scriptHash = this.script.apply(scriptHash);
         const privateKey = args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey);
@@ -74,8 +81,8 @@ export class NodePrep extends pulumi.ComponentResource {
                 `${name}-${node.name}`,
                 {
                     connection,
-                    create: remoteInvocation(NodePrepAction.Prepare),
-                    delete: remoteInvocation(NodePrepAction.Undo),
+                    create: remoteInvocation(NodePrepAction.Prepare, node.name),
+                    delete: remoteInvocation(NodePrepAction.Undo, node.name),
                     stdin: this.script,
                     triggers: [this.scriptHash],
                 },

@@ -1,6 +1,9 @@
 # --- Body (static). The settings above are its only inputs; components/node-prep/script.ts writes them. ---
 
 readonly CNI_PLUGINS=(bridge host-local portmap loopback)
+# kube-proxy's ipvs mode: the IPVS core, the schedulers it uses, and conntrack.
+readonly IPVS_MODULES=(ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack)
+NODE=""
 readonly PROC_SYS=/proc/sys
 changes=0
 written=0
@@ -53,16 +56,22 @@ module_active() {
     case $1 in
         br_netfilter) [[ -e $PROC_SYS/net/bridge/bridge-nf-call-iptables ]] ;;
         overlay) grep -qw overlay /proc/filesystems ;;
+        *) [[ -d $SYS_MODULE_DIR/$1 ]] ;;
     esac
 }
 
 ensure_modules() {
-    write_file "$MODULES_LOAD_FILE" "# Kernel modules for Kubernetes pod networking, loaded at boot (written by clusternet).
-br_netfilter
-overlay
+    local modules=(br_netfilter overlay) content
+    if [[ $PROXY_MODE == ipvs ]]; then
+        modules+=("${IPVS_MODULES[@]}")
+    fi
+    content="# Kernel modules for Kubernetes pod networking, loaded at boot (written by clusternet).
+"
+    content+=$(printf '%s\n' "${modules[@]}")
+    write_file "$MODULES_LOAD_FILE" "$content
 "
     local module
-    for module in br_netfilter overlay; do
+    for module in "${modules[@]}"; do
         if module_active "$module"; then
             log "module $module: active"
         elif ((LOAD_MODULES)); then
@@ -75,6 +84,8 @@ overlay
             log "module $module: loaded"
         elif [[ $module == br_netfilter ]]; then
             fail "kernel module br_netfilter is not loaded ($PROC_SYS/net/bridge is missing) and loading modules is turned off; run modprobe br_netfilter first"
+        elif [[ $module != overlay ]]; then
+            fail "node $NODE: kernel module $module is not loaded and loading modules is turned off; kube-proxy's ipvs mode needs it: run modprobe $module first, or use kubeProxy.mode: nftables"
         else
             log "warning: kernel module overlay is not loaded and loading modules is turned off; the container runtime needs it for overlayfs"
         fi
@@ -129,6 +140,8 @@ package_for() {
         apt-get:cni | dnf:cni | yum:cni) printf 'containernetworking-plugins' ;;
         zypper:cni | apk:cni | pacman:cni) printf 'cni-plugins' ;;
         *:ethtool) printf 'ethtool' ;;
+        *:nft) printf 'nftables' ;;
+        *:ipset) printf 'ipset' ;;
     esac
 }
 
@@ -251,11 +264,60 @@ ensure_checksum_offload() {
     done
 }
 
+# True when dotted version $1 is at least $2 (5.15.0 >= 5.13, 1.0.6 >= 1.0.1).
+version_at_least() {
+    local -a have want
+    local i x y
+    IFS=. read -r -a have <<<"$1"
+    IFS=. read -r -a want <<<"$2"
+    for ((i = 0; i < ${#want[@]}; i++)); do
+        x=${have[i]:-0}
+        y=${want[i]:-0}
+        ((10#$x > 10#$y)) && return 0
+        ((10#$x < 10#$y)) && return 1
+    done
+    return 0
+}
+
+# kube-proxy's nftables mode needs kernel >= 5.13 and nft >= 1.0.1 on every node, and refuses to start without
+# them: refuse here first, naming the node, before kube-proxy is switched over.
+ensure_nftables() {
+    local release kernel nft output version
+    release=$(uname -r)
+    kernel=${release%%[!0-9.]*}
+    version_at_least "$kernel" "$NFTABLES_MIN_KERNEL" ||
+        fail "node $NODE: kernel $release is older than $NFTABLES_MIN_KERNEL, which kube-proxy's nftables mode needs; upgrade the kernel, or keep kubeProxy.mode: iptables"
+    if ! nft=$(command -v nft); then
+        install_package nft ||
+            fail "node $NODE: nft is missing (kube-proxy's nftables mode needs nft >= $NFTABLES_MIN_NFT), and installing it: $install_attempt. Install nftables, or keep kubeProxy.mode: iptables"
+        nft=$(command -v nft) || fail "node $NODE: nft is still missing after $install_attempt"
+    fi
+    output=$("$nft" --version 2>&1 || true)
+    [[ $output =~ v([0-9]+(\.[0-9]+)*) ]] || fail "node $NODE: cannot read nft's version from: $output"
+    version=${BASH_REMATCH[1]}
+    version_at_least "$version" "$NFTABLES_MIN_NFT" ||
+        fail "node $NODE: nft $version is older than $NFTABLES_MIN_NFT, which kube-proxy's nftables mode needs; upgrade nftables, or keep kubeProxy.mode: iptables"
+    log "kube-proxy nftables mode: kernel $release, nft $version"
+}
+
+# kube-proxy's ipvs mode: the modules (ensure_modules) and ipset.
+ensure_ipset() {
+    if ! command -v ipset >/dev/null 2>&1; then
+        install_package ipset ||
+            fail "node $NODE: ipset is missing (kube-proxy's ipvs mode needs it), and installing it: $install_attempt. Install ipset, or use kubeProxy.mode: nftables"
+    fi
+    log "kube-proxy ipvs mode: ip_vs modules and ipset present"
+}
+
 prepare() {
     ensure_modules
     ensure_sysctls
     ensure_cni_plugins
     ensure_checksum_offload
+    case $PROXY_MODE in
+        nftables) ensure_nftables ;;
+        ipvs) ensure_ipset ;;
+    esac
 }
 
 # Undo removes only what is clusternet's and safe to remove: its own files, so the next boot no longer applies
@@ -270,6 +332,7 @@ undo() {
 }
 
 main() {
+    NODE=${2:-$(uname -n)}
     [[ $(id -u) -eq 0 ]] || fail "must run as root: connect as root, or as a user with passwordless sudo"
     case ${1:-} in
         prepare) prepare ;;

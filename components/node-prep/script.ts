@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InvalidInputError, Problem, keyPath, show } from "../common";
+import { KubeProxyMode } from "../kube-proxy/types";
+import { NFTABLES_MIN_KERNEL, NFTABLES_MIN_NFT } from "../kube-proxy/validate";
 import { isInterfaceName } from "../pod-network/validate";
 
 /** Where the script writes. The defaults are the real system paths; tests point them at temporary folders. */
@@ -16,6 +18,8 @@ export interface NodePrepPaths {
     readonly cniSearchDirs: readonly string[];
     /** The udev rule turning VXLAN checksum offload off. */
     readonly udevRuleFile: string;
+    /** Where the kernel lists its loaded modules (ipvs mode checks ip_vs there). */
+    readonly sysModuleDir: string;
 }
 
 export const DEFAULT_NODE_PREP_PATHS: NodePrepPaths = {
@@ -24,13 +28,22 @@ export const DEFAULT_NODE_PREP_PATHS: NodePrepPaths = {
     cniBinDir: "/opt/cni/bin",
     cniSearchDirs: ["/usr/lib/cni", "/usr/libexec/cni"],
     udevRuleFile: "/etc/udev/rules.d/90-clusternet-vxlan-offload.rules",
+    sysModuleDir: "/sys/module",
 };
+
+/** kube-proxy's modes, as the script knows them. */
+export type ProxyMode = KubeProxyMode;
 
 export interface NodePrepScriptOptions {
     /** Also turn on IPv6 forwarding (clusters with IPv6 pods). Default false. */
     readonly ipv6Forwarding?: boolean;
     /** Interfaces (flanneld's VXLAN devices, e.g. flannel.1) whose tx checksum offload is turned off. Default none. */
     readonly checksumOffloadDevices?: readonly string[];
+    /**
+     * kube-proxy's mode: nftables checks kernel >= 5.13 and nft >= 1.0.1 (installing nftables when nft is missing),
+     * ipvs loads the ip_vs modules and installs ipset. Default iptables (nothing more).
+     */
+    readonly proxyMode?: ProxyMode;
     /** Load missing kernel modules with modprobe; false only checks that they are active. Default true. */
     readonly loadModules?: boolean;
     /** Where the script writes. Default {@link DEFAULT_NODE_PREP_PATHS}. */
@@ -68,6 +81,13 @@ export function nodePrepScriptProblems(options: NodePrepScriptOptions, root = "o
                     fix: "use an absolute path of letters, digits and . _ + @ - / only",
                 });
             }
+        });
+    }
+    if (options.proxyMode !== undefined && !["iptables", "nftables", "ipvs"].includes(options.proxyMode)) {
+        problems.push({
+            key: keyPath(root, "proxyMode"),
+            message: `${show(options.proxyMode)} is not a kube-proxy mode`,
+            fix: "use iptables, nftables or ipvs",
         });
     }
     (options.checksumOffloadDevices ?? []).forEach((device, index) => {
@@ -112,9 +132,13 @@ export function nodePrepScript(options: NodePrepScriptOptions = {}): string {
         `CNI_BIN_DIR=${shellQuote(paths.cniBinDir)}`,
         `CNI_SEARCH_DIRS=${array(paths.cniSearchDirs)}`,
         `UDEV_RULE_FILE=${shellQuote(paths.udevRuleFile)}`,
+        `SYS_MODULE_DIR=${shellQuote(paths.sysModuleDir)}`,
         `LOAD_MODULES=${options.loadModules === false ? 0 : 1}`,
         `IPV6_FORWARDING=${options.ipv6Forwarding === true ? 1 : 0}`,
         `OFFLOAD_DEVICES=${array(options.checksumOffloadDevices ?? [])}`,
+        `PROXY_MODE=${shellQuote(options.proxyMode ?? "iptables")}`,
+        `NFTABLES_MIN_KERNEL=${shellQuote(NFTABLES_MIN_KERNEL)}`,
+        `NFTABLES_MIN_NFT=${shellQuote(NFTABLES_MIN_NFT)}`,
         "",
     ].join("\n");
     return `${header}\n${scriptBody()}`;
@@ -124,8 +148,10 @@ export function nodePrepScript(options: NodePrepScriptOptions = {}): string {
  * The command the SSH session runs: bash reading the script from stdin, as root directly or through
  * passwordless sudo. Written for any POSIX login shell.
  */
-export function remoteInvocation(action: NodePrepAction): string {
-    return `if [ "$(id -u)" -eq 0 ]; then exec bash -s -- ${action}; else exec sudo -n bash -s -- ${action}; fi`;
+export function remoteInvocation(action: NodePrepAction, nodeName?: string): string {
+    // The node's name (a checked DNS-1123 name, quoted anyway) lets a refusal say which node it is.
+    const args = nodeName === undefined ? action : `${action} ${shellQuote(nodeName)}`;
+    return `if [ "$(id -u)" -eq 0 ]; then exec bash -s -- ${args}; else exec sudo -n bash -s -- ${args}; fi`;
 }
 
 /** The script's SHA-256, the commands' trigger: a changed script replaces them (undo, then prepare). */

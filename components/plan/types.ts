@@ -39,6 +39,8 @@ export interface ClusterSpec {
      * its Node object is deleted (`kubectl delete node NAME`). Default: none (a removed node's subnet stays retired).
      */
     released?: string[];
+    /** The cluster's Kubernetes version, e.g. `1.34.2` (kube-proxy's image tag, which proxy modes exist). Default: unknown. */
+    kubernetesVersion?: string;
 }
 
 /** One node, as in `clusternet:nodes[i]`. */

@@ -27,7 +27,7 @@ export function netConf(spec: FlannelSpec, psk?: string): FlannelNetConf {
     return {
         ...(spec.podCidr !== null ? { Network: spec.podCidr } : { EnableIPv4: false }),
         ...(spec.podCidrV6 !== null ? { EnableIPv6: true, IPv6Network: spec.podCidrV6 } : {}),
-        EnableNFTables: false,
+        EnableNFTables: spec.enableNFTables ?? false,
         Backend: { Type: spec.backend, ...options },
     };
 }

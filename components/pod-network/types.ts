@@ -70,6 +70,11 @@ export interface PodNetworkSettings {
      * needs the flags in `controllerManagerFlags`. Plain, not an Input: it decides which resources exist. Default true.
      */
     assignNodeCidrs?: boolean;
+    /**
+     * flannel's EnableNFTables: its masquerade rules in nftables instead of iptables. ClusterNetwork turns it on with
+     * kube-proxy's nftables mode, so one node does not mix both. Plain. Default false.
+     */
+    enableNFTables?: boolean;
     /** Options of the vxlan backend; only with backend vxlan. */
     vxlan?: VxlanOptions;
     /** Options of the wireguard backend; only with backend wireguard. */
@@ -105,6 +110,8 @@ export interface FlannelSpec {
     /** The configured underlay MTU, or undefined to leave it to flannel. */
     readonly mtu?: number;
     readonly iface?: string;
+    /** net-conf.json's EnableNFTables. Default false. */
+    readonly enableNFTables?: boolean;
     readonly vxlan: {
         readonly vni?: number;
         readonly port?: number;

@@ -273,6 +273,7 @@ export function resolveFlannelSpec(
         backend: settings.backend ?? FlannelBackend.Vxlan,
         mtu: settings.mtu,
         iface: settings.iface,
+        ...(settings.enableNFTables === true ? { enableNFTables: true } : {}),
         vxlan: { ...settings.vxlan },
         wireguard: {
             listenPort: wireguard.listenPort,

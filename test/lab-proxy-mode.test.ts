@@ -1,0 +1,92 @@
+/**
+ * kube-proxy's modes in the lab (root only): the dev stack with kubeProxy.mode nftables passes the whole matrix
+ * with kube-proxy's and flannel's rules in nftables and none in iptables; then the same running lab is switched
+ * to iptables and back, as a restarted kube-proxy does, and every path keeps working.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { labDown, LabContext } from "../lab/lab";
+import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { labSkipReason, uniquePrefix } from "./helpers/lab";
+
+const skip =
+    labSkipReason() ??
+    (spawnSync("sh", ["-c", "command -v nft"]).status !== 0
+        ? "nft is missing (apt-get install -y nftables)"
+        : undefined);
+const work = temporaryDirectory("clusternet-lab-mode-");
+
+function inNode(context: LabContext, node: string, ...command: string[]): string {
+    return spawnSync("ip", ["netns", "exec", `${context.prefix}node-${node}`, ...command], { encoding: "utf8" }).stdout;
+}
+
+function check(context: LabContext, options: string[]): string {
+    const result = clusternet(["lab", "check", ...options]);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
+    return result.stdout;
+}
+
+void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, () => {
+    const context: LabContext = {
+        prefix: uniquePrefix("kpm"),
+        stateDir: path.join(work, "state"),
+        log: () => undefined,
+    };
+    const options = ["--prefix", context.prefix, "--state-dir", context.stateDir];
+    after(async () => {
+        await labDown(context).catch(() => undefined);
+    });
+
+    void it("nftables mode passes the whole matrix, and one stack switches to iptables and back", () => {
+        const stackFile = writeStackFile(work, "nft", { ...devConfig(), kubeProxy: { mode: "nftables" } });
+        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...options]);
+        assert.equal(up.code, 0, up.stderr + up.stdout);
+        assert.match(up.stdout, /kube-proxy \(nftables mode\) on every node/);
+        check(context, options);
+        assert.match(
+            inNode(context, "cp-1", "nft", "list", "tables"),
+            /table ip kube-proxy\ntable ip flannel-ipv4|table ip flannel-ipv4\ntable ip kube-proxy/,
+        );
+        assert.match(
+            inNode(context, "cp-1", "nft", "list", "map", "ip", "kube-proxy", "service-ips"),
+            /tcp \. 8080 : goto service-/,
+        );
+        assert.doesNotMatch(
+            inNode(context, "worker-1", "iptables-save"),
+            /KUBE-|FLANNEL-/,
+            "no iptables rules in nftables mode",
+        );
+
+        const toIptables = clusternet(["lab", "proxy-mode", "iptables", ...options]);
+        assert.equal(toIptables.code, 0, toIptables.stderr);
+        assert.match(toIptables.stdout, /kube-proxy nftables → iptables/);
+        check(context, options);
+        assert.doesNotMatch(
+            inNode(context, "cp-1", "nft", "list", "tables"),
+            /kube-proxy/,
+            "the old mode's table is gone",
+        );
+        assert.match(
+            inNode(context, "cp-1", "iptables-save", "-t", "nat"),
+            /-A KUBE-SERVICES -d \S+ .*demo\/web:http cluster IP/,
+        );
+
+        // Re-applying a mode is idempotent: the same rules, not twice as many.
+        const rulesBefore = inNode(context, "cp-1", "iptables-save", "-t", "nat")
+            .split("\n")
+            .filter((line) => line.startsWith("-A")).length;
+        assert.equal(clusternet(["lab", "proxy-mode", "iptables", ...options]).code, 0);
+        const rulesAfter = inNode(context, "cp-1", "iptables-save", "-t", "nat")
+            .split("\n")
+            .filter((line) => line.startsWith("-A")).length;
+        assert.equal(rulesAfter, rulesBefore);
+
+        assert.equal(clusternet(["lab", "proxy-mode", "nftables", ...options]).code, 0);
+        check(context, options);
+        assert.doesNotMatch(inNode(context, "cp-1", "iptables-save"), /KUBE-/);
+        assert.equal(clusternet(["lab", "proxy-mode", "ipvs", ...options]).code, 2, "ipvs is not a lab mode");
+    });
+});
