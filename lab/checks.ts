@@ -418,7 +418,10 @@ export function planChecks(state: LabState): CheckCase[] {
                         every,
                     );
                 }
-                for (const node of plan.nodes) {
+                // kube-proxy's nftables mode does not (and will not) serve NodePorts on 127.0.0.1 (KEP-3866):
+                // only iptables mode sets route_localnet for them.
+                const localhostNodePorts = plan.kubeProxyMode !== "nftables";
+                for (const node of localhostNodePorts ? plan.nodes : []) {
                     add(
                         CheckGroup.NodeLocalNodePort,
                         `${node.name} → 127.0.0.1:${port.nodePort}/${port.protocol} (${port.id})`,

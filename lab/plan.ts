@@ -788,5 +788,10 @@ function kubeProxyModeFields(
     warnings: string[],
 ): { kubeProxyMode: ProxyMode; flannelNftables: boolean } {
     const { mode, flannelNftables } = proxyModeOf(manifests, warnings);
+    if (mode === ProxyMode.Nftables) {
+        warnings.push(
+            "kube-proxy's nftables mode does not serve NodePorts on 127.0.0.1 (KEP-3866; iptables mode only): lab check has no node → localhost NodePort rows in this mode",
+        );
+    }
     return { kubeProxyMode: mode, flannelNftables };
 }
