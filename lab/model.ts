@@ -242,11 +242,6 @@ function readFlannel(
             "net-conf.json sets Backend.DirectRouting: the lab models it as plain vxlan (every node's route goes through flannel.1, not directly via the node on the same LAN)",
         );
     }
-    if (netConf["EnableNFTables"] === true) {
-        warnings.push(
-            "net-conf.json sets EnableNFTables: the lab programs flanneld's rules with iptables (the same rules; nftables mode is not modelled)",
-        );
-    }
     if (netConf["EnableIPv6"] === true) {
         warnings.push("net-conf.json enables IPv6: the lab builds the IPv4 half of the dual-stack pod network only");
     }
