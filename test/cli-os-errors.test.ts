@@ -101,7 +101,7 @@ void describe("OS errors: one line and exit 2, nothing half-written", () => {
         fs.writeFileSync(record, damaged);
         const result = await run(["plan"], dir);
         assert.equal(result.code, 2);
-        assert.match(result.stderr, /plans\/dev\.json: nodes\[0\]\.podCidr: 42 is not a subnet \(node "cp-1"\)/);
+        assert.match(result.stderr, /plans\/dev\.json: nodes\[0\]\.podCidr: 42 \(node "cp-1"\) is not a canonical IPv4 CIDR/);
         assert.equal(fs.readFileSync(record, "utf8"), damaged);
     });
 
@@ -123,7 +123,7 @@ void describe("OS errors: one line and exit 2, nothing half-written", () => {
             const dir = project();
             const full = fs.openSync("/dev/full", "w");
             try {
-                const result = spawnSync(process.execPath, [BIN, "plan", "--no-save"], {
+                const result = spawnSync(process.execPath, [BIN, "plan", "--no-save", "--no-previous"], {
                     cwd: dir,
                     encoding: "utf8",
                     stdio: ["ignore", full, "pipe"],
@@ -151,7 +151,7 @@ void describe("OS errors: one line and exit 2, nothing half-written", () => {
             "bash",
             [
                 "-c",
-                `"${process.execPath}" "${BIN}" plan --no-save --format markdown | head -c 100 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`,
+                `"${process.execPath}" "${BIN}" plan --no-save --no-previous --format markdown | head -c 100 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`,
             ],
             { cwd: dir, encoding: "utf8" },
         );
