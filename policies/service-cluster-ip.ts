@@ -1,10 +1,12 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { IpFamily, cidrContainsAddress, cidrEnd, formatAddress, formatCidr } from "../components/plan";
+import { IpFamily, Parsed, formatAddress } from "../components/plan";
+import { clusterIpFindings, clusterIpTakenFinding, parseServiceIp } from "../components/rules";
 import { parseAddressFast } from "./lib/addresses";
 import { serviceCidrs, stackPlanOf } from "./lib/cluster";
 import { cidrSetting, configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike, qualifiedName } from "./lib/kubernetes";
+import { policyMessage } from "./lib/problems";
 import { HEADLESS, ServiceInfo, servicesOf } from "./lib/services";
 import { shown } from "./lib/values";
 
@@ -20,11 +22,14 @@ export const serviceClusterIpConfig = z.strictObject({
 });
 export type ServiceClusterIpConfig = z.output<typeof serviceClusterIpConfig>;
 
-/** The address kubeadm gives the cluster DNS Service (its 10th), and the Service that owns it. */
-const DNS_INDEX = 10n;
-const DNS_SERVICE = "kube-system/kube-dns";
-/** The first address belongs to the `kubernetes` Service. */
-const API_SERVICE = "default/kubernetes";
+/**
+ * A clusterIP as the API server reads it (components/rules): canonical IPv4 on the fast path, IPv6 in any valid
+ * spelling (the API server accepts those with a warning).
+ */
+function parseClusterIp(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+    const fast = parseAddressFast(text);
+    return fast.ok ? fast : parseServiceIp(text);
+}
 
 /** The clusterIP(s) a Service asks for: clusterIPs when set, else clusterIP; empty for "let the cluster choose". */
 function requestedIps(service: ServiceInfo): unknown[] {
@@ -79,7 +84,7 @@ export function checkClusterIps(
         }
         const families = new Set<IpFamily>();
         for (const text of ips) {
-            const parsed = typeof text === "string" ? parseAddressFast(text) : undefined;
+            const parsed = typeof text === "string" ? parseClusterIp(text) : undefined;
             if (!parsed?.ok) {
                 const why =
                     parsed && !parsed.ok
@@ -95,46 +100,17 @@ export function checkClusterIps(
                 continue;
             }
             families.add(family);
-            const range = ranges[family];
-            if (!range) {
-                here(
-                    `${who} asks for the ${family} clusterIP ${address}, but the cluster has no ${family} Service CIDR (set ${SERVICE_CLUSTER_IP_IN_RANGE}.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""} or the stack's clusternet:cluster.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""}); fix: drop it or give the cluster a ${family} Service CIDR`,
-                );
-                continue;
-            }
-            const cidr = formatCidr(range.cidr);
-            const leaveUnset = `leave clusterIP unset to get a free address, or choose one inside ${cidr}`;
-            if (!cidrContainsAddress(range.cidr, family, value)) {
-                here(
-                    `${who} asks for clusterIP ${address}, outside the Service CIDR ${cidr} (${range.source}); the API server refuses it; fix: ${leaveUnset}`,
-                );
-                continue;
-            }
-            if (value === range.cidr.start || (family === IpFamily.IPv4 && value === cidrEnd(range.cidr))) {
-                here(
-                    `${who} asks for clusterIP ${address}, the ${value === range.cidr.start ? "network" : "broadcast"} address of ${cidr}, which the API server never hands out; fix: ${leaveUnset}`,
-                );
-                continue;
-            }
-            const name = qualifiedName(service.resource);
-            if (value === range.cidr.start + 1n && name !== API_SERVICE) {
-                here(
-                    `${who} asks for clusterIP ${address}, the first address of ${cidr}, which belongs to the kubernetes Service (the API server); fix: ${leaveUnset}`,
-                );
-                continue;
-            }
-            if (value === range.cidr.start + DNS_INDEX && name !== DNS_SERVICE) {
-                here(
-                    `${who} asks for clusterIP ${address}, the cluster DNS address kubeadm gives the kube-dns Service (10th of ${cidr}); fix: ${leaveUnset}`,
-                );
+            const found = clusterIpFindings(parsed.value, ranges, "spec.clusterIP", {
+                owner: qualifiedName(service.resource),
+            });
+            if (found.length > 0) {
+                found.forEach((problem) => here(policyMessage(who, problem)));
                 continue;
             }
             const key = `${family}/${address}`;
             const owner = owners.get(key);
             if (owner) {
-                here(
-                    `${who} asks for clusterIP ${address}, which ${owner.description} asks for too; the second is refused as "already allocated"; fix: ${leaveUnset}`,
-                );
+                here(policyMessage(who, clusterIpTakenFinding(address, owner.description, "spec.clusterIP")));
             } else {
                 owners.set(key, service);
             }

@@ -417,7 +417,7 @@ void describe("the controller's settings and node ports", () => {
 
     void it("refuses a node port range it cannot read", () => {
         assert.deepEqual(controller({}, SERVICES, "30000:32767"), [
-            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range; write FIRST-LAST, e.g. 30000-32767',
+            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range (the API server takes FIRST-LAST or one port); write FIRST-LAST, e.g. 30000-32767',
         ]);
     });
 

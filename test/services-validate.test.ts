@@ -117,9 +117,9 @@ describe("validateServices: ports", () => {
             { name: "web", port: 8082, targetPort: 80 },
         ];
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
-            "clusternet:services[0].ports[0].name: is required because the Service has 4 ports; name every port with a DNS-1123 label, e.g. http",
-            "clusternet:services[0].ports[1].name: \"HTTPS\" is not a valid port name (a DNS-1123 label); use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http",
-            'clusternet:services[0].ports[3].name: "web" is also the name of ports[2]; give every port its own name',
+            "clusternet:services[0].ports[0].name: is required because the Service has 4 ports (the API server needs a name per port to tell them apart); name every port with a DNS-1123 label, e.g. port-8080",
+            "clusternet:services[0].ports[1].name: \"HTTPS\" is not a valid port name (a DNS-1123 label); use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, e.g. http",
+            'clusternet:services[0].ports[3].name: "web" is also the name of ports[2]; the API server refuses duplicate port names; give every port its own name',
         ]);
     });
 
@@ -129,7 +129,7 @@ describe("validateServices: ports", () => {
             { name: "b", port: 8080, targetPort: 443 },
         ];
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
-            "clusternet:services[0].ports[1].port: TCP 8080 is also ports[0]; a Service maps each protocol and port once; use another port number, or remove one of them",
+            "clusternet:services[0].ports[1].port: TCP/8080 is also ports[0]; the API server refuses a duplicate (protocol, port); use another port number, or remove one of them",
         ]);
         const app = {
             image: "coredns/coredns:1.12.0",
@@ -164,11 +164,12 @@ describe("validateServices: ports", () => {
         const rule =
             "an IANA service name: at most 15 lowercase letters, digits and '-', with a letter, no '-' at either end or twice in a row";
         assert.deepEqual(lines([web({ type: "ClusterIP", ports })]), [
-            "clusternet:services[0].ports[0].targetPort: 0 is not a port number; use a whole number from 1 to 65535, or a container port's name",
+            // targetPort 0 is unset to Kubernetes (it defaults to the port), so port 8080 must be a container port
+            "clusternet:services[0].ports[0].targetPort: is not set, so it is the port 8080, which is not a TCP container port of the app (its TCP ports: http (80), https (443)); target one of http (80), https (443), or add 8080/TCP to app.containerPorts",
             "clusternet:services[0].ports[1].targetPort: 65536 is not a port number; use a whole number from 1 to 65535, or a container port's name",
-            `clusternet:services[0].ports[2].targetPort: "Http" is not a valid port name (${rule}); use a container port's name, such as http, or a port number`,
-            `clusternet:services[0].ports[3].targetPort: "a-very-long-port-name" is not a valid port name (${rule}); use a container port's name, such as http, or a port number`,
-            `clusternet:services[0].ports[4].targetPort: "8080" is not a valid port name (${rule}); use a container port's name, such as http, or a port number`,
+            `clusternet:services[0].ports[2].targetPort: "Http" is not a valid port name (${rule}); use a container port's name, such as http, or its number`,
+            `clusternet:services[0].ports[3].targetPort: "a-very-long-port-name" is not a valid port name (${rule}); use a container port's name, such as http, or its number`,
+            `clusternet:services[0].ports[4].targetPort: "8080" is not a valid port name (${rule}); a number written as a string is read as a port name: write 8080 without quotes; use a container port's name, such as http, or its number`,
         ]);
     });
 
@@ -229,7 +230,7 @@ describe("validateServices: ports", () => {
 
     it("allows nodePort only on NodePort and LoadBalancer Services", () => {
         assert.deepEqual(lines([web({ type: "ClusterIP" })]), [
-            "clusternet:services[0].ports[0].nodePort: is set, but a ClusterIP Service has no node ports; remove nodePort, or make the Service type NodePort",
+            "clusternet:services[0].ports[0].nodePort: is set, but a ClusterIP Service has no node ports; the API server refuses it; remove nodePort, or make the Service type NodePort",
         ]);
         assert.deepEqual(lines([web({ type: "LoadBalancer" })]), []);
     });
@@ -329,14 +330,17 @@ describe("validateServices: node ports", () => {
         );
     });
 
-    it("parses the node port range strictly", () => {
+    it("parses the node port range as the API server does", () => {
         assert.deepEqual(parseNodePortRange("30000-32767"), { ok: true, value: { first: 30000, last: 32767 } });
         assert.deepEqual(parseNodePortRange("30000+2767"), {
             ok: false,
-            message: '"30000+2767" is not a port range',
+            message: '"30000+2767" is not a port range (the API server takes FIRST-LAST or one port)',
             fix: "write FIRST-LAST, e.g. 30000-32767",
         });
-        assert.deepEqual(parseNodePortRange("030000-32767").ok, false);
+        // Go's strconv.Atoi takes leading zeros; spaces only around the whole range; one port is a range of one.
+        assert.deepEqual(parseNodePortRange("030000-32767"), { ok: true, value: { first: 30000, last: 32767 } });
+        assert.deepEqual(parseNodePortRange(" 30000-32767 "), { ok: true, value: { first: 30000, last: 32767 } });
+        assert.deepEqual(parseNodePortRange("30100"), { ok: true, value: { first: 30100, last: 30100 } });
         assert.deepEqual(parseNodePortRange("30000 - 32767").ok, false);
         assert.deepEqual(lines([web()], { ...CLUSTER, nodePortRange: "32767-30000" }), [
             'clusternet:cluster.nodePortRange: "32767-30000" starts after it ends; write 30000-32767',
@@ -350,7 +354,7 @@ describe("validateServices: node ports", () => {
 describe("validateServices: headless and cluster IPs", () => {
     it("rejects headless NodePort and LoadBalancer Services, and a headless Service with a cluster IP", () => {
         assert.deepEqual(lines([web({ headless: true })]), [
-            "clusternet:services[0].headless: a headless Service cannot be of type NodePort; use type ClusterIP with headless: true, or drop headless",
+            "clusternet:services[0].headless: a headless Service (clusterIP None) cannot be of type NodePort; the API server refuses it; use type ClusterIP for a headless Service, or make it not headless",
         ]);
         assert.deepEqual(
             lines([
@@ -370,19 +374,19 @@ describe("validateServices: headless and cluster IPs", () => {
     it("keeps a pinned cluster IP inside the Service CIDR and off the addresses Kubernetes keeps", () => {
         const at = (clusterIP: string): string[] => lines([web({ clusterIP })]);
         assert.deepEqual(at("10.95.255.254"), [
-            "clusternet:services[0].clusterIP: 10.95.255.254 is outside the Service CIDR 10.96.0.0/12; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+            'clusternet:services[0].clusterIP: 10.95.255.254 is outside the Service CIDR 10.96.0.0/12; the API server refuses it ("provided IP is not in the valid range"); pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr), or leave it out to let the cluster choose',
         ]);
         assert.deepEqual(at("10.96.0.0"), [
-            "clusternet:services[0].clusterIP: 10.96.0.0 is the network address of the Service CIDR 10.96.0.0/12, which Kubernetes never assigns; pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+            "clusternet:services[0].clusterIP: 10.96.0.0 is the network address of the Service CIDR 10.96.0.0/12, which the API server never assigns; pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr), or leave it out to let the cluster choose",
         ]);
         assert.deepEqual(at("10.111.255.255"), [
-            "clusternet:services[0].clusterIP: 10.111.255.255 is the broadcast address of the Service CIDR 10.96.0.0/12, which Kubernetes never assigns; pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+            "clusternet:services[0].clusterIP: 10.111.255.255 is the broadcast address of the Service CIDR 10.96.0.0/12, which the API server never assigns; pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr), or leave it out to let the cluster choose",
         ]);
         assert.deepEqual(at("10.96.0.1"), [
-            "clusternet:services[0].clusterIP: 10.96.0.1 is the kubernetes Service's IP (the first address of 10.96.0.0/12); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+            "clusternet:services[0].clusterIP: 10.96.0.1 is the kubernetes Service's IP (the first address of 10.96.0.0/12, the API server's own); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr), or leave it out to let the cluster choose",
         ]);
         assert.deepEqual(at("10.96.0.10"), [
-            "clusternet:services[0].clusterIP: 10.96.0.10 is the cluster DNS Service's IP (the 10th address of 10.96.0.0/12); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+            "clusternet:services[0].clusterIP: 10.96.0.10 is the cluster DNS Service's IP (the 10th address of 10.96.0.0/12, where kubeadm puts kube-dns); pick another address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr), or leave it out to let the cluster choose",
         ]);
         assert.deepEqual(at("010.96.0.50"), [
             'clusternet:services[0].clusterIP: "010.96.0.50" is not an IPv4 or IPv6 address; write an IP address inside the Service CIDR',
@@ -391,7 +395,7 @@ describe("validateServices: headless and cluster IPs", () => {
             'clusternet:services[0].clusterIP: "None" is how Kubernetes spells a headless Service; write headless: true instead',
         ]);
         assert.deepEqual(at("fd00:10:96::50"), [
-            "clusternet:services[0].clusterIP: fd00:10:96::50 is IPv6, but the cluster has no IPv6 Service CIDR; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr)",
+            "clusternet:services[0].clusterIP: fd00:10:96::50 is IPv6, but the cluster has no IPv6 Service CIDR, so the API server cannot allocate it; pick an address inside 10.96.0.0/12 (clusternet:cluster.serviceCidr), or give the cluster an IPv6 Service CIDR",
         ]);
         assert.deepEqual(at("10.96.0.11"), []);
     });
@@ -400,10 +404,10 @@ describe("validateServices: headless and cluster IPs", () => {
         const v6: ServiceClusterSpec = { ...CLUSTER, serviceCidr: undefined, serviceCidrV6: "fd00:10:96::/112" };
         assert.deepEqual(lines([web({ clusterIP: "fd00:10:96::ffff" })], v6), []);
         assert.deepEqual(lines([web({ clusterIP: "fd00:10:96::a" })], v6), [
-            "clusternet:services[0].clusterIP: fd00:10:96::a is the cluster DNS Service's IP (the 10th address of fd00:10:96::/112); pick another address inside fd00:10:96::/112 (clusternet:cluster.serviceCidrV6)",
+            "clusternet:services[0].clusterIP: fd00:10:96::a is the cluster DNS Service's IP (the 10th address of fd00:10:96::/112, where kubeadm puts kube-dns); pick another address inside fd00:10:96::/112 (clusternet:cluster.serviceCidrV6), or leave it out to let the cluster choose",
         ]);
         assert.deepEqual(lines([web({ clusterIP: "10.96.0.50" })], v6), [
-            "clusternet:services[0].clusterIP: 10.96.0.50 is IPv4, but the cluster has no IPv4 Service CIDR; pick an address inside fd00:10:96::/112 (clusternet:cluster.serviceCidrV6)",
+            "clusternet:services[0].clusterIP: 10.96.0.50 is IPv4, but the cluster has no IPv4 Service CIDR, so the API server cannot allocate it; pick an address inside fd00:10:96::/112 (clusternet:cluster.serviceCidrV6), or give the cluster an IPv4 Service CIDR",
         ]);
     });
 
@@ -565,9 +569,9 @@ describe("validateServices: args that bypass the config schema", () => {
             ports: [{ name: "http", port: 70000, protocol: "HTTP" as never, nodePort: 1.5 }],
         };
         assert.deepEqual(lines([bad]), [
-            'clusternet:services[0].type: "External" is not a Service type; use ClusterIP, NodePort or LoadBalancer',
+            'clusternet:services[0].type: "External" is not a Service type; the API server refuses it ("Unsupported value"); use one of ClusterIP, NodePort, LoadBalancer',
             'clusternet:services[0].app.containerPorts[0].protocol: "tcp" is not a protocol; use TCP, UDP or SCTP',
-            'clusternet:services[0].ports[0].protocol: "HTTP" is not a protocol; use TCP, UDP or SCTP',
+            'clusternet:services[0].ports[0].protocol: "HTTP" is not a protocol; the API server takes only TCP, UDP, SCTP (upper case); use TCP, UDP or SCTP',
             "clusternet:services[0].ports[0].port: 70000 is not a port number; use a whole number from 1 to 65535",
             "clusternet:services[0].ports[0].nodePort: 1.5 is not a port number; use a whole number from 1 to 65535, inside the node port range",
         ]);

@@ -92,7 +92,8 @@ export function formatCidr(cidr: Cidr): string {
 const IPV4_MAPPED_START = 0xffff_0000_0000n;
 const IPV4_MAPPED_END = 0xffff_ffff_ffffn;
 
-function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+/** Parses an IP address in any valid spelling (leading zeros, IPv6 uncompressed or upper case), no IPv4-mapped IPv6. */
+export function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
     if (text.includes(":")) {
         const [valid] = Validator.isValidIPv6String(text);
         if (!valid) {

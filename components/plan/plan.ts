@@ -7,6 +7,7 @@ import {
     isDns1123Subdomain,
     keyPath,
 } from "../common";
+import { DNS_SERVICE_INDEX } from "../rules/constants";
 import { allocateNodeSubnets } from "./allocate";
 import {
     Cidr,
@@ -43,8 +44,6 @@ export const CAPACITY_WARNING_PERCENT = 80;
 export const MAX_NODE_MASK_DIFFERENCE = 16;
 /** Kubernetes allows at most 20 host bits in a Service CIDR. */
 const MAX_SERVICE_HOST_BITS = 20;
-/** kubeadm puts cluster DNS on the 10th address of the Service CIDR. */
-const DNS_SERVICE_INDEX = 10n;
 
 /** Where the inputs live, for naming them in problems. */
 export type PlanKeys = Pick<SectionKeys, "cluster" | "nodes" | "previous">;
