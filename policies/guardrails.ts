@@ -26,7 +26,24 @@ import {
 import { ingressHost, ingressPaths } from "./ingress-rules";
 import { NO_OVERLAPPING_RANGES, noOverlappingRanges, noOverlappingRangesConfig } from "./no-overlapping-ranges";
 import { serviceBackendsReady, serviceSelectsPods, serviceTargetPortExists } from "./service-backends";
-import { SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, serviceClusterIpInRange } from "./service-cluster-ip";
+import {
+    SERVICE_CLUSTER_IP_IN_RANGE,
+    SERVICE_IP_FAMILIES,
+    SERVICE_LOAD_BALANCER_AVAILABLE,
+    serviceClusterIpConfig,
+    serviceClusterIpInRange,
+    serviceIpFamilies,
+    serviceLoadBalancerAvailable,
+    serviceLoadBalancerConfig,
+} from "./service-cluster-ip";
+import {
+    serviceHasBackends,
+    serviceLocalTrafficCoverage,
+    serviceSelectorTooBroad,
+    serviceTargetPortDeclared,
+} from "./service-workloads";
+import { flannelConfigNamespace, hostNetworkDnsPolicy, networkPolicyEnforced } from "./cluster-advice";
+import { ingressTlsHosts } from "./ingress-tls";
 import { SERVICE_NO_EXTERNAL_IPS, serviceNoExternalIps, serviceNoExternalIpsConfig } from "./service-external-ips";
 import { SERVICE_PORTS, serviceNodePortsUnique, servicePorts, servicePortsConfig } from "./service-ports";
 
@@ -37,20 +54,30 @@ export type GuardrailPolicy = ResourceValidationPolicy | StackValidationPolicy;
 export const policies: readonly GuardrailPolicy[] = [
     noOverlappingRanges,
     flannelNetConf,
+    flannelConfigNamespace,
     servicePorts,
     serviceNodePortsUnique,
     serviceNoExternalIps,
     serviceClusterIpInRange,
+    serviceIpFamilies,
+    serviceLoadBalancerAvailable,
+    serviceHasBackends,
     serviceSelectsPods,
     serviceTargetPortExists,
+    serviceTargetPortDeclared,
+    serviceSelectorTooBroad,
+    serviceLocalTrafficCoverage,
     serviceBackendsReady,
     ingressHost,
     ingressPaths,
+    ingressTlsHosts,
     ingressClass,
     ingressUniqueHostPath,
     ingressBackendExists,
     hostNetworkRestricted,
+    hostNetworkDnsPolicy,
     hostPortConflicts,
+    networkPolicyEnforced,
 ];
 
 /** The zod schema of each configurable policy's settings (the same schema its configSchema was made from). */
@@ -60,6 +87,8 @@ export const configSchemas: Readonly<Record<string, z.ZodType>> = {
     [SERVICE_PORTS]: servicePortsConfig,
     [SERVICE_NO_EXTERNAL_IPS]: serviceNoExternalIpsConfig,
     [SERVICE_CLUSTER_IP_IN_RANGE]: serviceClusterIpConfig,
+    [SERVICE_IP_FAMILIES]: serviceClusterIpConfig,
+    [SERVICE_LOAD_BALANCER_AVAILABLE]: serviceLoadBalancerConfig,
     [INGRESS_CLASS]: ingressClassConfig,
     [INGRESS_BACKEND_EXISTS]: ingressBackendExistsConfig,
     [HOST_NETWORK_RESTRICTED]: hostNetworkRestrictedConfig,

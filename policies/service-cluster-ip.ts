@@ -3,12 +3,12 @@ import { z } from "zod";
 import { IpFamily, Parsed, formatAddress } from "../components/plan";
 import { clusterIpFindings, clusterIpTakenFinding, parseServiceIp } from "../components/rules";
 import { parseAddressFast } from "./lib/addresses";
-import { serviceCidrs, stackPlanOf } from "./lib/cluster";
+import { serviceCidrs, stackPlanOf, stackResourceOf } from "./lib/cluster";
 import { cidrSetting, configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike, qualifiedName } from "./lib/kubernetes";
 import { policyMessage } from "./lib/problems";
 import { HEADLESS, ServiceInfo, servicesOf } from "./lib/services";
-import { shown } from "./lib/values";
+import { asArray, asBoolean, asString, at, shown } from "./lib/values";
 
 export const SERVICE_CLUSTER_IP_IN_RANGE = "service-cluster-ip-in-range";
 
@@ -128,6 +128,110 @@ export const serviceClusterIpInRange: StackValidationPolicy = {
         checkClusterIps(
             args.resources,
             configOf(SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, args),
+            reportViolation,
+        );
+    },
+};
+
+export const SERVICE_IP_FAMILIES = "service-ip-families";
+export const SERVICE_LOAD_BALANCER_AVAILABLE = "service-load-balancer-available";
+
+/**
+ * ipFamilies and ipFamilyPolicy the cluster's Service CIDRs can give: the API server refuses a family it has no
+ * Service CIDR for ("not configured on this cluster"), and RequireDualStack on a single-stack cluster.
+ */
+export function checkIpFamilies(
+    resources: readonly ResourceLike[],
+    config: ServiceClusterIpConfig,
+    report: ReportViolation,
+): void {
+    const plan = stackPlanOf(resources);
+    const ranges = serviceCidrs(config, plan, SERVICE_CLUSTER_IP_IN_RANGE);
+    const configured = Object.keys(ranges).join(" and ") || "none";
+    for (const service of servicesOf(resources)) {
+        if (service.type === "ExternalName") {
+            continue;
+        }
+        const spec = service.resource.props["spec"];
+        const families = asArray(at(spec, "ipFamilies"));
+        const policy = asString(at(spec, "ipFamilyPolicy"));
+        for (const family of families) {
+            if (family !== IpFamily.IPv4 && family !== IpFamily.IPv6) {
+                report(
+                    `${service.description} spec.ipFamilies: ${shown(family)} is not an IP family; the API server takes IPv4 and IPv6; fix: write IPv4 or IPv6`,
+                    service.resource.urn,
+                );
+            } else if (!ranges[family]) {
+                report(
+                    `${service.description} spec.ipFamilies asks for ${family}, but the cluster has no ${family} Service CIDR (it has ${configured}); the API server refuses it ("${family} is not configured on this cluster"); fix: drop ${family} from ipFamilies, or give the cluster an ${family} Service CIDR`,
+                    service.resource.urn,
+                );
+            }
+        }
+        if (policy === "RequireDualStack" && Object.keys(ranges).length < 2) {
+            report(
+                `${service.description} spec.ipFamilyPolicy is RequireDualStack, but the cluster is single-stack (Service CIDRs: ${configured}); the API server refuses it; fix: use SingleStack or PreferDualStack`,
+                service.resource.urn,
+            );
+        }
+    }
+}
+
+export const serviceIpFamilies: StackValidationPolicy = {
+    name: SERVICE_IP_FAMILIES,
+    description:
+        "A Service's ipFamilies and ipFamilyPolicy ask only for families the cluster has Service CIDRs for (the API server refuses others).",
+    enforcementLevel: "mandatory",
+    configSchema: configSchemaOf(serviceClusterIpConfig),
+    validateStack: (args, reportViolation) => {
+        checkIpFamilies(args.resources, configOf(SERVICE_IP_FAMILIES, serviceClusterIpConfig, args), reportViolation);
+    },
+};
+
+export const serviceLoadBalancerConfig = z.strictObject({
+    loadBalancer: z
+        .boolean()
+        .optional()
+        .describe(
+            "True when something (MetalLB, a cloud) gives LoadBalancer Services their address. Default: the stack's clusternet:cluster.loadBalancer (stack output plan), else false.",
+        ),
+});
+export type ServiceLoadBalancerConfig = z.output<typeof serviceLoadBalancerConfig>;
+
+/** `type: LoadBalancer` on a cluster without a load-balancer provider stays `<pending>` forever, and `pulumi up` waits on it. */
+export function checkLoadBalancerAvailable(
+    resources: readonly ResourceLike[],
+    config: ServiceLoadBalancerConfig,
+    report: ReportViolation,
+): void {
+    const stack = stackResourceOf(resources);
+    const fromPlan = asBoolean(at(stack?.props, "plan", "cluster", "loadBalancer"));
+    if (config.loadBalancer ?? fromPlan ?? false) {
+        return;
+    }
+    for (const service of servicesOf(resources)) {
+        if (service.type === "LoadBalancer") {
+            const skipAwait = at(service.resource.props, "metadata", "annotations", "pulumi.com/skipAwait") === "true";
+            const wait = skipAwait
+                ? "(pulumi up does not wait: skipAwait)"
+                : "and pulumi up waits for it until it times out";
+            report(
+                `${service.description} is of type LoadBalancer, but the cluster has no load-balancer provider (clusternet:cluster.loadBalancer is false): no controller assigns it an address, so its EXTERNAL-IP stays <pending> forever ${wait}; fix: use type NodePort, or install MetalLB and set clusternet:cluster.loadBalancer (or ${SERVICE_LOAD_BALANCER_AVAILABLE}.loadBalancer) to true`,
+                service.resource.urn,
+            );
+        }
+    }
+}
+
+export const serviceLoadBalancerAvailable: StackValidationPolicy = {
+    name: SERVICE_LOAD_BALANCER_AVAILABLE,
+    description: "No LoadBalancer Service on a cluster without a load-balancer provider (it stays pending forever).",
+    enforcementLevel: "mandatory",
+    configSchema: configSchemaOf(serviceLoadBalancerConfig),
+    validateStack: (args, reportViolation) => {
+        checkLoadBalancerAvailable(
+            args.resources,
+            configOf(SERVICE_LOAD_BALANCER_AVAILABLE, serviceLoadBalancerConfig, args),
             reportViolation,
         );
     },

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
     DEFAULT_NODE_PORT_RANGE,
     HEADLESS_CLUSTER_IP,
+    externalNameFindings,
     NodePortRangeSource,
     PROTOCOLS,
     SERVICE_TYPES,
@@ -56,6 +57,9 @@ export function checkServicePorts(
         return;
     }
     if (service.type === "ExternalName") {
+        externalNameFindings(raw["externalName"], "spec.externalName").forEach((problem) =>
+            report(policyMessage(service.description, problem)),
+        );
         return;
     }
     const ports = asArray(raw["ports"]).map((entry) => asRecord(entry) ?? {});

@@ -35,7 +35,7 @@ void describe("service-ports", () => {
         const resources = [
             ...lab(),
             service({ name: "single", ports: [{ port: 80, targetPort: 8080 }] }),
-            service({ name: "external", type: "ExternalName", ports: [] }),
+            service({ name: "external", type: "ExternalName", externalName: "db.example.com", ports: [] }),
             service({ name: "headless", clusterIP: "None", ports: [] }),
             service({
                 name: "udp-and-tcp",

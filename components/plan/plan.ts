@@ -7,7 +7,7 @@ import {
     isDns1123Subdomain,
     keyPath,
 } from "../common";
-import { DNS_SERVICE_INDEX } from "../rules/constants";
+import { DNS_SERVICE_INDEX, KUBERNETES_SERVICE_INDEX } from "../rules/constants";
 import { allocateNodeSubnets } from "./allocate";
 import {
     Cidr,
@@ -456,8 +456,8 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
                 nodeNetwork: nodeNetwork ? formatCidr(nodeNetwork) : null,
                 reserved: (cluster.reserved ?? []).map((range) => ({ name: range.name, cidr: range.cidr })),
             },
-            kubernetesServiceIp: serviceAddress(IpFamily.IPv4, 1n),
-            kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, 1n),
+            kubernetesServiceIp: serviceAddress(IpFamily.IPv4, KUBERNETES_SERVICE_INDEX),
+            kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, KUBERNETES_SERVICE_INDEX),
             dnsServiceIp: serviceAddress(IpFamily.IPv4, DNS_SERVICE_INDEX),
             dnsServiceIpV6: serviceAddress(IpFamily.IPv6, DNS_SERVICE_INDEX),
             nodes,

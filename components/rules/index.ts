@@ -25,6 +25,7 @@ export {
     clusterIpFindings,
     clusterIpTakenFinding,
     dnsServiceIp,
+    externalNameFindings,
     hasRoomForDns,
     kubernetesServiceIp,
     nonCanonicalWarning,

@@ -139,3 +139,30 @@ export function clusterIpTakenFinding(text: string, owner: string, path: string)
         fix: "pick another address, or leave it out to let the cluster choose",
     };
 }
+
+/**
+ * An ExternalName Service's externalName: the API server checks only that it is a DNS-1123 subdomain, which an IPv4
+ * address is too; cluster DNS then answers with a CNAME to that "name", which never resolves.
+ */
+export function externalNameFindings(externalName: unknown, path: string): Problem[] {
+    if (typeof externalName !== "string" || externalName === "") {
+        return [
+            {
+                key: path,
+                message: "is empty; an ExternalName Service needs the DNS name it aliases",
+                fix: "set externalName to a DNS name, e.g. db.example.com",
+            },
+        ];
+    }
+    const bare = externalName.replace(/\.$/, "");
+    if (parseAddressText(bare).ok || /^\d{1,3}(\.\d{1,3}){3}$/.test(bare)) {
+        return [
+            {
+                key: path,
+                message: `${show(externalName)} is an IP address; cluster DNS answers a CNAME to it, and a CNAME to an address never resolves`,
+                fix: "use a DNS name, or a Service without selector plus an EndpointSlice holding that IP",
+            },
+        ];
+    }
+    return [];
+}
