@@ -26,12 +26,24 @@ function selectorText(selector: Readonly<Record<string, string>>): string {
 export function serviceBackends(
     resources: readonly ResourceLike[],
 ): Array<{ service: ServiceInfo; workloads: Workload[] }> {
+    const cached = backendsCache.get(resources);
+    if (cached) {
+        return cached;
+    }
     const index = new WorkloadIndex(workloadsOf(resources));
-    return selectingServices(resources).map((service) => ({
+    const backends = selectingServices(resources).map((service) => ({
         service,
         workloads: index.matching(service.namespace, service.selector),
     }));
+    backendsCache.set(resources, backends);
+    return backends;
 }
+
+/**
+ * Seven stack policies match Services to workloads over the same resources list: the engine hands each of them
+ * the same list in one run, so the matching is done once per list (and forgotten with it).
+ */
+const backendsCache = new WeakMap<readonly ResourceLike[], Array<{ service: ServiceInfo; workloads: Workload[] }>>();
 
 /** The seed's "Service has no endpoints": a selector that matches no pod template in the stack. */
 export function checkSelectsPods(resources: readonly ResourceLike[], report: ReportViolation): void {
