@@ -53,3 +53,4 @@ export {
     isLabelKey,
     isLabelValue,
 } from "../common/names";
+export { ingressBackendPortNameFindings } from "./ingress-backends";
