@@ -7,3 +7,4 @@ export * from "./ingress";
 export * from "./pod-network";
 export * from "./node-prep";
 export * from "./cluster-network";
+export * from "./rules";
