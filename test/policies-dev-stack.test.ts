@@ -233,7 +233,7 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
                       props: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
                   },
               ];
-        return changed(withNamespace, backed.service.resource as EngineResource, (props) => {
+        return changed(withNamespace, backed.service.resource, (props) => {
             props.spec.selector = { ...props.spec.selector, "app.kubernetes.io/name": "typo" };
         });
     },
