@@ -157,6 +157,16 @@ export async function benchPolicies(): Promise<{ name: string; ms: number; targe
         ms: Math.round(median(all) * 10) / 10,
         target: `< ${TARGET_MS / 1000} s`,
     });
+    // The CPU time of one run of them all: on a machine shared with other jobs the wall-clock figure above includes
+    // waiting for a core; this one is what the policies cost.
+    const cpuStart = process.cpuUsage();
+    await timed(stackPolicies, resources);
+    const cpu = process.cpuUsage(cpuStart);
+    results.push({
+        name: `all ${stackPolicies.length} stack policies, CPU time (${NODES} NodePatches, ${SERVICES} Services)`,
+        ms: Math.round((cpu.user + cpu.system) / 100) / 10,
+        target: `< ${TARGET_MS / 1000} s`,
+    });
     return results;
 }
 

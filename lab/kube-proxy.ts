@@ -23,6 +23,8 @@ export interface PlannedService {
     readonly ports: readonly PlannedServicePort[];
 }
 
+// The lab reads the rendered objects on its own, without components/rules: it is the test oracle of the components,
+// so these few numbers and the range parser are stated here a second time on purpose.
 export const DEFAULT_NODE_PORT_RANGE = "30000-32767";
 const KUBERNETES_SERVICE_INDEX = 1n;
 const DNS_SERVICE_INDEX = 10n;

@@ -24,7 +24,7 @@ export type Backend = (typeof Backend)[keyof typeof Backend];
 /** flannel's defaults: VNI 1 and the Linux kernel's VXLAN port 8472. */
 export const DEFAULT_VNI = 1;
 export const DEFAULT_VXLAN_PORT = 8472;
-/** Bytes each backend adds per packet (FACTS.md): vxlan 50, host-gw 0. */
+/** Bytes each backend adds per packet (FACTS.md): vxlan 50, host-gw 0. Stated apart from components/rules on purpose: the lab is the components' test oracle. */
 export const BACKEND_OVERHEAD: Record<Backend, number> = { vxlan: 50, "host-gw": 0 };
 
 export interface FlannelConfig {

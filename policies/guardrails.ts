@@ -38,7 +38,24 @@ import {
 import { KUBE_PROXY_CONFIG, kubeProxyConfig, kubeProxyConfigConfig, kubeProxyIpvsDeprecated } from "./kube-proxy";
 import { NO_OVERLAPPING_RANGES, noOverlappingRanges, noOverlappingRangesConfig } from "./no-overlapping-ranges";
 import { serviceBackendsReady, serviceSelectsPods, serviceTargetPortExists } from "./service-backends";
-import { SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, serviceClusterIpInRange } from "./service-cluster-ip";
+import {
+    SERVICE_CLUSTER_IP_IN_RANGE,
+    SERVICE_IP_FAMILIES,
+    SERVICE_LOAD_BALANCER_AVAILABLE,
+    serviceClusterIpConfig,
+    serviceClusterIpInRange,
+    serviceIpFamilies,
+    serviceLoadBalancerAvailable,
+    serviceLoadBalancerConfig,
+} from "./service-cluster-ip";
+import {
+    serviceHasBackends,
+    serviceLocalTrafficCoverage,
+    serviceSelectorTooBroad,
+    serviceTargetPortDeclared,
+} from "./service-workloads";
+import { flannelConfigNamespace, hostNetworkDnsPolicy, networkPolicyEnforced } from "./cluster-advice";
+import { ingressTlsHosts } from "./ingress-tls";
 import { SERVICE_NO_EXTERNAL_IPS, serviceNoExternalIps, serviceNoExternalIpsConfig } from "./service-external-ips";
 import { SERVICE_PORTS, serviceNodePortsUnique, servicePorts, servicePortsConfig } from "./service-ports";
 
@@ -51,15 +68,23 @@ export const policies: readonly GuardrailPolicy[] = [
     flannelNetConf,
     kubeProxyConfig,
     kubeProxyIpvsDeprecated,
+    flannelConfigNamespace,
     servicePorts,
     serviceNodePortsUnique,
     serviceNoExternalIps,
     serviceClusterIpInRange,
+    serviceIpFamilies,
+    serviceLoadBalancerAvailable,
+    serviceHasBackends,
     serviceSelectsPods,
     serviceTargetPortExists,
+    serviceTargetPortDeclared,
+    serviceSelectorTooBroad,
+    serviceLocalTrafficCoverage,
     serviceBackendsReady,
     ingressHost,
     ingressPaths,
+    ingressTlsHosts,
     ingressClass,
     ingressUniqueHostPath,
     ingressBackendExists,
@@ -69,7 +94,9 @@ export const policies: readonly GuardrailPolicy[] = [
     gatewayRouteUniqueHostPath,
     gatewayClassExists,
     hostNetworkRestricted,
+    hostNetworkDnsPolicy,
     hostPortConflicts,
+    networkPolicyEnforced,
 ];
 
 /** The zod schema of each configurable policy's settings (the same schema its configSchema was made from). */
@@ -80,6 +107,8 @@ export const configSchemas: Readonly<Record<string, z.ZodType>> = {
     [SERVICE_PORTS]: servicePortsConfig,
     [SERVICE_NO_EXTERNAL_IPS]: serviceNoExternalIpsConfig,
     [SERVICE_CLUSTER_IP_IN_RANGE]: serviceClusterIpConfig,
+    [SERVICE_IP_FAMILIES]: serviceClusterIpConfig,
+    [SERVICE_LOAD_BALANCER_AVAILABLE]: serviceLoadBalancerConfig,
     [INGRESS_CLASS]: ingressClassConfig,
     [INGRESS_BACKEND_EXISTS]: ingressBackendExistsConfig,
     [GATEWAY_ROUTE_BACKENDS]: gatewayRouteBackendsConfig,

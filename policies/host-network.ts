@@ -1,5 +1,6 @@
 import type { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
+import { FLANNEL_NAMESPACE } from "../components/pod-network/constants";
 import { stackPlanOf } from "./lib/cluster";
 import { configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike, ResourceType } from "./lib/kubernetes";
@@ -10,15 +11,29 @@ import { ContainerKind, Placement, Workload, workloadOf, workloadsOf } from "./l
 export const HOST_NETWORK_RESTRICTED = "host-network-restricted";
 export const HOST_PORT_CONFLICTS = "host-port-conflicts";
 
-/** flannel's namespace and the Ingress controllers' (traefik, ingress-nginx). */
-export const DEFAULT_HOST_NAMESPACES = ["kube-flannel", "traefik", "ingress-nginx"];
+/**
+ * The cluster's own host-network components: kubeadm's kube-proxy (and the stack's kube-proxy settings) in
+ * kube-system, which runs with hostNetwork and privileged; the pod network (flannel) in its namespace, with
+ * hostNetwork and NET_ADMIN. Without them no Service and no pod network works, so they are allowed by default.
+ */
+export const DEFAULT_SYSTEM_NAMESPACES = ["kube-system", FLANNEL_NAMESPACE];
+/** The Ingress controllers' namespaces (traefik, ingress-nginx): hostPort mode binds 80/443 on every node. */
+export const DEFAULT_ALLOWED_NAMESPACES = ["traefik", "ingress-nginx"];
+/** Every namespace allowed by default. */
+export const DEFAULT_HOST_NAMESPACES = [...DEFAULT_SYSTEM_NAMESPACES, ...DEFAULT_ALLOWED_NAMESPACES];
 
 export const hostNetworkRestrictedConfig = z.strictObject({
+    systemNamespaces: z
+        .array(z.string().min(1))
+        .default(DEFAULT_SYSTEM_NAMESPACES)
+        .describe(
+            "Namespaces of the cluster's own host-network components (kube-proxy in kube-system, the pod network's). Default: kube-system, kube-flannel.",
+        ),
     allowedNamespaces: z
         .array(z.string().min(1))
-        .default(DEFAULT_HOST_NAMESPACES)
+        .default(DEFAULT_ALLOWED_NAMESPACES)
         .describe(
-            "Namespaces whose pods may use hostNetwork, hostPort, privileged and NET_ADMIN. Default: kube-flannel, traefik, ingress-nginx.",
+            "Further namespaces whose pods may use hostNetwork, hostPort, privileged and NET_ADMIN. Default: traefik, ingress-nginx.",
         ),
 });
 export type HostNetworkRestrictedConfig = z.output<typeof hostNetworkRestrictedConfig>;
@@ -38,11 +53,12 @@ export function checkHostAccess(
     config: HostNetworkRestrictedConfig,
     report: (message: string) => void,
 ): void {
-    if (config.allowedNamespaces.includes(workload.namespace)) {
+    const allowed = [...config.systemNamespaces, ...config.allowedNamespaces];
+    if (allowed.includes(workload.namespace)) {
         return;
     }
     const who = workload.description;
-    const elsewhere = `run it in an allowed namespace (${listed(config.allowedNamespaces)}) or add "${workload.namespace}" to ${HOST_NETWORK_RESTRICTED}.allowedNamespaces`;
+    const elsewhere = `run it in an allowed namespace (${listed(allowed)}) or add "${workload.namespace}" to ${HOST_NETWORK_RESTRICTED}.allowedNamespaces`;
     if (asBoolean(workload.spec["hostNetwork"]) === true) {
         report(
             `${who} sets hostNetwork: true in namespace ${workload.namespace}; its pods share the node's network stack and can bind, sniff and reroute node traffic; fix: drop hostNetwork and expose the pods through a Service (NodePort), or ${elsewhere}`,
@@ -75,7 +91,7 @@ export function checkHostAccess(
 export const hostNetworkRestricted: ResourceValidationPolicy = {
     name: HOST_NETWORK_RESTRICTED,
     description:
-        "hostNetwork, hostPort, privileged containers and NET_ADMIN only in allowed namespaces (default: flannel's and the Ingress controllers').",
+        "hostNetwork, hostPort, privileged containers and NET_ADMIN only in allowed namespaces (default: kube-system, the pod network's and the Ingress controllers').",
     enforcementLevel: "mandatory",
     configSchema: configSchemaOf(hostNetworkRestrictedConfig),
     validateResource: (args, reportViolation) => {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isIanaServiceName } from "../components/common";
+import { ingressBackendPortNameFindings } from "../components/rules";
 import { hostFindings, pathFindings } from "../components/ingress/routes";
 import { PathType } from "../components/ingress/types";
 import { IngressBackend, IngressInfo, ingressOf } from "./lib/ingress";
@@ -72,10 +72,10 @@ function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (me
         report(
             `${where}.service.port.number ${shown(backend.portNumber)} is not a port number; fix: use the Service's port (1-65535), not the container's`,
         );
-    } else if (hasName && !(typeof backend.portName === "string" && isIanaServiceName(backend.portName))) {
-        report(
-            `${where}.service.port.name ${shown(backend.portName)} is not a valid port name; fix: use the name of one of the Service's ports`,
-        );
+    } else if (hasName) {
+        for (const problem of ingressBackendPortNameFindings(backend.portName, `${where}.service.port.name`)) {
+            report(`${problem.key}: ${problem.message}; fix: ${problem.fix}`);
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import { ResourceLike } from "./lib/kubernetes";
 import { ServiceInfo, describePort, servicesOf } from "./lib/services";
 import { asNumber, at, listed, listedAtMost } from "./lib/values";
 import { Placement, Workload, WorkloadIndex, servingContainersOf, workloadsOf } from "./lib/workloads";
+import { checkNumericTargetPorts, ownedNamespaces } from "./service-workloads";
 
 export const SERVICE_SELECTS_PODS = "service-selects-pods";
 export const SERVICE_TARGET_PORT_EXISTS = "service-target-port-exists";
@@ -25,17 +26,31 @@ function selectorText(selector: Readonly<Record<string, string>>): string {
 export function serviceBackends(
     resources: readonly ResourceLike[],
 ): Array<{ service: ServiceInfo; workloads: Workload[] }> {
+    const cached = backendsCache.get(resources);
+    if (cached) {
+        return cached;
+    }
     const index = new WorkloadIndex(workloadsOf(resources));
-    return selectingServices(resources).map((service) => ({
+    const backends = selectingServices(resources).map((service) => ({
         service,
         workloads: index.matching(service.namespace, service.selector),
     }));
+    backendsCache.set(resources, backends);
+    return backends;
 }
+
+/**
+ * Seven stack policies match Services to workloads over the same resources list: the engine hands each of them
+ * the same list in one run, so the matching is done once per list (and forgotten with it).
+ */
+const backendsCache = new WeakMap<readonly ResourceLike[], Array<{ service: ServiceInfo; workloads: Workload[] }>>();
 
 /** The seed's "Service has no endpoints": a selector that matches no pod template in the stack. */
 export function checkSelectsPods(resources: readonly ResourceLike[], report: ReportViolation): void {
+    const owned = ownedNamespaces(resources);
     for (const { service, workloads } of serviceBackends(resources)) {
-        if (workloads.length === 0) {
+        // In a namespace the stack creates, service-has-backends reports it as mandatory.
+        if (workloads.length === 0 && !owned.has(service.namespace)) {
             report(
                 `${service.description} selects pods labelled ${selectorText(service.selector)}, but no pod template in namespace ${service.namespace} of this stack carries all of these labels, so its endpoints stay empty (the seed's "Service has no endpoints"); fix: make the selector match the workload's spec.template.metadata.labels (same namespace), or ignore this if the pods come from outside the stack`,
                 service.resource.urn,
@@ -49,6 +64,7 @@ export function checkSelectsPods(resources: readonly ResourceLike[], report: Rep
  * out of the endpoints. So every matched pod template must declare it.
  */
 export function checkTargetPortsExist(resources: readonly ResourceLike[], report: ReportViolation): void {
+    checkNumericTargetPorts(resources, true, report);
     for (const { service, workloads } of serviceBackends(resources)) {
         for (const port of service.ports) {
             if (typeof port.targetPort !== "string" || port.targetPort === "") {
@@ -90,6 +106,7 @@ export function checkTargetPortsExist(resources: readonly ResourceLike[], report
 /** Endpoints only list Ready pods: a pod without a readiness probe gets traffic before it can serve it. */
 export function checkBackendsReady(resources: readonly ResourceLike[], report: ReportViolation): void {
     const reported = new Set<Workload>();
+    const owned = ownedNamespaces(resources);
     for (const { service, workloads } of serviceBackends(resources)) {
         for (const workload of workloads) {
             if (reported.has(workload)) {
@@ -107,7 +124,12 @@ export function checkBackendsReady(resources: readonly ResourceLike[], report: R
             }
             if (
                 workload.placement === Placement.Replicas &&
-                asNumber(at(workload.resource.props, "spec", "replicas")) === 0
+                asNumber(at(workload.resource.props, "spec", "replicas")) === 0 &&
+                // All of them at zero in a namespace the stack creates: service-has-backends reports it as mandatory.
+                !(
+                    owned.has(service.namespace) &&
+                    workloads.every((other) => asNumber(at(other.resource.props, "spec", "replicas")) === 0)
+                )
             ) {
                 report(
                     `${workload.description} (behind ${service.description}) has replicas: 0, so the Service has no endpoints; fix: scale it up, or remove the Service`,
@@ -129,7 +151,7 @@ export const serviceSelectsPods: StackValidationPolicy = {
 export const serviceTargetPortExists: StackValidationPolicy = {
     name: SERVICE_TARGET_PORT_EXISTS,
     description:
-        "A Service's named targetPort exists, with the port's protocol, on every pod template the Service selects.",
+        "A Service's named targetPort exists, with the port's protocol, on every pod template the Service selects; a numeric one is among the container ports those pods declare.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => checkTargetPortsExist(args.resources, reportViolation),
 };

@@ -1,12 +1,14 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { IpFamily, cidrContainsAddress, cidrEnd, formatAddress, formatCidr } from "../components/plan";
+import { IpFamily, Parsed, formatAddress } from "../components/plan";
+import { clusterIpFindings, clusterIpTakenFinding, parseServiceIp } from "../components/rules";
 import { parseAddressFast } from "./lib/addresses";
-import { serviceCidrs, stackPlanOf } from "./lib/cluster";
+import { serviceCidrs, stackPlanOf, stackResourceOf } from "./lib/cluster";
 import { cidrSetting, configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike, qualifiedName } from "./lib/kubernetes";
+import { policyMessage } from "./lib/problems";
 import { HEADLESS, ServiceInfo, servicesOf } from "./lib/services";
-import { shown } from "./lib/values";
+import { asArray, asBoolean, asString, at, shown } from "./lib/values";
 
 export const SERVICE_CLUSTER_IP_IN_RANGE = "service-cluster-ip-in-range";
 
@@ -20,11 +22,14 @@ export const serviceClusterIpConfig = z.strictObject({
 });
 export type ServiceClusterIpConfig = z.output<typeof serviceClusterIpConfig>;
 
-/** The address kubeadm gives the cluster DNS Service (its 10th), and the Service that owns it. */
-const DNS_INDEX = 10n;
-const DNS_SERVICE = "kube-system/kube-dns";
-/** The first address belongs to the `kubernetes` Service. */
-const API_SERVICE = "default/kubernetes";
+/**
+ * A clusterIP as the API server reads it (components/rules): canonical IPv4 on the fast path, IPv6 in any valid
+ * spelling (the API server accepts those with a warning).
+ */
+function parseClusterIp(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+    const fast = parseAddressFast(text);
+    return fast.ok ? fast : parseServiceIp(text);
+}
 
 /** The clusterIP(s) a Service asks for: clusterIPs when set, else clusterIP; empty for "let the cluster choose". */
 function requestedIps(service: ServiceInfo): unknown[] {
@@ -79,7 +84,7 @@ export function checkClusterIps(
         }
         const families = new Set<IpFamily>();
         for (const text of ips) {
-            const parsed = typeof text === "string" ? parseAddressFast(text) : undefined;
+            const parsed = typeof text === "string" ? parseClusterIp(text) : undefined;
             if (!parsed?.ok) {
                 const why =
                     parsed && !parsed.ok
@@ -95,46 +100,17 @@ export function checkClusterIps(
                 continue;
             }
             families.add(family);
-            const range = ranges[family];
-            if (!range) {
-                here(
-                    `${who} asks for the ${family} clusterIP ${address}, but the cluster has no ${family} Service CIDR (set ${SERVICE_CLUSTER_IP_IN_RANGE}.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""} or the stack's clusternet:cluster.serviceCidr${family === IpFamily.IPv6 ? "V6" : ""}); fix: drop it or give the cluster a ${family} Service CIDR`,
-                );
-                continue;
-            }
-            const cidr = formatCidr(range.cidr);
-            const leaveUnset = `leave clusterIP unset to get a free address, or choose one inside ${cidr}`;
-            if (!cidrContainsAddress(range.cidr, family, value)) {
-                here(
-                    `${who} asks for clusterIP ${address}, outside the Service CIDR ${cidr} (${range.source}); the API server refuses it; fix: ${leaveUnset}`,
-                );
-                continue;
-            }
-            if (value === range.cidr.start || (family === IpFamily.IPv4 && value === cidrEnd(range.cidr))) {
-                here(
-                    `${who} asks for clusterIP ${address}, the ${value === range.cidr.start ? "network" : "broadcast"} address of ${cidr}, which the API server never hands out; fix: ${leaveUnset}`,
-                );
-                continue;
-            }
-            const name = qualifiedName(service.resource);
-            if (value === range.cidr.start + 1n && name !== API_SERVICE) {
-                here(
-                    `${who} asks for clusterIP ${address}, the first address of ${cidr}, which belongs to the kubernetes Service (the API server); fix: ${leaveUnset}`,
-                );
-                continue;
-            }
-            if (value === range.cidr.start + DNS_INDEX && name !== DNS_SERVICE) {
-                here(
-                    `${who} asks for clusterIP ${address}, the cluster DNS address kubeadm gives the kube-dns Service (10th of ${cidr}); fix: ${leaveUnset}`,
-                );
+            const found = clusterIpFindings(parsed.value, ranges, "spec.clusterIP", {
+                owner: qualifiedName(service.resource),
+            });
+            if (found.length > 0) {
+                found.forEach((problem) => here(policyMessage(who, problem)));
                 continue;
             }
             const key = `${family}/${address}`;
             const owner = owners.get(key);
             if (owner) {
-                here(
-                    `${who} asks for clusterIP ${address}, which ${owner.description} asks for too; the second is refused as "already allocated"; fix: ${leaveUnset}`,
-                );
+                here(policyMessage(who, clusterIpTakenFinding(address, owner.description, "spec.clusterIP")));
             } else {
                 owners.set(key, service);
             }
@@ -152,6 +128,110 @@ export const serviceClusterIpInRange: StackValidationPolicy = {
         checkClusterIps(
             args.resources,
             configOf(SERVICE_CLUSTER_IP_IN_RANGE, serviceClusterIpConfig, args),
+            reportViolation,
+        );
+    },
+};
+
+export const SERVICE_IP_FAMILIES = "service-ip-families";
+export const SERVICE_LOAD_BALANCER_AVAILABLE = "service-load-balancer-available";
+
+/**
+ * ipFamilies and ipFamilyPolicy the cluster's Service CIDRs can give: the API server refuses a family it has no
+ * Service CIDR for ("not configured on this cluster"), and RequireDualStack on a single-stack cluster.
+ */
+export function checkIpFamilies(
+    resources: readonly ResourceLike[],
+    config: ServiceClusterIpConfig,
+    report: ReportViolation,
+): void {
+    const plan = stackPlanOf(resources);
+    const ranges = serviceCidrs(config, plan, SERVICE_CLUSTER_IP_IN_RANGE);
+    const configured = Object.keys(ranges).join(" and ") || "none";
+    for (const service of servicesOf(resources)) {
+        if (service.type === "ExternalName") {
+            continue;
+        }
+        const spec = service.resource.props["spec"];
+        const families = asArray(at(spec, "ipFamilies"));
+        const policy = asString(at(spec, "ipFamilyPolicy"));
+        for (const family of families) {
+            if (family !== IpFamily.IPv4 && family !== IpFamily.IPv6) {
+                report(
+                    `${service.description} spec.ipFamilies: ${shown(family)} is not an IP family; the API server takes IPv4 and IPv6; fix: write IPv4 or IPv6`,
+                    service.resource.urn,
+                );
+            } else if (!ranges[family]) {
+                report(
+                    `${service.description} spec.ipFamilies asks for ${family}, but the cluster has no ${family} Service CIDR (it has ${configured}); the API server refuses it ("${family} is not configured on this cluster"); fix: drop ${family} from ipFamilies, or give the cluster an ${family} Service CIDR`,
+                    service.resource.urn,
+                );
+            }
+        }
+        if (policy === "RequireDualStack" && Object.keys(ranges).length < 2) {
+            report(
+                `${service.description} spec.ipFamilyPolicy is RequireDualStack, but the cluster is single-stack (Service CIDRs: ${configured}); the API server refuses it; fix: use SingleStack or PreferDualStack`,
+                service.resource.urn,
+            );
+        }
+    }
+}
+
+export const serviceIpFamilies: StackValidationPolicy = {
+    name: SERVICE_IP_FAMILIES,
+    description:
+        "A Service's ipFamilies and ipFamilyPolicy ask only for families the cluster has Service CIDRs for (the API server refuses others).",
+    enforcementLevel: "mandatory",
+    configSchema: configSchemaOf(serviceClusterIpConfig),
+    validateStack: (args, reportViolation) => {
+        checkIpFamilies(args.resources, configOf(SERVICE_IP_FAMILIES, serviceClusterIpConfig, args), reportViolation);
+    },
+};
+
+export const serviceLoadBalancerConfig = z.strictObject({
+    loadBalancer: z
+        .boolean()
+        .optional()
+        .describe(
+            "True when something (MetalLB, a cloud) gives LoadBalancer Services their address. Default: the stack's clusternet:cluster.loadBalancer (stack output plan), else false.",
+        ),
+});
+export type ServiceLoadBalancerConfig = z.output<typeof serviceLoadBalancerConfig>;
+
+/** `type: LoadBalancer` on a cluster without a load-balancer provider stays `<pending>` forever, and `pulumi up` waits on it. */
+export function checkLoadBalancerAvailable(
+    resources: readonly ResourceLike[],
+    config: ServiceLoadBalancerConfig,
+    report: ReportViolation,
+): void {
+    const stack = stackResourceOf(resources);
+    const fromPlan = asBoolean(at(stack?.props, "plan", "cluster", "loadBalancer"));
+    if (config.loadBalancer ?? fromPlan ?? false) {
+        return;
+    }
+    for (const service of servicesOf(resources)) {
+        if (service.type === "LoadBalancer") {
+            const skipAwait = at(service.resource.props, "metadata", "annotations", "pulumi.com/skipAwait") === "true";
+            const wait = skipAwait
+                ? "(pulumi up does not wait: skipAwait)"
+                : "and pulumi up waits for it until it times out";
+            report(
+                `${service.description} is of type LoadBalancer, but the cluster has no load-balancer provider (clusternet:cluster.loadBalancer is false): no controller assigns it an address, so its EXTERNAL-IP stays <pending> forever ${wait}; fix: use type NodePort, or install MetalLB and set clusternet:cluster.loadBalancer (or ${SERVICE_LOAD_BALANCER_AVAILABLE}.loadBalancer) to true`,
+                service.resource.urn,
+            );
+        }
+    }
+}
+
+export const serviceLoadBalancerAvailable: StackValidationPolicy = {
+    name: SERVICE_LOAD_BALANCER_AVAILABLE,
+    description: "No LoadBalancer Service on a cluster without a load-balancer provider (it stays pending forever).",
+    enforcementLevel: "mandatory",
+    configSchema: configSchemaOf(serviceLoadBalancerConfig),
+    validateStack: (args, reportViolation) => {
+        checkLoadBalancerAvailable(
+            args.resources,
+            configOf(SERVICE_LOAD_BALANCER_AVAILABLE, serviceLoadBalancerConfig, args),
             reportViolation,
         );
     },

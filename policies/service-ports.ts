@@ -1,28 +1,26 @@
 import type { ResourceValidationPolicy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { parseNodePortRange } from "../components/services/network";
-import { DEFAULT_NODE_PORT_RANGE } from "../components/services/types";
+import {
+    DEFAULT_NODE_PORT_RANGE,
+    HEADLESS_CLUSTER_IP,
+    externalNameFindings,
+    NodePortRangeSource,
+    PROTOCOLS,
+    SERVICE_TYPES,
+    parseNodePortRange,
+    serviceTypeFindings,
+    servicePortsFindings,
+} from "../components/rules";
 
-export { DEFAULT_NODE_PORT_RANGE };
-import { isDns1123Label, isIanaServiceName } from "../components/common";
+export { DEFAULT_NODE_PORT_RANGE, PROTOCOLS, SERVICE_TYPES };
 import { configOf, configSchemaOf } from "./lib/config";
 import { ResourceLike } from "./lib/kubernetes";
-import {
-    HEADLESS,
-    NODE_PORT_TYPES,
-    ServiceInfo,
-    describePort,
-    fixedNodePorts,
-    serviceOf,
-    servicesOf,
-} from "./lib/services";
-import { shown } from "./lib/values";
+import { policyMessage } from "./lib/problems";
+import { ServiceInfo, describePort, fixedNodePorts, serviceOf, servicesOf } from "./lib/services";
+import { asArray, asRecord, at } from "./lib/values";
 
 export const SERVICE_PORTS = "service-ports";
 export const SERVICE_NODE_PORTS_UNIQUE = "service-node-ports-unique";
-
-export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
-export const PROTOCOLS = ["TCP", "UDP", "SCTP"];
 
 const nodePortRange = z
     .string()
@@ -36,126 +34,44 @@ export const servicePortsConfig = z.strictObject({ nodePortRange });
 export type ServicePortsConfig = z.output<typeof servicePortsConfig>;
 
 /** The configured range (validated by the settings schema, so it parses). */
-function nodePortBounds(text: string): { low: number; high: number } {
+function nodePortSource(text: string): NodePortRangeSource {
     const range = parseNodePortRange(text);
-    return range.ok ? { low: range.value.first, high: range.value.last } : { low: 1, high: 65535 };
+    return {
+        range: range.ok ? range.value : { first: 1, last: 65535 },
+        text,
+        key: `${SERVICE_PORTS}.nodePortRange`,
+    };
 }
 
-function isPort(value: unknown): value is number {
-    return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
-}
-
-/** The checks Kubernetes' Service validation makes on ports, plus the node port range. */
+/** The checks Kubernetes' Service validation makes on type and ports (components/rules), plus the node port range. */
 export function checkServicePorts(
     service: ServiceInfo,
     config: ServicePortsConfig,
     report: (message: string) => void,
 ): void {
-    const who = service.description;
-    const { low, high } = nodePortBounds(config.nodePortRange);
-    if (!SERVICE_TYPES.includes(service.type)) {
-        report(`${who} has type ${shown(service.type)}; fix: use one of ${SERVICE_TYPES.join(", ")}`);
+    const raw = asRecord(at(service.resource.props, "spec")) ?? {};
+    const headless = service.clusterIP === HEADLESS_CLUSTER_IP;
+    const problems = serviceTypeFindings(raw["type"], headless, "spec");
+    if (problems.length > 0 && problems[0]!.key === "spec.type") {
+        problems.forEach((problem) => report(policyMessage(service.description, problem)));
         return;
     }
     if (service.type === "ExternalName") {
+        externalNameFindings(raw["externalName"], "spec.externalName").forEach((problem) =>
+            report(policyMessage(service.description, problem)),
+        );
         return;
     }
-    const headless = service.clusterIP === HEADLESS;
-    if (headless && NODE_PORT_TYPES.includes(service.type)) {
-        report(
-            `${who} is headless (clusterIP: None) but of type ${service.type}, which Kubernetes rejects; fix: use type ClusterIP for a headless Service, or drop clusterIP: None`,
-        );
-    }
-    if (service.ports.length === 0 && !headless) {
-        report(`${who} has no ports; Kubernetes requires at least one for a non-headless Service; fix: add a port`);
-    }
-    const names = new Map<string, number>();
-    const portKeys = new Map<string, number>();
-    const nodePortKeys = new Map<string, number>();
-    const many = service.ports.length > 1;
-    for (const port of service.ports) {
-        const where = `${who} ports[${port.index}]`;
-        if (port.name === undefined || port.name === "") {
-            if (many) {
-                report(
-                    `${where} (${describePort(port)}) has no name; with more than one port every port needs a name; fix: name it, e.g. ${typeof port.port === "number" ? `"port-${port.port}"` : '"http"'}`,
-                );
-            }
-        } else if (!isDns1123Label(port.name)) {
-            report(
-                `${where} name ${shown(port.name)} is not a DNS-1123 label; fix: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`,
-            );
-        } else if (names.has(port.name)) {
-            report(
-                `${where} name ${shown(port.name)} is also the name of ports[${names.get(port.name)}]; fix: give each port its own name`,
-            );
-        } else {
-            names.set(port.name, port.index);
-        }
-        if (!PROTOCOLS.includes(port.protocol)) {
-            report(
-                `${where} protocol ${shown(port.protocol)} is not one of ${PROTOCOLS.join(", ")}; fix: use TCP, UDP or SCTP (uppercase)`,
-            );
-        }
-        if (!isPort(port.port)) {
-            report(`${where} port ${shown(port.port)} is not a port number; fix: use a whole number from 1 to 65535`);
-        } else {
-            const key = `${port.protocol}/${port.port}`;
-            if (portKeys.has(key)) {
-                report(
-                    `${where} repeats ${key} of ports[${portKeys.get(key)}]; Kubernetes rejects duplicate (protocol, port) pairs; fix: remove the duplicate or change its port`,
-                );
-            } else {
-                portKeys.set(key, port.index);
-            }
-        }
-        const target = port.targetPort;
-        if (target !== undefined && target !== 0 && target !== "") {
-            if (typeof target === "number") {
-                if (!isPort(target)) {
-                    report(
-                        `${where} targetPort ${shown(target)} is not a port number; fix: use a whole number from 1 to 65535, or a container port's name`,
-                    );
-                }
-            } else if (typeof target === "string") {
-                if (!isIanaServiceName(target)) {
-                    const numeric = /^\d+$/.test(target)
-                        ? `; a number written as a string is read as a port name: write ${target} without quotes`
-                        : "";
-                    report(
-                        `${where} targetPort ${shown(target)} is neither a port number nor a valid port name (an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter)${numeric}; fix: use the container port's number or its name`,
-                    );
-                }
-            } else {
-                report(
-                    `${where} targetPort ${shown(target)} is neither a number nor a name; fix: use the container port's number or its name`,
-                );
-            }
-        }
-        const nodePort = port.nodePort;
-        if (nodePort === undefined || nodePort === 0) {
-            continue;
-        }
-        if (!NODE_PORT_TYPES.includes(service.type)) {
-            report(
-                `${where} sets nodePort ${shown(nodePort)}, but ${service.type} Services have no node ports; fix: remove nodePort, or make the Service type NodePort`,
-            );
-            continue;
-        }
-        if (!isPort(nodePort) || nodePort < low || nodePort > high) {
-            report(
-                `${where} nodePort ${shown(nodePort)} lies outside the node port range ${config.nodePortRange}; the API server refuses it; fix: choose a port from ${low} to ${high}, or leave nodePort unset to get a free one`,
-            );
-            continue;
-        }
-        const key = `${port.protocol}/${nodePort}`;
-        if (nodePortKeys.has(key)) {
-            report(
-                `${where} repeats nodePort ${key} of ports[${nodePortKeys.get(key)}]; fix: give each port its own nodePort`,
-            );
-        } else {
-            nodePortKeys.set(key, port.index);
-        }
+    const ports = asArray(raw["ports"]).map((entry) => asRecord(entry) ?? {});
+    problems.push(
+        ...servicePortsFindings(ports, "spec.ports", {
+            type: service.type,
+            headless,
+            nodePorts: nodePortSource(config.nodePortRange),
+        }),
+    );
+    for (const problem of problems) {
+        report(policyMessage(service.description, problem));
     }
 }
 

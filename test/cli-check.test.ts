@@ -17,7 +17,7 @@ void describe("clusternet check", () => {
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.match(
             result.stdout,
-            /^clusternet check: stack dev: passed: 23 policies of clusternet-guardrails over \d+ resources: 0 mandatory and \d+ advisory violation\(s\)$/m,
+            /^clusternet check: stack dev: passed: 33 policies of clusternet-guardrails over \d+ resources: 0 mandatory and \d+ advisory violation\(s\)$/m,
         );
         assert.ok(!/^mandatory /m.test(result.stdout));
     });
@@ -86,7 +86,7 @@ void describe("clusternet check", () => {
             "policies/policy-config.example.json",
         ]);
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /clusternet check: stack dev: passed: 22 policies/);
+        assert.match(result.stdout, /clusternet check: stack dev: passed: 32 policies/);
     });
 
     void it("can turn a policy down to advisory through the policy config, and then exits 0", async () => {

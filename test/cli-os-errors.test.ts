@@ -101,7 +101,10 @@ void describe("OS errors: one line and exit 2, nothing half-written", () => {
         fs.writeFileSync(record, damaged);
         const result = await run(["plan"], dir);
         assert.equal(result.code, 2);
-        assert.match(result.stderr, /plans\/dev\.json: nodes\[0\]\.podCidr: 42 \(node "cp-1"\) is not a canonical IPv4 CIDR/);
+        assert.match(
+            result.stderr,
+            /plans\/dev\.json: nodes\[0\]\.podCidr: 42 \(node "cp-1"\) is not a canonical IPv4 CIDR/,
+        );
         assert.equal(fs.readFileSync(record, "utf8"), damaged);
     });
 

@@ -75,7 +75,9 @@ function only(problems: Problem[]): string {
 
 void describe("Ingress hosts, as the API server checks them", () => {
     void it("accepts DNS names and a leading wildcard label", () => {
-        for (const host of ["web.lab.example", "*.lab.example", "a-b.c1.example", `${"a".repeat(63)}.example`]) {
+        // Kubernetes limits the whole host to 253 characters, not each label to 63 (IsDNS1123Subdomain).
+        const long = [`${"a".repeat(63)}.example`, `${"a".repeat(64)}.example`, `${"b".repeat(200)}.${"c".repeat(52)}`];
+        for (const host of ["web.lab.example", "*.lab.example", "a-b.c1.example", ...long]) {
             assert.deepEqual(hostFindings(host), [], host);
         }
     });
@@ -96,7 +98,7 @@ void describe("Ingress hosts, as the API server checks them", () => {
         ["web.lab.example.", /ends with a dot/],
         ["my_web.lab.example", /is not a DNS-1123 subdomain: "my_web"/],
         ["-web.lab.example", /is not a DNS-1123 subdomain: "-web"/],
-        [`${"a".repeat(64)}.example`, /is not a DNS-1123 subdomain/],
+        [`${"b".repeat(200)}.${"c".repeat(53)}`, /is 254 characters long; use at most 253 characters/],
         ["web..example", /an empty label/],
         ["", /is empty/],
     ];
@@ -419,7 +421,7 @@ void describe("the controller's settings and node ports", () => {
 
     void it("refuses a node port range it cannot read", () => {
         assert.deepEqual(controller({}, SERVICES, "30000:32767"), [
-            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range; write FIRST-LAST, e.g. 30000-32767',
+            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range (the API server takes FIRST-LAST or one port); write FIRST-LAST, e.g. 30000-32767',
         ]);
     });
 

@@ -231,6 +231,47 @@ const MUTATIONS: Record<string, (resources: EngineResource[]) => EngineResource[
             props.spec.ports[0].targetPort = "no-such-port";
         });
     },
+    "flannel-config-namespace": (resources) =>
+        changed(resources, first(resources, isFlannelConfigMap, "flannel's ConfigMap"), (props) => {
+            props.metadata = { ...props.metadata, namespace: "kube-system" };
+        }),
+    "service-ip-families": (resources) =>
+        changed(resources, first(resources, byType(T.Service), "a Service"), (props) => {
+            props.spec.ipFamilies = ["IPv4", "IPv6"];
+            props.spec.ipFamilyPolicy = "RequireDualStack";
+        }),
+    "service-load-balancer-available": (resources) =>
+        changed(resources, first(resources, byType(T.Service), "a Service"), (props) => {
+            props.spec.type = "LoadBalancer";
+        }),
+    "service-has-backends": (resources) => {
+        const backed = serviceBackends(resources).find(({ workloads }) => workloads.length > 0);
+        assert.ok(backed, "the baseline has a Service selecting a workload");
+        const namespace = backed.service.namespace;
+        const owned = resources.some(
+            (resource) =>
+                resource.type === "kubernetes:core/v1:Namespace" &&
+                (resource.props as any).metadata?.name === namespace,
+        );
+        const withNamespace = owned
+            ? resources
+            : [
+                  ...resources,
+                  {
+                      type: "kubernetes:core/v1:Namespace",
+                      name: namespace,
+                      urn: `urn:pulumi:dev::clusternet::kubernetes:core/v1:Namespace::${namespace}`,
+                      props: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
+                  },
+              ];
+        return changed(withNamespace, backed.service.resource, (props) => {
+            props.spec.selector = { ...props.spec.selector, "app.kubernetes.io/name": "typo" };
+        });
+    },
+    "ingress-tls-hosts": (resources) =>
+        changed(resources, first(resources, byType(T.Ingress), "an Ingress"), (props) => {
+            props.spec.tls = [{ hosts: ["elsewhere.lab.example"], secretName: "elsewhere-tls" }];
+        }),
     "ingress-host": (resources) =>
         changed(resources, first(resources, byType(T.Ingress), "an Ingress"), (props) => {
             props.spec.rules[0].host = "192.168.56.10";

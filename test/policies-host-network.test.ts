@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ResourceLike } from "../policies/lib/kubernetes";
 import {
     HOST_NETWORK_RESTRICTED,
     HOST_PORT_CONFLICTS,
@@ -77,7 +78,7 @@ void describe("host-network-restricted", () => {
             messages(violations.filter((violation) => violation.urn === urnOf(DEPLOYMENT, `demo-${name}`)));
         assert.match(
             byUrn("sniffer")[0]!,
-            /Deployment demo\/sniffer sets hostNetwork: true in namespace demo.*fix: drop hostNetwork .* or run it in an allowed namespace \(kube-flannel, traefik and ingress-nginx\)/,
+            /Deployment demo\/sniffer sets hostNetwork: true in namespace demo.*fix: drop hostNetwork .* or run it in an allowed namespace \(kube-system, kube-flannel, traefik and ingress-nginx\)/,
         );
         assert.match(byUrn("edge")[0]!, /container nginx maps hostPort 8080\/TCP in namespace demo/);
         assert.match(byUrn("root")[0]!, /container tool is privileged in namespace demo/);
@@ -148,8 +149,53 @@ void describe("host-network-restricted", () => {
                 settings,
             ),
         );
+        // The pod network's namespace is a system namespace: allowed whatever allowedNamespaces says.
+        assert.deepEqual(found, []);
+        const none = { [HOST_NETWORK_RESTRICTED]: { properties: { systemNamespaces: [], allowedNamespaces: [] } } };
+        const strict = messages(await violationsOf(hostNetworkRestricted, [flannelDaemonSet()], none));
+        assert.equal(strict.length, 2, strict.join("\n"));
+        assert.ok(strict.every((message) => message.startsWith("DaemonSet kube-flannel/kube-flannel-ds")));
+    });
+
+    void it("allows kubeadm's kube-proxy DaemonSet in kube-system (hostNetwork, privileged) by default", async () => {
+        // Shaped like kubeadm's (cmd/kubeadm/app/phases/addons/proxy/manifests.go, KubeProxyDaemonSet19).
+        const kubeProxy: ResourceLike = {
+            type: "kubernetes:apps/v1:DaemonSet",
+            name: "kube-proxy",
+            urn: urnOf("kubernetes:apps/v1:DaemonSet", "kube-proxy"),
+            props: {
+                apiVersion: "apps/v1",
+                kind: "DaemonSet",
+                metadata: { name: "kube-proxy", namespace: "kube-system", labels: { "k8s-app": "kube-proxy" } },
+                spec: {
+                    selector: { matchLabels: { "k8s-app": "kube-proxy" } },
+                    template: {
+                        metadata: { labels: { "k8s-app": "kube-proxy" } },
+                        spec: {
+                            priorityClassName: "system-node-critical",
+                            hostNetwork: true,
+                            serviceAccountName: "kube-proxy",
+                            containers: [
+                                {
+                                    name: "kube-proxy",
+                                    image: "registry.k8s.io/kube-proxy:v1.35.0",
+                                    command: ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf"],
+                                    securityContext: { privileged: true },
+                                },
+                            ],
+                            tolerations: [{ operator: "Exists" }],
+                        },
+                    },
+                },
+            },
+        };
+        assert.deepEqual(messages(await violationsOf(hostNetworkRestricted, [kubeProxy])), []);
+        const moved = {
+            ...kubeProxy,
+            props: { ...kubeProxy.props, metadata: { name: "kube-proxy", namespace: "demo" } },
+        };
+        const found = messages(await violationsOf(hostNetworkRestricted, [moved]));
         assert.equal(found.length, 2, found.join("\n"));
-        assert.ok(found.every((message) => message.startsWith("DaemonSet kube-flannel/kube-flannel-ds")));
     });
 });
 

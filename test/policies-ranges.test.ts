@@ -278,12 +278,12 @@ void describe("service-cluster-ip-in-range", () => {
         [
             "outside the range",
             { name: "out", ports: [{ port: 80 }], clusterIP: "172.16.0.1" },
-            /clusterIP 172\.16\.0\.1, outside the Service CIDR 10\.96\.0\.0\/12 \(clusternet:cluster\.serviceCidr \(stack output plan\)\)/,
+            /Service demo\/out spec\.clusterIP: 172\.16\.0\.1 is outside the Service CIDR 10\.96\.0\.0\/12; the API server refuses it .*inside 10\.96\.0\.0\/12 \(clusternet:cluster\.serviceCidr \(stack output plan\)\)/,
         ],
         [
             "the network address",
             { name: "net", ports: [{ port: 80 }], clusterIP: "10.96.0.0" },
-            /the network address of 10\.96\.0\.0\/12/,
+            /the network address of the Service CIDR 10\.96\.0\.0\/12/,
         ],
         [
             "the broadcast address",
@@ -293,12 +293,12 @@ void describe("service-cluster-ip-in-range", () => {
         [
             "the kubernetes Service's address",
             { name: "api", ports: [{ port: 80 }], clusterIP: "10.96.0.1" },
-            /belongs to the kubernetes Service/,
+            /is the kubernetes Service's IP/,
         ],
         [
             "the cluster DNS address",
             { name: "dns", ports: [{ port: 80 }], clusterIP: "10.96.0.10" },
-            /cluster DNS address kubeadm gives the kube-dns Service/,
+            /is the cluster DNS Service's IP \(the 10th address of 10\.96\.0\.0\/12, where kubeadm puts kube-dns\)/,
         ],
         [
             "a non-canonical address",
@@ -339,7 +339,10 @@ void describe("service-cluster-ip-in-range", () => {
         ];
         const found = messages(await violationsOf(serviceClusterIpInRange, resources));
         assert.deepEqual(found.length, 1);
-        assert.match(found[0]!, /Service demo\/b asks for clusterIP 10\.96\.0\.50, which Service demo\/a asks for too/);
+        assert.match(
+            found[0]!,
+            /Service demo\/b spec\.clusterIP: 10\.96\.0\.50 is also the clusterIP of Service demo\/a; .*"provided IP is already allocated"/,
+        );
     });
 
     void it("uses its serviceCidr setting, and kubeadm's default without a plan", async () => {
@@ -353,7 +356,7 @@ void describe("service-cluster-ip-in-range", () => {
         );
         assert.ok(
             configured.some((message) =>
-                /outside the Service CIDR 10\.100\.0\.0\/16 \(policy config service-cluster-ip-in-range\.serviceCidr\)/.test(
+                /outside the Service CIDR 10\.100\.0\.0\/16; .*inside 10\.100\.0\.0\/16 \(policy config service-cluster-ip-in-range\.serviceCidr\)/.test(
                     message,
                 ),
             ),
@@ -367,7 +370,7 @@ void describe("service-cluster-ip-in-range", () => {
         );
         assert.ok(
             planless.some((message) =>
-                /outside the Service CIDR 10\.96\.0\.0\/12 \(kubeadm's default Service CIDR\)/.test(message),
+                /outside the Service CIDR 10\.96\.0\.0\/12; .*\(kubeadm's default Service CIDR\)/.test(message),
             ),
             planless.join("\n"),
         );

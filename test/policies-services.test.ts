@@ -35,7 +35,7 @@ void describe("service-ports", () => {
         const resources = [
             ...lab(),
             service({ name: "single", ports: [{ port: 80, targetPort: 8080 }] }),
-            service({ name: "external", type: "ExternalName", ports: [] }),
+            service({ name: "external", type: "ExternalName", externalName: "db.example.com", ports: [] }),
             service({ name: "headless", clusterIP: "None", ports: [] }),
             service({
                 name: "udp-and-tcp",
@@ -53,12 +53,12 @@ void describe("service-ports", () => {
         [
             "an unnamed port among several",
             { ports: [{ name: "http", port: 80 }, { port: 81 }] },
-            /ports\[1\] \(port 81\/TCP\) has no name; with more than one port every port needs a name/,
+            /spec\.ports\[1\]\.name: is required because the Service has 2 ports/,
         ],
         [
             "a name that is no DNS-1123 label",
             { ports: [{ name: "Http_Port", port: 80 }] },
-            /name "Http_Port" is not a DNS-1123 label/,
+            /spec\.ports\[0\]\.name: "Http_Port" is not a valid port name \(a DNS-1123 label\)/,
         ],
         [
             "a duplicate name",
@@ -68,7 +68,7 @@ void describe("service-ports", () => {
                     { name: "http", port: 81 },
                 ],
             },
-            /name "http" is also the name of ports\[0\]/,
+            /spec\.ports\[1\]\.name: "http" is also the name of ports\[0\]/,
         ],
         [
             "a duplicate (protocol, port)",
@@ -78,23 +78,23 @@ void describe("service-ports", () => {
                     { name: "b", port: 80, protocol: "TCP" },
                 ],
             },
-            /repeats TCP\/80 of ports\[0\]/,
+            /spec\.ports\[1\]\.port: TCP\/80 is also ports\[0\]; the API server refuses a duplicate \(protocol, port\)/,
         ],
         [
             "an unknown protocol",
             { ports: [{ port: 80, protocol: "tcp" }] },
-            /protocol "tcp" is not one of TCP, UDP, SCTP/,
+            /spec\.ports\[0\]\.protocol: "tcp" is not a protocol; the API server takes only TCP, UDP, SCTP/,
         ],
-        ["a port out of range", { ports: [{ port: 70000 }] }, /port 70000 is not a port number/],
+        ["a port out of range", { ports: [{ port: 70000 }] }, /spec\.ports\[0\]\.port: 70000 is not a port number/],
         [
             "a targetPort out of range",
             { ports: [{ port: 80, targetPort: 0.5 }] },
-            /targetPort 0\.5 is not a port number/,
+            /spec\.ports\[0\]\.targetPort: 0\.5 is not a port number/,
         ],
         [
             "a targetPort name that is no IANA service name",
             { ports: [{ port: 80, targetPort: "web-http-port-name" }] },
-            /targetPort "web-http-port-name" is neither a port number nor a valid port name/,
+            /spec\.ports\[0\]\.targetPort: "web-http-port-name" is not a valid port name \(an IANA service name/,
         ],
         [
             "a quoted numeric targetPort",
@@ -104,12 +104,12 @@ void describe("service-ports", () => {
         [
             "a nodePort outside the range",
             { type: "NodePort", ports: [{ port: 80, nodePort: 8080 }] },
-            /nodePort 8080 lies outside the node port range 30000-32767/,
+            /spec\.ports\[0\]\.nodePort: 8080 is outside the node port range 30000-32767 \(service-ports\.nodePortRange\); the API server refuses it/,
         ],
         [
             "a nodePort on a ClusterIP Service",
             { ports: [{ port: 80, nodePort: 30001 }] },
-            /sets nodePort 30001, but ClusterIP Services have no node ports/,
+            /spec\.ports\[0\]\.nodePort: is set, but a ClusterIP Service has no node ports/,
         ],
         [
             "one nodePort twice for one protocol",
@@ -120,18 +120,18 @@ void describe("service-ports", () => {
                     { name: "b", port: 81, nodePort: 30001 },
                 ],
             },
-            /repeats nodePort TCP\/30001 of ports\[0\]/,
+            /spec\.ports\[1\]\.nodePort: TCP\/30001 is also the node port of ports\[0\]/,
         ],
         [
             "a headless NodePort",
             { type: "NodePort", clusterIP: "None", ports: [{ port: 80 }] },
-            /is headless \(clusterIP: None\) but of type NodePort/,
+            /spec\.clusterIP: a headless Service \(clusterIP None\) cannot be of type NodePort/,
         ],
         ["no ports", { ports: [] }, /has no ports/],
         [
             "an unknown type",
             { type: "Nodeport", ports: [{ port: 80 }] },
-            /has type "Nodeport"; fix: use one of ClusterIP, NodePort, LoadBalancer, ExternalName/,
+            /spec\.type: "Nodeport" is not a Service type; the API server refuses it \("Unsupported value"\); fix: use one of ClusterIP, NodePort, LoadBalancer, ExternalName/,
         ],
     ];
     for (const [what, spec, expected] of refusals) {
@@ -154,7 +154,7 @@ void describe("service-ports", () => {
         const settings = { [SERVICE_PORTS]: { properties: { nodePortRange: "20000-22767" } } };
         const found = messages(await violationsOf(servicePorts, webApp(), settings));
         assert.ok(
-            found.some((message) => /nodePort 30808 lies outside the node port range 20000-22767/.test(message)),
+            found.some((message) => /nodePort: 30808 is outside the node port range 20000-22767/.test(message)),
             found.join("\n"),
         );
     });

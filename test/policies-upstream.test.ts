@@ -46,7 +46,7 @@ void describe("upstream manifests under the pack", () => {
         const moved = flannel.map((resource) => {
             const props = structuredClone(resource.props) as any;
             if (props.metadata?.namespace === "kube-flannel") {
-                props.metadata.namespace = "kube-system";
+                props.metadata.namespace = "network";
             }
             return { ...resource, props };
         });
@@ -56,7 +56,7 @@ void describe("upstream manifests under the pack", () => {
             .map((violation) => violation.message);
         assert.ok(
             restricted.some((message) =>
-                /DaemonSet kube-system\/kube-flannel-ds sets hostNetwork: true in namespace kube-system/.test(message),
+                /DaemonSet network\/kube-flannel-ds sets hostNetwork: true in namespace network/.test(message),
             ),
             restricted.join("\n"),
         );

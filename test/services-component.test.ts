@@ -228,10 +228,10 @@ describe("AppService under mocks", () => {
             [
                 'RunError: AppService "bad" has invalid args:',
                 "args.name: \"Bad\" is not a valid Service name (a DNS-1035 label); use lowercase letters, digits and '-', starting with a letter, at most 63 characters, e.g. web",
-                "args.ports[0].name: is required because the Service has 2 ports; name every port with a DNS-1123 label, e.g. http",
+                "args.ports[0].name: is required because the Service has 2 ports (the API server needs a name per port to tell them apart); name every port with a DNS-1123 label, e.g. port-80",
                 'args.ports[0].targetPortName: "htp" is not the name of a TCP container port of the app (its TCP ports: http (80), https (443)); use one of http, https, or a port number',
-                "args.ports[1].name: is required because the Service has 2 ports; name every port with a DNS-1123 label, e.g. http",
-                "args.ports[1].nodePort: is set, but a ClusterIP Service has no node ports; remove nodePort, or make the Service type NodePort",
+                "args.ports[1].name: is required because the Service has 2 ports (the API server needs a name per port to tell them apart); name every port with a DNS-1123 label, e.g. port-81",
+                "args.ports[1].nodePort: is set, but a ClusterIP Service has no node ports; the API server refuses it; remove nodePort, or make the Service type NodePort",
             ].join("\n"),
         );
         assert.deepEqual(

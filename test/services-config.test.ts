@@ -102,7 +102,7 @@ describe("clusternet:services in the stack config", () => {
         const config = devConfig();
         config["cluster"].nodePortRange = "30000:32767";
         assert.deepEqual(problems(config), [
-            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range; write FIRST-LAST, e.g. 30000-32767',
+            'clusternet:cluster.nodePortRange: "30000:32767" is not a port range (the API server takes FIRST-LAST or one port); write FIRST-LAST, e.g. 30000-32767',
         ]);
     });
 

@@ -313,14 +313,17 @@ describe("validateServices: node ports", () => {
         );
     });
 
-    it("parses the node port range strictly", () => {
+    it("parses the node port range as the API server does", () => {
         assert.deepEqual(parseNodePortRange("30000-32767"), { ok: true, value: { first: 30000, last: 32767 } });
         assert.deepEqual(parseNodePortRange("30000+2767"), {
             ok: false,
-            message: '"30000+2767" is not a port range',
+            message: '"30000+2767" is not a port range (the API server takes FIRST-LAST or one port)',
             fix: "write FIRST-LAST, e.g. 30000-32767",
         });
-        assert.deepEqual(parseNodePortRange("030000-32767").ok, false);
+        // Go's strconv.Atoi takes leading zeros; spaces only around the whole range; one port is a range of one.
+        assert.deepEqual(parseNodePortRange("030000-32767"), { ok: true, value: { first: 30000, last: 32767 } });
+        assert.deepEqual(parseNodePortRange(" 30000-32767 "), { ok: true, value: { first: 30000, last: 32767 } });
+        assert.deepEqual(parseNodePortRange("30100"), { ok: true, value: { first: 30100, last: 30100 } });
         assert.deepEqual(parseNodePortRange("30000 - 32767").ok, false);
         assert.deepEqual(lines([web()], { ...CLUSTER, nodePortRange: "32767-30000" }), [
             "clusternet:cluster.nodePortRange",
@@ -548,9 +551,9 @@ describe("validateServices: messages", () => {
             { name: "web", port: 8082, targetPort: 80 },
         ];
         assert.deepEqual(messages([web({ type: "ClusterIP", ports })]), [
-            "clusternet:services[0].ports[0].name: is required because the Service has 4 ports; name every port with a DNS-1123 label, e.g. http",
-            "clusternet:services[0].ports[1].name: \"HTTPS\" is not a valid port name (a DNS-1123 label); use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http",
-            'clusternet:services[0].ports[3].name: "web" is also the name of ports[2]; give every port its own name',
+            "clusternet:services[0].ports[0].name: is required because the Service has 4 ports (the API server needs a name per port to tell them apart); name every port with a DNS-1123 label, e.g. port-8080",
+            "clusternet:services[0].ports[1].name: \"HTTPS\" is not a valid port name (a DNS-1123 label); use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, e.g. http",
+            'clusternet:services[0].ports[3].name: "web" is also the name of ports[2]; the API server refuses duplicate port names; give every port its own name',
         ]);
     });
 

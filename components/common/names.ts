@@ -1,6 +1,8 @@
 /** Kubernetes' name rules (apimachinery validation), shared by every builder and validator. */
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The syntax of one label of a subdomain, without the 63-character limit of a DNS-1123 label. */
+export const DNS1123_LABEL_SYNTAX = DNS1123_LABEL;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -9,11 +11,13 @@ export function isDns1123Label(value: string): boolean {
     return value.length <= 63 && DNS1123_LABEL.test(value);
 }
 
-/** A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
+/**
+ * A DNS-1123 subdomain as Kubernetes checks one (apimachinery `IsDNS1123Subdomain`): dot-separated labels of
+ * lowercase alphanumerics and '-', at most 253 characters in all. Kubernetes limits only the whole name, not each
+ * label to 63 (that limit applies where a DNS-1123 label is required).
+ */
 export function isDns1123Subdomain(value: string): boolean {
-    return (
-        value.length <= 253 && DNS1123_SUBDOMAIN.test(value) && value.split(".").every((label) => label.length <= 63)
-    );
+    return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
 }
 
 /**

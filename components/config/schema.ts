@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_CLUSTER_NAME, DEFAULT_DNS_DOMAIN, DEFAULT_NODE_MASK_SIZE, DEFAULT_NODE_MASK_SIZE_V6 } from "../plan";
+import { DEFAULT_NODE_PORT_RANGE } from "../rules/node-ports";
 
 /**
  * The schema of every `clusternet:*` stack config key, in one place. It checks shapes (types, enums, unknown
@@ -85,8 +86,8 @@ export const clusterSchema = z
             ),
         nodePortRange: z
             .string()
-            .default("30000-32767")
-            .describe("The API server's --service-node-port-range. Default 30000-32767."),
+            .default(DEFAULT_NODE_PORT_RANGE)
+            .describe(`The API server's --service-node-port-range. Default ${DEFAULT_NODE_PORT_RANGE}.`),
         loadBalancer: z
             .boolean()
             .default(false)

@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, formatProblem } from "../common";
-import { parseNodePortRange } from "../services/network";
-import { DEFAULT_NODE_PORT_RANGE } from "../services/types";
+import { DEFAULT_NODE_PORT_RANGE, parseNodePortRange } from "../rules";
 import { checkNodePortClaims } from "../services/validate";
 import { IpFamily } from "../plan";
 import { buildController, dependencyOrder } from "./build";

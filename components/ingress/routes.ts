@@ -4,7 +4,7 @@ import {
     COMBINED_PORT_FIELDS,
     PortNameField,
     Problem,
-    isDns1123Label,
+    DNS1123_LABEL_SYNTAX,
     isDns1123Subdomain,
     URL_PATH,
     keyPath,
@@ -12,6 +12,7 @@ import {
     show,
 } from "../common";
 import { parseAddress } from "../plan";
+import { ingressBackendPortNameFindings } from "../rules/ingress-backends";
 import { findServiceBackend } from "../services/backend";
 import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
 import { BackendService, IngressPathSpec, IngressRouteSpec, PathType } from "./types";
@@ -22,8 +23,7 @@ export interface Finding {
     readonly fix?: string;
 }
 
-const LABEL_RULE =
-    "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
+const LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit";
 
 /**
  * Whether the text is an IP address in any spelling (Kubernetes refuses those as hosts): canonical or not, so
@@ -92,7 +92,8 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
     if (name.length > 253) {
         findings.push({ message: `is ${name.length} characters long`, fix: "use at most 253 characters" });
     }
-    const badLabels = base.split(".").filter((label) => !isDns1123Label(label));
+    // Kubernetes limits the whole host to 253 characters, not each label to 63 (IsDNS1123Subdomain).
+    const badLabels = base.split(".").filter((label) => !DNS1123_LABEL_SYNTAX.test(label));
     if (badLabels.length > 0) {
         findings.push({
             message: `${show(name)} is not a DNS-1123 subdomain: ${badLabels.map((label) => (label === "" ? "an empty label" : show(label))).join(", ")}`,
@@ -339,6 +340,16 @@ export function validateRoutes(
                 const field = lookup.field === "port" && spec.portName !== undefined ? nameField : lookup.field;
                 problems.push({ key: routeKey("paths", pathIndex, field), message: lookup.message, fix: lookup.fix });
                 return;
+            }
+            if (typeof port === "string") {
+                const portNumber = services[lookup.value.serviceIndex]!.ports.find(
+                    (entry) => entry.name === port,
+                )?.port;
+                const bad = ingressBackendPortNameFindings(port, routeKey("paths", pathIndex, nameField), portNumber);
+                if (bad.length > 0) {
+                    problems.push(...bad);
+                    return;
+                }
             }
             if (lookup.value.protocol !== "TCP") {
                 const tcpPorts = services[lookup.value.serviceIndex]!.ports.filter(

@@ -210,7 +210,7 @@ function fastIpv6(text: string): bigint | undefined {
     return value;
 }
 
-function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+export function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
     const v4 = fastIpv4(text);
     if (v4 >= 0) {
         return { ok: true, value: { family: IpFamily.IPv4, value: BigInt(v4) } };

@@ -8,6 +8,7 @@ import {
     keyPath,
     lengthNote,
 } from "../common";
+import { DNS_SERVICE_INDEX, KUBERNETES_SERVICE_INDEX } from "../rules/constants";
 import { allocateNodeSubnets } from "./allocate";
 import {
     Cidr,
@@ -52,8 +53,6 @@ const MAX_SERVICE_HOST_BITS = 20;
 const SUGGESTED_POD_PREFIX: Record<IpFamily, number> = { IPv4: 16, IPv6: 56 };
 /** The kubelet's default maxPods. */
 export const KUBELET_MAX_PODS = 110;
-/** kubeadm puts cluster DNS on the 10th address of the Service CIDR. */
-const DNS_SERVICE_INDEX = 10n;
 
 /** Where the inputs live, for naming them in problems. */
 export type PlanKeys = Pick<SectionKeys, "cluster" | "nodes" | "previous">;
@@ -651,8 +650,8 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
                 reserved: (cluster.reserved ?? []).map((range) => ({ name: range.name, cidr: range.cidr })),
                 dnsDomain: cluster.dnsDomain ?? DEFAULT_DNS_DOMAIN,
             },
-            kubernetesServiceIp: serviceAddress(IpFamily.IPv4, 1n),
-            kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, 1n),
+            kubernetesServiceIp: serviceAddress(IpFamily.IPv4, KUBERNETES_SERVICE_INDEX),
+            kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, KUBERNETES_SERVICE_INDEX),
             dnsServiceIp: serviceAddress(IpFamily.IPv4, DNS_SERVICE_INDEX),
             dnsServiceIpV6: serviceAddress(IpFamily.IPv6, DNS_SERVICE_INDEX),
             nodes,

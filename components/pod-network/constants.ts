@@ -1,3 +1,4 @@
+import { FLANNEL_BACKEND_OVERHEAD } from "../rules/constants";
 /** flannel's names, images and numbers, as upstream v0.28.9 has them (see docs/pod-network.md, "Differences from upstream flannel"). */
 
 /** The flannel release these objects follow. */
@@ -45,17 +46,8 @@ export const WireGuardMode = {
 export type WireGuardMode = (typeof WireGuardMode)[keyof typeof WireGuardMode];
 export const WIREGUARD_MODES: readonly WireGuardMode[] = Object.values(WireGuardMode);
 
-/**
- * Bytes each backend adds to a packet; flannel subtracts exactly these from the underlay MTU to get the pod MTU
- * (FLANNEL_MTU in subnet.env): vxlan 14 Ethernet + 20 IPv4 + 8 UDP + 8 VXLAN, wireguard 40 IPv6 + 8 UDP + 32
- * WireGuard header and tag, udp 20 IPv4 + 8 UDP, host-gw routes without encapsulation.
- */
-export const BACKEND_OVERHEAD: Readonly<Record<FlannelBackend, number>> = {
-    vxlan: 50,
-    "host-gw": 0,
-    wireguard: 80,
-    udp: 28,
-};
+/** Bytes each backend adds to a packet (stated once in components/rules, with the arithmetic). */
+export const BACKEND_OVERHEAD: Readonly<Record<FlannelBackend, number>> = FLANNEL_BACKEND_OVERHEAD;
 
 /** The underlay MTU assumed when none is configured (flannel itself then uses the interface's MTU). */
 export const DEFAULT_UNDERLAY_MTU = 1500;

@@ -1,26 +1,15 @@
 import { Problem, keyPath } from "../common";
+import { AddressPlan, Cidr, DEFAULT_SERVICE_CIDR, IpFamily, addressAt, formatAddress, parseCidr } from "../plan";
 import {
-    AddressPlan,
-    Cidr,
-    DEFAULT_SERVICE_CIDR,
-    IpFamily,
-    addressAt,
-    cidrEnd,
-    formatAddress,
-    parseCidr,
-} from "../plan";
+    DNS_SERVICE_INDEX,
+    KUBERNETES_SERVICE_INDEX,
+    NodePortRange,
+    hasRoomForDns,
+    parseNodePortRange,
+} from "../rules";
 import { DEFAULT_NODE_PORT_RANGE, ServiceClusterSpec, ServiceNodeAddress } from "./types";
 
-/** An inclusive range of node ports. */
-export interface NodePortRange {
-    readonly first: number;
-    readonly last: number;
-}
-
-/** The `kubernetes` Service takes the first address of the Service CIDR. */
-const KUBERNETES_SERVICE_INDEX = 1n;
-/** kubeadm puts cluster DNS on the 10th address, as components/plan does. */
-const DNS_SERVICE_INDEX = 10n;
+export { NodePortRange, parseNodePortRange };
 
 /** A Service CIDR with the addresses a pinned clusterIP must avoid. */
 export interface ServiceRange {
@@ -44,36 +33,6 @@ export interface ServiceNetwork {
     readonly nodePortRangeText: string;
     readonly nodePortRangeKey: string;
     readonly loadBalancer: boolean;
-}
-
-/**
- * Parses a node port range strictly as `FIRST-LAST` (decimal, no leading zeros, 1-65535, FIRST <= LAST). The API
- * server also takes `FIRST+SIZE`; one spelling keeps configs comparable.
- */
-export function parseNodePortRange(
-    text: string,
-): { ok: true; value: NodePortRange } | { ok: false; message: string; fix: string } {
-    const match = /^([1-9]\d{0,4})-([1-9]\d{0,4})$/.exec(text);
-    if (!match) {
-        return {
-            ok: false,
-            message: `${JSON.stringify(text)} is not a port range`,
-            fix: `write FIRST-LAST, e.g. ${DEFAULT_NODE_PORT_RANGE}`,
-        };
-    }
-    const first = Number(match[1]);
-    const last = Number(match[2]);
-    if (first > 65535 || last > 65535) {
-        return {
-            ok: false,
-            message: `${JSON.stringify(text)} goes beyond port 65535`,
-            fix: `keep both ends within 1-65535, e.g. ${DEFAULT_NODE_PORT_RANGE}`,
-        };
-    }
-    if (first > last) {
-        return { ok: false, message: `${JSON.stringify(text)} starts after it ends`, fix: `write ${last}-${first}` };
-    }
-    return { ok: true, value: { first, last } };
 }
 
 /** The parts of an address plan (and the cluster settings beside it) that Services need. */
@@ -124,7 +83,7 @@ export function resolveServiceNetwork(
             continue;
         }
         const cidr = parsed.value;
-        if (cidrEnd(cidr) - cidr.start < DNS_SERVICE_INDEX) {
+        if (!hasRoomForDns(cidr)) {
             problems.push({
                 key,
                 message: `${text} has no room for the cluster DNS IP (its 10th address)`,

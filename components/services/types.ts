@@ -134,7 +134,7 @@ export interface ServiceClusterSpec extends ServiceClusterSettings {
 }
 
 /** Kubernetes' default --service-node-port-range. */
-export const DEFAULT_NODE_PORT_RANGE = "30000-32767";
+export { DEFAULT_NODE_PORT_RANGE } from "../rules/node-ports";
 /** The namespace a Service lands in when none is given. */
 export const DEFAULT_NAMESPACE = "default";
 /** Default seconds `pulumi up` waits for Ready pods: less than Pulumi's 10 minutes, so a broken lab app fails sooner. */

@@ -13,7 +13,16 @@ import {
     keyPath,
     show,
 } from "../common";
-import { IpFamily, cidrContainsAddress, cidrEnd, parseAddress } from "../plan";
+import { IpFamily, parseAddress } from "../plan";
+import {
+    HEADLESS_CLUSTER_IP,
+    ServiceCidrSource,
+    clusterIpFindings,
+    defaultedProtocol,
+    isUnsetTargetPort,
+    serviceTypeFindings,
+    servicePortsFindings,
+} from "../rules";
 import { parseImage } from "./labels";
 import { NodePortRange, ServiceNetwork, parseNodePortRange, resolveServiceNetwork } from "./network";
 import { ResolvedContainerPort, findContainerPort, isBuiltinNamespace, resolveContainerPorts } from "./resolve";
@@ -108,7 +117,10 @@ function bothGiven(numberField: string, nameKey: string): Problem {
     };
 }
 
-/** The Service port's own checks: everything but node port ranges and conflicts, which are stack-wide. */
+/**
+ * The Service port's own checks: Kubernetes' rules (components/rules) plus what only the stack knows, the app's
+ * container ports. Node port ranges and conflicts are stack-wide (checkNodePortClaims).
+ */
 function validatePorts(
     spec: AppServiceSpec,
     key: string,
@@ -118,6 +130,7 @@ function validatePorts(
 ): void {
     const portsKey = keyPath(key, "ports");
     if (!Array.isArray(spec.ports) || spec.ports.length === 0) {
+        // Stricter than Kubernetes for headless Services: the stack's app, probe and port map need a port.
         problems.push({
             key: portsKey,
             message: "has no ports",
@@ -126,92 +139,48 @@ function validatePorts(
         return;
     }
     const type = spec.type ?? ServiceType.ClusterIP;
-    const several = spec.ports.length > 1;
-    const names = new Map<string, number>();
-    const pairs = new Map<string, number>();
+    const fields = spec.ports.map((port) => ({
+        name: port.name,
+        port: port.port,
+        protocol: port.protocol,
+        nodePort: port.nodePort,
+        targetPort:
+            port.targetPort !== undefined && port.targetPortName !== undefined
+                ? undefined
+                : (port.targetPortName ?? port.targetPort),
+    }));
+    const found = servicePortsFindings(fields, portsKey, {
+        type,
+        headless: spec.headless === true,
+        targetPortNameField: portNameField,
+    });
     spec.ports.forEach((port, index) => {
         const at = (field: string): string => keyPath(portsKey, index, field);
-        if (port.name === undefined || port.name === "") {
-            if (several) {
-                problems.push({
-                    key: at("name"),
-                    message: `is required because the Service has ${spec.ports.length} ports`,
-                    fix: "name every port with a DNS-1123 label, e.g. http",
-                });
-            }
-        } else if (!isDns1123Label(port.name)) {
-            problems.push({
-                key: at("name"),
-                message: `${show(port.name)} is not a valid port name (a DNS-1123 label)`,
-                fix: "use lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. http",
-            });
-        } else if (names.has(port.name)) {
-            problems.push({
-                key: at("name"),
-                message: `${show(port.name)} is also the name of ports[${names.get(port.name)}]`,
-                fix: "give every port its own name",
-            });
-        } else {
-            names.set(port.name, index);
+        const problems = found;
+        const protocol = defaultedProtocol(port.protocol);
+        if (!isProtocol(protocol)) {
+            return;
         }
-
-        const protocolValid = port.protocol === undefined || isProtocol(port.protocol);
-        if (!protocolValid) {
-            problems.push({
-                key: at("protocol"),
-                message: `${show(port.protocol)} is not a protocol`,
-                fix: "use TCP, UDP or SCTP",
-            });
-        }
-        const protocol = port.protocol ?? Protocol.TCP;
-        if (!isPort(port.port)) {
-            problems.push({ key: at("port"), message: `${show(port.port)} is not a port number`, fix: PORT_FIX });
-        } else if (protocolValid) {
-            const pair = `${protocol} ${port.port}`;
-            if (pairs.has(pair)) {
-                problems.push({
-                    key: at("port"),
-                    message: `${pair} is also ports[${pairs.get(pair)}]; a Service maps each protocol and port once`,
-                    fix: "use another port number, or remove one of them",
-                });
-            } else {
-                pairs.set(pair, index);
-            }
-        }
-
         const target = port.targetPort;
         const targetName = port.targetPortName;
         const targetNameKey = at(portNameField("targetPort"));
         if (target !== undefined && targetName !== undefined) {
             problems.push(bothGiven("targetPort", targetNameKey));
         } else if (targetName !== undefined) {
-            if (typeof targetName !== "string" || !isIanaServiceName(targetName)) {
-                problems.push({
-                    key: targetNameKey,
-                    message: `${show(targetName)} is not a valid port name (${IANA_RULE})`,
-                    fix: "use a container port's name, such as http, or a port number",
-                });
-            } else if (containerPorts && protocolValid) {
+            if (typeof targetName === "string" && isIanaServiceName(targetName) && containerPorts) {
                 validateNamedTarget(targetName, protocol, containerPorts, targetNameKey, problems);
             }
-        } else if (target !== undefined && !isPort(target)) {
-            problems.push({
-                key: at("targetPort"),
-                message: `${show(target)} is not a port number`,
-                fix: `${PORT_FIX}, ${orPortName("targetPort", portNameField)}`,
-            });
-        } else if (containerPorts && protocolValid && isPort(port.port)) {
+        } else if (containerPorts && (isUnsetTargetPort(target) || isPort(target)) && isPort(port.port)) {
             // Container ports are informational to Kubernetes, but here the app declares all of them: a number
             // that is not among them is a typo that leaves the port without a listener.
-            const number = target ?? port.port;
+            const number = isPort(target) ? target : port.port;
             if (!findContainerPort(containerPorts, number, protocol)) {
                 const named = ofProtocol(containerPorts, protocol);
                 problems.push({
                     key: at("targetPort"),
-                    message:
-                        target === undefined
-                            ? `is not set, so it is the port ${number}, which is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`
-                            : `${number} is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`,
+                    message: !isPort(target)
+                        ? `is not set, so it is the port ${number}, which is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`
+                        : `${number} is not a ${protocol} container port of the app (${portListNote(containerPorts, protocol)})`,
                     fix:
                         named.length > 0
                             ? `target one of ${describePorts(named)}, or add ${number}/${protocol} to app.containerPorts`
@@ -219,23 +188,11 @@ function validatePorts(
                 });
             }
         }
-
-        if (port.nodePort !== undefined) {
-            if (!isPort(port.nodePort)) {
-                problems.push({
-                    key: at("nodePort"),
-                    message: `${show(port.nodePort)} is not a port number`,
-                    fix: `${PORT_FIX}, inside the node port range`,
-                });
-            } else if (type === ServiceType.ClusterIP) {
-                problems.push({
-                    key: at("nodePort"),
-                    message: "is set, but a ClusterIP Service has no node ports",
-                    fix: "remove nodePort, or make the Service type NodePort",
-                });
-            }
-        }
     });
+    // Port by port, as the user reads them: Kubernetes' rules first, then the app's.
+    const portIndex = (problem: Problem): number =>
+        Number(/^\[(\d+)\]/.exec(problem.key.slice(portsKey.length))?.[1] ?? -1);
+    problems.push(...found.sort((a, b) => portIndex(a) - portIndex(b)));
 }
 
 function validateNamedTarget(
@@ -485,14 +442,15 @@ function validateSelector(selector: Record<string, string>, key: string, problem
     }
 }
 
-/** Checks a pinned clusterIP against the Service CIDR of its family and the addresses Kubernetes keeps for itself. */
+/** Checks a pinned clusterIP with Kubernetes' rules (components/rules) against the Service CIDR of its family. */
 function validateClusterIp(
     clusterIP: string,
     key: string,
     network: ServiceNetwork,
     problems: Problem[],
 ): bigint | undefined {
-    if (clusterIP === "None") {
+    if (clusterIP === HEADLESS_CLUSTER_IP) {
+        // Deliberately stricter than Kubernetes (docs/notes/issue-18.md): one spelling for headless.
         problems.push({
             key,
             message: `"None" is how Kubernetes spells a headless Service`,
@@ -509,52 +467,13 @@ function validateClusterIp(
         });
         return undefined;
     }
-    const { family, value } = parsed.value;
-    const range = network.ranges[family];
-    if (!range) {
-        const other = network.ranges[family === IpFamily.IPv4 ? IpFamily.IPv6 : IpFamily.IPv4];
-        problems.push({
-            key,
-            message: `${clusterIP} is ${family}, but the cluster has no ${family} Service CIDR`,
-            fix: other ? `pick an address inside ${other.text} (${other.key})` : "set the cluster's Service CIDR first",
-        });
-        return undefined;
+    const ranges: Partial<Record<IpFamily, ServiceCidrSource>> = {};
+    for (const range of Object.values(network.ranges)) {
+        ranges[range.cidr.family] = { cidr: range.cidr, source: range.key };
     }
-    const inside = `pick another address inside ${range.text} (${range.key})`;
-    if (!cidrContainsAddress(range.cidr, family, value)) {
-        problems.push({
-            key,
-            message: `${clusterIP} is outside the Service CIDR ${range.text}`,
-            fix: `pick an address inside ${range.text} (${range.key})`,
-        });
-    } else if (value === range.cidr.start) {
-        problems.push({
-            key,
-            message: `${clusterIP} is the network address of the Service CIDR ${range.text}, which Kubernetes never assigns`,
-            fix: inside,
-        });
-    } else if (family === IpFamily.IPv4 && value === cidrEnd(range.cidr)) {
-        problems.push({
-            key,
-            message: `${clusterIP} is the broadcast address of the Service CIDR ${range.text}, which Kubernetes never assigns`,
-            fix: inside,
-        });
-    } else if (value === range.kubernetesIp) {
-        problems.push({
-            key,
-            message: `${clusterIP} is the kubernetes Service's IP (the first address of ${range.text})`,
-            fix: inside,
-        });
-    } else if (value === range.dnsIp) {
-        problems.push({
-            key,
-            message: `${clusterIP} is the cluster DNS Service's IP (the 10th address of ${range.text})`,
-            fix: inside,
-        });
-    } else {
-        return value;
-    }
-    return undefined;
+    const found = clusterIpFindings(parsed.value, ranges, key);
+    problems.push(...found);
+    return found.length === 0 ? parsed.value.value : undefined;
 }
 
 function where(spec: AppServiceSpec): string {
@@ -585,22 +504,11 @@ function validateService(
         });
     }
     const type = spec.type ?? ServiceType.ClusterIP;
-    if (!SERVICE_TYPES.includes(type)) {
-        problems.push({
-            key: at("type"),
-            message: `${show(type)} is not a Service type`,
-            fix: "use ClusterIP, NodePort or LoadBalancer",
-        });
-    }
+    problems.push(
+        ...serviceTypeFindings(type, spec.headless === true, key, { types: SERVICE_TYPES, headlessKey: "headless" }),
+    );
     let clusterIp: bigint | undefined;
     if (spec.headless) {
-        if (type !== ServiceType.ClusterIP) {
-            problems.push({
-                key: at("headless"),
-                message: `a headless Service cannot be of type ${type}`,
-                fix: "use type ClusterIP with headless: true, or drop headless",
-            });
-        }
         if (spec.clusterIP !== undefined) {
             problems.push({
                 key: at("clusterIP"),

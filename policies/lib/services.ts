@@ -1,3 +1,4 @@
+import { HEADLESS_CLUSTER_IP, NODE_PORT_TYPES } from "../../components/rules";
 import { ResourceLike, ResourceType, describe, namespaceOf, objectName } from "./kubernetes";
 import { Props, asArray, asRecord, asString, asStringMap, at, lazy } from "./values";
 
@@ -28,7 +29,8 @@ export interface ServiceInfo {
     readonly ports: readonly ServicePortInfo[];
 }
 
-export const HEADLESS = "None";
+/** The clusterIP of a headless Service. */
+export const HEADLESS = HEADLESS_CLUSTER_IP;
 
 /** One entry of spec.ports, each field read on first use. */
 class ServicePort implements ServicePortInfo {
@@ -60,12 +62,10 @@ class ServicePort implements ServicePortInfo {
         return this.read("nodePort", (value) => value);
     }
     get protocol(): string {
-        return this.read("protocol", (value) => asString(value) ?? "TCP");
+        // Absent and "" are TCP after Kubernetes' defaulting.
+        return this.read("protocol", (value) => asString(value) || "TCP");
     }
 }
-
-/** Types whose ports get a node port. */
-export const NODE_PORT_TYPES: readonly string[] = ["NodePort", "LoadBalancer"];
 
 export function serviceOf(resource: ResourceLike): ServiceInfo | undefined {
     if (resource.type !== ResourceType.Service) {
@@ -74,7 +74,8 @@ export function serviceOf(resource: ResourceLike): ServiceInfo | undefined {
     const spec = lazy((): Props => asRecord(at(resource.props, "spec")) ?? {});
     const namespace = lazy(() => namespaceOf(resource));
     const name = lazy(() => objectName(resource));
-    const type = lazy(() => asString(spec()["type"]) ?? "ClusterIP");
+    // Absent and "" are ClusterIP after Kubernetes' defaulting.
+    const type = lazy(() => asString(spec()["type"]) || "ClusterIP");
     const clusterIP = lazy(() => asString(spec()["clusterIP"]));
     const clusterIPs = lazy(() => asArray(spec()["clusterIPs"]));
     const externalIPs = lazy(() => asArray(spec()["externalIPs"]));
@@ -129,7 +130,7 @@ export function fixedNodePorts(service: ServiceInfo): Array<{ index: number; nod
         const port = ports[index];
         const nodePort = at(port, "nodePort");
         if (typeof nodePort === "number" && Number.isInteger(nodePort) && nodePort > 0) {
-            result.push({ index, nodePort, protocol: asString(at(port, "protocol")) ?? "TCP" });
+            result.push({ index, nodePort, protocol: asString(at(port, "protocol")) || "TCP" });
         }
     }
     return result;
@@ -150,3 +151,5 @@ export function describePort(port: ServicePortInfo): string {
             : `${JSON.stringify(port.port)}/${port.protocol}`;
     return port.name ? `port ${port.name} (${number})` : `port ${number}`;
 }
+
+export { NODE_PORT_TYPES };

@@ -154,6 +154,7 @@ export interface ServiceSpec {
     clusterIP?: string;
     clusterIPs?: string[];
     externalIPs?: string[];
+    externalName?: string;
 }
 
 export function service(spec: ServiceSpec): EngineResource {
@@ -168,6 +169,7 @@ export function service(spec: ServiceSpec): EngineResource {
             ...(spec.clusterIP !== undefined ? { clusterIP: spec.clusterIP } : {}),
             ...(spec.clusterIPs ? { clusterIPs: spec.clusterIPs } : {}),
             ...(spec.externalIPs ? { externalIPs: spec.externalIPs } : {}),
+            ...(spec.externalName ? { externalName: spec.externalName } : {}),
             ports: spec.ports,
         },
     });

@@ -1,0 +1,51 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { IngressInfo, ingressOf } from "./lib/ingress";
+
+export const INGRESS_TLS_HOSTS = "ingress-tls-hosts";
+
+/** Whether a TLS host covers a rule host: equal, or a `*.` wildcard covering exactly one more label. */
+function covers(tlsHost: string, ruleHost: string): boolean {
+    if (tlsHost === ruleHost) {
+        return true;
+    }
+    if (tlsHost.startsWith("*.")) {
+        const dot = ruleHost.indexOf(".");
+        return dot > 0 && ruleHost.slice(dot) === tlsHost.slice(1);
+    }
+    return false;
+}
+
+/**
+ * A TLS entry's host that no rule serves: controllers pick a certificate by the host of a rule they route (SNI), so
+ * a certificate for a host without rule is never presented, and clients of the rule hosts get the controller's
+ * default certificate instead.
+ */
+export function checkTlsHosts(ingress: IngressInfo, report: (message: string) => void): void {
+    const ruleHosts = ingress.rules
+        .map((rule) => rule.host)
+        .filter((host): host is string => typeof host === "string" && host !== "");
+    const catchAll = ingress.rules.some((rule) => rule.host === undefined || rule.host === "");
+    for (const { field, host } of ingress.tlsHosts) {
+        if (typeof host !== "string" || host === "" || catchAll) {
+            continue;
+        }
+        if (!ruleHosts.some((ruleHost) => covers(host, ruleHost) || ruleHost === host)) {
+            report(
+                `${ingress.description} ${field}: ${JSON.stringify(host)} is in no rule of this Ingress (${ruleHosts.length > 0 ? ruleHosts.join(", ") : "no rule hosts"}); the controller presents a certificate only for the hosts it routes (SNI), so this one is never served; fix: add a rule for ${JSON.stringify(host)}, or correct the TLS host to a rule's host`,
+            );
+        }
+    }
+}
+
+export const ingressTlsHosts: ResourceValidationPolicy = {
+    name: INGRESS_TLS_HOSTS,
+    description:
+        "Every Ingress TLS host is served by a rule of the same Ingress (otherwise its certificate is never used).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        const ingress = ingressOf(args);
+        if (ingress) {
+            checkTlsHosts(ingress, reportViolation);
+        }
+    },
+};
