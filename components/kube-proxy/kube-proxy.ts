@@ -39,7 +39,7 @@ export class KubeProxy extends pulumi.ComponentResource {
                 `KubeProxy "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
             );
         }
-        super("clusternet:index:KubeProxy", name, args, opts);
+        super("clusternet:index:KubeProxy", name, {}, opts);
         const spec = resolveKubeProxySpec(args);
         const text = kubeProxyConfigText(spec);
         if (args.mode === "ipvs") {
