@@ -46,6 +46,7 @@ export const APT_PACKAGES: readonly string[] = [
     "containernetworking-plugins",
     "nginx",
     "dnsmasq-base",
+    "nftables",
 ];
 export const DEFAULT_STATE_ROOT = "/run/clusternet-lab";
 
