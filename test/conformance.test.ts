@@ -2,7 +2,7 @@
  * Kubernetes' own validation test tables (test/fixtures/conformance, each table citing its upstream test and commit)
  * as the judge of clusternet's rules, run against the three layers that must agree: the stack config validator
  * (`clusternet:*` keys), the component args (`args.*`) and the policy pack. Where clusternet is deliberately
- * stricter, the test names the rule (docs/notes/issue-18.md).
+ * stricter, the test names the rule (docs/configuration.md, "Deliberately stricter").
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -73,7 +73,7 @@ void describe("conformance: names (apimachinery validation_test.go)", () => {
             const cases = table<string>(name);
             for (const host of cases.valid) {
                 assert.deepEqual(hostFindings(host, { fullyQualified: false }), [], `${cases.source}: ${host}`);
-                // The stack config is stricter on purpose: single-label hosts are refused (docs/notes/issue-18.md).
+                // The stack config is stricter on purpose: single-label hosts are refused (docs/configuration.md, "Deliberately stricter").
                 const config = hostFindings(host);
                 assert.ok(
                     config.every((finding) => /is not a fully qualified domain name/.test(finding.message)) &&

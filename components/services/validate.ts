@@ -450,7 +450,7 @@ function validateClusterIp(
     problems: Problem[],
 ): bigint | undefined {
     if (clusterIP === HEADLESS_CLUSTER_IP) {
-        // Deliberately stricter than Kubernetes (docs/notes/issue-18.md): one spelling for headless.
+        // Deliberately stricter than Kubernetes (docs/configuration.md, "Deliberately stricter"): one spelling for headless.
         problems.push({
             key,
             message: `"None" is how Kubernetes spells a headless Service`,
