@@ -228,6 +228,26 @@ describe("runtime config (what the Pulumi program reads)", () => {
     });
 });
 
+describe("namespace near misses on the runtime path", () => {
+    it("reports keys under a near miss of clusternet from Pulumi's own config, as from a stack file", () => {
+        const all = {
+            "clusternet:cluster": JSON.stringify(devConfig()["cluster"]),
+            "clusternet:nodes": JSON.stringify(devConfig()["nodes"]),
+            "clusternte:ingress": JSON.stringify({ routes: [] }),
+            "Clusternet:podNetwork": JSON.stringify({ backend: "vxlan" }),
+            "clusternet-offline:planRecord": "",
+            "kubernetes:context": "ignored",
+            "aws:region": "eu-west-1",
+        };
+        const { problems } = validateConfigShape(readRuntimeConfig(all, () => false));
+        assert.deepEqual(
+            problems.map((problem) => problem.key),
+            ["Clusternet:podNetwork", "clusternte:ingress"],
+        );
+        assert.ok(problems.every((problem) => /did you mean clusternet:/.test(problem.fix ?? "")));
+    });
+});
+
 describe("closest", () => {
     it("suggests within two edits, or a case change", () => {
         assert.equal(closest("podCIDR", ["podCidr", "podCidrV6"]), "podCidr");

@@ -27,6 +27,11 @@ export interface ConfigSource {
      * `010`), by `spellingKey`: so a message can say what was written rather than 1000.
      */
     readonly spellings?: ReadonlyMap<string, string>;
+    /**
+     * Keys under a near miss of the `clusternet` namespace (`clusternte:ingress`), which Pulumi reads as another
+     * package's settings: reported so a typo does not drop a whole section on either path (stack file or runtime).
+     */
+    readonly foreignKeys?: readonly string[];
 }
 
 /** The key of `ConfigSource.spellings` for a value at a path under a config key. */
@@ -154,13 +159,9 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
         }
         const namespace = fullKey.slice(0, separator);
         if (namespace !== CONFIG_NAMESPACE) {
-            // Other packages' settings (kubernetes:context) are theirs; a near miss of ours would drop a section.
-            if (closest(namespace, [CONFIG_NAMESPACE]) !== undefined) {
-                problems.push({
-                    key: fullKey,
-                    message: `is in the namespace ${show(namespace)}, which clusternet does not read`,
-                    fix: `did you mean ${CONFIG_NAMESPACE}:${fullKey.slice(separator + 1)}?`,
-                });
+            const nearMiss = nearMissNamespaceProblem(fullKey);
+            if (nearMiss) {
+                problems.push(nearMiss);
             }
             continue;
         }
@@ -180,6 +181,23 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
 }
 
 /**
+ * A key under a near miss of our namespace (by case or edit distance), which would drop a whole section without a
+ * word; other packages' settings (kubernetes:context) are theirs and give none.
+ */
+function nearMissNamespaceProblem(fullKey: string): Problem | undefined {
+    const separator = fullKey.indexOf(":");
+    const namespace = fullKey.slice(0, separator);
+    if (separator < 0 || namespace === CONFIG_NAMESPACE || closest(namespace, [CONFIG_NAMESPACE]) === undefined) {
+        return undefined;
+    }
+    return {
+        key: fullKey,
+        message: `is in the namespace ${show(namespace)}, which clusternet does not read`,
+        fix: `did you mean ${CONFIG_NAMESPACE}:${fullKey.slice(separator + 1)}?`,
+    };
+}
+
+/**
  * Reads the `clusternet:*` keys from the Pulumi runtime's config (what `new pulumi.Config()` reads), so unknown
  * keys can be reported too. Structured values arrive as JSON text.
  */
@@ -190,8 +208,12 @@ export function readRuntimeConfig(
     const values = new Map<string, unknown>();
     const secretKeys = new Set<string>();
     const prefix = `${CONFIG_NAMESPACE}:`;
+    const foreignKeys: string[] = [];
     for (const fullKey of Object.keys(all).sort()) {
         if (!fullKey.startsWith(prefix)) {
+            if (nearMissNamespaceProblem(fullKey)) {
+                foreignKeys.push(fullKey);
+            }
             continue;
         }
         const key = fullKey.slice(prefix.length);
@@ -201,7 +223,7 @@ export function readRuntimeConfig(
             secretKeys.add(key);
         }
     }
-    return { label: "Pulumi config", kind: "pulumi", values, secretKeys };
+    return { label: "Pulumi config", kind: "pulumi", values, secretKeys, foreignKeys };
 }
 
 /** The outcome of checking shapes: what parsed (by key) and every problem found. */
@@ -217,6 +239,9 @@ export function validateConfigShape(source: ConfigSource): ShapeResult {
     const problems: Problem[] = [];
     const parsed: Partial<Record<ConfigKey, unknown>> = {};
     const failedKeys = new Set<ConfigKey>();
+    for (const fullKey of source.foreignKeys ?? []) {
+        problems.push(nearMissNamespaceProblem(fullKey)!);
+    }
     for (const key of source.values.keys()) {
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
             const suggestion = closest(key, CONFIG_KEYS);
