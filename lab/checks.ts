@@ -51,8 +51,12 @@ export type Expectation =
            */
           readonly mustSee?: readonly Responder[];
       }
-    /** probes[0] (the MTU) must pass, probes[1] (one byte more) must not. */
-    | { readonly kind: "mtu"; readonly mtu: number }
+    /**
+     * probes[0] (the MTU, from the pod) must pass, probes[1] (one byte more) must not. With `overFrom`, probes[1] is
+     * sent from that node's namespace, whose own interfaces are larger than the pod MTU, so that only the path
+     * (flannel.1, the LAN link) can refuse it, and it must say so (EMSGSIZE or ICMP "Frag needed"), not time out.
+     */
+    | { readonly kind: "mtu"; readonly mtu: number; readonly overFrom?: string }
     /** A DNS answer with exactly these records (sorted). */
     | { readonly kind: "records"; readonly records: readonly string[] }
     /** A TCP connection is accepted. */
@@ -76,6 +80,8 @@ export const CLIENT_PORT_NUMBER = 8080;
 const HTTP_TIMEOUT_MS = 2500;
 const UDP_TIMEOUT_MS = 1000;
 const PING_TIMEOUT_MS = 1000;
+/** What ping prints when the packet is too big for the path: EMSGSIZE at the sender, or ICMP from a router. */
+const PATH_REFUSAL = /message too long|frag needed/i;
 export const UNKNOWN_HOST = "unknown-host.clusternet-lab.invalid";
 
 function responderText(responders: readonly Responder[]): string {
@@ -88,7 +94,9 @@ function responderText(responders: readonly Responder[]): string {
 
 export function expectationText(expect: Expectation): string {
     if (expect.kind === "mtu") {
-        return `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
+        return expect.overFrom
+            ? `${expect.mtu} B passes DF, ${expect.mtu + 1} B from ${expect.overFrom} refused by the path`
+            : `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
     }
     if (expect.kind === "records") {
         return expect.records.join(",");
@@ -264,7 +272,7 @@ export function planChecks(state: LabState): CheckCase[] {
         group: CheckGroup,
         path: string,
         source: CheckCase["source"],
-        probes: ProbeSpec[],
+        probes: ReadonlyArray<ProbeSpec | { readonly netns: string; readonly probe: ProbeSpec }>,
         expect: Expectation,
         diagnose?: CheckCase["diagnose"],
     ): void => {
@@ -274,7 +282,11 @@ export function planChecks(state: LabState): CheckCase[] {
             group,
             path,
             source,
-            probes: probes.map((probe, index) => request(`${id}.${index}`, probe, expect)),
+            probes: probes.map((item, index) =>
+                "kind" in item
+                    ? request(`${id}.${index}`, item, expect)
+                    : { ...request(`${id}.${index}`, item.probe, expect), netns: item.netns },
+            ),
             expect,
             ...(diagnose ? { diagnose } : {}),
         });
@@ -528,17 +540,16 @@ export function planChecks(state: LabState): CheckCase[] {
         const ip = peer ? ipOf(peer) : node.gateway;
         const mtu = plan.flannel.podMtu;
         const label = peer ? `${peer.name}@${peerNode.name}` : `cni0 ${node.gateway}`;
+        // The pod's own eth0 has the pod MTU and would refuse one byte more itself, proving nothing about the
+        // path: that probe leaves from the node, whose route to the peer's subnet is flannel.1 over the LAN link.
+        // With one node there is no path: the pod's refusal is all there is to see.
+        const over = { kind: "ping", ip: ip ?? "", size: mtu - 27 } as const;
         add(
             CheckGroup.PodMtu,
             `${from.name} → ${label} ${ip ?? ""}`.trim(),
             sourceOf(from),
-            ip
-                ? [
-                      { kind: "ping", ip, size: mtu - 28 },
-                      { kind: "ping", ip, size: mtu - 27 },
-                  ]
-                : [],
-            ip ? { kind: "mtu", mtu } : unreachable(peer!),
+            ip ? [{ kind: "ping", ip, size: mtu - 28 }, peer ? { netns: node.netns, probe: over } : over] : [],
+            ip ? { kind: "mtu", mtu, ...(peer ? { overFrom: node.name } : {}) } : unreachable(peer!),
         );
     });
     return cases;
@@ -708,8 +719,16 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
     if (check.expect.kind === "mtu") {
         const big = first;
         const over = check.probes[1] ? results.get(check.probes[1].id) : undefined;
-        const ok = big?.ok === true && over !== undefined && !over.ok;
-        const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${over?.ok ? "passed" : `refused (${over?.error ?? "not run"})`}`;
+        // A timeout is no refusal: the path must say the packet is too big (local EMSGSIZE or ICMP Frag needed).
+        const refused =
+            over !== undefined &&
+            !over.ok &&
+            (!check.expect.overFrom || PATH_REFUSAL.test(`${over.error ?? ""}\n${over.body ?? ""}`));
+        const ok = big?.ok === true && refused;
+        const overText = over?.ok
+            ? "passed"
+            : `${refused || !over ? "refused" : "lost, not refused"} (${over?.error ?? "not run"})`;
+        const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${overText}`;
         return { ...base, ok, got };
     }
     if (check.expect.kind === "records") {

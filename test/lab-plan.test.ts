@@ -703,6 +703,13 @@ void describe("lab plan: the check matrix", () => {
                 { kind: "ping", ip: "10.244.1.2", size: 1423 },
             ],
         );
+        const cp = plan.nodes.find((node) => node.name === "cp-1")!;
+        assert.deepEqual(
+            mtu.probes.map((request) => request.netns ?? mtu.source.netns),
+            [plan.pods.find((pod) => pod.key === "clusternet-lab/probe-cp-1")!.netns, cp.netns],
+            "one byte more leaves from the node (interfaces larger than the pod MTU), so only the path can refuse it",
+        );
+        assert.deepEqual(mtu.expect, { kind: "mtu", mtu: 1450, overFrom: "cp-1" });
     });
 
     void it("expects nobody on a Service port no container declares, and says why", () => {
@@ -772,6 +779,24 @@ void describe("lab plan: the check matrix", () => {
                 ]),
             ).ok;
         assert.deepEqual([ping(true, false), ping(true, true), ping(false, false)], [true, false, false]);
+        const path: CheckCase = { ...mtu, expect: { kind: "mtu", mtu: 1450, overFrom: "cp-1" } };
+        const over = (error: string): boolean =>
+            evaluate(
+                path,
+                new Map([
+                    ["c1.0", { id: "c1.0", ok: true, ms: 1 }],
+                    ["c1.1", { id: "c1.1", ok: false, error, ms: 1 }],
+                ]),
+            ).ok;
+        assert.deepEqual(
+            [
+                over("ping: local error: message too long, mtu=1450"),
+                over("From 10.244.1.0 icmp_seq=1 Frag needed and DF set (mtu = 1450)"),
+                over("1 packets transmitted, 0 received, 100% packet loss, time 0ms"),
+            ],
+            [true, true, false],
+            "a lost packet is no refusal by the path",
+        );
     });
 });
 

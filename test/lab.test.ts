@@ -196,6 +196,26 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.equal(sync.code, 0, sync.stderr);
         assert.deepEqual(save(), before, "a full sync re-applies the same rules, duplicating nothing");
 
+        // The MTU rows test the path: a vxlan device or a LAN link too small for the pod MTU fails cp-1's row.
+        const inNode = (...args: string[]) =>
+            spawnSync("ip", ["netns", "exec", `${context.prefix}node-cp-1`, "ip", ...args], { encoding: "utf8" });
+        for (const device of ["flannel.1", "eth0"]) {
+            const mtuBefore = /mtu (\d+)/.exec(inNode("link", "show", device).stdout)![1]!;
+            assert.equal(inNode("link", "set", device, "mtu", "1400").status, 0);
+            const broken = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
+            assert.equal(inNode("link", "set", device, "mtu", mtuBefore).status, 0);
+            // Forget the path MTUs learnt from "Frag needed", so that the next device's failure is its own.
+            for (const netns of ["node-cp-1", "pod-clusternet-lab.probe-cp-1"]) {
+                spawnSync("ip", ["netns", "exec", `${context.prefix}${netns}`, "ip", "route", "flush", "cache"]);
+            }
+            assert.notEqual(broken.code, 0, `${device} at 1400 must fail a check`);
+            assert.match(
+                rows(broken.stdout, "pod MTU").find((row) => row.includes("probe-cp-1 →")) ?? "",
+                /^FAIL\s.*1450 B failed/,
+                `${device} at 1400`,
+            );
+        }
+
         const down = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
         assert.deepEqual(namespacesWith(context.prefix), []);
