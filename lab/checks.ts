@@ -162,6 +162,30 @@ function request(id: string, probe: ProbeSpec, expect: Expectation): ProbeReques
     };
 }
 
+/**
+ * Who answers on a Service port's endpoints: a TCP endpoint on a port its pod's image does not listen on (nginx's
+ * default config has no 443) is still an endpoint, as on a cluster, but is refused; with none left, that is why.
+ */
+function answering(
+    state: LabState,
+    namespace: string,
+    endpoints: readonly Endpoint[],
+    protocol: string,
+    why: string | undefined,
+): { responders: Responder[]; why?: string } {
+    const refusedBy = (endpoint: Endpoint): string | undefined => {
+        const unserved = state.plan.pods.find(
+            (pod) => pod.namespace === namespace && pod.name === endpoint.pod,
+        )?.unserved;
+        return protocol === "TCP" && unserved?.tcp.includes(endpoint.port) ? unserved.why : undefined;
+    };
+    const responders = endpoints
+        .filter((endpoint) => refusedBy(endpoint) === undefined)
+        .map((endpoint) => ({ pod: endpoint.pod, namespace, port: endpoint.port }));
+    const refused = endpoints.map(refusedBy).find((reason) => reason !== undefined);
+    return { responders, ...(why || (responders.length === 0 && refused) ? { why: why ?? refused } : {}) };
+}
+
 /** The Service port an Ingress backend names, and its endpoints. */
 function backendResponders(
     state: LabState,
@@ -188,16 +212,14 @@ function backendResponders(
             label,
         };
     }
-    const endpoints = state.endpoints[port.id] ?? [];
-    return {
-        responders: endpoints.map((endpoint) => ({
-            pod: endpoint.pod,
-            namespace: service.namespace,
-            port: endpoint.port,
-        })),
-        why: state.noEndpoints[port.id],
-        label: port.id,
-    };
+    const { responders, why } = answering(
+        state,
+        service.namespace,
+        state.endpoints[port.id] ?? [],
+        port.protocol,
+        state.noEndpoints[port.id],
+    );
+    return { responders, why, label: port.id };
 }
 
 /** Paths to request for a route table: each path (as it is, or one level below a prefix) and just past its boundary. */
@@ -365,12 +387,13 @@ export function planChecks(state: LabState): CheckCase[] {
     )) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
-            const responders = endpoints.map((endpoint) => ({
-                pod: endpoint.pod,
-                namespace: service.namespace,
-                port: endpoint.port,
-            }));
-            const why = state.noEndpoints[port.id];
+            const { responders, why } = answering(
+                state,
+                service.namespace,
+                endpoints,
+                port.protocol,
+                state.noEndpoints[port.id],
+            );
             if (port.protocol === "SCTP") {
                 continue;
             }
@@ -405,7 +428,15 @@ export function planChecks(state: LabState): CheckCase[] {
                         `${self.key} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol} → itself`,
                         sourceOf(self),
                         [probeFor(service.clusterIP, port.port)],
-                        { kind: "answer", responders, why, mustSee: [me] },
+                        {
+                            kind: "answer",
+                            responders,
+                            why,
+                            // A refused endpoint (its image does not listen there) cannot answer itself either.
+                            mustSee: responders.some((item) => item.pod === me.pod && item.port === me.port)
+                                ? [me]
+                                : [],
+                        },
                         { from: self.key, to: `${service.clusterIP}:${port.port}` },
                     );
                 }
@@ -636,12 +667,14 @@ function planDnsChecks(
         if (service.clusterIP === null || !port || !service.selector) {
             continue;
         }
-        const responders = (state.endpoints[port.id] ?? []).map((endpoint) => ({
-            pod: endpoint.pod,
-            namespace: service.namespace,
-            port: endpoint.port,
-        }));
-        const expect: Expectation = { kind: "answer", responders, why: state.noEndpoints[port.id] };
+        const { responders, why } = answering(
+            state,
+            service.namespace,
+            state.endpoints[port.id] ?? [],
+            port.protocol,
+            state.noEndpoints[port.id],
+        );
+        const expect: Expectation = { kind: "answer", responders, why };
         const neighbour = plan.pods.find(
             (pod) => pod.namespace === service.namespace && pod.resolvConf !== undefined && state.pods[pod.key]?.ip,
         );

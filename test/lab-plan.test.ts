@@ -738,6 +738,40 @@ void describe("lab plan: the check matrix", () => {
         }
     });
 
+    void it("expects nginx (default config) to refuse its declared https port, as on a cluster; other images answer", () => {
+        const https = (image?: string): CheckCase[] =>
+            planChecks(
+                readyState(
+                    labPlan({
+                        ...DEV_FIXTURE,
+                        services: [{ ...DEV_FIXTURE.services[0]!, ...(image ? { image } : {}) }],
+                    }),
+                ),
+            ).filter((check) => check.path.includes("demo/web:https"));
+        const nginx = https();
+        assert.ok(nginx.length >= 9, "pod, node and LAN paths to web:https");
+        for (const check of nginx) {
+            assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 0, check.path);
+            assert.match(
+                check.expect.kind === "answer" ? (check.expect.why ?? "") : "",
+                /nginx:1\.27: nginx's default config listens on 80 only/,
+            );
+        }
+        const web = labPlan().pods.find((pod) => pod.key === "demo/web-0")!;
+        assert.deepEqual([web.serve.tcp, web.unserved?.tcp], [[80], [443]]);
+        for (const image of ["ghcr.io/example/web:1", "nginxinc/nginx-unprivileged:1.27"]) {
+            for (const check of https(image)) {
+                assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 2, image);
+            }
+        }
+        assert.equal(
+            https("docker.io/library/nginx:1.27@sha256:0123").every(
+                (check) => check.expect.kind === "answer" && check.expect.responders.length === 0,
+            ),
+            true,
+        );
+    });
+
     void it("judges answers by pod, namespace, port, status and the source seen", () => {
         const check: CheckCase = {
             id: "c1",
