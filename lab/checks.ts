@@ -46,6 +46,11 @@ export type Expectation =
           /** Why no one can answer, when `responders` is empty. */
           readonly why?: string;
           /**
+           * Nobody answers because the endpoints' image does not listen there (nginx's default config has no 443):
+           * the connection must be refused, as on a cluster, and the row passes when it is.
+           */
+          readonly refused?: boolean;
+          /**
            * The probe is repeated (a new connection each time) until each of these answered: every endpoint of a
            * Service, or the pod itself for hairpin. Every request must be answered, and only by `responders`.
            */
@@ -106,7 +111,7 @@ export function expectationText(expect: Expectation): string {
     }
     const parts = [
         expect.responders.length === 0
-            ? `nobody can answer: ${expect.why ?? "no endpoints"}`
+            ? `${expect.refused ? "refused" : "nobody can answer"}: ${expect.why ?? "no endpoints"}`
             : responderText(expect.responders),
     ];
     if (expect.status !== undefined) {
@@ -172,7 +177,7 @@ function answering(
     endpoints: readonly Endpoint[],
     protocol: string,
     why: string | undefined,
-): { responders: Responder[]; why?: string } {
+): { responders: Responder[]; why?: string; refused?: boolean } {
     const refusedBy = (endpoint: Endpoint): string | undefined => {
         const unserved = state.plan.pods.find(
             (pod) => pod.namespace === namespace && pod.name === endpoint.pod,
@@ -183,7 +188,10 @@ function answering(
         .filter((endpoint) => refusedBy(endpoint) === undefined)
         .map((endpoint) => ({ pod: endpoint.pod, namespace, port: endpoint.port }));
     const refused = endpoints.map(refusedBy).find((reason) => reason !== undefined);
-    return { responders, ...(why || (responders.length === 0 && refused) ? { why: why ?? refused } : {}) };
+    if (responders.length === 0 && refused && !why) {
+        return { responders, why: refused, refused: true };
+    }
+    return { responders, ...(why ? { why } : {}) };
 }
 
 /** The Service port an Ingress backend names, and its endpoints. */
@@ -387,7 +395,7 @@ export function planChecks(state: LabState): CheckCase[] {
     )) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
-            const { responders, why } = answering(
+            const { responders, why, refused } = answering(
                 state,
                 service.namespace,
                 endpoints,
@@ -402,7 +410,13 @@ export function planChecks(state: LabState): CheckCase[] {
                     ? { kind: "udp", ip, port: number }
                     : { kind: "http", ip, port: number, path: "/" };
             // Every endpoint must answer through each path: a missing DNAT rule otherwise falls through to the next.
-            const every: Expectation = { kind: "answer", responders, why, mustSee: responders };
+            const every: Expectation = {
+                kind: "answer",
+                responders,
+                why,
+                mustSee: responders,
+                ...(refused ? { refused } : {}),
+            };
             if (service.clusterIP !== null) {
                 for (const node of plan.nodes) {
                     const from = probeOf(node);
@@ -432,6 +446,7 @@ export function planChecks(state: LabState): CheckCase[] {
                             kind: "answer",
                             responders,
                             why,
+                            ...(refused ? { refused } : {}),
                             // A refused endpoint (its image does not listen there) cannot answer itself either.
                             mustSee: responders.some((item) => item.pod === me.pod && item.port === me.port)
                                 ? [me]
@@ -779,6 +794,9 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         return { ...base, ...judgeSpread(expect, first) };
     }
     const got = check.probes.length === 0 ? "not probed" : resultText(first);
+    if (expect.refused && expect.responders.length === 0) {
+        return { ...base, ok: first !== undefined && !first.ok && /ECONNREFUSED/.test(first.error ?? ""), got };
+    }
     if (!first?.ok || expect.responders.length === 0) {
         return { ...base, ok: false, got };
     }

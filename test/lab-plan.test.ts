@@ -22,6 +22,7 @@ import { IngressModel, LabManifest, readClusterModel } from "../lab/model";
 import { isLabNamespace, prefixProblem, vtepMac } from "../lab/names";
 import { LabPlan, planLab } from "../lab/plan";
 import { computeEndpoints, LabState, PodStatus } from "../lab/state";
+import { ProbeResult } from "../lab/protocol";
 import { DEV_CLUSTER, DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
@@ -752,11 +753,24 @@ void describe("lab plan: the check matrix", () => {
         assert.ok(nginx.length >= 9, "pod, node and LAN paths to web:https");
         for (const check of nginx) {
             assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 0, check.path);
+            assert.equal(check.expect.kind === "answer" && check.expect.refused, true, "the row wants a refusal");
             assert.match(
                 check.expect.kind === "answer" ? (check.expect.why ?? "") : "",
                 /nginx:1\.27: nginx's default config listens on 80 only/,
             );
         }
+        const judge = (result: Omit<ProbeResult, "id" | "ms">): boolean =>
+            evaluate(nginx[0]!, new Map([[nginx[0]!.probes[0]!.id, { id: nginx[0]!.probes[0]!.id, ms: 1, ...result }]]))
+                .ok;
+        assert.deepEqual(
+            [
+                judge({ ok: false, error: "connect ECONNREFUSED 10.96.0.2:443" }),
+                judge({ ok: false, error: "no answer within 2500 ms" }),
+                judge({ ok: true, status: 200, body: "pod=web-0 namespace=demo port=443" }),
+            ],
+            [true, false, false],
+            "only a refusal passes: a lost SYN or an answer does not",
+        );
         const web = labPlan().pods.find((pod) => pod.key === "demo/web-0")!;
         assert.deepEqual([web.serve.tcp, web.unserved?.tcp], [[80], [443]]);
         for (const image of ["ghcr.io/example/web:1", "nginxinc/nginx-unprivileged:1.27"]) {

@@ -154,6 +154,14 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
             /pass\s+LAN → Ingress\s+client → http:\/\/web\.lab\.example\/ via \S+ NodePort 30080 → demo\/web:http/,
         );
         assert.equal(rows(check.stdout, "LAN → Ingress (unknown host)").length, 1);
+        const https = check.stdout.split("\n").filter((line) => line.includes("demo/web:https"));
+        assert.equal(https.length, 3 + 2 + 3 + 3 + 3, "pod, hairpin, node, LAN and localhost paths");
+        for (const row of https) {
+            assert.match(
+                row,
+                /^pass\s.*refused: nginx:1\.27\.5: nginx's default config listens on 80 only.*ECONNREFUSED/,
+            );
+        }
         assert.equal(rows(check.stdout, "pod MTU").length, 3);
         assert.equal(rows(check.stdout, "pod → own Service (hairpin)").length, 2 * 2 + 2, "each endpoint of each port");
         assert.equal(rows(check.stdout, "node → Service").length, 3 * 4);
