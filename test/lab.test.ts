@@ -308,7 +308,13 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
 
     void it("each injected fault is found by lab check and named by lab diagnose (the fault table)", async () => {
         const context = contextFor("flt");
-        const up = clusternet(["lab", "up", "--stack", "dev", "--no-save", ...labOptions(context)]);
+        // web as an image the lab runs as a stand-in on every declared port: nginx's default config has no 443, and
+        // a fault below makes 443 deaf on one pod only.
+        const stackFile = path.join(work, "Pulumi.faults.yaml");
+        const dev = fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8");
+        assert.match(dev, /image: nginx:1\.27\.5/);
+        fs.writeFileSync(stackFile, dev.replace("image: nginx:1.27.5", "image: registry.lab.example/web:1"));
+        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         const clean = await labCheck(context);
         assert.deepEqual(clean.failed, [], "the lab works before any fault");
