@@ -46,13 +46,22 @@ export type Expectation =
           /** Why no one can answer, when `responders` is empty. */
           readonly why?: string;
           /**
+           * Nobody answers because the endpoints' image does not listen there (nginx's default config has no 443):
+           * the connection must be refused, as on a cluster, and the row passes when it is.
+           */
+          readonly refused?: boolean;
+          /**
            * The probe is repeated (a new connection each time) until each of these answered: every endpoint of a
            * Service, or the pod itself for hairpin. Every request must be answered, and only by `responders`.
            */
           readonly mustSee?: readonly Responder[];
       }
-    /** probes[0] (the MTU) must pass, probes[1] (one byte more) must not. */
-    | { readonly kind: "mtu"; readonly mtu: number }
+    /**
+     * probes[0] (the MTU, from the pod) must pass, probes[1] (one byte more) must not. With `overFrom`, probes[1] is
+     * sent from that node's namespace, whose own interfaces are larger than the pod MTU, so that only the path
+     * (flannel.1, the LAN link) can refuse it, and it must say so (EMSGSIZE or ICMP "Frag needed"), not time out.
+     */
+    | { readonly kind: "mtu"; readonly mtu: number; readonly overFrom?: string }
     /** A DNS answer with exactly these records (sorted). */
     | { readonly kind: "records"; readonly records: readonly string[] }
     /** A TCP connection is accepted. */
@@ -76,6 +85,8 @@ export const CLIENT_PORT_NUMBER = 8080;
 const HTTP_TIMEOUT_MS = 2500;
 const UDP_TIMEOUT_MS = 1000;
 const PING_TIMEOUT_MS = 1000;
+/** What ping prints when the packet is too big for the path: EMSGSIZE at the sender, or ICMP from a router. */
+const PATH_REFUSAL = /message too long|frag needed/i;
 export const UNKNOWN_HOST = "unknown-host.clusternet-lab.invalid";
 
 function responderText(responders: readonly Responder[]): string {
@@ -88,7 +99,9 @@ function responderText(responders: readonly Responder[]): string {
 
 export function expectationText(expect: Expectation): string {
     if (expect.kind === "mtu") {
-        return `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
+        return expect.overFrom
+            ? `${expect.mtu} B passes DF, ${expect.mtu + 1} B from ${expect.overFrom} refused by the path`
+            : `${expect.mtu} B passes DF, ${expect.mtu + 1} B does not`;
     }
     if (expect.kind === "records") {
         return expect.records.join(",");
@@ -98,7 +111,7 @@ export function expectationText(expect: Expectation): string {
     }
     const parts = [
         expect.responders.length === 0
-            ? `nobody can answer: ${expect.why ?? "no endpoints"}`
+            ? `${expect.refused ? "refused" : "nobody can answer"}: ${expect.why ?? "no endpoints"}`
             : responderText(expect.responders),
     ];
     if (expect.status !== undefined) {
@@ -154,6 +167,33 @@ function request(id: string, probe: ProbeSpec, expect: Expectation): ProbeReques
     };
 }
 
+/**
+ * Who answers on a Service port's endpoints: a TCP endpoint on a port its pod's image does not listen on (nginx's
+ * default config has no 443) is still an endpoint, as on a cluster, but is refused; with none left, that is why.
+ */
+function answering(
+    state: LabState,
+    namespace: string,
+    endpoints: readonly Endpoint[],
+    protocol: string,
+    why: string | undefined,
+): { responders: Responder[]; why?: string; refused?: boolean } {
+    const refusedBy = (endpoint: Endpoint): string | undefined => {
+        const unserved = state.plan.pods.find(
+            (pod) => pod.namespace === namespace && pod.name === endpoint.pod,
+        )?.unserved;
+        return protocol === "TCP" && unserved?.tcp.includes(endpoint.port) ? unserved.why : undefined;
+    };
+    const responders = endpoints
+        .filter((endpoint) => refusedBy(endpoint) === undefined)
+        .map((endpoint) => ({ pod: endpoint.pod, namespace, port: endpoint.port }));
+    const refused = endpoints.map(refusedBy).find((reason) => reason !== undefined);
+    if (responders.length === 0 && refused && !why) {
+        return { responders, why: refused, refused: true };
+    }
+    return { responders, ...(why ? { why } : {}) };
+}
+
 /** The Service port an Ingress backend names, and its endpoints. */
 function backendResponders(
     state: LabState,
@@ -180,16 +220,14 @@ function backendResponders(
             label,
         };
     }
-    const endpoints = state.endpoints[port.id] ?? [];
-    return {
-        responders: endpoints.map((endpoint) => ({
-            pod: endpoint.pod,
-            namespace: service.namespace,
-            port: endpoint.port,
-        })),
-        why: state.noEndpoints[port.id],
-        label: port.id,
-    };
+    const { responders, why } = answering(
+        state,
+        service.namespace,
+        state.endpoints[port.id] ?? [],
+        port.protocol,
+        state.noEndpoints[port.id],
+    );
+    return { responders, why, label: port.id };
 }
 
 /** Paths to request for a route table: each path (as it is, or one level below a prefix) and just past its boundary. */
@@ -264,7 +302,7 @@ export function planChecks(state: LabState): CheckCase[] {
         group: CheckGroup,
         path: string,
         source: CheckCase["source"],
-        probes: ProbeSpec[],
+        probes: ReadonlyArray<ProbeSpec | { readonly netns: string; readonly probe: ProbeSpec }>,
         expect: Expectation,
         diagnose?: CheckCase["diagnose"],
     ): void => {
@@ -274,7 +312,11 @@ export function planChecks(state: LabState): CheckCase[] {
             group,
             path,
             source,
-            probes: probes.map((probe, index) => request(`${id}.${index}`, probe, expect)),
+            probes: probes.map((item, index) =>
+                "kind" in item
+                    ? request(`${id}.${index}`, item, expect)
+                    : { ...request(`${id}.${index}`, item.probe, expect), netns: item.netns },
+            ),
             expect,
             ...(diagnose ? { diagnose } : {}),
         });
@@ -353,12 +395,13 @@ export function planChecks(state: LabState): CheckCase[] {
     )) {
         for (const port of service.ports) {
             const endpoints: readonly Endpoint[] = state.endpoints[port.id] ?? [];
-            const responders = endpoints.map((endpoint) => ({
-                pod: endpoint.pod,
-                namespace: service.namespace,
-                port: endpoint.port,
-            }));
-            const why = state.noEndpoints[port.id];
+            const { responders, why, refused } = answering(
+                state,
+                service.namespace,
+                endpoints,
+                port.protocol,
+                state.noEndpoints[port.id],
+            );
             if (port.protocol === "SCTP") {
                 continue;
             }
@@ -367,7 +410,13 @@ export function planChecks(state: LabState): CheckCase[] {
                     ? { kind: "udp", ip, port: number }
                     : { kind: "http", ip, port: number, path: "/" };
             // Every endpoint must answer through each path: a missing DNAT rule otherwise falls through to the next.
-            const every: Expectation = { kind: "answer", responders, why, mustSee: responders };
+            const every: Expectation = {
+                kind: "answer",
+                responders,
+                why,
+                mustSee: responders,
+                ...(refused ? { refused } : {}),
+            };
             if (service.clusterIP !== null) {
                 for (const node of plan.nodes) {
                     const from = probeOf(node);
@@ -393,7 +442,16 @@ export function planChecks(state: LabState): CheckCase[] {
                         `${self.key} → ${port.id} ${service.clusterIP}:${port.port}/${port.protocol} → itself`,
                         sourceOf(self),
                         [probeFor(service.clusterIP, port.port)],
-                        { kind: "answer", responders, why, mustSee: [me] },
+                        {
+                            kind: "answer",
+                            responders,
+                            why,
+                            ...(refused ? { refused } : {}),
+                            // A refused endpoint (its image does not listen there) cannot answer itself either.
+                            mustSee: responders.some((item) => item.pod === me.pod && item.port === me.port)
+                                ? [me]
+                                : [],
+                        },
                         { from: self.key, to: `${service.clusterIP}:${port.port}` },
                     );
                 }
@@ -528,17 +586,16 @@ export function planChecks(state: LabState): CheckCase[] {
         const ip = peer ? ipOf(peer) : node.gateway;
         const mtu = plan.flannel.podMtu;
         const label = peer ? `${peer.name}@${peerNode.name}` : `cni0 ${node.gateway}`;
+        // The pod's own eth0 has the pod MTU and would refuse one byte more itself, proving nothing about the
+        // path: that probe leaves from the node, whose route to the peer's subnet is flannel.1 over the LAN link.
+        // With one node there is no path: the pod's refusal is all there is to see.
+        const over = { kind: "ping", ip: ip ?? "", size: mtu - 27 } as const;
         add(
             CheckGroup.PodMtu,
             `${from.name} → ${label} ${ip ?? ""}`.trim(),
             sourceOf(from),
-            ip
-                ? [
-                      { kind: "ping", ip, size: mtu - 28 },
-                      { kind: "ping", ip, size: mtu - 27 },
-                  ]
-                : [],
-            ip ? { kind: "mtu", mtu } : unreachable(peer!),
+            ip ? [{ kind: "ping", ip, size: mtu - 28 }, peer ? { netns: node.netns, probe: over } : over] : [],
+            ip ? { kind: "mtu", mtu, ...(peer ? { overFrom: node.name } : {}) } : unreachable(peer!),
         );
     });
     return cases;
@@ -625,12 +682,14 @@ function planDnsChecks(
         if (service.clusterIP === null || !port || !service.selector) {
             continue;
         }
-        const responders = (state.endpoints[port.id] ?? []).map((endpoint) => ({
-            pod: endpoint.pod,
-            namespace: service.namespace,
-            port: endpoint.port,
-        }));
-        const expect: Expectation = { kind: "answer", responders, why: state.noEndpoints[port.id] };
+        const { responders, why } = answering(
+            state,
+            service.namespace,
+            state.endpoints[port.id] ?? [],
+            port.protocol,
+            state.noEndpoints[port.id],
+        );
+        const expect: Expectation = { kind: "answer", responders, why };
         const neighbour = plan.pods.find(
             (pod) => pod.namespace === service.namespace && pod.resolvConf !== undefined && state.pods[pod.key]?.ip,
         );
@@ -708,8 +767,16 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
     if (check.expect.kind === "mtu") {
         const big = first;
         const over = check.probes[1] ? results.get(check.probes[1].id) : undefined;
-        const ok = big?.ok === true && over !== undefined && !over.ok;
-        const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${over?.ok ? "passed" : `refused (${over?.error ?? "not run"})`}`;
+        // A timeout is no refusal: the path must say the packet is too big (local EMSGSIZE or ICMP Frag needed).
+        const refused =
+            over !== undefined &&
+            !over.ok &&
+            (!check.expect.overFrom || PATH_REFUSAL.test(`${over.error ?? ""}\n${over.body ?? ""}`));
+        const ok = big?.ok === true && refused;
+        const overText = over?.ok
+            ? "passed"
+            : `${refused || !over ? "refused" : "lost, not refused"} (${over?.error ?? "not run"})`;
+        const got = `${check.expect.mtu} B ${big?.ok ? "passed" : `failed (${big?.error ?? "not run"})`}; ${check.expect.mtu + 1} B ${overText}`;
         return { ...base, ok, got };
     }
     if (check.expect.kind === "records") {
@@ -727,6 +794,9 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         return { ...base, ...judgeSpread(expect, first) };
     }
     const got = check.probes.length === 0 ? "not probed" : resultText(first);
+    if (expect.refused && expect.responders.length === 0) {
+        return { ...base, ok: first !== undefined && !first.ok && /ECONNREFUSED/.test(first.error ?? ""), got };
+    }
     if (!first?.ok || expect.responders.length === 0) {
         return { ...base, ok: false, got };
     }

@@ -925,7 +925,10 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
     const cases = planChecks(synced);
     const bySource = new Map<string, ProbeRequest[]>();
     for (const check of cases) {
-        bySource.set(check.source.netns, [...(bySource.get(check.source.netns) ?? []), ...check.probes]);
+        for (const request of check.probes) {
+            const netns = request.netns ?? check.source.netns;
+            bySource.set(netns, [...(bySource.get(netns) ?? []), request]);
+        }
     }
     const results = new Map<string, ProbeResult>();
     await mapLimit([...bySource], 6, async ([netns, requests]) => {

@@ -87,6 +87,10 @@ export const DEFAULT_UNDERLAY_MTU = 1500;
 /** The namespace of the lab's own probe pods: one per node, the clients of the pod-side checks. */
 export const PROBE_NAMESPACE = "clusternet-lab";
 export const PROBE_PORT = 8080;
+/** An image that is nginx itself (`nginx:1.27`, `docker.io/library/nginx@sha256:...`), not a variant. */
+const NGINX_IMAGE = /^(?:[^/]+\/)*nginx(?::[^@/]*)?(?:@\S+)?$/;
+/** The one port nginx's default config (conf.d/default.conf) listens on. */
+const NGINX_DEFAULT_PORT = 80;
 
 export interface LabNode {
     readonly name: string;
@@ -146,6 +150,8 @@ export interface LabPod {
     readonly readiness: readonly PlannedReadiness[];
     /** What the stand-in answers on (nginx takes the Ingress controller's HTTP port). */
     readonly serve: { readonly tcp: readonly number[]; readonly udp: readonly number[] };
+    /** Declared TCP ports the pod's image does not listen on, and why (nginx's default config: 80 only). */
+    readonly unserved?: { readonly tcp: readonly number[]; readonly why: string };
     readonly portMappings: readonly PortMapping[];
     /** The pod's folder in the state folder. */
     readonly dir: string;
@@ -520,6 +526,13 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             .filter((probe): probe is PlannedReadiness => probe !== undefined);
         const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
         let tcp = ports.filter((port) => port.protocol === Protocol.TCP).map((port) => port.containerPort);
+        // An nginx image with its default config listens on 80 only, whatever the pod declares (e.g. https 443).
+        const nginx = containers.find((container) => NGINX_IMAGE.test(container.image));
+        const unserved =
+            args.role === PodRole.App && nginx
+                ? tcp.filter((port) => port !== NGINX_DEFAULT_PORT).sort((a, b) => a - b)
+                : [];
+        tcp = tcp.filter((port) => !unserved.includes(port));
         const standIn = args.role !== PodRole.Dns;
         if (args.role === PodRole.IngressController) {
             // A real controller also answers its own health port even when it does not declare it (ingress-nginx's 10254).
@@ -542,6 +555,14 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
             labels: args.labels,
             ports,
             readiness,
+            ...(unserved.length > 0
+                ? {
+                      unserved: {
+                          tcp: [...new Set(unserved)],
+                          why: `${nginx!.image}: nginx's default config listens on ${NGINX_DEFAULT_PORT} only`,
+                      },
+                  }
+                : {}),
             serve: standIn
                 ? {
                       tcp: unique(tcp),

@@ -69,6 +69,8 @@ export interface ProbeRequest {
     readonly id: string;
     readonly probe: ProbeSpec;
     readonly timeoutMs: number;
+    /** The namespace to send it from, when not the case's source (the MTU check's one-byte-more probe). */
+    readonly netns?: string;
     /** Tries before giving up (a readiness probe retries like kubelet's failureThreshold). */
     readonly attempts: number;
     /**

@@ -22,6 +22,7 @@ import { IngressModel, LabManifest, readClusterModel } from "../lab/model";
 import { isLabNamespace, prefixProblem, vtepMac } from "../lab/names";
 import { LabPlan, planLab } from "../lab/plan";
 import { computeEndpoints, LabState, PodStatus } from "../lab/state";
+import { ProbeResult } from "../lab/protocol";
 import { DEV_CLUSTER, DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
@@ -703,6 +704,13 @@ void describe("lab plan: the check matrix", () => {
                 { kind: "ping", ip: "10.244.1.2", size: 1423 },
             ],
         );
+        const cp = plan.nodes.find((node) => node.name === "cp-1")!;
+        assert.deepEqual(
+            mtu.probes.map((request) => request.netns ?? mtu.source.netns),
+            [plan.pods.find((pod) => pod.key === "clusternet-lab/probe-cp-1")!.netns, cp.netns],
+            "one byte more leaves from the node (interfaces larger than the pod MTU), so only the path can refuse it",
+        );
+        assert.deepEqual(mtu.expect, { kind: "mtu", mtu: 1450, overFrom: "cp-1" });
     });
 
     void it("expects nobody on a Service port no container declares, and says why", () => {
@@ -729,6 +737,53 @@ void describe("lab plan: the check matrix", () => {
                 /declares a TCP container port named "metrics"/,
             );
         }
+    });
+
+    void it("expects nginx (default config) to refuse its declared https port, as on a cluster; other images answer", () => {
+        const https = (image?: string): CheckCase[] =>
+            planChecks(
+                readyState(
+                    labPlan({
+                        ...DEV_FIXTURE,
+                        services: [{ ...DEV_FIXTURE.services[0]!, ...(image ? { image } : {}) }],
+                    }),
+                ),
+            ).filter((check) => check.path.includes("demo/web:https"));
+        const nginx = https();
+        assert.ok(nginx.length >= 9, "pod, node and LAN paths to web:https");
+        for (const check of nginx) {
+            assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 0, check.path);
+            assert.equal(check.expect.kind === "answer" && check.expect.refused, true, "the row wants a refusal");
+            assert.match(
+                check.expect.kind === "answer" ? (check.expect.why ?? "") : "",
+                /nginx:1\.27: nginx's default config listens on 80 only/,
+            );
+        }
+        const judge = (result: Omit<ProbeResult, "id" | "ms">): boolean =>
+            evaluate(nginx[0]!, new Map([[nginx[0]!.probes[0]!.id, { id: nginx[0]!.probes[0]!.id, ms: 1, ...result }]]))
+                .ok;
+        assert.deepEqual(
+            [
+                judge({ ok: false, error: "connect ECONNREFUSED 10.96.0.2:443" }),
+                judge({ ok: false, error: "no answer within 2500 ms" }),
+                judge({ ok: true, status: 200, body: "pod=web-0 namespace=demo port=443" }),
+            ],
+            [true, false, false],
+            "only a refusal passes: a lost SYN or an answer does not",
+        );
+        const web = labPlan().pods.find((pod) => pod.key === "demo/web-0")!;
+        assert.deepEqual([web.serve.tcp, web.unserved?.tcp], [[80], [443]]);
+        for (const image of ["ghcr.io/example/web:1", "nginxinc/nginx-unprivileged:1.27"]) {
+            for (const check of https(image)) {
+                assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 2, image);
+            }
+        }
+        assert.equal(
+            https("docker.io/library/nginx:1.27@sha256:0123").every(
+                (check) => check.expect.kind === "answer" && check.expect.responders.length === 0,
+            ),
+            true,
+        );
     });
 
     void it("judges answers by pod, namespace, port, status and the source seen", () => {
@@ -772,6 +827,24 @@ void describe("lab plan: the check matrix", () => {
                 ]),
             ).ok;
         assert.deepEqual([ping(true, false), ping(true, true), ping(false, false)], [true, false, false]);
+        const path: CheckCase = { ...mtu, expect: { kind: "mtu", mtu: 1450, overFrom: "cp-1" } };
+        const over = (error: string): boolean =>
+            evaluate(
+                path,
+                new Map([
+                    ["c1.0", { id: "c1.0", ok: true, ms: 1 }],
+                    ["c1.1", { id: "c1.1", ok: false, error, ms: 1 }],
+                ]),
+            ).ok;
+        assert.deepEqual(
+            [
+                over("ping: local error: message too long, mtu=1450"),
+                over("From 10.244.1.0 icmp_seq=1 Frag needed and DF set (mtu = 1450)"),
+                over("1 packets transmitted, 0 received, 100% packet loss, time 0ms"),
+            ],
+            [true, true, false],
+            "a lost packet is no refusal by the path",
+        );
     });
 });
 

@@ -154,6 +154,14 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
             /pass\s+LAN → Ingress\s+client → http:\/\/web\.lab\.example\/ via \S+ NodePort 30080 → demo\/web:http/,
         );
         assert.equal(rows(check.stdout, "LAN → Ingress (unknown host)").length, 1);
+        const https = check.stdout.split("\n").filter((line) => line.includes("demo/web:https"));
+        assert.equal(https.length, 3 + 2 + 3 + 3 + 3, "pod, hairpin, node, LAN and localhost paths");
+        for (const row of https) {
+            assert.match(
+                row,
+                /^pass\s.*refused: nginx:1\.27\.5: nginx's default config listens on 80 only.*ECONNREFUSED/,
+            );
+        }
         assert.equal(rows(check.stdout, "pod MTU").length, 3);
         assert.equal(rows(check.stdout, "pod → own Service (hairpin)").length, 2 * 2 + 2, "each endpoint of each port");
         assert.equal(rows(check.stdout, "node → Service").length, 3 * 4);
@@ -195,6 +203,26 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const sync = clusternet(["lab", "sync", ...labOptions(context)]);
         assert.equal(sync.code, 0, sync.stderr);
         assert.deepEqual(save(), before, "a full sync re-applies the same rules, duplicating nothing");
+
+        // The MTU rows test the path: a vxlan device or a LAN link too small for the pod MTU fails cp-1's row.
+        const inNode = (...args: string[]) =>
+            spawnSync("ip", ["netns", "exec", `${context.prefix}node-cp-1`, "ip", ...args], { encoding: "utf8" });
+        for (const device of ["flannel.1", "eth0"]) {
+            const mtuBefore = /mtu (\d+)/.exec(inNode("link", "show", device).stdout)![1]!;
+            assert.equal(inNode("link", "set", device, "mtu", "1400").status, 0);
+            const broken = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
+            assert.equal(inNode("link", "set", device, "mtu", mtuBefore).status, 0);
+            // Forget the path MTUs learnt from "Frag needed", so that the next device's failure is its own.
+            for (const netns of ["node-cp-1", "pod-clusternet-lab.probe-cp-1"]) {
+                spawnSync("ip", ["netns", "exec", `${context.prefix}${netns}`, "ip", "route", "flush", "cache"]);
+            }
+            assert.notEqual(broken.code, 0, `${device} at 1400 must fail a check`);
+            assert.match(
+                rows(broken.stdout, "pod MTU").find((row) => row.includes("probe-cp-1 →")) ?? "",
+                /^FAIL\s.*1450 B failed/,
+                `${device} at 1400`,
+            );
+        }
 
         const down = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
@@ -280,7 +308,13 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
 
     void it("each injected fault is found by lab check and named by lab diagnose (the fault table)", async () => {
         const context = contextFor("flt");
-        const up = clusternet(["lab", "up", "--stack", "dev", "--no-save", ...labOptions(context)]);
+        // web as an image the lab runs as a stand-in on every declared port: nginx's default config has no 443, and
+        // a fault below makes 443 deaf on one pod only.
+        const stackFile = path.join(work, "Pulumi.faults.yaml");
+        const dev = fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8");
+        assert.match(dev, /image: nginx:1\.27\.5/);
+        fs.writeFileSync(stackFile, dev.replace("image: nginx:1.27.5", "image: registry.lab.example/web:1"));
+        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         const clean = await labCheck(context);
         assert.deepEqual(clean.failed, [], "the lab works before any fault");
