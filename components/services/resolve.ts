@@ -75,7 +75,7 @@ export function isBuiltinNamespace(namespace: string): boolean {
 }
 
 export function resolveContainerPorts(ports: readonly ContainerPortSpec[]): ResolvedContainerPort[] {
-    return ports.map((port) => ({ name: port.name, port: port.port, protocol: port.protocol ?? Protocol.TCP }));
+    return ports.map((port) => ({ name: port.name, port: port.port, protocol: port.protocol || Protocol.TCP }));
 }
 
 /**
@@ -133,8 +133,9 @@ export function resolveService(spec: AppServiceSpec, instance?: string): Resolve
     };
     const labels = appLabels(identity);
     const ports = spec.ports.map((port): ResolvedServicePort => {
-        const protocol = port.protocol ?? Protocol.TCP;
-        const targetPort = port.targetPortName ?? port.targetPort ?? port.port;
+        // As the API server's defaulting: an empty protocol is TCP, a zero or empty targetPort is the port.
+        const protocol = port.protocol || Protocol.TCP;
+        const targetPort = port.targetPortName || port.targetPort || port.port;
         const found = app ? findContainerPort(app.containerPorts, targetPort, protocol) : undefined;
         return {
             name: port.name,
@@ -149,9 +150,9 @@ export function resolveService(spec: AppServiceSpec, instance?: string): Resolve
         name: spec.name,
         namespace,
         createNamespace: (spec.createNamespace ?? true) && !isBuiltinNamespace(namespace),
-        type: spec.type ?? ServiceType.ClusterIP,
+        type: spec.type || ServiceType.ClusterIP,
         headless: spec.headless ?? false,
-        clusterIP: spec.clusterIP,
+        clusterIP: spec.clusterIP || undefined,
         selector: app ? labels.selector : { ...(spec.selector ?? {}) },
         serviceLabels: labels.labels,
         podLabels: app ? labels.labels : undefined,

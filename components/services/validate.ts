@@ -138,7 +138,7 @@ function validatePorts(
         });
         return;
     }
-    const type = spec.type ?? ServiceType.ClusterIP;
+    const type = spec.type || ServiceType.ClusterIP;
     const fields = spec.ports.map((port) => ({
         name: port.name,
         port: port.port,
@@ -503,21 +503,23 @@ function validateService(
             fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo",
         });
     }
-    const type = spec.type ?? ServiceType.ClusterIP;
+    const type = spec.type || ServiceType.ClusterIP;
     problems.push(
         ...serviceTypeFindings(type, spec.headless === true, key, { types: SERVICE_TYPES, headlessKey: "headless" }),
     );
     let clusterIp: bigint | undefined;
+    // An empty clusterIP is unset: the API server allocates one.
+    const pinned = spec.clusterIP === "" ? undefined : spec.clusterIP;
     if (spec.headless) {
-        if (spec.clusterIP !== undefined) {
+        if (pinned !== undefined) {
             problems.push({
                 key: at("clusterIP"),
                 message: 'is set, but a headless Service has no cluster IP ("None")',
                 fix: "remove clusterIP, or drop headless",
             });
         }
-    } else if (spec.clusterIP !== undefined) {
-        clusterIp = validateClusterIp(spec.clusterIP, at("clusterIP"), network, problems);
+    } else if (pinned !== undefined) {
+        clusterIp = validateClusterIp(pinned, at("clusterIP"), network, problems);
     }
 
     let containerPorts: readonly ResolvedContainerPort[] | undefined;
@@ -546,12 +548,12 @@ function validateService(
 export function serviceNodePortClaims(services: readonly AppServiceSpec[], keys: ServicesKeys): NodePortClaim[] {
     const claims: NodePortClaim[] = [];
     services.forEach((spec, index) => {
-        const type = spec.type ?? ServiceType.ClusterIP;
+        const type = spec.type || ServiceType.ClusterIP;
         if (type !== ServiceType.NodePort && type !== ServiceType.LoadBalancer) {
             return;
         }
         (Array.isArray(spec.ports) ? spec.ports : []).forEach((port, portIndex) => {
-            const protocol = port.protocol ?? Protocol.TCP;
+            const protocol = port.protocol || Protocol.TCP;
             if (isPort(port.nodePort) && isProtocol(protocol)) {
                 claims.push({
                     nodePort: port.nodePort,
