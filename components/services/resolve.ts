@@ -1,3 +1,4 @@
+import { parseServiceIp } from "../rules";
 import { AppIdentity, WORKLOAD_COMPONENT, appLabels, imageVersion } from "./labels";
 import {
     AppServiceSpec,
@@ -119,6 +120,18 @@ function resolveApp(app: AppSpec): ResolvedApp {
 }
 
 /**
+ * A pinned clusterIP as the Service carries it: unset when empty (the API server allocates one), an IPv6 address
+ * in canonical form (the API server accepts other spellings with a warning; serviceClusterIpWarnings gives it).
+ */
+export function canonicalClusterIp(clusterIP: string | undefined): string | undefined {
+    if (!clusterIP) {
+        return undefined;
+    }
+    const parsed = parseServiceIp(clusterIP);
+    return parsed.ok ? (parsed.value.canonical ?? clusterIP) : clusterIP;
+}
+
+/**
  * Applies every default to a (validated) Service spec. `instance` is the `app.kubernetes.io/instance` label
  * (default: the Service's name). Pure; does not validate.
  */
@@ -152,7 +165,7 @@ export function resolveService(spec: AppServiceSpec, instance?: string): Resolve
         createNamespace: (spec.createNamespace ?? true) && !isBuiltinNamespace(namespace),
         type: spec.type || ServiceType.ClusterIP,
         headless: spec.headless ?? false,
-        clusterIP: spec.clusterIP || undefined,
+        clusterIP: canonicalClusterIp(spec.clusterIP),
         selector: app ? labels.selector : { ...(spec.selector ?? {}) },
         serviceLabels: labels.labels,
         podLabels: app ? labels.labels : undefined,

@@ -13,13 +13,15 @@ import {
     keyPath,
     show,
 } from "../common";
-import { IpFamily, parseAddress } from "../plan";
+import { IpFamily } from "../plan";
 import {
     HEADLESS_CLUSTER_IP,
     ServiceCidrSource,
     clusterIpFindings,
     defaultedProtocol,
     isUnsetTargetPort,
+    nonCanonicalWarning,
+    parseServiceIp,
     serviceTypeFindings,
     servicePortsFindings,
 } from "../rules";
@@ -458,7 +460,8 @@ function validateClusterIp(
         });
         return undefined;
     }
-    const parsed = parseAddress(clusterIP);
+    // As the API server: IPv6 in any valid spelling (serviceClusterIpWarnings warns; the Service gets the canonical form).
+    const parsed = parseServiceIp(clusterIP);
     if (!parsed.ok) {
         problems.push({
             key,
@@ -542,6 +545,26 @@ function validateService(
     }
     validatePorts(spec, key, spec.app ? containerPorts : undefined, portNameField, problems);
     return { problems, clusterIp };
+}
+
+/**
+ * Warnings for pinned clusterIPs the API server accepts but asks to be written in canonical form (IPv6 with zeros
+ * or upper case): the rendered Service carries the canonical form (canonicalClusterIp).
+ */
+export function serviceClusterIpWarnings(services: readonly AppServiceSpec[], keys: ServicesKeys): Problem[] {
+    const warnings: Problem[] = [];
+    services.forEach((spec, index) => {
+        if (spec.headless || typeof spec.clusterIP !== "string" || spec.clusterIP === "") {
+            return;
+        }
+        const parsed = parseServiceIp(spec.clusterIP);
+        if (parsed.ok && parsed.value.canonical !== undefined) {
+            warnings.push(
+                nonCanonicalWarning(spec.clusterIP, parsed.value.canonical, keyPath(keys.service(index), "clusterIP")),
+            );
+        }
+    });
+    return warnings;
 }
 
 /** The node ports a list of Services claims: fixed ones of NodePort and LoadBalancer Services. */
