@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { configSchemas } from "../components/config/schema";
 import { ARGS_KEYS, STACK_KEYS, isDns1035Label, isDns1123Label, isLabelValue } from "../components/common";
 import { hostFindings } from "../components/ingress/routes";
 import { ingressBackendPortNameFindings, parseNodePortRange } from "../components/rules";
@@ -25,6 +26,12 @@ const tables = JSON.parse(
     fs.readFileSync(path.join(REPO, "test", "fixtures", "conformance", "apimachinery-validation.json"), "utf8"),
 ) as Record<string, Table<unknown>> & {
     portRange: { source: string; valid: Array<[string, number, number]>; emptyIsDefault: string[]; invalid: string[] };
+    emptyIsUnset: {
+        source: string;
+        service: Array<Record<string, unknown>>;
+        port: Array<Record<string, unknown>>;
+        ingressRoute: Array<Record<string, unknown>>;
+    };
 };
 const table = <T>(name: string): Table<T> => tables[name] as Table<T>;
 
@@ -194,6 +201,40 @@ void describe("conformance: node port ranges (kube-apiserver --service-node-port
                     `${layer} ${cases.source}: ${text}`,
                 );
             }
+        }
+    });
+});
+
+void describe("conformance: explicit empty values are unset (core/v1 defaults.go)", () => {
+    const cases = tables.emptyIsUnset;
+    const route = { host: "api.lab.example", paths: [{ service: "api", port: 80 }] };
+
+    void it("the stack config parses them as the keys left out", () => {
+        const parse = (service: Record<string, unknown>, port: Record<string, unknown>): unknown =>
+            configSchemas.services.parse([{ ...selectorService({}), ...service, ports: [{ port: 80, ...port }] }]);
+        for (const fields of cases.service)
+            assert.deepEqual(parse(fields, {}), parse({}, {}), `${cases.source}: ${JSON.stringify(fields)}`);
+        for (const fields of cases.port)
+            assert.deepEqual(parse({}, fields), parse({}, {}), `${cases.source}: ${JSON.stringify(fields)}`);
+        for (const fields of cases.ingressRoute) {
+            const parsed = configSchemas.ingress.parse({ routes: [{ ...route, ...fields }] });
+            assert.deepEqual(
+                parsed,
+                configSchemas.ingress.parse({ routes: [route] }),
+                `${cases.source}: ${JSON.stringify(fields)}`,
+            );
+        }
+    });
+
+    void it("the component args accept them", () => {
+        const [, keys] = LAYERS[1];
+        for (const fields of cases.service) {
+            const found = validateServices([selectorService(fields)], CLUSTER, keys);
+            assert.deepEqual(found, [], `${cases.source}: ${JSON.stringify(fields)}`);
+        }
+        for (const fields of cases.port) {
+            const found = validateServices([selectorService({ ports: [{ port: 80, ...fields }] })], CLUSTER, keys);
+            assert.deepEqual(found, [], `${cases.source}: ${JSON.stringify(fields)}`);
         }
     });
 });

@@ -23,7 +23,13 @@ import {
     nodePortRangeWarnings,
 } from "../services/node-ports";
 import { DEFAULT_NODE_PORT_RANGE, Protocol, ServiceType } from "../services/types";
-import { servicesKeys, serviceNodePortClaims, validateNodePorts, validateServices } from "../services/validate";
+import {
+    serviceClusterIpWarnings,
+    servicesKeys,
+    serviceNodePortClaims,
+    validateNodePorts,
+    validateServices,
+} from "../services/validate";
 import type { ClusterNetworkArgs } from "./cluster-network";
 
 export type ValidationResult =
@@ -86,6 +92,7 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
             ? nodePortRangeWarnings(range.value, rangeText, keyPath(keys.cluster, "nodePortRange"), listeners)
             : []),
         ...loadBalancerWarnings(args, keys),
+        ...serviceClusterIpWarnings(args.services ?? [], servicesKeys(keys)),
     ];
     return {
         ok: true,

@@ -44,7 +44,8 @@ interface JsonSchemaNode {
 
 function typeName(node: JsonSchemaNode): string {
     if (node.enum) {
-        return node.enum.map((value) => `\`${String(value)}\``).join(" \\| ");
+        // "" (an empty value the API server defaults) as `""`: an empty code span would unbalance the backticks.
+        return node.enum.map((value) => (value === "" ? '`""`' : `\`${String(value)}\``)).join(" \\| ");
     }
     if (node.anyOf) {
         if (node.anyOf.some((option) => option.properties?.["secure"])) {

@@ -367,7 +367,11 @@ function issueProblems(issue: z.core.$ZodIssue, root: string, schema: z.ZodType,
                 {
                     key,
                     message: `${show(input)} is not allowed`,
-                    fix: `use one of ${issue.values.map((v) => show(v)).join(", ")}`,
+                    // "" is allowed where the API server defaults it, but is no value to suggest.
+                    fix: `use one of ${issue.values
+                        .filter((v) => v !== "")
+                        .map((v) => show(v))
+                        .join(", ")}`,
                 },
             ];
         case "too_small":
@@ -411,6 +415,7 @@ interface SchemaDef {
     shape?: Record<string, z.ZodType>;
     element?: z.ZodType;
     innerType?: z.ZodType;
+    in?: z.ZodType;
 }
 
 /** The keys the schema allows at a path, to suggest a correction for a typo. */
@@ -422,6 +427,9 @@ function knownKeys(schema: z.ZodType, path: ReadonlyArray<string | number>): str
             const def = (inner as unknown as { _zod: { def: SchemaDef } })._zod.def;
             if ((def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType) {
                 inner = def.innerType;
+            } else if (def.type === "pipe" && def.in) {
+                // A transform after the object (schema.ts withoutUnset): its keys are the input's.
+                inner = def.in;
             } else {
                 return inner;
             }

@@ -20,6 +20,23 @@ export const secretString = z
 
 const port = z.int().min(1).max(65535);
 const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+/**
+ * Explicit empty values the API server's defaulting treats as unset (pkg/apis/core/v1/defaults.go: an empty
+ * protocol is TCP, an empty type ClusterIP, a zero or empty targetPort the port): the default applies, and what
+ * renders is the same as with the key left out.
+ */
+const defaultedProtocol = z
+    .enum(["TCP", "UDP", "SCTP", ""])
+    .optional()
+    .transform((value) => value || "TCP");
+const unsetWhenEmpty = z
+    .string()
+    .optional()
+    .transform((value) => value || undefined);
+/** Drops the keys an empty value left unset, so the parsed object equals the one with the keys left out. */
+function withoutUnset<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
 const portReference = z.union([port, z.string()], { error: "expected a port number (1-65535) or a port name" });
 const quantity = z.union([z.string(), z.number()], { error: "expected a Kubernetes quantity such as 100m or 128Mi" });
 const resources = z
@@ -339,78 +356,91 @@ export const containerPortSchema = z.strictObject({
     protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
 });
 
-export const servicePortSchema = z.strictObject({
-    name: z
-        .string()
-        .optional()
-        .describe("Port name (a DNS-1123 label); required when the Service has more than one port."),
-    port: port.describe("The Service's port (on its cluster IP)."),
-    targetPort: portReference
-        .optional()
-        .describe("The pod's port: a number or a container port's name. Default: the same as port."),
-    protocol: protocol.default("TCP").describe("TCP, UDP or SCTP. Default TCP."),
-    nodePort: port
-        .optional()
-        .describe(
-            "A fixed node port for NodePort and LoadBalancer Services, inside cluster.nodePortRange and unique in the stack; otherwise the cluster picks one.",
-        ),
-});
+export const servicePortSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .optional()
+            .describe("Port name (a DNS-1123 label); required when the Service has more than one port."),
+        port: port.describe("The Service's port (on its cluster IP)."),
+        targetPort: z
+            .union([port, z.literal(0), z.string()], { error: "expected a port number (1-65535) or a port name" })
+            .optional()
+            .transform((value) => (value === 0 || value === "" ? undefined : value))
+            .describe(
+                "The pod's port: a number or a container port's name. Default: the same as port (also when 0 or empty).",
+            ),
+        protocol: defaultedProtocol.describe("TCP, UDP or SCTP. Default TCP (also when empty)."),
+        nodePort: port
+            .optional()
+            .describe(
+                "A fixed node port for NodePort and LoadBalancer Services, inside cluster.nodePortRange and unique in the stack; otherwise the cluster picks one.",
+            ),
+    })
+    .transform(withoutUnset);
 
-export const serviceSchema = z.strictObject({
-    name: z.string().describe("The Service's name (a DNS-1035 label)."),
-    namespace: z.string().default("default").describe("Its namespace. Default default."),
-    createNamespace: z
-        .boolean()
-        .default(true)
-        .describe(
-            "Create the namespace (once, however many Services share it); false when it already exists. Built-in namespaces are never created. Default true.",
+export const serviceSchema = z
+    .strictObject({
+        name: z.string().describe("The Service's name (a DNS-1035 label)."),
+        namespace: z.string().default("default").describe("Its namespace. Default default."),
+        createNamespace: z
+            .boolean()
+            .default(true)
+            .describe(
+                "Create the namespace (once, however many Services share it); false when it already exists. Built-in namespaces are never created. Default true.",
+            ),
+        type: z
+            .enum(["ClusterIP", "NodePort", "LoadBalancer", ""], {
+                error: 'expected ClusterIP, NodePort or LoadBalancer ("" is the default, ClusterIP)',
+            })
+            .optional()
+            .transform((value) => value || "ClusterIP")
+            .describe("The Service type. Default ClusterIP (also when empty)."),
+        headless: z
+            .boolean()
+            .default(false)
+            .describe("A headless Service (clusterIP: None), only with type ClusterIP. Default false."),
+        clusterIP: unsetWhenEmpty.describe(
+            "A fixed cluster IP inside the Service CIDR, not the kubernetes or DNS Service's IP. Default (also when empty): the cluster picks one.",
         ),
-    type: z
-        .enum(["ClusterIP", "NodePort", "LoadBalancer"])
-        .default("ClusterIP")
-        .describe("The Service type. Default ClusterIP."),
-    headless: z
-        .boolean()
-        .default(false)
-        .describe("A headless Service (clusterIP: None), only with type ClusterIP. Default false."),
-    clusterIP: z
-        .string()
-        .optional()
-        .describe("A fixed cluster IP inside the Service CIDR, not the kubernetes or DNS Service's IP."),
-    selector: z
-        .record(z.string(), z.string())
-        .optional()
-        .describe("Pod labels to select when there is no app; with an app the selector comes from it."),
-    app: z
-        .strictObject({
-            image: z.string().describe("Container image, pinned by tag or digest."),
-            replicas: z.int().min(0).default(1).describe("Pod count. Default 1."),
-            containerPorts: z.array(containerPortSchema).min(1).describe("The ports the container listens on."),
-            readinessPath: z
-                .string()
-                .optional()
-                .describe("HTTP readiness probe path; default is a TCP probe on the first TCP container port."),
-            readinessPort: portReference
-                .optional()
-                .describe("The readiness probe's port, by number or name. Default: the first TCP container port."),
-            resources: resources.optional().describe("The container's requests and limits. Default: none."),
-            env: z.record(z.string(), z.string()).optional().describe("Environment variables."),
-            waitForReady: z
-                .boolean()
-                .default(true)
-                .describe(
-                    "Let pulumi up wait for Ready pods and endpoints. Default true; false sets pulumi.com/skipAwait.",
-                ),
-            readyTimeoutSeconds: z
-                .int()
-                .min(1)
-                .default(300)
-                .describe("Seconds pulumi up waits for Ready pods and endpoints before failing. Default 300."),
-        })
-        .optional()
-        .describe("The workload behind the Service: a Deployment."),
-    ports: z.array(servicePortSchema).min(1, { error: "expected at least one port" }).describe("The Service's ports."),
-});
+        selector: z
+            .record(z.string(), z.string())
+            .optional()
+            .describe("Pod labels to select when there is no app; with an app the selector comes from it."),
+        app: z
+            .strictObject({
+                image: z.string().describe("Container image, pinned by tag or digest."),
+                replicas: z.int().min(0).default(1).describe("Pod count. Default 1."),
+                containerPorts: z.array(containerPortSchema).min(1).describe("The ports the container listens on."),
+                readinessPath: z
+                    .string()
+                    .optional()
+                    .describe("HTTP readiness probe path; default is a TCP probe on the first TCP container port."),
+                readinessPort: portReference
+                    .optional()
+                    .describe("The readiness probe's port, by number or name. Default: the first TCP container port."),
+                resources: resources.optional().describe("The container's requests and limits. Default: none."),
+                env: z.record(z.string(), z.string()).optional().describe("Environment variables."),
+                waitForReady: z
+                    .boolean()
+                    .default(true)
+                    .describe(
+                        "Let pulumi up wait for Ready pods and endpoints. Default true; false sets pulumi.com/skipAwait.",
+                    ),
+                readyTimeoutSeconds: z
+                    .int()
+                    .min(1)
+                    .default(300)
+                    .describe("Seconds pulumi up waits for Ready pods and endpoints before failing. Default 300."),
+            })
+            .optional()
+            .describe("The workload behind the Service: a Deployment."),
+        ports: z
+            .array(servicePortSchema)
+            .min(1, { error: "expected at least one port" })
+            .describe("The Service's ports."),
+    })
+    .transform(withoutUnset);
 
 export const servicesSchema = z.array(serviceSchema).default([]).describe("Services and the workloads behind them.");
 
@@ -430,21 +460,22 @@ export const ingressRoutePathSchema = z.strictObject({
         .describe("The Service's namespace, needed only when Services in two namespaces share the name."),
 });
 
-export const ingressRouteSchema = z.strictObject({
-    host: z
-        .string()
-        .describe(
-            "A DNS name clients use (never an IP address, no port); a wildcard only as the whole first label, e.g. *.lab.example.",
+export const ingressRouteSchema = z
+    .strictObject({
+        host: z
+            .string()
+            .describe(
+                "A DNS name clients use (never an IP address, no port); a wildcard only as the whole first label, e.g. *.lab.example.",
+            ),
+        paths: z
+            .array(ingressRoutePathSchema)
+            .min(1)
+            .describe("Paths routed to backend Services, all in one namespace: the route becomes one Ingress there."),
+        tlsSecret: unsetWhenEmpty.describe(
+            "A kubernetes.io/tls Secret in the route's namespace with this host's certificate. Default (also when empty): none.",
         ),
-    paths: z
-        .array(ingressRoutePathSchema)
-        .min(1)
-        .describe("Paths routed to backend Services, all in one namespace: the route becomes one Ingress there."),
-    tlsSecret: z
-        .string()
-        .optional()
-        .describe("A kubernetes.io/tls Secret in the route's namespace with this host's certificate. Default: none."),
-});
+    })
+    .transform(withoutUnset);
 
 export const ingressControllerSchema = z
     .strictObject({

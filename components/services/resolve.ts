@@ -1,3 +1,4 @@
+import { parseServiceIp } from "../rules";
 import { AppIdentity, WORKLOAD_COMPONENT, appLabels, imageVersion } from "./labels";
 import {
     AppServiceSpec,
@@ -75,7 +76,7 @@ export function isBuiltinNamespace(namespace: string): boolean {
 }
 
 export function resolveContainerPorts(ports: readonly ContainerPortSpec[]): ResolvedContainerPort[] {
-    return ports.map((port) => ({ name: port.name, port: port.port, protocol: port.protocol ?? Protocol.TCP }));
+    return ports.map((port) => ({ name: port.name, port: port.port, protocol: port.protocol || Protocol.TCP }));
 }
 
 /**
@@ -119,6 +120,18 @@ function resolveApp(app: AppSpec): ResolvedApp {
 }
 
 /**
+ * A pinned clusterIP as the Service carries it: unset when empty (the API server allocates one), an IPv6 address
+ * in canonical form (the API server accepts other spellings with a warning; serviceClusterIpWarnings gives it).
+ */
+export function canonicalClusterIp(clusterIP: string | undefined): string | undefined {
+    if (!clusterIP) {
+        return undefined;
+    }
+    const parsed = parseServiceIp(clusterIP);
+    return parsed.ok ? (parsed.value.canonical ?? clusterIP) : clusterIP;
+}
+
+/**
  * Applies every default to a (validated) Service spec. `instance` is the `app.kubernetes.io/instance` label
  * (default: the Service's name). Pure; does not validate.
  */
@@ -133,8 +146,9 @@ export function resolveService(spec: AppServiceSpec, instance?: string): Resolve
     };
     const labels = appLabels(identity);
     const ports = spec.ports.map((port): ResolvedServicePort => {
-        const protocol = port.protocol ?? Protocol.TCP;
-        const targetPort = port.targetPortName ?? port.targetPort ?? port.port;
+        // As the API server's defaulting: an empty protocol is TCP, a zero or empty targetPort is the port.
+        const protocol = port.protocol || Protocol.TCP;
+        const targetPort = port.targetPortName || port.targetPort || port.port;
         const found = app ? findContainerPort(app.containerPorts, targetPort, protocol) : undefined;
         return {
             name: port.name,
@@ -149,9 +163,9 @@ export function resolveService(spec: AppServiceSpec, instance?: string): Resolve
         name: spec.name,
         namespace,
         createNamespace: (spec.createNamespace ?? true) && !isBuiltinNamespace(namespace),
-        type: spec.type ?? ServiceType.ClusterIP,
+        type: spec.type || ServiceType.ClusterIP,
         headless: spec.headless ?? false,
-        clusterIP: spec.clusterIP,
+        clusterIP: canonicalClusterIp(spec.clusterIP),
         selector: app ? labels.selector : { ...(spec.selector ?? {}) },
         serviceLabels: labels.labels,
         podLabels: app ? labels.labels : undefined,

@@ -13,13 +13,15 @@ import {
     keyPath,
     show,
 } from "../common";
-import { IpFamily, parseAddress } from "../plan";
+import { IpFamily } from "../plan";
 import {
     HEADLESS_CLUSTER_IP,
     ServiceCidrSource,
     clusterIpFindings,
     defaultedProtocol,
     isUnsetTargetPort,
+    nonCanonicalWarning,
+    parseServiceIp,
     serviceTypeFindings,
     servicePortsFindings,
 } from "../rules";
@@ -138,7 +140,7 @@ function validatePorts(
         });
         return;
     }
-    const type = spec.type ?? ServiceType.ClusterIP;
+    const type = spec.type || ServiceType.ClusterIP;
     const fields = spec.ports.map((port) => ({
         name: port.name,
         port: port.port,
@@ -458,7 +460,8 @@ function validateClusterIp(
         });
         return undefined;
     }
-    const parsed = parseAddress(clusterIP);
+    // As the API server: IPv6 in any valid spelling (serviceClusterIpWarnings warns; the Service gets the canonical form).
+    const parsed = parseServiceIp(clusterIP);
     if (!parsed.ok) {
         problems.push({
             key,
@@ -503,21 +506,23 @@ function validateService(
             fix: "use lowercase letters, digits and '-', at most 63 characters, e.g. demo",
         });
     }
-    const type = spec.type ?? ServiceType.ClusterIP;
+    const type = spec.type || ServiceType.ClusterIP;
     problems.push(
         ...serviceTypeFindings(type, spec.headless === true, key, { types: SERVICE_TYPES, headlessKey: "headless" }),
     );
     let clusterIp: bigint | undefined;
+    // An empty clusterIP is unset: the API server allocates one.
+    const pinned = spec.clusterIP === "" ? undefined : spec.clusterIP;
     if (spec.headless) {
-        if (spec.clusterIP !== undefined) {
+        if (pinned !== undefined) {
             problems.push({
                 key: at("clusterIP"),
                 message: 'is set, but a headless Service has no cluster IP ("None")',
                 fix: "remove clusterIP, or drop headless",
             });
         }
-    } else if (spec.clusterIP !== undefined) {
-        clusterIp = validateClusterIp(spec.clusterIP, at("clusterIP"), network, problems);
+    } else if (pinned !== undefined) {
+        clusterIp = validateClusterIp(pinned, at("clusterIP"), network, problems);
     }
 
     let containerPorts: readonly ResolvedContainerPort[] | undefined;
@@ -542,16 +547,36 @@ function validateService(
     return { problems, clusterIp };
 }
 
+/**
+ * Warnings for pinned clusterIPs the API server accepts but asks to be written in canonical form (IPv6 with zeros
+ * or upper case): the rendered Service carries the canonical form (canonicalClusterIp).
+ */
+export function serviceClusterIpWarnings(services: readonly AppServiceSpec[], keys: ServicesKeys): Problem[] {
+    const warnings: Problem[] = [];
+    services.forEach((spec, index) => {
+        if (spec.headless || typeof spec.clusterIP !== "string" || spec.clusterIP === "") {
+            return;
+        }
+        const parsed = parseServiceIp(spec.clusterIP);
+        if (parsed.ok && parsed.value.canonical !== undefined) {
+            warnings.push(
+                nonCanonicalWarning(spec.clusterIP, parsed.value.canonical, keyPath(keys.service(index), "clusterIP")),
+            );
+        }
+    });
+    return warnings;
+}
+
 /** The node ports a list of Services claims: fixed ones of NodePort and LoadBalancer Services. */
 export function serviceNodePortClaims(services: readonly AppServiceSpec[], keys: ServicesKeys): NodePortClaim[] {
     const claims: NodePortClaim[] = [];
     services.forEach((spec, index) => {
-        const type = spec.type ?? ServiceType.ClusterIP;
+        const type = spec.type || ServiceType.ClusterIP;
         if (type !== ServiceType.NodePort && type !== ServiceType.LoadBalancer) {
             return;
         }
         (Array.isArray(spec.ports) ? spec.ports : []).forEach((port, portIndex) => {
-            const protocol = port.protocol ?? Protocol.TCP;
+            const protocol = port.protocol || Protocol.TCP;
             if (isPort(port.nodePort) && isProtocol(protocol)) {
                 claims.push({
                     nodePort: port.nodePort,
