@@ -13,6 +13,7 @@ import { nginxComment, nginxConfig, nginxQuote, routeTable } from "../lab/ingres
 import { quote as iptablesQuote, ruleLine } from "../lab/iptables";
 import { PathType } from "../lab/model";
 import { devConfig } from "./helpers/cli";
+import { nginxTest } from "./helpers/lab";
 
 /** A stack file's values as the loader gets them (keys without the namespace). */
 function sourceOf(config: Record<string, unknown>): ConfigSource {
@@ -341,21 +342,7 @@ void describe("Ingress paths", () => {
                 });
                 assert.equal(config.match(/^\s+location = /gm)?.length, hostile.length, config);
                 assert.ok(!/^\s*return 200 x;/m.test(config), "nothing injected");
-                fs.writeFileSync(path.join(dir, "nginx.conf"), config);
-                const result = spawnSync(
-                    "nginx",
-                    [
-                        "-t",
-                        "-q",
-                        "-c",
-                        path.join(dir, "nginx.conf"),
-                        "-p",
-                        `${dir}/`,
-                        "-e",
-                        path.join(dir, "error.log"),
-                    ],
-                    { encoding: "utf8" },
-                );
+                const result = nginxTest(dir, config);
                 assert.equal(result.status, 0, result.stderr);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,7 @@ import { ProbeResult } from "../lab/protocol";
 import { DEV_CLUSTER, DEV_FIXTURE, FixtureOptions, labManifests } from "./helpers/lab-manifests";
 import { schemaErrors } from "./helpers/kubernetes-schema";
 import { runCli, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
-import { ClusterShape, labInputOf, planOf } from "./helpers/lab";
+import { ClusterShape, labInputOf, nginxTest, planOf } from "./helpers/lab";
 
 const OPTIONS = { prefix: "cnl-", stateDir: "/run/clusternet-lab/cnl" };
 
@@ -621,21 +621,7 @@ void describe("lab plan: Ingress", () => {
                     upstream: () => ({ servers: ["10.244.0.3:80"] }),
                     runDir: dir,
                 });
-                fs.writeFileSync(path.join(dir, "nginx.conf"), config);
-                const result = spawnSync(
-                    "nginx",
-                    [
-                        "-t",
-                        "-q",
-                        "-c",
-                        path.join(dir, "nginx.conf"),
-                        "-p",
-                        `${dir}/`,
-                        "-e",
-                        path.join(dir, "error.log"),
-                    ],
-                    { encoding: "utf8" },
-                );
+                const result = nginxTest(dir, config);
                 assert.equal(result.status, 0, result.stderr);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { AddressPlan, planNetwork } from "../../components/plan";
 import { LabInput } from "../../lab/plan";
@@ -52,4 +53,11 @@ export function labSkipReason(): string | undefined {
 /** A prefix no other test run uses at the same time. */
 export function uniquePrefix(tag: string): string {
     return `t${(process.pid % 46656).toString(36)}${tag}-`.slice(0, 13).replace(/-?$/, "-");
+}
+
+/** `nginx -t` on a configuration written into `dir` (its prefix, logs and pid): nginx's own verdict on it. */
+export function nginxTest(dir: string, config: string): { status: number | null; stderr: string } {
+    fs.writeFileSync(path.join(dir, "nginx.conf"), config);
+    const args = ["-t", "-q", "-c", path.join(dir, "nginx.conf"), "-p", `${dir}/`, "-e", path.join(dir, "error.log")];
+    return spawnSync("nginx", args, { encoding: "utf8" });
 }
