@@ -43,6 +43,7 @@ const tables = JSON.parse(
         service: Array<Record<string, unknown>>;
         port: Array<Record<string, unknown>>;
         ingressRoute: Array<Record<string, unknown>>;
+        citations: Array<{ values: string[]; at: string; says: string }>;
     };
 };
 const table = <T>(name: string): Table<T> => tables[name] as Table<T>;
@@ -220,6 +221,24 @@ void describe("conformance: node port ranges (kube-apiserver --service-node-port
 void describe("conformance: explicit empty values are unset (core/v1 defaults.go)", () => {
     const cases = tables.emptyIsUnset;
     const route = { host: "api.lab.example", paths: [{ service: "api", port: 80 }] };
+
+    void it("every value cites the upstream file, function and commit that makes it unset", () => {
+        const groups = [
+            ["service", cases.service],
+            ["port", cases.port],
+            ["route", cases.ingressRoute],
+        ] as const;
+        for (const [group, entries] of groups) {
+            for (const entry of entries) {
+                for (const [key, value] of Object.entries(entry)) {
+                    const label = `${group} ${key} ${JSON.stringify(value)}`;
+                    const citation = cases.citations.find((candidate) => candidate.values.includes(label));
+                    assert.ok(citation, `no citation for ${label}`);
+                    assert.match(citation.at, /^kubernetes\/kubernetes@[0-9a-f]{40} \S+\.go \w+/, label);
+                }
+            }
+        }
+    });
 
     void it("the stack config parses them as the keys left out", () => {
         const parse = (service: Record<string, unknown>, port: Record<string, unknown>): unknown =>
