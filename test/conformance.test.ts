@@ -368,8 +368,23 @@ function judge(
         }
     }
     assert.deepEqual(failures, [], table.source);
+    // Each exception is a rule of the configuration reference, which names the upstream case it departs from.
+    const stricter = STRICTER_SECTION();
+    for (const entry of table.exceptions) {
+        const name = entry.case.slice(entry.case.indexOf("/") + 1);
+        assert.ok(stricter.includes(`"${name}"`), `docs/configuration.md (Deliberately stricter) names ${entry.case}`);
+    }
     return counts;
 }
+
+/** The "Deliberately stricter than Kubernetes" section of the configuration reference. */
+const STRICTER_SECTION = (): string => {
+    const text = fs.readFileSync(path.join(REPO, "docs", "configuration.md"), "utf8");
+    const start = text.indexOf("### Deliberately stricter than Kubernetes");
+    assert.ok(start >= 0, "docs/configuration.md has a Deliberately stricter section");
+    const end = text.indexOf("\n#", start + 4);
+    return text.slice(start, end < 0 ? undefined : end);
+};
 
 function engineResource(type: string, name: string, props: Record<string, unknown>): EngineResource {
     return { type, name, urn: urnOf(type, name), props, parent: STACK_URN };
