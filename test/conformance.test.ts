@@ -59,6 +59,18 @@ function selectorService(overrides: Partial<AppServiceSpec>): AppServiceSpec {
 }
 
 void describe("conformance: names (apimachinery validation_test.go)", () => {
+    void it("every table pins its upstream test file and commit", () => {
+        for (const [name, entry] of Object.entries(tables)) {
+            if (name !== "about" && name !== "emptyIsUnset") {
+                assert.match(
+                    (entry as Table<unknown>).source,
+                    /^kubernetes\/kubernetes@[0-9a-f]{40} \S+_test\.go Test\w+/,
+                    name,
+                );
+            }
+        }
+    });
+
     void it("DNS-1123 labels, DNS-1035 labels and label values: one rule for every layer", () => {
         for (const [name, check] of [
             ["dns1123Label", isDns1123Label],
@@ -327,6 +339,11 @@ function judge(
     table: ObjectTable<{ case: string; valid: boolean }>,
     outcomes: readonly Outcome[],
 ): Record<Layer, { expressed: number; agreed: number; stricter: number }> {
+    assert.match(
+        table.source,
+        /^kubernetes\/kubernetes@[0-9a-f]{40} \S+_test\.go /,
+        "the fixture pins its upstream file",
+    );
     const valid = new Map(table.cases.map((entry) => [entry.case, entry.valid]));
     const documented = new Set(
         table.exceptions.flatMap((entry) => entry.layers.map((layer) => `${layer}: ${entry.case}`)),
