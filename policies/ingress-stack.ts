@@ -1,5 +1,6 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
+import { isDns1123Subdomain } from "../components/rules";
 import { configOf, configSchemaOf } from "./lib/config";
 import { CLASS_ANNOTATION, IngressBackend, IngressInfo, backendsOf, ingressesOf } from "./lib/ingress";
 import { ResourceLike, ResourceType, objectName } from "./lib/kubernetes";
@@ -47,6 +48,12 @@ export function checkIngressClasses(
                     : "";
             here(
                 `${ingress.description} sets no spec.ingressClassName${annotation}; unless exactly one IngressClass is the cluster default, no controller serves it; fix: set spec.ingressClassName to one of ${knownText}`,
+            );
+            continue;
+        }
+        if (typeof ingress.className === "string" && !isDns1123Subdomain(ingress.className)) {
+            here(
+                `${ingress.description} spec.ingressClassName ${shown(ingress.className)} is not an IngressClass name (a DNS-1123 subdomain); the API server refuses the Ingress; fix: use one of ${knownText}`,
             );
             continue;
         }

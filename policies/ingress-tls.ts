@@ -1,5 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { isDns1123Subdomain } from "../components/rules";
 import { IngressInfo, ingressOf } from "./lib/ingress";
+import { asArray, at, shown } from "./lib/values";
 
 export const INGRESS_TLS_HOSTS = "ingress-tls-hosts";
 
@@ -37,15 +39,32 @@ export function checkTlsHosts(ingress: IngressInfo, report: (message: string) =>
     }
 }
 
+/**
+ * A TLS entry's secretName, when set, names a Secret: the API server checks it as a DNS-1123 subdomain (networking/v1
+ * `validateTLSSecretName`). An empty one is allowed: the controller's default certificate.
+ */
+export function checkTlsSecretNames(ingress: IngressInfo, report: (message: string) => void): void {
+    asArray(at(ingress.resource.props, "spec", "tls")).forEach((entry, index) => {
+        const name = at(entry, "secretName");
+        if (name === undefined || name === "" || (typeof name === "string" && isDns1123Subdomain(name))) {
+            return;
+        }
+        report(
+            `${ingress.description} spec.tls[${index}].secretName ${shown(name)} is not a Secret name (a DNS-1123 subdomain); the API server refuses the Ingress; fix: name the kubernetes.io/tls Secret, lowercase letters, digits, '-' and '.'`,
+        );
+    });
+}
+
 export const ingressTlsHosts: ResourceValidationPolicy = {
     name: INGRESS_TLS_HOSTS,
     description:
-        "Every Ingress TLS host is served by a rule of the same Ingress (otherwise its certificate is never used).",
+        "Every Ingress TLS host is served by a rule of the same Ingress (otherwise its certificate is never used); a TLS secretName is a Secret name.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const ingress = ingressOf(args);
         if (ingress) {
             checkTlsHosts(ingress, reportViolation);
+            checkTlsSecretNames(ingress, reportViolation);
         }
     },
 };

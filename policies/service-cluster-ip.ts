@@ -168,6 +168,27 @@ export function checkIpFamilies(
                 );
             }
         }
+        // ValidateService: at most one entry per family, and clusterIPs[i] of family ipFamilies[i].
+        if (families.length > 2 || new Set(families).size < families.length) {
+            report(
+                `${service.description} spec.ipFamilies ${shown(families)} names a family twice; the API server refuses it (at most one IPv4 and one IPv6); fix: list each family once, the primary first`,
+                service.resource.urn,
+            );
+        }
+        service.clusterIPs.forEach((text, index) => {
+            const family = families[index];
+            const parsed = typeof text === "string" && text !== HEADLESS ? parseClusterIp(text) : undefined;
+            if (
+                parsed?.ok &&
+                (family === IpFamily.IPv4 || family === IpFamily.IPv6) &&
+                parsed.value.family !== family
+            ) {
+                report(
+                    `${service.description} spec.clusterIPs[${index}] ${shown(text)} is ${parsed.value.family}, but spec.ipFamilies[${index}] is ${family}; the API server refuses it ("expected an ${family} value as indicated by ipFamilies"); fix: list ipFamilies in the order of clusterIPs, or leave ipFamilies out`,
+                    service.resource.urn,
+                );
+            }
+        });
         if (policy === "RequireDualStack" && Object.keys(ranges).length < 2) {
             report(
                 `${service.description} spec.ipFamilyPolicy is RequireDualStack, but the cluster is single-stack (Service CIDRs: ${configured}); the API server refuses it; fix: use SingleStack or PreferDualStack`,

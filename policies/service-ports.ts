@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
     DEFAULT_NODE_PORT_RANGE,
     HEADLESS_CLUSTER_IP,
+    externalNameClusterIpFindings,
     externalNameFindings,
     NodePortRangeSource,
     PROTOCOLS,
@@ -57,9 +58,10 @@ export function checkServicePorts(
         return;
     }
     if (service.type === "ExternalName") {
-        externalNameFindings(raw["externalName"], "spec.externalName").forEach((problem) =>
-            report(policyMessage(service.description, problem)),
-        );
+        [
+            ...externalNameFindings(raw["externalName"], "spec.externalName"),
+            ...externalNameClusterIpFindings(service.clusterIP, service.clusterIPs, "spec"),
+        ].forEach((problem) => report(policyMessage(service.description, problem)));
         return;
     }
     const ports = asArray(raw["ports"]).map((entry) => asRecord(entry) ?? {});

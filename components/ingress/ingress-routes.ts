@@ -38,17 +38,27 @@ function portProblem(value: number | undefined, key: string): Problem[] {
           ];
 }
 
+/**
+ * An Ingress's spec.ingressClassName, as the API server checks it (networking/v1 `ValidateIngressClassName`): a
+ * DNS-1123 subdomain.
+ */
+export function ingressClassNameFindings(name: unknown, key: string): Problem[] {
+    return typeof name === "string" && isDns1123Subdomain(name)
+        ? []
+        : [
+              {
+                  key,
+                  message: `${show(name)} is not an IngressClass name (a DNS-1123 subdomain); the API server refuses the Ingress`,
+                  fix: "name the controller's IngressClass, e.g. traefik or nginx",
+              },
+          ];
+}
+
 /** The validated routes; otherwise a RunError listing every problem, thrown before anything is registered. */
 function validRoutes(name: string, args: IngressRoutesArgs): readonly ResolvedRoute[] {
     const validated = validateRoutes(args.routes, args.services, "args.routes", SPLIT_PORT_FIELDS);
     const problems: Problem[] = validated.ok ? [] : [...validated.problems];
-    if (typeof args.ingressClassName !== "string" || !isDns1123Subdomain(args.ingressClassName)) {
-        problems.push({
-            key: "args.ingressClassName",
-            message: `${show(args.ingressClassName)} is not an IngressClass name`,
-            fix: "name the controller's IngressClass, e.g. traefik or nginx",
-        });
-    }
+    problems.push(...ingressClassNameFindings(args.ingressClassName, "args.ingressClassName"));
     problems.push(...portProblem(args.httpPort, "args.httpPort"), ...portProblem(args.httpsPort, "args.httpsPort"));
     if (!validated.ok || problems.length > 0) {
         throw new pulumi.RunError(

@@ -25,6 +25,7 @@ export {
     clusterIpFindings,
     clusterIpTakenFinding,
     dnsServiceIp,
+    externalNameClusterIpFindings,
     externalNameFindings,
     hasRoomForDns,
     kubernetesServiceIp,

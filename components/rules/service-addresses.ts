@@ -1,4 +1,4 @@
-import { Problem, show } from "../common";
+import { Problem, isDns1123Subdomain, keyPath, show } from "../common";
 import {
     Cidr,
     IpFamily,
@@ -164,5 +164,33 @@ export function externalNameFindings(externalName: unknown, path: string): Probl
             },
         ];
     }
+    // ValidateService: a DNS-1123 subdomain, with one trailing dot allowed (a fully qualified name).
+    if (!isDns1123Subdomain(bare)) {
+        return [
+            {
+                key: path,
+                message: `${show(externalName)} is not a DNS name (a DNS-1123 subdomain, optionally ending in '.'); the API server refuses it`,
+                fix: "write the DNS name it aliases in lowercase letters, digits, '-' and '.', e.g. db.example.com",
+            },
+        ];
+    }
     return [];
+}
+
+/** An ExternalName Service has no cluster IP: the API server refuses clusterIP or clusterIPs, "None" included. */
+export function externalNameClusterIpFindings(
+    clusterIP: unknown,
+    clusterIPs: readonly unknown[],
+    path: string,
+): Problem[] {
+    const set = (clusterIP !== undefined && clusterIP !== "") || clusterIPs.length > 0;
+    return set
+        ? [
+              {
+                  key: keyPath(path, clusterIPs.length > 0 ? "clusterIPs" : "clusterIP"),
+                  message: `is set (${show(clusterIPs.length > 0 ? clusterIPs : clusterIP)}), but an ExternalName Service has no cluster IP; the API server refuses it ("may not be set for ExternalName services")`,
+                  fix: "remove clusterIP and clusterIPs, or use another Service type",
+              },
+          ]
+        : [];
 }

@@ -507,9 +507,22 @@ function validateService(
         });
     }
     const type = spec.type || ServiceType.ClusterIP;
-    problems.push(
-        ...serviceTypeFindings(type, spec.headless === true, key, { types: SERVICE_TYPES, headlessKey: "headless" }),
-    );
+    if ((type as string) === "ExternalName") {
+        // Deliberately stricter than Kubernetes (docs/configuration.md, "Deliberately stricter").
+        problems.push({
+            key: at("type"),
+            message:
+                "ExternalName is valid in Kubernetes, but not for a stack Service: it is a DNS alias with no ports or endpoints, and a stack Service fronts its app or selected pods",
+            fix: `use one of ${SERVICE_TYPES.join(", ")}, or create the ExternalName Service outside clusternet`,
+        });
+    } else {
+        problems.push(
+            ...serviceTypeFindings(type, spec.headless === true, key, {
+                types: SERVICE_TYPES,
+                headlessKey: "headless",
+            }),
+        );
+    }
     let clusterIp: bigint | undefined;
     // An empty clusterIP is unset: the API server allocates one.
     const pinned = spec.clusterIP === "" ? undefined : spec.clusterIP;
