@@ -164,7 +164,7 @@ export function readErrorProblem(
             return {
                 key: `${keys.nodes}[${at.index}].name`,
                 message: `node ${at.name} is not in the cluster`,
-                fix: `join it first (e.g. kubeadm join on ${at.name}), then run again: clusternet only patches Nodes that exist and never creates a bare one`,
+                fix: `join it first (e.g. kubeadm join on ${at.name}), then run again (no bare Node is created for it)`,
             };
         }
         if (failure.code === 401) {
