@@ -83,8 +83,14 @@ export = async () => {
               })
             : undefined;
     if (fromApiServer !== undefined && fromApiServer.problems.length > 0) {
+        // A config that is wrong on its own is said first (a misspelt node is "not in the cluster" too); the
+        // allocation's memory only adds constraints, so none is needed to find those problems.
+        const alone = loadStack(source, undefined);
+        if (!alone.ok) {
+            throw invalid(alone.problems.map(formatProblem));
+        }
         throw stopped(
-            "the planned Nodes were read from the cluster and the update stops; nothing was registered",
+            `reading the planned Nodes from the cluster stopped the ${pulumi.runtime.isDryRun() ? "preview" : "update"}; nothing was registered`,
             fromApiServer.problems.map(formatProblem),
         );
     }

@@ -196,7 +196,10 @@ describe("the stack program's memory", () => {
             await withCluster({ "cp-1": {} }, (kubeconfig) =>
                 assert.rejects(runStack({ record: DEV_RECORD, kubeconfig, preview, registered }), (error: Error) => {
                     const lines = error.message.split("\n");
-                    assert.match(lines[0]!, /^clusternet: .*nothing was registered:$/);
+                    assert.equal(
+                        lines[0],
+                        `clusternet: reading the planned Nodes from the cluster stopped the ${preview ? "preview" : "update"}; nothing was registered:`,
+                    );
                     assert.deepEqual(
                         lines.slice(1).map((line) => line.split(";")[0]),
                         [
@@ -215,6 +218,27 @@ describe("the stack program's memory", () => {
             );
         });
     }
+
+    it("says a config problem before the cluster's answer, since a misspelt node is missing there too", async () => {
+        const devNodes = devConfig()["nodes"] as Array<{ name: string }>;
+        await withCluster({ "cp-1": {}, "worker-1": {}, "worker-2": {} }, (kubeconfig) =>
+            assert.rejects(
+                runStack({
+                    record: DEV_RECORD,
+                    kubeconfig,
+                    nodes: [...devNodes, { name: "Worker_3", ip: "192.168.56.13" }],
+                }),
+                (error: Error) => {
+                    assert.match(
+                        error.message,
+                        /^clusternet: the stack config has 1 problem\(s\):\nclusternet:nodes\[3\]\.name: /,
+                    );
+                    assert.doesNotMatch(error.message, /is not in the cluster/);
+                    return true;
+                },
+            ),
+        );
+    });
 
     it("stops when a live Node holds another podCIDR, naming node, live and planned subnets", async () => {
         await withCluster(
