@@ -11,7 +11,7 @@ import { SECRET_PLACEHOLDER, loadStack, readRuntimeConfig, validateConfigShape }
 import { NodeSubnets, PLAN_RECORD_CONFIG, PlanRecordRead, liveNodeProblems, resolveMemory } from "./components/plan";
 import { readPlanRecord } from "./components/plan/record-file";
 import { RENDERED_PATCH_ANNOTATION, renderedPatchNote } from "./components/pod-network/constants";
-import { readLiveNodes } from "./components/pod-network/live-nodes";
+import { readLiveNodes, readNodesFromApiServer } from "./components/pod-network/live-nodes";
 
 /** Where manifests go when no kubeconfig is configured: `pulumi up` then touches no cluster. */
 const RENDER_DIRECTORY = `rendered/pulumi-${pulumi.getStack()}`;
@@ -66,6 +66,35 @@ export = async () => {
     const { kubeconfig, context, nodes = [], cluster } = shape.parsed;
     const offline = offlineRecordFile() !== undefined;
 
+    // With a cluster at hand, the API server is asked first, before anything is registered: a planned Node that
+    // does not exist stops the run with a line naming it (a NodePatch would create a bare Node, and the engine's
+    // own failed read cannot be caught). Offline the kubeconfig is a placeholder: the mocks answer the reads below.
+    const fromApiServer =
+        typeof kubeconfig === "string" && kubeconfig !== SECRET_PLACEHOLDER
+            ? await readNodesFromApiServer({
+                  kubeconfig,
+                  context,
+                  names: nodes.map((node) => node.name),
+                  keys: {
+                      kubeconfig: "clusternet:kubeconfig",
+                      context: "clusternet:context",
+                      nodes: "clusternet:nodes",
+                  },
+              })
+            : undefined;
+    if (fromApiServer !== undefined && fromApiServer.problems.length > 0) {
+        // A config that is wrong on its own is said first (a misspelt node is "not in the cluster" too); the
+        // allocation's memory only adds constraints, so none is needed to find those problems.
+        const alone = loadStack(source, undefined);
+        if (!alone.ok) {
+            throw invalid(alone.problems.map(formatProblem));
+        }
+        throw stopped(
+            `reading the planned Nodes from the cluster stopped the ${pulumi.runtime.isDryRun() ? "preview" : "update"}; nothing was registered`,
+            fromApiServer.problems.map(formatProblem),
+        );
+    }
+
     const provider = new k8s.Provider(
         "kubernetes",
         kubeconfig === undefined
@@ -76,15 +105,19 @@ export = async () => {
               },
     );
 
-    // With a cluster at hand, every planned Node is read before anything else: the live cluster is the final word.
+    // The same Nodes read through the provider, so `pulumi preview` shows the reads; awaited, so no NodePatch is
+    // registered before they are done. The API server's answer above is the live word where there is one.
     const live =
         kubeconfig === undefined
             ? undefined
-            : await readLiveNodes(
-                  `${cluster?.name ?? "lab"}-live-node`,
-                  nodes.map((node) => node.name),
-                  provider,
-              );
+            : {
+                  ...(await readLiveNodes(
+                      `${cluster?.name ?? "lab"}-live-node`,
+                      nodes.map((node) => node.name),
+                      provider,
+                  )),
+                  ...fromApiServer?.live,
+              };
     const memory = resolveMemory({ record: planRecord(), state: await lastOutputs(), live });
     if (memory.problems.length > 0) {
         throw stopped("the allocation's memories disagree or are damaged", memory.problems.map(formatProblem));

@@ -4,6 +4,7 @@
  */
 import { benchEndToEnd } from "./e2e";
 import { benchLab } from "./lab";
+import { benchLiveNodes } from "./live-nodes";
 import { benchPolicies } from "./policies";
 import { BenchResult, benchPlan } from "./plan";
 
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
         for (const result of await benchPolicies()) {
             results.push({ ...result, ...(result.target ? { met: result.ms < 1000 } : {}) });
         }
+    }
+    if (wanted("live-nodes")) {
+        log("live-nodes: the planned Nodes read from a fake API server...");
+        results.push(...(await benchLiveNodes()));
     }
     if (wanted("e2e")) {
         log("e2e: plan, render and check as whole processes on generated stacks (one run each; this takes minutes)...");

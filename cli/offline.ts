@@ -50,6 +50,8 @@ export interface OfflineRunOptions {
      * exist (the read fails, as the engine's does). Default: every Node exists, joined without a podCIDR yet.
      */
     readonly liveNodes?: Readonly<Record<string, { podCIDR?: string; podCIDRs?: string[] } | null>>;
+    /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()` true). Default false: as `pulumi up`. */
+    readonly preview?: boolean;
 }
 
 /** The organization name of Pulumi's local (DIY) backends. */
@@ -133,7 +135,7 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
         },
         project,
         stack,
-        false,
+        options.preview ?? false,
         ORGANIZATION,
     );
     pulumi.runtime.setAllConfig({ ...options.config }, [...options.secretKeys]);

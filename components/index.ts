@@ -46,6 +46,7 @@ export {
 export { FlannelBackend, WireGuardMode, FLANNEL_VERSION } from "./pod-network/constants";
 export { controllerManagerFlags } from "./pod-network/manifests";
 export { podMtu } from "./pod-network/net-conf";
+export { readNodesFromApiServer, ApiServerReadArgs, ApiServerNodes, LiveNodeKeys } from "./pod-network/live-nodes";
 
 // Node preparation over SSH.
 export { NodePrep, NodePrepArgs, NodePrepTarget } from "./node-prep/node-prep";

@@ -1,31 +1,38 @@
 /**
  * The stack program's memory on the `pulumi up` path, under Pulumi's mocks: the plan record and the stack's own last
- * outputs must agree, and with a kubeconfig every planned Node is read (the mocks' read hook stands in for the API
- * server) before any NodePatch: a missing Node or a different podCIDR stops the run, live podCIDRs are adopted when
+ * outputs must agree, and with a kubeconfig every planned Node is read from the API server (a fake one over TLS)
+ * before anything is registered: a missing Node or a different podCIDR stops the run, live podCIDRs are adopted when
  * nothing else remembers. Without a kubeconfig, NodePatches are rendered apart and marked as patches.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import type { OfflineRun, OfflineRunOptions } from "../cli/offline";
+import { SECRET_PLACEHOLDER } from "../components/config";
 import { PLAN_RECORD_CONFIG } from "../components/plan";
 import { RENDERED_PATCH_ANNOTATION } from "../components/pod-network/constants";
 import { REPO, devConfig, temporaryDirectory } from "./helpers/cli";
+import { FakeNodeSpec, startFakeApiServer } from "./helpers/fake-api-server";
 
 const dir = temporaryDirectory();
-const KUBECONFIG = "apiVersion: v1\nkind: Config\n";
 
 interface Scenario {
     /** The plan record's text; undefined: no record. */
     record?: string;
     previousOutputs?: Record<string, unknown>;
+    /** What the mocks answer to the provider's Node reads. */
     liveNodes?: OfflineRunOptions["liveNodes"];
-    kubeconfig?: boolean;
+    /** The kubeconfig's content (a secret). */
+    kubeconfig?: string;
     nodes?: unknown;
     /** The whole `clusternet:*` config instead of the dev stack's. */
     values?: Record<string, unknown>;
+    /** Run as `pulumi preview`. */
+    preview?: boolean;
+    /** Gets the type and name of every resource the program registers, even when it then fails. */
+    registered?: string[];
 }
 
 let counter = 0;
@@ -45,23 +52,49 @@ async function runStack(scenario: Scenario): Promise<OfflineRun> {
         Object.entries(values).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
     );
     config[PLAN_RECORD_CONFIG] = recordFile;
-    if (scenario.kubeconfig) {
-        config["clusternet:kubeconfig"] = KUBECONFIG;
+    if (scenario.kubeconfig !== undefined) {
+        config["clusternet:kubeconfig"] = scenario.kubeconfig;
     }
+    const program = path.join(REPO, "index.ts");
+    const registered = scenario.registered;
     const log = console.log;
     console.log = () => undefined;
     try {
         return await runOffline({
-            program: path.join(REPO, "index.ts"),
+            program:
+                registered === undefined
+                    ? program
+                    : async () => {
+                          pulumi.runtime.registerStackTransformation((args) => {
+                              registered.push(`${args.type}::${args.name}`);
+                              return undefined;
+                          });
+                          // eslint-disable-next-line @typescript-eslint/no-require-imports
+                          return await (require(program) as () => Promise<Record<string, unknown>>)();
+                      },
             project: "clusternet",
             stack: "dev",
             config,
-            secretKeys: scenario.kubeconfig ? ["clusternet:kubeconfig"] : [],
+            secretKeys: scenario.kubeconfig !== undefined ? ["clusternet:kubeconfig"] : [],
             previousOutputs: scenario.previousOutputs ?? {},
             liveNodes: scenario.liveNodes,
+            preview: scenario.preview ?? false,
         });
     } finally {
         console.log = log;
+    }
+}
+
+/** Runs `body` with a fake API server holding these Nodes, and closes it after. */
+async function withCluster<T>(
+    nodes: Record<string, FakeNodeSpec>,
+    body: (kubeconfig: string, requests: readonly string[]) => Promise<T>,
+): Promise<T> {
+    const cluster = await startFakeApiServer({ nodes });
+    try {
+        return await body(cluster.kubeconfig(), cluster.requests);
+    } finally {
+        await cluster.close();
     }
 }
 
@@ -133,11 +166,16 @@ describe("the stack program's memory", () => {
     });
 
     it("reads every planned Node before patching, and goes through where they match", async () => {
-        const run = await runStack({
-            record: DEV_RECORD,
-            kubeconfig: true,
-            liveNodes: { "cp-1": { podCIDR: "10.244.0.0/24", podCIDRs: ["10.244.0.0/24"] }, "worker-1": {} },
-        });
+        const { run, requests } = await withCluster(
+            { "cp-1": { podCIDR: "10.244.0.0/24", podCIDRs: ["10.244.0.0/24"] }, "worker-1": {}, "worker-2": {} },
+            async (kubeconfig, requests) => ({ run: await runStack({ record: DEV_RECORD, kubeconfig }), requests }),
+        );
+        assert.deepEqual([...requests].sort(), [
+            "/api/v1/nodes/cp-1",
+            "/api/v1/nodes/worker-1",
+            "/api/v1/nodes/worker-2",
+        ]);
+        // The provider's reads stay, so pulumi preview shows them.
         const reads = run.resources.filter((resource) => resource.read && resource.type === "kubernetes:core/v1:Node");
         assert.deepEqual(
             reads.map((resource) => resource.name),
@@ -152,53 +190,96 @@ describe("the stack program's memory", () => {
         );
     });
 
-    it("stops when a live Node holds another podCIDR, naming node, live and planned subnets", async () => {
-        await assert.rejects(
-            runStack({ record: DEV_RECORD, kubeconfig: true, liveNodes: { "worker-2": { podCIDR: "10.244.9.0/24" } } }),
-            (error: Error) =>
-                /clusternet:nodes\[2\]: the live Node "worker-2" has podCIDRs 10\.244\.9\.0\/24, the plan gives it 10\.244\.2\.0\/24/.test(
-                    error.message,
-                ) && /kubectl delete node worker-2/.test(error.message),
+    for (const preview of [true, false]) {
+        it(`stops ${preview ? "a preview" : "an update"} when a planned Node does not exist, with one line per missing Node and nothing registered`, async () => {
+            const registered: string[] = [];
+            await withCluster({ "cp-1": {} }, (kubeconfig) =>
+                assert.rejects(runStack({ record: DEV_RECORD, kubeconfig, preview, registered }), (error: Error) => {
+                    const lines = error.message.split("\n");
+                    assert.equal(
+                        lines[0],
+                        `clusternet: reading the planned Nodes from the cluster stopped the ${preview ? "preview" : "update"}; nothing was registered:`,
+                    );
+                    assert.deepEqual(
+                        lines.slice(1).map((line) => line.split(";")[0]),
+                        [
+                            "clusternet:nodes[1].name: node worker-1 is not in the cluster",
+                            "clusternet:nodes[2].name: node worker-2 is not in the cluster",
+                        ],
+                    );
+                    assert.match(lines[1]!, /join it first \(e\.g\. kubeadm join on worker-1\), then run again/);
+                    return true;
+                }),
+            );
+            // Not a NodePatch, not a read, not even the provider: the run stopped before registering anything.
+            assert.deepEqual(
+                registered.filter((entry) => entry.startsWith("kubernetes:") || entry.startsWith("pulumi:providers:")),
+                [],
+            );
+        });
+    }
+
+    it("says a config problem before the cluster's answer, since a misspelt node is missing there too", async () => {
+        const devNodes = devConfig()["nodes"] as Array<{ name: string }>;
+        await withCluster({ "cp-1": {}, "worker-1": {}, "worker-2": {} }, (kubeconfig) =>
+            assert.rejects(
+                runStack({
+                    record: DEV_RECORD,
+                    kubeconfig,
+                    nodes: [...devNodes, { name: "Worker_3", ip: "192.168.56.13" }],
+                }),
+                (error: Error) => {
+                    assert.match(
+                        error.message,
+                        /^clusternet: the stack config has 1 problem\(s\):\nclusternet:nodes\[3\]\.name: /,
+                    );
+                    assert.doesNotMatch(error.message, /is not in the cluster/);
+                    return true;
+                },
+            ),
         );
     });
 
-    it("stops when a planned Node does not exist, so no bare Node is created", () => {
-        // In its own process: a failed read rejects every output of the read resource, as on the real engine.
-        const options = {
-            program: path.join(REPO, "index.ts"),
-            project: "clusternet",
-            stack: "dev",
-            config: {
-                ...Object.fromEntries(
-                    Object.entries(devConfig()).map(([key, value]) => [`clusternet:${key}`, JSON.stringify(value)]),
+    it("stops when a live Node holds another podCIDR, naming node, live and planned subnets", async () => {
+        await withCluster(
+            { "cp-1": {}, "worker-1": {}, "worker-2": { podCIDR: "10.244.9.0/24", podCIDRs: ["10.244.9.0/24"] } },
+            (kubeconfig) =>
+                assert.rejects(
+                    runStack({ record: DEV_RECORD, kubeconfig }),
+                    (error: Error) =>
+                        /clusternet:nodes\[2\]: the live Node "worker-2" has podCIDRs 10\.244\.9\.0\/24, the plan gives it 10\.244\.2\.0\/24/.test(
+                            error.message,
+                        ) && /kubectl delete node worker-2/.test(error.message),
                 ),
-                "clusternet:kubeconfig": KUBECONFIG,
-                [PLAN_RECORD_CONFIG]: path.join(REPO, "plans", "dev.json"),
-            },
-            secretKeys: ["clusternet:kubeconfig"],
-            liveNodes: { "worker-2": null },
-        };
-        const script = `require(${JSON.stringify(path.join(REPO, "cli", "offline.ts"))}).runOffline(${JSON.stringify(options)}).then(() => console.log("no failure"))`;
-        const result = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: REPO, encoding: "utf8" });
-        assert.notEqual(result.status, 0);
-        assert.match(result.stderr, /resource 'worker-2' does not exist/);
-        assert.doesNotMatch(result.stdout, /no failure/);
+        );
     });
 
     it("adopts the live podCIDRs when neither a record nor stack outputs remember anything", async () => {
-        const run = await runStack({
-            kubeconfig: true,
-            liveNodes: {
+        const run = await withCluster(
+            {
                 "cp-1": { podCIDR: "10.244.0.0/24" },
                 "worker-1": { podCIDR: "10.244.4.0/24", podCIDRs: ["10.244.4.0/24"] },
                 "worker-2": { podCIDR: "10.244.1.0/24" },
             },
-        });
+            (kubeconfig) => runStack({ kubeconfig }),
+        );
         assert.deepEqual(subnets(run), [
             ["cp-1", "10.244.0.0/24"],
             ["worker-1", "10.244.4.0/24"],
             ["worker-2", "10.244.1.0/24"],
         ]);
+    });
+
+    it("asks no API server offline, where the kubeconfig is a placeholder: the mocks answer the reads", async () => {
+        // As clusternet render/check run it: a secret that cannot be decrypted there.
+        await assert.rejects(
+            runStack({
+                record: DEV_RECORD,
+                kubeconfig: SECRET_PLACEHOLDER,
+                liveNodes: { "worker-2": { podCIDR: "10.244.9.0/24" } },
+            }),
+            /clusternet:nodes\[2\]: the live Node "worker-2" has podCIDRs 10\.244\.9\.0\/24/,
+        );
     });
 
     it("renders NodePatches apart and marked as patches when there is no kubeconfig", async () => {
