@@ -164,8 +164,8 @@ function withGatewayObjects(
     };
     const objects = {
         gatewayClass: structuredClone(buildGatewayClass("traefik", TRAEFIK_GATEWAY_CONTROLLER)),
-        gateway: structuredClone(buildGateway(routes.routes, settings)),
-        route: structuredClone(buildHttpRoute(routes.routes[0]!, settings)),
+        gateway: structuredClone(buildGateway(routes.value, settings)),
+        route: structuredClone(buildHttpRoute(routes.value[0]!, settings)),
     };
     change(objects);
     const added = Object.values(objects).map((object: any): EngineResource => {

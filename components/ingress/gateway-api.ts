@@ -4,9 +4,9 @@
  * HTTPRoute per host. Plain objects in the CRDs' shapes; the schemas are checked in tests.
  */
 import * as path from "node:path";
-import { COMBINED_PORT_FIELDS, PortNameField, Problem, keyPath, show } from "../common";
+import { COMBINED_PORT_FIELDS, PortNameField, Problem, Result, fail, keyPath, show } from "../common";
 import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
-import { Finding, ResolvedRoute, RoutesResult, ingressNameForHost, validateRoutes } from "./routes";
+import { Finding, ResolvedRoute, ingressNameForHost, validateRoutes } from "./routes";
 import { BackendService, IngressRouteSpec, PathType } from "./types";
 
 /** The Gateway API release whose standard-channel CRDs are vendored (Traefik v3.7 is built against it). */
@@ -286,11 +286,11 @@ export function validateGatewayRoutes(
     services: readonly BackendService[],
     root: string,
     portNameField: PortNameField = COMBINED_PORT_FIELDS,
-): RoutesResult {
+): Result<readonly ResolvedRoute[]> {
     const shared = validateRoutes(routes, services, root, portNameField);
     const own = gatewayRouteProblems(routes, root);
     if (!shared.ok || own.length > 0) {
-        return { ok: false, problems: [...(shared.ok ? [] : shared.problems), ...own] };
+        return fail([...(shared.ok ? [] : shared.problems), ...own]);
     }
     return shared;
 }

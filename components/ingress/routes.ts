@@ -9,6 +9,10 @@ import {
     URL_PATH,
     keyPath,
     percentEncodePath,
+    Result,
+    fail,
+    ok,
+    problemAt,
     show,
 } from "../common";
 import { parseAddress } from "../plan";
@@ -228,10 +232,6 @@ export interface ResolvedRoute {
     readonly paths: readonly ResolvedPath[];
 }
 
-export type RoutesResult =
-    | { readonly ok: true; readonly routes: readonly ResolvedRoute[] }
-    | { readonly ok: false; readonly problems: readonly Problem[] };
-
 /**
  * Validates every route at once and resolves it: hosts and paths as Kubernetes checks them, hosts unique (one
  * route, one Ingress per host), host+path unique, each backend an existing Service port of the stack, and all of
@@ -245,7 +245,7 @@ export function validateRoutes(
     services: readonly BackendService[],
     root: string,
     portNameField: PortNameField = COMBINED_PORT_FIELDS,
-): RoutesResult {
+): Result<readonly ResolvedRoute[]> {
     const problems: Problem[] = [];
     const resolved: ResolvedRoute[] = [];
     const hostOwner = new Map<string, number>();
@@ -337,8 +337,10 @@ export function validateRoutes(
             }
             const lookup = findServiceBackend(services, { service: spec.service, namespace: spec.namespace, port });
             if (!lookup.ok) {
-                const field = lookup.field === "port" && spec.portName !== undefined ? nameField : lookup.field;
-                problems.push({ key: routeKey("paths", pathIndex, field), message: lookup.message, fix: lookup.fix });
+                for (const problem of lookup.problems) {
+                    const field = problem.key === "port" && spec.portName !== undefined ? nameField : problem.key;
+                    problems.push(problemAt(problem, routeKey("paths", pathIndex, field)));
+                }
                 return;
             }
             if (typeof port === "string") {
@@ -378,7 +380,7 @@ export function validateRoutes(
             resolved.push({ host, ingressName, namespace: namespace.name, tlsSecret: route.tlsSecret ?? null, paths });
         }
     });
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, routes: resolved };
+    return problems.length > 0 ? fail(problems) : ok(resolved);
 }
 
 /** What an Ingress needs from its controller. */
