@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { IngressInfo, ingressOf } from "./lib/ingress";
 
 export const INGRESS_TLS_HOSTS = "ingress-tls-hosts";
@@ -31,7 +32,11 @@ export function checkTlsHosts(ingress: IngressInfo, report: (message: string) =>
         }
         if (!ruleHosts.some((ruleHost) => covers(host, ruleHost) || ruleHost === host)) {
             report(
-                `${ingress.description} ${field}: ${JSON.stringify(host)} is in no rule of this Ingress (${ruleHosts.length > 0 ? ruleHosts.join(", ") : "no rule hosts"}); the controller presents a certificate only for the hosts it routes (SNI), so this one is never served; fix: add a rule for ${JSON.stringify(host)}, or correct the TLS host to a rule's host`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} ${field}: ${JSON.stringify(host)} is in no rule of this Ingress (${ruleHosts.length > 0 ? ruleHosts.join(", ") : "no rule hosts"}); the controller presents a certificate only for the hosts it routes (SNI), so this one is never served`,
+                    fix: `add a rule for ${JSON.stringify(host)}, or correct the TLS host to a rule's host`,
+                }),
             );
         }
     }
