@@ -6,7 +6,7 @@
  * gatewayPathFindings), not a second copy.
  */
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { formatProblem } from "../components/common";
+import { formatProblem, problemAt } from "../components/common";
 import { z } from "zod";
 import { TRAEFIK_GATEWAY_CONTROLLER, gatewayPathFindings } from "../components/ingress/gateway-api";
 import { hostFindings, pathFindings } from "../components/ingress/routes";
@@ -154,16 +154,20 @@ export function checkRouteHostnames(resources: readonly ResourceLike[], report: 
             const [finding] = typeof hostname === "string" ? hostFindings(hostname) : [];
             const problem =
                 typeof hostname !== "string"
-                    ? formatProblem({
+                    ? {
                           key: "",
                           message: `is ${shown(hostname)}, not a hostname`,
                           fix: "write a DNS name such as web.lab.example",
-                      })
-                    : finding
-                      ? formatProblem({ key: "", message: finding.message, fix: finding.fix })
-                      : undefined;
+                      }
+                    : finding;
             if (problem) {
-                report(`${route.description} spec.hostnames[${index}] ${problem}`, route.resource.urn);
+                report(
+                    formatProblem({
+                        ...problem,
+                        message: `${route.description} spec.hostnames[${index}] ${problem.message}`,
+                    }),
+                    route.resource.urn,
+                );
             }
         });
         route.rules.forEach((rule, ruleIndex) => {
@@ -179,11 +183,12 @@ export function checkRouteHostnames(resources: readonly ResourceLike[], report: 
                 ];
                 if (finding) {
                     report(
-                        formatProblem({
-                            key: "",
-                            message: `${route.description} spec.rules[${ruleIndex}].matches[${matchIndex}].path.value: ${finding.message}`,
-                            fix: finding.fix,
-                        }),
+                        formatProblem(
+                            problemAt(
+                                finding,
+                                `${route.description} spec.rules[${ruleIndex}].matches[${matchIndex}].path.value`,
+                            ),
+                        ),
                         route.resource.urn,
                     );
                 }

@@ -13,7 +13,7 @@ export const INGRESS_PATHS = "ingress-paths";
 export function hostProblem(host: string): string | undefined {
     // The same rules the stack's config is checked with, without the seed's extra "fully qualified" rule.
     const [finding] = hostFindings(host, { fullyQualified: false });
-    return finding ? formatProblem({ key: "", message: finding.message, fix: finding.fix }) : undefined;
+    return finding ? formatProblem(finding) : undefined;
 }
 
 /** Ingress hosts, in rules and in TLS: DNS names, never IPs, wildcards only as the whole first label. */
