@@ -447,7 +447,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         }
         if (error instanceof LabInputError) {
             io.stderr(
-                `${error.problems.map((problem) => `lab: ${problem}`).join("\n")}\nclusternet: the rendered stack cannot be built as a lab (${error.problems.length} problem(s)); nothing was built\n`,
+                `${error.problems.map((problem) => `lab: ${formatProblem(problem)}`).join("\n")}\nclusternet: the rendered stack cannot be built as a lab (${error.problems.length} problem(s)); nothing was built\n`,
             );
             return ExitCode.BadInput;
         }

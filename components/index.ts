@@ -6,6 +6,7 @@
 
 // Problems as values: what the planners return and the components' RunErrors list.
 export { Problem, formatProblem } from "./common/problems";
+export { Result } from "./common/result";
 
 // The address plan: the pure planner, its input and its result.
 export { IpFamily } from "./plan/cidr";
@@ -22,7 +23,6 @@ export {
 } from "./plan/types";
 export {
     PlanInput,
-    PlanResult,
     planNetwork,
     nodeSubnetsOf,
     DEFAULT_CLUSTER_NAME,

@@ -20,7 +20,7 @@ export interface SubnetEnv {
 export function firstAddressOf(podCidr: string): string {
     const parsed = parseCidr(podCidr);
     if (!parsed.ok) {
-        throw new Error(`bad pod CIDR ${podCidr}: ${parsed.message}`);
+        throw new Error(`bad pod CIDR ${podCidr}: ${parsed.problems[0]!.message}`);
     }
     return `${formatAddress(parsed.value.family, parsed.value.start + 1n)}/${parsed.value.prefix}`;
 }

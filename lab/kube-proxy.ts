@@ -4,6 +4,7 @@
  * resolved per pod), and the KUBE-* chains. Pure data.
  */
 import { createHash } from "node:crypto";
+import { Problem } from "../components/common";
 import { addressAt, cidrContainsAddress, cidrSize, formatAddress, parseAddress, parseCidr } from "../components/plan";
 import { IptablesRule, IptablesTable, Table } from "./iptables";
 import { ContainerPort, Protocol, ServiceModel, ServicePortModel } from "./model";
@@ -49,11 +50,11 @@ export function planServices(
     services: readonly ServiceModel[],
     serviceCidr: string,
     nodePortRange: string = DEFAULT_NODE_PORT_RANGE,
-): { services: PlannedService[]; problems: string[] } {
-    const problems: string[] = [];
+): { services: PlannedService[]; problems: Problem[] } {
+    const problems: Problem[] = [];
     const cidr = parseCidr(serviceCidr);
     if (!cidr.ok) {
-        return { services: [], problems: [`service CIDR ${serviceCidr}: ${cidr.message}`] };
+        return { services: [], problems: [{ key: `service CIDR ${serviceCidr}`, message: cidr.problems[0]!.message }] };
     }
     const [lowPort, highPort] = parseRange(nodePortRange);
     const usedIps = new Set<bigint>([
@@ -66,11 +67,15 @@ export function planServices(
         if (service.clusterIP !== undefined && service.clusterIP !== "None" && service.clusterIP !== "") {
             const address = parseAddress(service.clusterIP);
             if (!address.ok || !cidrContainsAddress(cidr.value, address.value.family, address.value.value)) {
-                problems.push(
-                    `${where(service)} spec.clusterIP ${service.clusterIP} is not inside the service CIDR ${serviceCidr}`,
-                );
+                problems.push({
+                    key: "",
+                    message: `${where(service)} spec.clusterIP ${service.clusterIP} is not inside the service CIDR ${serviceCidr}`,
+                });
             } else if (usedIps.has(address.value.value)) {
-                problems.push(`${where(service)} spec.clusterIP ${service.clusterIP} is already taken`);
+                problems.push({
+                    key: "",
+                    message: `${where(service)} spec.clusterIP ${service.clusterIP} is already taken`,
+                });
             } else {
                 usedIps.add(address.value.value);
             }
@@ -79,12 +84,16 @@ export function planServices(
             if (port.nodePort !== undefined) {
                 const key = `${port.protocol}/${port.nodePort}`;
                 if (port.nodePort < lowPort || port.nodePort > highPort) {
-                    problems.push(
-                        `${where(service)} port ${port.name || port.port} nodePort ${port.nodePort} is outside the node port range ${nodePortRange}`,
-                    );
+                    problems.push({
+                        key: "",
+                        message: `${where(service)} port ${port.name || port.port} nodePort ${port.nodePort} is outside the node port range ${nodePortRange}`,
+                    });
                 }
                 if (usedNodePorts.has(key)) {
-                    problems.push(`${where(service)} nodePort ${port.nodePort}/${port.protocol} is already taken`);
+                    problems.push({
+                        key: "",
+                        message: `${where(service)} nodePort ${port.nodePort}/${port.protocol} is already taken`,
+                    });
                 }
                 usedNodePorts.add(key);
             }

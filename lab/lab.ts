@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { Problem, formatProblem } from "../components/common";
 import { CheckRow, CLIENT_LABEL, CLIENT_PORT_NUMBER, evaluate, formatTable, planChecks } from "./checks";
 import {
     LabCommandError,
@@ -85,8 +86,8 @@ export class LabEnvironmentError extends Error {
 
 /** The rendered stack cannot be built as a lab: exit 2, one line per problem. */
 export class LabInputError extends Error {
-    constructor(public readonly problems: readonly string[]) {
-        super(problems.join("\n"));
+    constructor(public readonly problems: readonly Problem[]) {
+        super(problems.map(formatProblem).join("\n"));
         this.name = "LabInputError";
     }
 }
@@ -302,7 +303,7 @@ export function planFor(input: LabInput, context: Pick<LabContext, "prefix" | "s
     if (!result.ok) {
         throw new LabInputError(result.problems);
     }
-    return result.plan;
+    return result.value;
 }
 
 export async function labUp(

@@ -3,6 +3,7 @@
  * workloads, Services, Ingresses and IngressClasses, in the standard Kubernetes shapes. Pure: objects in, a model
  * (or the list of reasons the objects cannot be built) out.
  */
+import { Problem, Result, fail, ok } from "../components/common";
 
 /** One rendered Kubernetes object; `cli/manifests.ts`' Manifest is one. */
 export interface LabManifest {
@@ -160,9 +161,6 @@ export interface ClusterModel {
     readonly warnings: readonly string[];
 }
 
-export type ModelResult =
-    { readonly ok: true; readonly model: ClusterModel } | { readonly ok: false; readonly problems: readonly string[] };
-
 export const FLANNEL_CONFIGMAP = "kube-flannel-cfg";
 
 // Small readers for untyped JSON.
@@ -197,33 +195,37 @@ function at(manifest: LabManifest): string {
 
 function readFlannel(
     manifests: readonly LabManifest[],
-    problems: string[],
+    problems: Problem[],
     warnings: string[],
 ): FlannelConfig | undefined {
     const configMap = manifests.find(
         (manifest) => manifest.kind === "ConfigMap" && manifest.name === FLANNEL_CONFIGMAP,
     );
     if (!configMap) {
-        problems.push(
-            `the stack renders no ConfigMap ${FLANNEL_CONFIGMAP} (flannel's net-conf.json and cni-conf.json): the lab builds the pod network from it`,
-        );
+        problems.push({
+            key: "",
+            message: `the stack renders no ConfigMap ${FLANNEL_CONFIGMAP} (flannel's net-conf.json and cni-conf.json): the lab builds the pod network from it`,
+        });
         return undefined;
     }
     const data = record(configMap.object["data"]) ?? {};
     const parse = (key: string): Json | undefined => {
         const raw = text(data[key]);
         if (raw === undefined) {
-            problems.push(`${at(configMap)} has no data["${key}"]`);
+            problems.push({ key: "", message: `${at(configMap)} has no data["${key}"]` });
             return undefined;
         }
         try {
             const parsed = record(JSON.parse(raw));
             if (!parsed) {
-                problems.push(`${at(configMap)} data["${key}"] is not a JSON object`);
+                problems.push({ key: "", message: `${at(configMap)} data["${key}"] is not a JSON object` });
             }
             return parsed;
         } catch (error) {
-            problems.push(`${at(configMap)} data["${key}"] is not JSON: ${(error as Error).message}`);
+            problems.push({
+                key: "",
+                message: `${at(configMap)} data["${key}"] is not JSON: ${(error as Error).message}`,
+            });
             return undefined;
         }
     };
@@ -234,7 +236,10 @@ function readFlannel(
     }
     const network = text(netConf["Network"]);
     if (netConf["EnableIPv4"] === false || network === undefined) {
-        problems.push(`${at(configMap)} net-conf.json has no IPv4 Network: the lab builds IPv4 pod networks only`);
+        problems.push({
+            key: "",
+            message: `${at(configMap)} net-conf.json has no IPv4 Network: the lab builds IPv4 pod networks only`,
+        });
     }
     // Settings the lab models rather than runs: say so instead of ignoring them silently.
     if (record(netConf["Backend"])?.["DirectRouting"] === true) {
@@ -249,14 +254,17 @@ function readFlannel(
     const type = text(backend?.["Type"]);
     if (!backend || type === undefined) {
         // flanneld falls back to udp when Backend is missing (FACTS.md), which the lab cannot build either.
-        problems.push(
-            `${at(configMap)} net-conf.json has no Backend.Type: flanneld would fall back to the udp backend; write Backend: {Type: vxlan} (or host-gw)`,
-        );
+        problems.push({
+            key: "",
+            message: `${at(configMap)} net-conf.json has no Backend.Type: flanneld would fall back to the udp backend`,
+            fix: "write Backend: {Type: vxlan} (or host-gw)",
+        });
     } else if (type !== Backend.Vxlan && type !== Backend.HostGw) {
-        problems.push(
-            `${at(configMap)} net-conf.json Backend.Type is ${JSON.stringify(type)}: the lab builds the vxlan and host-gw backends only ` +
-                `(this kernel has no WireGuard, and udp/ipip are not modelled); set clusternet:podNetwork.backend to vxlan or host-gw to try it here`,
-        );
+        problems.push({
+            key: "",
+            message: `${at(configMap)} net-conf.json Backend.Type is ${JSON.stringify(type)}: the lab builds the vxlan and host-gw backends only (this kernel has no WireGuard, and udp/ipip are not modelled)`,
+            fix: "set clusternet:podNetwork.backend to vxlan or host-gw to try it here",
+        });
     }
     const plugins = list(cniConf["plugins"]).map(record);
     const conflistName = text(cniConf["name"]);
@@ -265,9 +273,12 @@ function readFlannel(
         plugins.length === 0 ||
         plugins.some((plugin) => text(plugin?.["type"]) === undefined)
     ) {
-        problems.push(`${at(configMap)} cni-conf.json is not a CNI conflist (name and plugins[].type are required)`);
+        problems.push({
+            key: "",
+            message: `${at(configMap)} cni-conf.json is not a CNI conflist (name and plugins[].type are required)`,
+        });
     } else if (!plugins.some((plugin) => plugin?.["type"] === "flannel")) {
-        problems.push(`${at(configMap)} cni-conf.json has no plugin of type flannel`);
+        problems.push({ key: "", message: `${at(configMap)} cni-conf.json has no plugin of type flannel` });
     }
     const daemonSet = manifests.find(
         (manifest) =>
@@ -385,7 +396,7 @@ function readWorkload(manifest: LabManifest, warnings: string[]): WorkloadModel 
     };
 }
 
-function readService(manifest: LabManifest, problems: string[]): ServiceModel {
+function readService(manifest: LabManifest, problems: Problem[]): ServiceModel {
     const spec = record(manifest.object["spec"]) ?? {};
     const ports = list(spec["ports"])
         .map(record)
@@ -393,7 +404,7 @@ function readService(manifest: LabManifest, problems: string[]): ServiceModel {
         .map((port, index): ServicePortModel => {
             const number = integer(port["port"]);
             if (number === undefined) {
-                problems.push(`${at(manifest)} spec.ports[${index}] has no port number`);
+                problems.push({ key: "", message: `${at(manifest)} spec.ports[${index}] has no port number` });
             }
             return {
                 name: text(port["name"]) ?? "",
@@ -506,8 +517,8 @@ function readHttpRoute(manifest: LabManifest): IngressModel {
 }
 
 /** Reads the model the lab builds from; problems are input the lab cannot build (exit 2). */
-export function readClusterModel(manifests: readonly LabManifest[]): ModelResult {
-    const problems: string[] = [];
+export function readClusterModel(manifests: readonly LabManifest[]): Result<ClusterModel> {
+    const problems: Problem[] = [];
     const warnings: string[] = [];
     const flannel = readFlannel(manifests, problems, warnings);
     const nodePodCidrs: Record<string, string> = {};
@@ -554,21 +565,18 @@ export function readClusterModel(manifests: readonly LabManifest[]): ModelResult
             controller: text(record(manifest.object["spec"])?.["controllerName"]) ?? "",
         }));
     if (!flannel || problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
-    return {
-        ok: true,
-        model: {
-            flannel,
-            nodePodCidrs,
-            workloads,
-            services,
-            ingresses,
-            ingressClasses,
-            httpRoutes,
-            gateways,
-            gatewayClasses,
-            warnings,
-        },
-    };
+    return ok({
+        flannel,
+        nodePodCidrs,
+        workloads,
+        services,
+        ingresses,
+        ingressClasses,
+        httpRoutes,
+        gateways,
+        gatewayClasses,
+        warnings,
+    });
 }

@@ -4,6 +4,7 @@
  * that `up` executes and saves, and that `check` and `down` read back.
  */
 import * as path from "node:path";
+import { Problem, Result, fail, ok } from "../components/common";
 import {
     AddressPlan,
     DEFAULT_DNS_DOMAIN,
@@ -226,9 +227,6 @@ export interface LabPlan {
     readonly warnings: readonly string[];
 }
 
-export type LabPlanResult =
-    { readonly ok: true; readonly plan: LabPlan } | { readonly ok: false; readonly problems: readonly string[] };
-
 /** The LAN: the plan's node network, else the smallest block (at most a /24) that holds every node IP. */
 function lanCidrOf(plan: AddressPlan, nodeIps: readonly bigint[]): { start: bigint; prefix: number } {
     if (plan.cluster.nodeNetwork) {
@@ -308,21 +306,21 @@ function withDefaultRoute(commands: { ip: string[]; bridge: string[] }): { ip: s
     return { ...commands, ip: [...commands.ip, `route add default dev ${LAN_IFNAME}`] };
 }
 
-export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
-    const problems: string[] = [];
+export function planLab(input: LabInput, options: LabOptions): Result<LabPlan> {
+    const problems: Problem[] = [];
     const read = readClusterModel(input.manifests);
     if (!read.ok) {
-        return { ok: false, problems: read.problems };
+        return read;
     }
-    const { model } = read;
+    const model = read.value;
     const warnings = [...model.warnings];
     const { plan } = input;
     const flannel = model.flannel;
     if (plan.cluster.podCidr === null) {
-        return { ok: false, problems: ["the stack has no IPv4 pod CIDR: the lab builds IPv4 pod networks only"] };
+        return fail({ key: "", message: "the stack has no IPv4 pod CIDR: the lab builds IPv4 pod networks only" });
     }
     if (plan.cluster.serviceCidr === null) {
-        return { ok: false, problems: ["the stack has no IPv4 service CIDR: the lab builds IPv4 Services only"] };
+        return fail({ key: "", message: "the stack has no IPv4 service CIDR: the lab builds IPv4 Services only" });
     }
     if (flannel.network !== plan.cluster.podCidr) {
         warnings.push(
@@ -338,13 +336,16 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const nodeIps = plan.nodes.map((node) => {
         const parsed = parseAddress(node.ip);
         if (!parsed.ok || parsed.value.family !== "IPv4") {
-            problems.push(`node ${node.name}: ${node.ip} is not an IPv4 address; the lab's LAN is IPv4`);
+            problems.push({
+                key: `node ${node.name}`,
+                message: `${node.ip} is not an IPv4 address; the lab's LAN is IPv4`,
+            });
             return 0n;
         }
         return parsed.value.value;
     });
     if (problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
     const lan = lanCidrOf(plan, nodeIps);
     const lanCidr = formatCidr({ family: "IPv4", start: lan.start, prefix: lan.prefix });
@@ -361,22 +362,24 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         }
     }
     if (clientValue === undefined || lanSize < 4n) {
-        return { ok: false, problems: [`the node network ${lanCidr} has no free address for the lab's LAN client`] };
+        return fail({ key: "", message: `the node network ${lanCidr} has no free address for the lab's LAN client` });
     }
     const clientIp = formatAddress("IPv4", clientValue);
 
     const peers = plan.nodes.map((node, index) => {
         const podCidr = model.nodePodCidrs[node.name] ?? node.podCidr;
         if (podCidr === null || podCidr === undefined) {
-            problems.push(
-                `node "${node.name}" pod cidr not assigned: flanneld would exit (no rendered Node patch sets spec.podCIDR and the plan has none)`,
-            );
+            problems.push({
+                key: "",
+                message: `node "${node.name}" pod cidr not assigned: flanneld would exit (no rendered Node patch sets spec.podCIDR and the plan has none)`,
+            });
             return undefined;
         }
         if (!cidrInside(flannel.network, podCidr)) {
-            problems.push(
-                `flanneld on ${node.name} would exit: Network ${flannel.network} doesn't contain the node's PodCIDR ${podCidr}`,
-            );
+            problems.push({
+                key: "",
+                message: `flanneld on ${node.name} would exit: Network ${flannel.network} doesn't contain the node's PodCIDR ${podCidr}`,
+            });
             return undefined;
         }
         if (model.nodePodCidrs[node.name] === undefined) {
@@ -402,7 +405,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         }
     }
     if (problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
     const nodes = peers.map((peer): LabNode => {
         const self = peer!;
@@ -664,7 +667,7 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
     const seen = new Set<string>();
     for (const pod of pods) {
         if (seen.has(pod.key)) {
-            problems.push(`two pods would both be named ${pod.key}: rename one of the workloads`);
+            problems.push({ key: "", message: `two pods would both be named ${pod.key}: rename one of the workloads` });
         }
         seen.add(pod.key);
     }
@@ -769,38 +772,35 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         );
     }
     if (problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
-    return {
-        ok: true,
-        plan: {
-            version: 1,
-            stack: input.stack,
-            prefix,
-            stateDir,
-            lan: { netns: lanNetns, bridge: LAN_BRIDGE, cidr: lanCidr, mtu: lanMtu, commands: lanCommands },
-            client: { netns: clientNetns, ip: clientIp, lanAddress: clientLanAddress, commands: clientCommands },
-            flannel: {
-                backend: flannel.backend,
-                network: flannel.network,
-                vni: flannel.vni,
-                port: flannel.port,
-                podMtu,
-                ipMasq: flannel.ipMasq,
-                cniConf: flannel.cniConf,
-            },
-            clusterCidr: plan.cluster.podCidr,
-            ...kubeProxyModeFields(input.manifests, warnings),
-            serviceCidr: plan.cluster.serviceCidr,
-            nodes,
-            pods,
-            services,
-            controllers,
-            unserved,
-            dns: dnsIp ? { ip: dnsIp, domain, pod: `${DNS_NAMESPACE}/${DNS_POD_NAME}` } : null,
-            warnings,
+    return ok({
+        version: 1,
+        stack: input.stack,
+        prefix,
+        stateDir,
+        lan: { netns: lanNetns, bridge: LAN_BRIDGE, cidr: lanCidr, mtu: lanMtu, commands: lanCommands },
+        client: { netns: clientNetns, ip: clientIp, lanAddress: clientLanAddress, commands: clientCommands },
+        flannel: {
+            backend: flannel.backend,
+            network: flannel.network,
+            vni: flannel.vni,
+            port: flannel.port,
+            podMtu,
+            ipMasq: flannel.ipMasq,
+            cniConf: flannel.cniConf,
         },
-    };
+        clusterCidr: plan.cluster.podCidr,
+        ...kubeProxyModeFields(input.manifests, warnings),
+        serviceCidr: plan.cluster.serviceCidr,
+        nodes,
+        pods,
+        services,
+        controllers,
+        unserved,
+        dns: dnsIp ? { ip: dnsIp, domain, pod: `${DNS_NAMESPACE}/${DNS_POD_NAME}` } : null,
+        warnings,
+    });
 }
 
 /** kube-proxy's mode and flannel's EnableNFTables as the rendered stack sets them (lab/proxy-mode.ts). */

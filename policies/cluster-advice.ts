@@ -3,6 +3,7 @@
  * objects flannel does not enforce, flannel's ConfigMap beside the wrong DaemonSet.
  */
 import type { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { FLANNEL_CONFIG_MAP, isFlannelConfigMap } from "./lib/flannel";
 import { ResourceLike, ResourceType, describe, namespaceOf } from "./lib/kubernetes";
 import { asArray, asBoolean, asString, at, listed } from "./lib/values";
@@ -25,7 +26,11 @@ export function checkHostNetworkDns(workload: Workload, report: (message: string
     const policy = asString(workload.spec["dnsPolicy"]) ?? "ClusterFirst";
     if (policy === "ClusterFirst") {
         report(
-            `${workload.description} sets hostNetwork: true with dnsPolicy ${workload.spec["dnsPolicy"] === undefined ? "unset (ClusterFirst)" : "ClusterFirst"}: kubelet gives host-network pods the node's resolv.conf in that case, so names like web.demo.svc.cluster.local do not resolve; fix: set dnsPolicy: ClusterFirstWithHostNet`,
+            formatProblem({
+                key: "",
+                message: `${workload.description} sets hostNetwork: true with dnsPolicy ${workload.spec["dnsPolicy"] === undefined ? "unset (ClusterFirst)" : "ClusterFirst"}: kubelet gives host-network pods the node's resolv.conf in that case, so names like web.demo.svc.cluster.local do not resolve`,
+                fix: "set dnsPolicy: ClusterFirstWithHostNet",
+            }),
         );
     }
 }
@@ -51,7 +56,11 @@ export function checkNetworkPolicies(resources: readonly ResourceLike[], report:
     for (const resource of resources) {
         if (resource.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy") {
             report(
-                `${describe(resource)} is not enforced: the pod network is flannel, which implements no NetworkPolicy, so namespace ${namespaceOf(resource)} is not isolated; fix: add a policy engine beside flannel (e.g. Calico in policy-only mode, "canal", or kube-network-policies), or do not rely on this policy`,
+                formatProblem({
+                    key: "",
+                    message: `${describe(resource)} is not enforced: the pod network is flannel, which implements no NetworkPolicy, so namespace ${namespaceOf(resource)} is not isolated`,
+                    fix: `add a policy engine beside flannel (e.g. Calico in policy-only mode, "canal", or kube-network-policies), or do not rely on this policy`,
+                }),
                 resource.urn,
             );
         }
@@ -98,7 +107,11 @@ export function checkFlannelConfigNamespace(resources: readonly ResourceLike[], 
             );
             if (!here && candidates.length > 0) {
                 report(
-                    `${workload.description} mounts ConfigMap ${name}, which the stack creates in namespace ${listed(candidates.map((resource) => namespaceOf(resource)))}, not in ${workload.namespace}: a ConfigMap volume is looked up in the pod's own namespace, so the volume never mounts and flannel's pods stay in ContainerCreating; fix: create the ConfigMap in namespace ${workload.namespace}, or move the DaemonSet beside it`,
+                    formatProblem({
+                        key: "",
+                        message: `${workload.description} mounts ConfigMap ${name}, which the stack creates in namespace ${listed(candidates.map((resource) => namespaceOf(resource)))}, not in ${workload.namespace}: a ConfigMap volume is looked up in the pod's own namespace, so the volume never mounts and flannel's pods stay in ContainerCreating`,
+                        fix: `create the ConfigMap in namespace ${workload.namespace}, or move the DaemonSet beside it`,
+                    }),
                     workload.resource.urn,
                 );
             }

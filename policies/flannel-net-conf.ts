@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { z } from "zod";
 import { IpFamily, formatCidr, parseCidr } from "../components/plan";
 import { configOf, configSchemaOf } from "./lib/config";
@@ -36,31 +37,53 @@ function checkNetwork(netConf: NetConf, family: IpFamily, report: (message: stri
     if (!enabled) {
         if (value !== undefined && value !== "") {
             report(
-                `${who}: net-conf.json sets ${key} ${shown(value)} but ${flag} is ${family === IpFamily.IPv4 ? "false" : "not true"}, so flannel ignores it; fix: set ${flag}: true, or remove ${key}`,
+                formatProblem({
+                    key: who,
+                    message: `net-conf.json sets ${key} ${shown(value)} but ${flag} is ${family === IpFamily.IPv4 ? "false" : "not true"}, so flannel ignores it`,
+                    fix: `set ${flag}: true, or remove ${key}`,
+                }),
             );
         }
         return;
     }
     if (value === undefined || value === "") {
         report(
-            `${who}: net-conf.json has ${flag} ${family === IpFamily.IPv4 ? "(on by default)" : "true"} but no ${key}; flanneld exits without it; fix: set ${key} to the cluster's ${family} pod CIDR${family === IpFamily.IPv4 ? ", e.g. 10.244.0.0/16 (or set EnableIPv4: false for an IPv6-only cluster)" : ", e.g. fd00:10:244::/56"}`,
+            formatProblem({
+                key: who,
+                message: `net-conf.json has ${flag} ${family === IpFamily.IPv4 ? "(on by default)" : "true"} but no ${key}; flanneld exits without it`,
+                fix: `set ${key} to the cluster's ${family} pod CIDR${family === IpFamily.IPv4 ? ", e.g. 10.244.0.0/16 (or set EnableIPv4: false for an IPv6-only cluster)" : ", e.g. fd00:10:244::/56"}`,
+            }),
         );
         return;
     }
     if (typeof value !== "string") {
         report(
-            `${who}: net-conf.json ${key} is ${shown(value)}, not a CIDR string; fix: write it as a string such as ${family === IpFamily.IPv4 ? '"10.244.0.0/16"' : '"fd00:10:244::/56"'}`,
+            formatProblem({
+                key: who,
+                message: `net-conf.json ${key} is ${shown(value)}, not a CIDR string`,
+                fix: `write it as a string such as ${family === IpFamily.IPv4 ? '"10.244.0.0/16"' : '"fd00:10:244::/56"'}`,
+            }),
         );
         return;
     }
     const parsed = parseCidr(value);
     if (!parsed.ok) {
         report(
-            `${who}: net-conf.json ${key} ${parsed.message}; fix: ${parsed.fix ?? `write the cluster's ${family} pod CIDR, e.g. ${family === IpFamily.IPv4 ? "10.244.0.0/16" : "fd00:10:244::/56"}`}`,
+            formatProblem({
+                key: who,
+                message: `net-conf.json ${key} ${parsed.problems[0]!.message}`,
+                fix:
+                    parsed.problems[0]!.fix ??
+                    `write the cluster's ${family} pod CIDR, e.g. ${family === IpFamily.IPv4 ? "10.244.0.0/16" : "fd00:10:244::/56"}`,
+            }),
         );
     } else if (parsed.value.family !== family) {
         report(
-            `${who}: net-conf.json ${key} is ${formatCidr(parsed.value)}, an ${parsed.value.family} range; fix: put ${parsed.value.family === IpFamily.IPv4 ? "IPv4 ranges in Network" : "IPv6 ranges in IPv6Network (with EnableIPv6: true)"}`,
+            formatProblem({
+                key: who,
+                message: `net-conf.json ${key} is ${formatCidr(parsed.value)}, an ${parsed.value.family} range`,
+                fix: `put ${parsed.value.family === IpFamily.IPv4 ? "IPv4 ranges in Network" : "IPv6 ranges in IPv6Network (with EnableIPv6: true)"}`,
+            }),
         );
     }
 }
@@ -75,21 +98,34 @@ function checkBackend(
     if (backend === undefined || backend === null) {
         // flannel's code falls back to udp (a debugging backend) when Backend is missing, whatever the docs say.
         report(
-            `${who}: net-conf.json has no Backend, and flannel then falls back to the udp backend (debugging only); fix: add "Backend": {"Type": "vxlan"}`,
+            formatProblem({
+                key: who,
+                message:
+                    "net-conf.json has no Backend, and flannel then falls back to the udp backend (debugging only)",
+                fix: `add "Backend": {"Type": "vxlan"}`,
+            }),
         );
         return;
     }
     const object = asRecord(backend);
     if (!object) {
         report(
-            `${who}: net-conf.json Backend is ${shown(backend)}, not an object; fix: write "Backend": {"Type": "vxlan"}`,
+            formatProblem({
+                key: who,
+                message: `net-conf.json Backend is ${shown(backend)}, not an object`,
+                fix: `write "Backend": {"Type": "vxlan"}`,
+            }),
         );
         return;
     }
     const type = goField(object, "Type")?.value;
     if (type === undefined || type === "") {
         report(
-            `${who}: net-conf.json Backend has no Type; fix: set Backend.Type to one of ${listed(backends.map((name) => JSON.stringify(name)))}`,
+            formatProblem({
+                key: who,
+                message: "net-conf.json Backend has no Type",
+                fix: `set Backend.Type to one of ${listed(backends.map((name) => JSON.stringify(name)))}`,
+            }),
         );
         return;
     }
@@ -99,7 +135,11 @@ function checkBackend(
                 ? ` (backend types are lowercase: "${type.toLowerCase()}")`
                 : "";
         report(
-            `${who}: net-conf.json Backend.Type ${shown(type)} is not a known backend${lowercase}; fix: use one of ${listed(backends.map((name) => JSON.stringify(name)))}`,
+            formatProblem({
+                key: who,
+                message: `net-conf.json Backend.Type ${shown(type)} is not a known backend${lowercase}`,
+                fix: `use one of ${listed(backends.map((name) => JSON.stringify(name)))}`,
+            }),
         );
     }
     for (const field of ["Port", "VNI", "MTU"]) {
@@ -111,7 +151,11 @@ function checkBackend(
         const max = field === "Port" ? 65535 : field === "VNI" ? 16777215 : 65535;
         if (number === undefined || !Number.isInteger(number) || number < (field === "VNI" ? 0 : 1) || number > max) {
             report(
-                `${who}: net-conf.json Backend.${found.key} is ${shown(found.value)}; fix: use a whole number from ${field === "VNI" ? 0 : 1} to ${max}`,
+                formatProblem({
+                    key: who,
+                    message: `net-conf.json Backend.${found.key} is ${shown(found.value)}`,
+                    fix: `use a whole number from ${field === "VNI" ? 0 : 1} to ${max}`,
+                }),
             );
         }
     }
@@ -120,7 +164,13 @@ function checkBackend(
 /** cni-conf.json: a conflist whose plugins are flannel, then portmap (without portmap, hostPort does nothing). */
 function checkCniConf(text: unknown, report: (message: string) => void, who: string): void {
     if (typeof text !== "string") {
-        report(`${who}: ${CNI_CONF_KEY} is ${shown(text)}, not a string; fix: store the CNI conflist as JSON text`);
+        report(
+            formatProblem({
+                key: who,
+                message: `${CNI_CONF_KEY} is ${shown(text)}, not a string`,
+                fix: "store the CNI conflist as JSON text",
+            }),
+        );
         return;
     }
     let parsed: unknown;
@@ -128,7 +178,11 @@ function checkCniConf(text: unknown, report: (message: string) => void, who: str
         parsed = JSON.parse(text);
     } catch (error) {
         report(
-            `${who}: ${CNI_CONF_KEY} is not valid JSON (${(error as Error).message}); fix: correct the JSON (upstream: {"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel",...},{"type":"portmap",...}]})`,
+            formatProblem({
+                key: who,
+                message: `${CNI_CONF_KEY} is not valid JSON (${(error as Error).message})`,
+                fix: `correct the JSON (upstream: {"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel",...},{"type":"portmap",...}]})`,
+            }),
         );
         return;
     }
@@ -136,12 +190,20 @@ function checkCniConf(text: unknown, report: (message: string) => void, who: str
     const types = plugins.map((plugin) => asString(at(plugin, "type")));
     if (!types.includes("flannel")) {
         report(
-            `${who}: ${CNI_CONF_KEY} has no plugin of type "flannel" in its plugins list; kubelet would not wire pods into the flannel network; fix: list {"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}} first`,
+            formatProblem({
+                key: who,
+                message: `${CNI_CONF_KEY} has no plugin of type "flannel" in its plugins list; kubelet would not wire pods into the flannel network`,
+                fix: `list {"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}} first`,
+            }),
         );
     }
     if (!types.includes("portmap")) {
         report(
-            `${who}: ${CNI_CONF_KEY} has no "portmap" plugin, so hostPort mappings (e.g. an Ingress controller in hostPort mode) silently do nothing; fix: add {"type": "portmap", "capabilities": {"portMappings": true}} after flannel`,
+            formatProblem({
+                key: who,
+                message: `${CNI_CONF_KEY} has no "portmap" plugin, so hostPort mappings (e.g. an Ingress controller in hostPort mode) silently do nothing`,
+                fix: `add {"type": "portmap", "capabilities": {"portMappings": true}} after flannel`,
+            }),
         );
     }
 }
@@ -157,29 +219,53 @@ export function checkFlannelConfigMap(
     const text = data?.[NET_CONF_KEY];
     if (text === undefined) {
         report(
-            `${who} has no ${NET_CONF_KEY}; flanneld reads its network from it and exits without it; fix: add ${NET_CONF_KEY} with Network and Backend, e.g. {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`,
+            formatProblem({
+                key: "",
+                message: `${who} has no ${NET_CONF_KEY}; flanneld reads its network from it and exits without it`,
+                fix: `add ${NET_CONF_KEY} with Network and Backend, e.g. {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`,
+            }),
         );
         return;
     }
     if (typeof text !== "string") {
-        report(`${who}: ${NET_CONF_KEY} is ${shown(text)}, not a string; fix: store the JSON as text`);
+        report(
+            formatProblem({
+                key: who,
+                message: `${NET_CONF_KEY} is ${shown(text)}, not a string`,
+                fix: "store the JSON as text",
+            }),
+        );
         return;
     }
     const parsed = parseNetConf(text);
     if (!parsed.ok) {
         report(
-            `${who}: ${NET_CONF_KEY} ${parsed.message}; fix: write a JSON object such as {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`,
+            formatProblem({
+                key: who,
+                message: `${NET_CONF_KEY} ${parsed.problems[0]!.message}`,
+                fix: `write a JSON object such as {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}`,
+            }),
         );
         return;
     }
     const netConf = parsed.value;
     for (const key of netConf.unknownKeys) {
         report(
-            `${who}: ${NET_CONF_KEY} has the key ${JSON.stringify(key)}, which flannel does not know and ignores (a typo?); fix: remove it or use one of Network, IPv6Network, EnableIPv4, EnableIPv6, EnableNFTables, Backend`,
+            formatProblem({
+                key: who,
+                message: `${NET_CONF_KEY} has the key ${JSON.stringify(key)}, which flannel does not know and ignores (a typo?)`,
+                fix: "remove it or use one of Network, IPv6Network, EnableIPv4, EnableIPv6, EnableNFTables, Backend",
+            }),
         );
     }
     if (!netConf.enableIPv4 && !netConf.enableIPv6) {
-        report(`${who}: ${NET_CONF_KEY} disables both IPv4 and IPv6; fix: enable at least one family`);
+        report(
+            formatProblem({
+                key: who,
+                message: `${NET_CONF_KEY} disables both IPv4 and IPv6`,
+                fix: "enable at least one family",
+            }),
+        );
     }
     checkNetwork(netConf, IpFamily.IPv4, report, who);
     checkNetwork(netConf, IpFamily.IPv6, report, who);

@@ -6,6 +6,7 @@
  * gatewayPathFindings), not a second copy.
  */
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem, problemAt } from "../components/common";
 import { z } from "zod";
 import { TRAEFIK_GATEWAY_CONTROLLER, gatewayPathFindings } from "../components/ingress/gateway-api";
 import { hostFindings, pathFindings } from "../components/ingress/routes";
@@ -153,12 +154,20 @@ export function checkRouteHostnames(resources: readonly ResourceLike[], report: 
             const [finding] = typeof hostname === "string" ? hostFindings(hostname) : [];
             const problem =
                 typeof hostname !== "string"
-                    ? `is ${shown(hostname)}, not a hostname; fix: write a DNS name such as web.lab.example`
-                    : finding
-                      ? `${finding.message}; fix: ${finding.fix}`
-                      : undefined;
+                    ? {
+                          key: "",
+                          message: `is ${shown(hostname)}, not a hostname`,
+                          fix: "write a DNS name such as web.lab.example",
+                      }
+                    : finding;
             if (problem) {
-                report(`${route.description} spec.hostnames[${index}] ${problem}`, route.resource.urn);
+                report(
+                    formatProblem({
+                        ...problem,
+                        message: `${route.description} spec.hostnames[${index}] ${problem.message}`,
+                    }),
+                    route.resource.urn,
+                );
             }
         });
         route.rules.forEach((rule, ruleIndex) => {
@@ -174,7 +183,12 @@ export function checkRouteHostnames(resources: readonly ResourceLike[], report: 
                 ];
                 if (finding) {
                     report(
-                        `${route.description} spec.rules[${ruleIndex}].matches[${matchIndex}].path.value: ${finding.message}; fix: ${finding.fix}`,
+                        formatProblem(
+                            problemAt(
+                                finding,
+                                `${route.description} spec.rules[${ruleIndex}].matches[${matchIndex}].path.value`,
+                            ),
+                        ),
                         route.resource.urn,
                     );
                 }
@@ -190,7 +204,11 @@ export function checkRouteParents(resources: readonly ResourceLike[], report: Re
     for (const route of routesOf(resources)) {
         if (route.parentRefs.length === 0) {
             report(
-                `${route.description} has no spec.parentRefs, so no Gateway serves it; fix: attach it to ${gatewayNames.length > 0 ? `Gateway ${listed(gatewayNames)}` : "a Gateway of the stack"}`,
+                formatProblem({
+                    key: "",
+                    message: `${route.description} has no spec.parentRefs, so no Gateway serves it`,
+                    fix: `attach it to ${gatewayNames.length > 0 ? `Gateway ${listed(gatewayNames)}` : "a Gateway of the stack"}`,
+                }),
                 route.resource.urn,
             );
         }
@@ -199,7 +217,11 @@ export function checkRouteParents(resources: readonly ResourceLike[], report: Re
             const { gateway, sectionName, key } = parentOf(ref, route, gateways);
             if (!gateway) {
                 report(
-                    `${field} names ${key}, which is not a Gateway of this stack; fix: name ${gatewayNames.length > 0 ? listed(gatewayNames) : "a Gateway the stack defines"}`,
+                    formatProblem({
+                        key: "",
+                        message: `${field} names ${key}, which is not a Gateway of this stack`,
+                        fix: `name ${gatewayNames.length > 0 ? listed(gatewayNames) : "a Gateway the stack defines"}`,
+                    }),
                     route.resource.urn,
                 );
                 return;
@@ -210,14 +232,22 @@ export function checkRouteParents(resources: readonly ResourceLike[], report: Re
                     : gateway.listeners.filter((listener) => listener.name === sectionName);
             if (listeners.length === 0) {
                 report(
-                    `${field} names listener ${shown(sectionName)}, which Gateway ${key} does not have (it has ${listed(gateway.listeners.map((listener) => listener.name))}); fix: name one of them`,
+                    formatProblem({
+                        key: "",
+                        message: `${field} names listener ${shown(sectionName)}, which Gateway ${key} does not have (it has ${listed(gateway.listeners.map((listener) => listener.name))})`,
+                        fix: "name one of them",
+                    }),
                     route.resource.urn,
                 );
                 return;
             }
             if (!listeners.some((listener) => admits(listener, gateway, route.namespace, resources))) {
                 report(
-                    `${field}: ${sectionName === undefined ? "no listener" : `listener ${sectionName}`} of Gateway ${key} admits routes from namespace ${route.namespace} (allowedRoutes.namespaces); the route stays detached; fix: allow the namespace in the listener's allowedRoutes`,
+                    formatProblem({
+                        key: field,
+                        message: `${sectionName === undefined ? "no listener" : `listener ${sectionName}`} of Gateway ${key} admits routes from namespace ${route.namespace} (allowedRoutes.namespaces); the route stays detached`,
+                        fix: "allow the namespace in the listener's allowedRoutes",
+                    }),
                     route.resource.urn,
                 );
             }
@@ -249,7 +279,11 @@ export function checkRouteBackends(
                 const group = asString(at(ref, "group")) ?? "";
                 if (kind !== "Service" || group !== "") {
                     report(
-                        `${field} is a ${group ? `${group}/` : ""}${kind}, not a Service; fix: route to a Service`,
+                        formatProblem({
+                            key: "",
+                            message: `${field} is a ${group ? `${group}/` : ""}${kind}, not a Service`,
+                            fix: "route to a Service",
+                        }),
                         route.resource.urn,
                     );
                     return;
@@ -258,7 +292,11 @@ export function checkRouteBackends(
                 const key = `${namespace}/${asString(at(ref, "name")) ?? ""}`;
                 if (namespace !== route.namespace) {
                     report(
-                        `${field} points to ${key} in another namespace, which needs a ReferenceGrant; fix: route to a Service of namespace ${route.namespace}`,
+                        formatProblem({
+                            key: "",
+                            message: `${field} points to ${key} in another namespace, which needs a ReferenceGrant`,
+                            fix: `route to a Service of namespace ${route.namespace}`,
+                        }),
                         route.resource.urn,
                     );
                     return;
@@ -269,7 +307,11 @@ export function checkRouteBackends(
                 const service = services.get(key);
                 if (!service) {
                     report(
-                        `${field} points to Service ${key}, which this stack does not define; the controller answers 500 for it; fix: name a Service of the stack, or add "${key}" to ${GATEWAY_ROUTE_BACKENDS}.externalServices`,
+                        formatProblem({
+                            key: "",
+                            message: `${field} points to Service ${key}, which this stack does not define; the controller answers 500 for it`,
+                            fix: `name a Service of the stack, or add "${key}" to ${GATEWAY_ROUTE_BACKENDS}.externalServices`,
+                        }),
                         route.resource.urn,
                     );
                     return;
@@ -280,7 +322,11 @@ export function checkRouteBackends(
                 );
                 if (port === undefined || !service.ports.some((item) => item.port === port)) {
                     report(
-                        `${field} asks for port ${shown(at(ref, "port"))} of ${service.description}, which has ${listedAtMost(ports, 6)}; fix: name one of the Service's port numbers (a backendRef takes the number, not the name)`,
+                        formatProblem({
+                            key: "",
+                            message: `${field} asks for port ${shown(at(ref, "port"))} of ${service.description}, which has ${listedAtMost(ports, 6)}`,
+                            fix: "name one of the Service's port numbers (a backendRef takes the number, not the name)",
+                        }),
                         route.resource.urn,
                     );
                 }
@@ -314,7 +360,11 @@ export function checkUniqueRouteHostPaths(resources: readonly ResourceLike[], re
                             // A route attached twice to one listener (two parentRefs) is reported once.
                             if (owner !== undefined && owner !== field && !seen.has(`${claim}\u0000${field}`)) {
                                 report(
-                                    `${field} routes ${hostname}${value} (${type}) on listener ${listener.name} of Gateway ${key}, which ${owner} already routes; the controller serves only one of them; fix: merge them into one rule, or change the hostname or path`,
+                                    formatProblem({
+                                        key: "",
+                                        message: `${field} routes ${hostname}${value} (${type}) on listener ${listener.name} of Gateway ${key}, which ${owner} already routes; the controller serves only one of them`,
+                                        fix: "merge them into one rule, or change the hostname or path",
+                                    }),
                                     route.resource.urn,
                                 );
                             } else if (owner === undefined) {
@@ -362,7 +412,11 @@ export function checkGatewayClasses(
     for (const gateway of gatewaysOf(resources).values()) {
         if (gateway.className === undefined || !known.has(gateway.className)) {
             report(
-                `${describe(gateway.resource)} names GatewayClass ${shown(gateway.className)}, which neither this stack defines nor ${GATEWAY_CLASS_EXISTS}.allowedClasses allows, so no controller programs it; fix: use ${knownText}`,
+                formatProblem({
+                    key: "",
+                    message: `${describe(gateway.resource)} names GatewayClass ${shown(gateway.className)}, which neither this stack defines nor ${GATEWAY_CLASS_EXISTS}.allowedClasses allows, so no controller programs it`,
+                    fix: `use ${knownText}`,
+                }),
                 gateway.resource.urn,
             );
         }
@@ -373,7 +427,11 @@ export function checkGatewayClasses(
         );
         if (!ownClass) {
             report(
-                `${describe(workload)} runs Traefik's Gateway provider, but no GatewayClass of the stack names controllerName ${TRAEFIK_GATEWAY_CONTROLLER}, so it accepts no Gateway; fix: add that GatewayClass`,
+                formatProblem({
+                    key: "",
+                    message: `${describe(workload)} runs Traefik's Gateway provider, but no GatewayClass of the stack names controllerName ${TRAEFIK_GATEWAY_CONTROLLER}, so it accepts no Gateway`,
+                    fix: "add that GatewayClass",
+                }),
                 workload.urn,
             );
         }

@@ -1,4 +1,5 @@
 import type { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { z } from "zod";
 import { FLANNEL_NAMESPACE } from "../components/pod-network/constants";
 import { stackPlanOf } from "./lib/cluster";
@@ -61,7 +62,11 @@ export function checkHostAccess(
     const elsewhere = `run it in an allowed namespace (${listed(allowed)}) or add "${workload.namespace}" to ${HOST_NETWORK_RESTRICTED}.allowedNamespaces`;
     if (asBoolean(workload.spec["hostNetwork"]) === true) {
         report(
-            `${who} sets hostNetwork: true in namespace ${workload.namespace}; its pods share the node's network stack and can bind, sniff and reroute node traffic; fix: drop hostNetwork and expose the pods through a Service (NodePort), or ${elsewhere}`,
+            formatProblem({
+                key: "",
+                message: `${who} sets hostNetwork: true in namespace ${workload.namespace}; its pods share the node's network stack and can bind, sniff and reroute node traffic`,
+                fix: `drop hostNetwork and expose the pods through a Service (NodePort), or ${elsewhere}`,
+            }),
         );
     }
     for (const container of workload.containers) {
@@ -69,20 +74,32 @@ export function checkHostAccess(
         for (const port of container.ports) {
             if (port.hostPort !== undefined && port.hostPort !== 0) {
                 report(
-                    `${who} ${which} maps hostPort ${port.hostPort}/${port.protocol} in namespace ${workload.namespace}, taking that port on every node its pods land on; fix: remove hostPort and use a NodePort Service, or ${elsewhere}`,
+                    formatProblem({
+                        key: "",
+                        message: `${who} ${which} maps hostPort ${port.hostPort}/${port.protocol} in namespace ${workload.namespace}, taking that port on every node its pods land on`,
+                        fix: `remove hostPort and use a NodePort Service, or ${elsewhere}`,
+                    }),
                 );
             }
         }
         const securityContext = container.raw["securityContext"];
         if (asBoolean(at(securityContext, "privileged")) === true) {
             report(
-                `${who} ${which} is privileged in namespace ${workload.namespace}; it has every capability and all host devices; fix: drop privileged: true and add only the capabilities it needs, or ${elsewhere}`,
+                formatProblem({
+                    key: "",
+                    message: `${who} ${which} is privileged in namespace ${workload.namespace}; it has every capability and all host devices`,
+                    fix: `drop privileged: true and add only the capabilities it needs, or ${elsewhere}`,
+                }),
             );
         }
         const added = asArray(at(securityContext, "capabilities", "add")).filter(grantsNetAdmin);
         if (added.length > 0) {
             report(
-                `${who} ${which} adds capability ${listed(added.map(String))} in namespace ${workload.namespace}, which lets it rewrite the node's routes, iptables and interfaces; fix: remove it, or ${elsewhere}`,
+                formatProblem({
+                    key: "",
+                    message: `${who} ${which} adds capability ${listed(added.map(String))} in namespace ${workload.namespace}, which lets it rewrite the node's routes, iptables and interfaces`,
+                    fix: `remove it, or ${elsewhere}`,
+                }),
             );
         }
     }
@@ -322,7 +339,11 @@ export function checkHostPortConflicts(
             const key = `${claim.protocol}/${claim.port}/${claim.hostIP}`;
             if (seen.has(key)) {
                 report(
-                    `${claim.owner} claims host port ${claim.port}/${claim.protocol} a second time within one pod; Kubernetes rejects the pod; fix: declare each host port once`,
+                    formatProblem({
+                        key: "",
+                        message: `${claim.owner} claims host port ${claim.port}/${claim.protocol} a second time within one pod; Kubernetes rejects the pod`,
+                        fix: "declare each host port once",
+                    }),
                     claim.urn,
                 );
                 continue;
@@ -367,7 +388,11 @@ export function checkHostPortConflicts(
                           ? "kube-proxy's node port rules take that port's traffic on every node before it reaches the pod"
                           : 'on every node they share, one of the two pods cannot start (the scheduler leaves it Pending: "didn\'t have free ports")';
                 report(
-                    `${other.owner} claims host port ${portKey} ${nodeScope(other)}, which ${wide.owner} holds ${wide.source === ClaimSource.Workload ? nodeScope(wide) : "on every node"}; ${consequence}; fix: move one of them to another port${wide.source === ClaimSource.Workload ? ", or keep them on different nodes (nodeSelector)" : ""}`,
+                    formatProblem({
+                        key: "",
+                        message: `${other.owner} claims host port ${portKey} ${nodeScope(other)}, which ${wide.owner} holds ${wide.source === ClaimSource.Workload ? nodeScope(wide) : "on every node"}; ${consequence}`,
+                        fix: `move one of them to another port${wide.source === ClaimSource.Workload ? ", or keep them on different nodes (nodeSelector)" : ""}`,
+                    }),
                     other.urn,
                 );
             });
@@ -391,7 +416,11 @@ export function checkHostPortConflicts(
                     ? `${last.owner} runs ${needed} replicas`
                     : `${listed(placed.map((claim) => `${claim.owner} (${claim.replicas})`))} together run ${needed} replicas`;
             report(
-                `${who} on host port ${portKey}, but the cluster has ${nodes.count} node${nodes.count === 1 ? "" : "s"} (${nodes.source}) and each node can give the port to one pod; ${needed - nodes.count} stay Pending; fix: lower the replicas to at most ${nodes.count}, use a DaemonSet, or expose the pods through a NodePort Service instead`,
+                formatProblem({
+                    key: "",
+                    message: `${who} on host port ${portKey}, but the cluster has ${nodes.count} node${nodes.count === 1 ? "" : "s"} (${nodes.source}) and each node can give the port to one pod; ${needed - nodes.count} stay Pending`,
+                    fix: `lower the replicas to at most ${nodes.count}, use a DaemonSet, or expose the pods through a NodePort Service instead`,
+                }),
                 last.urn,
             );
         }

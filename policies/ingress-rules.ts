@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { ingressBackendPortNameFindings } from "../components/rules";
 import { hostFindings, pathFindings } from "../components/ingress/routes";
 import { PathType } from "../components/ingress/types";
@@ -12,7 +13,7 @@ export const INGRESS_PATHS = "ingress-paths";
 export function hostProblem(host: string): string | undefined {
     // The same rules the stack's config is checked with, without the seed's extra "fully qualified" rule.
     const [finding] = hostFindings(host, { fullyQualified: false });
-    return finding ? `${finding.message}; fix: ${finding.fix}` : undefined;
+    return finding ? formatProblem(finding) : undefined;
 }
 
 /** Ingress hosts, in rules and in TLS: DNS names, never IPs, wildcards only as the whole first label. */
@@ -27,7 +28,11 @@ export function checkIngressHosts(ingress: IngressInfo, report: (message: string
         }
         if (typeof host !== "string") {
             report(
-                `${ingress.description} ${field} is ${shown(host)}, not a host name; fix: write a DNS name such as web.lab.example`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} ${field} is ${shown(host)}, not a host name`,
+                    fix: "write a DNS name such as web.lab.example",
+                }),
             );
             continue;
         }
@@ -44,7 +49,11 @@ function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (me
     const where = `${ingress.description} ${backend.field}`;
     if (backend.hasService === backend.hasResource) {
         report(
-            `${where} ${backend.hasService ? "sets both service and resource" : "sets neither service nor resource"}; fix: set exactly one, normally service: {name, port: {number | name}}`,
+            formatProblem({
+                key: "",
+                message: `${where} ${backend.hasService ? "sets both service and resource" : "sets neither service nor resource"}`,
+                fix: "set exactly one, normally service: {name, port: {number | name}}",
+            }),
         );
         return;
     }
@@ -52,13 +61,17 @@ function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (me
         return;
     }
     if (typeof backend.serviceName !== "string" || backend.serviceName === "") {
-        report(`${where}.service has no name; fix: name the backend Service`);
+        report(formatProblem({ key: "", message: `${where}.service has no name`, fix: "name the backend Service" }));
     }
     const hasNumber = backend.portNumber !== undefined;
     const hasName = backend.portName !== undefined && backend.portName !== "";
     if (hasNumber === hasName) {
         report(
-            `${where}.service.port ${hasNumber ? "sets both number and name" : "sets neither number nor name"}; fix: set one: the Service port's number or its name`,
+            formatProblem({
+                key: "",
+                message: `${where}.service.port ${hasNumber ? "sets both number and name" : "sets neither number nor name"}`,
+                fix: "set one: the Service port's number or its name",
+            }),
         );
     } else if (
         hasNumber &&
@@ -70,11 +83,15 @@ function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (me
         )
     ) {
         report(
-            `${where}.service.port.number ${shown(backend.portNumber)} is not a port number; fix: use the Service's port (1-65535), not the container's`,
+            formatProblem({
+                key: "",
+                message: `${where}.service.port.number ${shown(backend.portNumber)} is not a port number`,
+                fix: "use the Service's port (1-65535), not the container's",
+            }),
         );
     } else if (hasName) {
         for (const problem of ingressBackendPortNameFindings(backend.portName, `${where}.service.port.name`)) {
-            report(`${problem.key}: ${problem.message}; fix: ${problem.fix}`);
+            report(formatProblem(problem));
         }
     }
 }
@@ -83,40 +100,72 @@ function checkBackend(ingress: IngressInfo, backend: IngressBackend, report: (me
 export function checkIngressPaths(ingress: IngressInfo, report: (message: string) => void): void {
     if (ingress.rules.length === 0 && !ingress.defaultBackend) {
         report(
-            `${ingress.description} has neither rules nor a defaultBackend; Kubernetes requires one of them; fix: add a rule with a host and paths`,
+            formatProblem({
+                key: "",
+                message: `${ingress.description} has neither rules nor a defaultBackend; Kubernetes requires one of them`,
+                fix: "add a rule with a host and paths",
+            }),
         );
     }
     for (const rule of ingress.rules) {
         if (rule.hasHttp && rule.paths.length === 0) {
             report(
-                `${ingress.description} ${rule.field}.http has no paths; fix: add at least one path, e.g. {path: "/", pathType: "Prefix", backend: ...}`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} ${rule.field}.http has no paths`,
+                    fix: `add at least one path, e.g. {path: "/", pathType: "Prefix", backend: ...}`,
+                }),
             );
         }
         for (const path of rule.paths) {
             const where = `${ingress.description} ${path.field}`;
             if (path.pathType === undefined || path.pathType === "") {
                 report(
-                    `${where} has no pathType, which networking.k8s.io/v1 requires; fix: set pathType: Prefix (or Exact)`,
+                    formatProblem({
+                        key: "",
+                        message: `${where} has no pathType, which networking.k8s.io/v1 requires`,
+                        fix: "set pathType: Prefix (or Exact)",
+                    }),
                 );
             } else if (typeof path.pathType !== "string" || !PATH_TYPES.includes(path.pathType)) {
                 report(
-                    `${where} pathType ${shown(path.pathType)} is not one of ${PATH_TYPES.join(", ")}; fix: use Prefix or Exact`,
+                    formatProblem({
+                        key: "",
+                        message: `${where} pathType ${shown(path.pathType)} is not one of ${PATH_TYPES.join(", ")}`,
+                        fix: "use Prefix or Exact",
+                    }),
                 );
             }
             const strict = path.pathType === "Exact" || path.pathType === "Prefix";
             if (path.path === undefined || path.path === "") {
                 if (strict) {
                     report(
-                        `${where} has no path, but a ${path.pathType as string} path must be absolute; fix: set path: "/"`,
+                        formatProblem({
+                            key: "",
+                            message: `${where} has no path, but a ${path.pathType as string} path must be absolute`,
+                            fix: `set path: "/"`,
+                        }),
                     );
                 }
             } else if (typeof path.path !== "string") {
-                report(`${where} path ${shown(path.path)} is not a string; fix: write an absolute path such as "/"`);
+                report(
+                    formatProblem({
+                        key: "",
+                        message: `${where} path ${shown(path.path)} is not a string`,
+                        fix: `write an absolute path such as "/"`,
+                    }),
+                );
             } else if (!path.path.startsWith("/")) {
-                report(`${where} path ${shown(path.path)} is not absolute; fix: write ${shown(`/${path.path}`)}`);
+                report(
+                    formatProblem({
+                        key: "",
+                        message: `${where} path ${shown(path.path)} is not absolute`,
+                        fix: `write ${shown(`/${path.path}`)}`,
+                    }),
+                );
             } else if (strict) {
                 for (const finding of pathFindings(path.path, path.pathType)) {
-                    report(`${where} path ${finding.message}; fix: ${finding.fix}`);
+                    report(formatProblem({ key: "", message: `${where} path ${finding.message}`, fix: finding.fix }));
                 }
             }
             checkBackend(ingress, path.backend, report);

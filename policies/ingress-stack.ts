@@ -1,4 +1,5 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { z } from "zod";
 import { isDns1123Subdomain } from "../components/rules";
 import { configOf, configSchemaOf } from "./lib/config";
@@ -47,19 +48,31 @@ export function checkIngressClasses(
                     ? ` (it uses the deprecated annotation ${CLASS_ANNOTATION}: "${ingress.classAnnotation}", which networking.k8s.io/v1 controllers may ignore)`
                     : "";
             here(
-                `${ingress.description} sets no spec.ingressClassName${annotation}; unless exactly one IngressClass is the cluster default, no controller serves it; fix: set spec.ingressClassName to one of ${knownText}`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} sets no spec.ingressClassName${annotation}; unless exactly one IngressClass is the cluster default, no controller serves it`,
+                    fix: `set spec.ingressClassName to one of ${knownText}`,
+                }),
             );
             continue;
         }
         if (typeof ingress.className === "string" && !isDns1123Subdomain(ingress.className)) {
             here(
-                `${ingress.description} spec.ingressClassName ${shown(ingress.className)} is not an IngressClass name (a DNS-1123 subdomain); the API server refuses the Ingress; fix: use one of ${knownText}`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} spec.ingressClassName ${shown(ingress.className)} is not an IngressClass name (a DNS-1123 subdomain); the API server refuses the Ingress`,
+                    fix: `use one of ${knownText}`,
+                }),
             );
             continue;
         }
         if (typeof ingress.className !== "string" || !known.has(ingress.className)) {
             here(
-                `${ingress.description} names IngressClass ${shown(ingress.className)}, which neither this stack defines nor ${INGRESS_CLASS}.allowedClasses allows, so no controller serves it; fix: use one of ${knownText}, or add the class to ${INGRESS_CLASS}.allowedClasses if it exists in the cluster`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} names IngressClass ${shown(ingress.className)}, which neither this stack defines nor ${INGRESS_CLASS}.allowedClasses allows, so no controller serves it`,
+                    fix: `use one of ${knownText}, or add the class to ${INGRESS_CLASS}.allowedClasses if it exists in the cluster`,
+                }),
             );
         }
     }
@@ -94,7 +107,11 @@ export function checkUniqueHostPaths(resources: readonly ResourceLike[], report:
                             ? `its own ${owner.field}`
                             : `${owner.ingress.description} ${owner.field}`;
                     report(
-                        `${ingress.description} ${path.field} routes ${route} for ${classText}, which ${same} already routes; the controller serves only one of them, unpredictably; fix: merge them into one path, or change the host or path`,
+                        formatProblem({
+                            key: "",
+                            message: `${ingress.description} ${path.field} routes ${route} for ${classText}, which ${same} already routes; the controller serves only one of them, unpredictably`,
+                            fix: "merge them into one path, or change the host or path",
+                        }),
                         ingress.resource.urn,
                     );
                 } else {
@@ -107,7 +124,11 @@ export function checkUniqueHostPaths(resources: readonly ResourceLike[], report:
             const owner = claims.get(key);
             if (owner) {
                 report(
-                    `${ingress.description} sets spec.defaultBackend for ${classText}, which ${owner.ingress.description} sets too; only one of them takes unmatched requests; fix: keep one default backend per class`,
+                    formatProblem({
+                        key: "",
+                        message: `${ingress.description} sets spec.defaultBackend for ${classText}, which ${owner.ingress.description} sets too; only one of them takes unmatched requests`,
+                        fix: "keep one default backend per class",
+                    }),
                     ingress.resource.urn,
                 );
             } else {
@@ -166,7 +187,11 @@ export function checkBackendsExist(
                           ? `; Services in namespace ${ingress.namespace}: ${listedAtMost(candidates, 6)}`
                           : "";
                 report(
-                    `${where} points to Service "${backend.serviceName}", which this stack does not define in namespace ${ingress.namespace}${hint}; the controller answers 503 for it; fix: name a Service of the stack, or add "${key}" to ${INGRESS_BACKEND_EXISTS}.externalServices if it exists outside the stack`,
+                    formatProblem({
+                        key: "",
+                        message: `${where} points to Service "${backend.serviceName}", which this stack does not define in namespace ${ingress.namespace}${hint}; the controller answers 503 for it`,
+                        fix: `name a Service of the stack, or add "${key}" to ${INGRESS_BACKEND_EXISTS}.externalServices if it exists outside the stack`,
+                    }),
                     ingress.resource.urn,
                 );
                 return;
@@ -181,7 +206,11 @@ export function checkBackendsExist(
                         ? ` (${shown(backend.portNumber)} is a targetPort; an Ingress names the Service's own port)`
                         : "";
                 report(
-                    `${where} asks for port ${shown(byNumber ? backend.portNumber : backend.portName)} of ${service.description}, which has ${servicePortText(service)}${targetHint}; fix: use one of the Service's port ${byNumber ? "numbers" : "names"}`,
+                    formatProblem({
+                        key: "",
+                        message: `${where} asks for port ${shown(byNumber ? backend.portNumber : backend.portName)} of ${service.description}, which has ${servicePortText(service)}${targetHint}`,
+                        fix: `use one of the Service's port ${byNumber ? "numbers" : "names"}`,
+                    }),
                     ingress.resource.urn,
                 );
             }

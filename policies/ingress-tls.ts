@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { isDns1123Subdomain } from "../components/rules";
 import { IngressInfo, ingressOf } from "./lib/ingress";
 import { asArray, at, shown } from "./lib/values";
@@ -33,7 +34,11 @@ export function checkTlsHosts(ingress: IngressInfo, report: (message: string) =>
         }
         if (!ruleHosts.some((ruleHost) => covers(host, ruleHost) || ruleHost === host)) {
             report(
-                `${ingress.description} ${field}: ${JSON.stringify(host)} is in no rule of this Ingress (${ruleHosts.length > 0 ? ruleHosts.join(", ") : "no rule hosts"}); the controller presents a certificate only for the hosts it routes (SNI), so this one is never served; fix: add a rule for ${JSON.stringify(host)}, or correct the TLS host to a rule's host`,
+                formatProblem({
+                    key: "",
+                    message: `${ingress.description} ${field}: ${JSON.stringify(host)} is in no rule of this Ingress (${ruleHosts.length > 0 ? ruleHosts.join(", ") : "no rule hosts"}); the controller presents a certificate only for the hosts it routes (SNI), so this one is never served`,
+                    fix: `add a rule for ${JSON.stringify(host)}, or correct the TLS host to a rule's host`,
+                }),
             );
         }
     }
@@ -50,7 +55,11 @@ export function checkTlsSecretNames(ingress: IngressInfo, report: (message: stri
             return;
         }
         report(
-            `${ingress.description} spec.tls[${index}].secretName ${shown(name)} is not a Secret name (a DNS-1123 subdomain); the API server refuses the Ingress; fix: name the kubernetes.io/tls Secret, lowercase letters, digits, '-' and '.'`,
+            formatProblem({
+                key: "",
+                message: `${ingress.description} spec.tls[${index}].secretName ${shown(name)} is not a Secret name (a DNS-1123 subdomain); the API server refuses the Ingress`,
+                fix: `name the kubernetes.io/tls Secret, lowercase letters, digits, '-' and '.'`,
+            }),
         );
     });
 }

@@ -1,4 +1,5 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { Result, fail, formatProblem, ok, problemAt } from "../components/common";
 import { parse } from "yaml";
 import { z } from "zod";
 import { IpFamily, formatCidr, parseCidr } from "../components/plan";
@@ -42,19 +43,17 @@ export function kubeProxyConfigMaps(resources: readonly ResourceLike[]): Resourc
     );
 }
 
-/** The KubeProxyConfiguration of a kube-proxy ConfigMap, or why it cannot be read. */
-function configurationOf(
-    resource: ResourceLike,
-): { ok: true; value: Record<string, unknown> } | { ok: false; message: string } {
+/** The KubeProxyConfiguration of a kube-proxy ConfigMap, or why it cannot be read (key `""`: the caller's). */
+function configurationOf(resource: ResourceLike): Result<Record<string, unknown>> {
     const text = at(resource.props, "data", "config.conf");
     if (typeof text !== "string") {
-        return { ok: false, message: `config.conf is ${shown(text)}, not text` };
+        return fail({ key: "", message: `config.conf is ${shown(text)}, not text` });
     }
     try {
         const value = asRecord(parse(text));
-        return value ? { ok: true, value } : { ok: false, message: "config.conf is not a mapping" };
+        return value ? ok(value) : fail({ key: "", message: "config.conf is not a mapping" });
     } catch (error) {
-        return { ok: false, message: `config.conf is not valid YAML (${(error as Error).message.split("\n")[0]})` };
+        return fail({ key: "", message: `config.conf is not valid YAML (${(error as Error).message.split("\n")[0]})` });
     }
 }
 
@@ -100,16 +99,32 @@ export function checkKubeProxyConfig(
         const configuration = configurationOf(resource);
         if (!configuration.ok) {
             here(
-                `${who}: ${configuration.message}; fix: write a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1)`,
+                formatProblem(
+                    problemAt(
+                        configuration.problems[0]!,
+                        who,
+                        "write a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1)",
+                    ),
+                ),
             );
             continue;
         }
         const mode = modeOf(configuration.value);
         if (typeof mode !== "string" || !(MODES as readonly string[]).includes(mode)) {
-            here(`${who}: mode ${shown(mode)} is not a kube-proxy mode on Linux; fix: use iptables, nftables or ipvs`);
+            here(
+                formatProblem({
+                    key: who,
+                    message: `mode ${shown(mode)} is not a kube-proxy mode on Linux`,
+                    fix: "use iptables, nftables or ipvs",
+                }),
+            );
         } else if (!(config.modes as readonly string[]).includes(mode)) {
             here(
-                `${who}: mode ${mode} is not one the nodes support (policy config modes: ${config.modes.join(", ")}); fix: use ${config.modes.join(" or ")}, or prepare the nodes for ${mode} and add it to modes`,
+                formatProblem({
+                    key: who,
+                    message: `mode ${mode} is not one the nodes support (policy config modes: ${config.modes.join(", ")})`,
+                    fix: `use ${config.modes.join(" or ")}, or prepare the nodes for ${mode} and add it to modes`,
+                }),
             );
         }
         if (pods.length === 0) {
@@ -125,7 +140,11 @@ export function checkKubeProxyConfig(
         const same = canonical.length === expected.length && expected.every((cidr) => canonical.includes(cidr));
         if (!same) {
             here(
-                `${who}: clusterCIDR is ${shown(text)}, but the pod CIDR(s) are ${expected.join(",")} (${pods.map((pod) => pod.source).join(", ")}); kube-proxy masquerades Service traffic from outside clusterCIDR, so pod traffic is masqueraded or off-cluster traffic is not; fix: set clusterCIDR: ${expected.join(",")}`,
+                formatProblem({
+                    key: who,
+                    message: `clusterCIDR is ${shown(text)}, but the pod CIDR(s) are ${expected.join(",")} (${pods.map((pod) => pod.source).join(", ")}); kube-proxy masquerades Service traffic from outside clusterCIDR, so pod traffic is masqueraded or off-cluster traffic is not`,
+                    fix: `set clusterCIDR: ${expected.join(",")}`,
+                }),
             );
         }
     }
@@ -148,7 +167,11 @@ export function checkIpvsDeprecated(resources: readonly ResourceLike[], report: 
         const configuration = configurationOf(resource);
         if (configuration.ok && modeOf(configuration.value) === "ipvs") {
             report(
-                `${describe(resource)}: mode ipvs is deprecated since Kubernetes 1.35 and its removal is targeted at 1.38; fix: switch to mode nftables (kernel >= 5.13 and nft >= 1.0.1 on every node; see docs/kube-proxy.md)`,
+                formatProblem({
+                    key: describe(resource),
+                    message: "mode ipvs is deprecated since Kubernetes 1.35 and its removal is targeted at 1.38",
+                    fix: "switch to mode nftables (kernel >= 5.13 and nft >= 1.0.1 on every node; see docs/kube-proxy.md)",
+                }),
                 resource.urn,
             );
         }

@@ -1,4 +1,5 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem, problemAt } from "../components/common";
 import { z } from "zod";
 import {
     Cidr,
@@ -177,12 +178,20 @@ function nodePodCidrsOf(
     const list = plainList(spec?.["podCIDRs"]);
     if (single !== undefined && single !== "" && list.length > 0 && list[0] !== single) {
         report(
-            `${describe(resource)} sets spec.podCIDR ${shown(single)} but spec.podCIDRs[0] ${shown(list[0])}; Kubernetes requires podCIDRs[0] to equal podCIDR; fix: make them the same`,
+            formatProblem({
+                key: "",
+                message: `${describe(resource)} sets spec.podCIDR ${shown(single)} but spec.podCIDRs[0] ${shown(list[0])}; Kubernetes requires podCIDRs[0] to equal podCIDR`,
+                fix: "make them the same",
+            }),
         );
     }
     if (list.length > 2) {
         report(
-            `${describe(resource)} has ${list.length} spec.podCIDRs; a node takes at most one per IP family; fix: keep one IPv4 and/or one IPv6 CIDR`,
+            formatProblem({
+                key: "",
+                message: `${describe(resource)} has ${list.length} spec.podCIDRs; a node takes at most one per IP family`,
+                fix: "keep one IPv4 and/or one IPv6 CIDR",
+            }),
         );
     }
     if (list.length > 0) {
@@ -230,7 +239,11 @@ export function checkRanges(
         // flanneld refuses a node whose podCIDR lies outside its Network, so Network must be the cluster's pod CIDR.
         if (flannelNetwork && expected && formatCidr(flannelNetwork.cidr) !== formatCidr(expected.cidr)) {
             report(
-                `${describe(flannel.resource!)}: net-conf.json ${v4 ? "Network" : "IPv6Network"} is ${formatCidr(flannelNetwork.cidr)}, but the cluster's ${family} pod CIDR is ${formatCidr(expected.cidr)} (${expected.source}); flanneld would refuse every node podCIDR outside its Network; fix: set ${v4 ? "Network" : "IPv6Network"} to ${formatCidr(expected.cidr)}`,
+                formatProblem({
+                    key: describe(flannel.resource!),
+                    message: `net-conf.json ${v4 ? "Network" : "IPv6Network"} is ${formatCidr(flannelNetwork.cidr)}, but the cluster's ${family} pod CIDR is ${formatCidr(expected.cidr)} (${expected.source}); flanneld would refuse every node podCIDR outside its Network`,
+                    fix: `set ${v4 ? "Network" : "IPv6Network"} to ${formatCidr(expected.cidr)}`,
+                }),
                 flannel.resource!.urn,
             );
         }
@@ -327,11 +340,13 @@ export function checkRanges(
         for (const { text, field } of cidrs) {
             const parsed = typeof text === "string" ? parseCidrFast(text) : undefined;
             if (!parsed?.ok) {
-                const why =
-                    parsed && !parsed.ok
-                        ? `${parsed.message}; fix: ${parsed.fix ?? "write a CIDR such as 10.244.1.0/24"}`
-                        : `${shown(text)} is not a CIDR; fix: write a CIDR such as 10.244.1.0/24`;
-                reportHere(`${describe(resource)} ${field}: ${why}`);
+                const problem =
+                    parsed && !parsed.ok ? parsed.problems[0]! : { key: "", message: `${shown(text)} is not a CIDR` };
+                reportHere(
+                    formatProblem(
+                        problemAt(problem, `${describe(resource)} ${field}`, "write a CIDR such as 10.244.1.0/24"),
+                    ),
+                );
                 continue;
             }
             const cidr = parsed.value;
@@ -339,7 +354,11 @@ export function checkRanges(
             const label = (): string => `the podCIDR ${formatCidr(cidr)} of ${describe(resource)}`;
             if (seenFamilies.has(family)) {
                 reportHere(
-                    `${describe(resource)} has two ${family} podCIDRs (${field} ${formatCidr(cidr)}); a node takes one per family; fix: keep one`,
+                    formatProblem({
+                        key: "",
+                        message: `${describe(resource)} has two ${family} podCIDRs (${field} ${formatCidr(cidr)}); a node takes one per family`,
+                        fix: "keep one",
+                    }),
                 );
                 continue;
             }
@@ -347,18 +366,30 @@ export function checkRanges(
             const podCidr = pod[family];
             if (!podCidr) {
                 reportHere(
-                    `${capitalize(label())} is ${family}, but the cluster has no ${family} pod CIDR (no ${family === IpFamily.IPv4 ? "Network" : "IPv6Network"} in flannel's net-conf.json, the policy config or the stack's plan); fix: remove it, or give the cluster a ${family} pod CIDR`,
+                    formatProblem({
+                        key: "",
+                        message: `${capitalize(label())} is ${family}, but the cluster has no ${family} pod CIDR (no ${family === IpFamily.IPv4 ? "Network" : "IPv6Network"} in flannel's net-conf.json, the policy config or the stack's plan)`,
+                        fix: `remove it, or give the cluster a ${family} pod CIDR`,
+                    }),
                 );
                 continue;
             }
             const mask = nodeMask[family];
             if (!cidrContains(podCidr.cidr, cidr)) {
                 reportHere(
-                    `${capitalize(label())} lies outside the ${family} pod CIDR ${formatCidr(podCidr.cidr)} (${podCidr.source}); flanneld exits on a node whose podCIDR its Network does not contain; fix: give node ${node} a /${mask?.size ?? cidr.prefix} inside ${formatCidr(podCidr.cidr)}`,
+                    formatProblem({
+                        key: "",
+                        message: `${capitalize(label())} lies outside the ${family} pod CIDR ${formatCidr(podCidr.cidr)} (${podCidr.source}); flanneld exits on a node whose podCIDR its Network does not contain`,
+                        fix: `give node ${node} a /${mask?.size ?? cidr.prefix} inside ${formatCidr(podCidr.cidr)}`,
+                    }),
                 );
             } else if (mask && cidr.prefix !== mask.size) {
                 reportHere(
-                    `${capitalize(label())} is a /${cidr.prefix}, but node podCIDRs are /${mask.size} (${mask.source}); fix: give node ${node} a /${mask.size} inside ${formatCidr(podCidr.cidr)}`,
+                    formatProblem({
+                        key: "",
+                        message: `${capitalize(label())} is a /${cidr.prefix}, but node podCIDRs are /${mask.size} (${mask.source})`,
+                        fix: `give node ${node} a /${mask.size} inside ${formatCidr(podCidr.cidr)}`,
+                    }),
                 );
             }
             nodeItems.push(new RangeItem(Group.NodePodCidr, cidr, label, resource.urn, node));
@@ -438,7 +469,11 @@ export function checkRanges(
     for (const current of sortedNodes) {
         if (furthest && furthest.family === current.family && furthest.end >= current.start) {
             report(
-                `${capitalize(current.label)} overlaps ${furthest.label}; two nodes would hand out the same pod addresses; fix: give each node its own /${current.cidr.prefix}, e.g. ${suggestNodeCidr(current) ?? "a free one"}`,
+                formatProblem({
+                    key: "",
+                    message: `${capitalize(current.label)} overlaps ${furthest.label}; two nodes would hand out the same pod addresses`,
+                    fix: `give each node its own /${current.cidr.prefix}, e.g. ${suggestNodeCidr(current) ?? "a free one"}`,
+                }),
                 current.urn,
             );
         }
@@ -509,7 +544,11 @@ export function checkRanges(
                       )}`
                     : other.label;
             report(
-                `${capitalize(moved.label)} overlaps ${overlapped}${alsoAffected}; fix: ${fixFor(moved, other, suggestNodeCidr, suggestClusterRange)}`,
+                formatProblem({
+                    key: "",
+                    message: `${capitalize(moved.label)} overlaps ${overlapped}${alsoAffected}`,
+                    fix: fixFor(moved, other, suggestNodeCidr, suggestClusterRange),
+                }),
                 moved.urn ?? other.urn ?? stackUrn,
             );
         }

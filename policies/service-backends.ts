@@ -1,4 +1,5 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { ResourceLike } from "./lib/kubernetes";
 import { ServiceInfo, describePort, servicesOf } from "./lib/services";
 import { asNumber, at, listed, listedAtMost } from "./lib/values";
@@ -52,7 +53,11 @@ export function checkSelectsPods(resources: readonly ResourceLike[], report: Rep
         // In a namespace the stack creates, service-has-backends reports it as mandatory.
         if (workloads.length === 0 && !owned.has(service.namespace)) {
             report(
-                `${service.description} selects pods labelled ${selectorText(service.selector)}, but no pod template in namespace ${service.namespace} of this stack carries all of these labels, so its endpoints stay empty (the seed's "Service has no endpoints"); fix: make the selector match the workload's spec.template.metadata.labels (same namespace), or ignore this if the pods come from outside the stack`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} selects pods labelled ${selectorText(service.selector)}, but no pod template in namespace ${service.namespace} of this stack carries all of these labels, so its endpoints stay empty (the seed's "Service has no endpoints")`,
+                    fix: "make the selector match the workload's spec.template.metadata.labels (same namespace), or ignore this if the pods come from outside the stack",
+                }),
                 service.resource.urn,
             );
         }
@@ -95,7 +100,11 @@ export function checkTargetPortsExist(resources: readonly ResourceLike[], report
                       ? `it names ${listedAtMost(available, 6)}`
                       : "it names no container ports";
                 report(
-                    `${service.description} ${describePort(port)} targets the container port named "${name}", but ${workload.description}'s pod template has no ${port.protocol} port of that name (${detail}), so its pods never become endpoints of this port; fix: name the container port "${name}" (protocol ${port.protocol}) or set targetPort to the container's port number`,
+                    formatProblem({
+                        key: "",
+                        message: `${service.description} ${describePort(port)} targets the container port named "${name}", but ${workload.description}'s pod template has no ${port.protocol} port of that name (${detail}), so its pods never become endpoints of this port`,
+                        fix: `name the container port "${name}" (protocol ${port.protocol}) or set targetPort to the container's port number`,
+                    }),
                     service.resource.urn,
                 );
             }
@@ -118,7 +127,11 @@ export function checkBackendsReady(resources: readonly ResourceLike[], report: R
             );
             if (unprobed.length > 0) {
                 report(
-                    `${workload.description} (behind ${service.description}) has no readinessProbe on ${unprobed.length === 1 ? "container" : "containers"} ${listed(unprobed.map((container) => container.name))}; its pods join the Service's endpoints as soon as they start, before they can serve; fix: add a readinessProbe (httpGet or tcpSocket on the served port)`,
+                    formatProblem({
+                        key: "",
+                        message: `${workload.description} (behind ${service.description}) has no readinessProbe on ${unprobed.length === 1 ? "container" : "containers"} ${listed(unprobed.map((container) => container.name))}; its pods join the Service's endpoints as soon as they start, before they can serve`,
+                        fix: "add a readinessProbe (httpGet or tcpSocket on the served port)",
+                    }),
                     workload.resource.urn,
                 );
             }
@@ -132,7 +145,11 @@ export function checkBackendsReady(resources: readonly ResourceLike[], report: R
                 )
             ) {
                 report(
-                    `${workload.description} (behind ${service.description}) has replicas: 0, so the Service has no endpoints; fix: scale it up, or remove the Service`,
+                    formatProblem({
+                        key: "",
+                        message: `${workload.description} (behind ${service.description}) has replicas: 0, so the Service has no endpoints`,
+                        fix: "scale it up, or remove the Service",
+                    }),
                     workload.resource.urn,
                 );
             }

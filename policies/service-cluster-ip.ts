@@ -1,6 +1,7 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { Result, formatProblem, problemAt } from "../components/common";
 import { z } from "zod";
-import { IpFamily, Parsed, formatAddress } from "../components/plan";
+import { IpFamily, formatAddress } from "../components/plan";
 import { clusterIpFindings, clusterIpTakenFinding, parseServiceIp } from "../components/rules";
 import { parseAddressFast } from "./lib/addresses";
 import { serviceCidrs, stackPlanOf, stackResourceOf } from "./lib/cluster";
@@ -26,7 +27,7 @@ export type ServiceClusterIpConfig = z.output<typeof serviceClusterIpConfig>;
  * A clusterIP as the API server reads it (components/rules): canonical IPv4 on the fast path, IPv6 in any valid
  * spelling (the API server accepts those with a warning).
  */
-function parseClusterIp(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+function parseClusterIp(text: string): Result<{ family: IpFamily; value: bigint }> {
     const fast = parseAddressFast(text);
     return fast.ok ? fast : parseServiceIp(text);
 }
@@ -66,37 +67,56 @@ export function checkClusterIps(
             service.clusterIPs[0] !== service.clusterIP
         ) {
             here(
-                `${who} sets clusterIP ${shown(service.clusterIP)} but clusterIPs[0] ${shown(service.clusterIPs[0])}; Kubernetes requires them equal; fix: make clusterIPs[0] the clusterIP`,
+                formatProblem({
+                    key: "",
+                    message: `${who} sets clusterIP ${shown(service.clusterIP)} but clusterIPs[0] ${shown(service.clusterIPs[0])}; Kubernetes requires them equal`,
+                    fix: "make clusterIPs[0] the clusterIP",
+                }),
             );
         }
         if (ips.includes(HEADLESS)) {
             if (ips.length > 1) {
                 here(
-                    `${who} mixes "None" with addresses in clusterIPs ${shown(ips)}; a headless Service has clusterIPs ["None"] only; fix: drop the addresses or the "None"`,
+                    formatProblem({
+                        key: "",
+                        message: `${who} mixes "None" with addresses in clusterIPs ${shown(ips)}; a headless Service has clusterIPs ["None"] only`,
+                        fix: `drop the addresses or the "None"`,
+                    }),
                 );
             }
             continue;
         }
         if (ips.length > 2) {
             here(
-                `${who} asks for ${ips.length} clusterIPs ${shown(ips)}; a Service has at most one per IP family; fix: keep one IPv4 and/or one IPv6 address`,
+                formatProblem({
+                    key: "",
+                    message: `${who} asks for ${ips.length} clusterIPs ${shown(ips)}; a Service has at most one per IP family`,
+                    fix: "keep one IPv4 and/or one IPv6 address",
+                }),
             );
         }
         const families = new Set<IpFamily>();
         for (const text of ips) {
             const parsed = typeof text === "string" ? parseClusterIp(text) : undefined;
             if (!parsed?.ok) {
-                const why =
+                const fix = "write an address inside the Service CIDR, or leave clusterIP unset";
+                const problem =
                     parsed && !parsed.ok
-                        ? `${parsed.message}; fix: ${parsed.fix ?? "write an address inside the Service CIDR, or leave clusterIP unset"}`
-                        : `${shown(text)} is not an IP address; fix: write an address inside the Service CIDR, or leave clusterIP unset`;
-                here(`${who} clusterIP: ${why}`);
+                        ? parsed.problems[0]!
+                        : { key: "", message: `${shown(text)} is not an IP address` };
+                here(formatProblem(problemAt(problem, `${who} clusterIP`, fix)));
                 continue;
             }
             const { family, value } = parsed.value;
             const address = formatAddress(family, value);
             if (families.has(family)) {
-                here(`${who} asks for two ${family} clusterIPs (${address}); fix: keep one per family`);
+                here(
+                    formatProblem({
+                        key: "",
+                        message: `${who} asks for two ${family} clusterIPs (${address})`,
+                        fix: "keep one per family",
+                    }),
+                );
                 continue;
             }
             families.add(family);
@@ -158,12 +178,20 @@ export function checkIpFamilies(
         for (const family of families) {
             if (family !== IpFamily.IPv4 && family !== IpFamily.IPv6) {
                 report(
-                    `${service.description} spec.ipFamilies: ${shown(family)} is not an IP family; the API server takes IPv4 and IPv6; fix: write IPv4 or IPv6`,
+                    formatProblem({
+                        key: "",
+                        message: `${service.description} spec.ipFamilies: ${shown(family)} is not an IP family; the API server takes IPv4 and IPv6`,
+                        fix: "write IPv4 or IPv6",
+                    }),
                     service.resource.urn,
                 );
             } else if (!ranges[family]) {
                 report(
-                    `${service.description} spec.ipFamilies asks for ${family}, but the cluster has no ${family} Service CIDR (it has ${configured}); the API server refuses it ("${family} is not configured on this cluster"); fix: drop ${family} from ipFamilies, or give the cluster an ${family} Service CIDR`,
+                    formatProblem({
+                        key: "",
+                        message: `${service.description} spec.ipFamilies asks for ${family}, but the cluster has no ${family} Service CIDR (it has ${configured}); the API server refuses it ("${family} is not configured on this cluster")`,
+                        fix: `drop ${family} from ipFamilies, or give the cluster an ${family} Service CIDR`,
+                    }),
                     service.resource.urn,
                 );
             }
@@ -171,7 +199,11 @@ export function checkIpFamilies(
         // ValidateService: at most one entry per family, and clusterIPs[i] of family ipFamilies[i].
         if (families.length > 2 || new Set(families).size < families.length) {
             report(
-                `${service.description} spec.ipFamilies ${shown(families)} names a family twice; the API server refuses it (at most one IPv4 and one IPv6); fix: list each family once, the primary first`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} spec.ipFamilies ${shown(families)} names a family twice; the API server refuses it (at most one IPv4 and one IPv6)`,
+                    fix: `list each family once, the primary first`,
+                }),
                 service.resource.urn,
             );
         }
@@ -184,14 +216,22 @@ export function checkIpFamilies(
                 parsed.value.family !== family
             ) {
                 report(
-                    `${service.description} spec.clusterIPs[${index}] ${shown(text)} is ${parsed.value.family}, but spec.ipFamilies[${index}] is ${family}; the API server refuses it ("expected an ${family} value as indicated by ipFamilies"); fix: list ipFamilies in the order of clusterIPs, or leave ipFamilies out`,
+                    formatProblem({
+                        key: "",
+                        message: `${service.description} spec.clusterIPs[${index}] ${shown(text)} is ${parsed.value.family}, but spec.ipFamilies[${index}] is ${family}; the API server refuses it ("expected an ${family} value as indicated by ipFamilies")`,
+                        fix: `list ipFamilies in the order of clusterIPs, or leave ipFamilies out`,
+                    }),
                     service.resource.urn,
                 );
             }
         });
         if (policy === "RequireDualStack" && Object.keys(ranges).length < 2) {
             report(
-                `${service.description} spec.ipFamilyPolicy is RequireDualStack, but the cluster is single-stack (Service CIDRs: ${configured}); the API server refuses it; fix: use SingleStack or PreferDualStack`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} spec.ipFamilyPolicy is RequireDualStack, but the cluster is single-stack (Service CIDRs: ${configured}); the API server refuses it`,
+                    fix: "use SingleStack or PreferDualStack",
+                }),
                 service.resource.urn,
             );
         }
@@ -237,7 +277,11 @@ export function checkLoadBalancerAvailable(
                 ? "(pulumi up does not wait: skipAwait)"
                 : "and pulumi up waits for it until it times out";
             report(
-                `${service.description} is of type LoadBalancer, but the cluster has no load-balancer provider (clusternet:cluster.loadBalancer is false): no controller assigns it an address, so its EXTERNAL-IP stays <pending> forever ${wait}; fix: use type NodePort, or install MetalLB and set clusternet:cluster.loadBalancer (or ${SERVICE_LOAD_BALANCER_AVAILABLE}.loadBalancer) to true`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} is of type LoadBalancer, but the cluster has no load-balancer provider (clusternet:cluster.loadBalancer is false): no controller assigns it an address, so its EXTERNAL-IP stays <pending> forever ${wait}`,
+                    fix: `use type NodePort, or install MetalLB and set clusternet:cluster.loadBalancer (or ${SERVICE_LOAD_BALANCER_AVAILABLE}.loadBalancer) to true`,
+                }),
                 service.resource.urn,
             );
         }

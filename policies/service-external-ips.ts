@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { z } from "zod";
 import { configOf, configSchemaOf } from "./lib/config";
 import { qualifiedName } from "./lib/kubernetes";
@@ -29,7 +30,11 @@ export function checkExternalIps(
         return;
     }
     report(
-        `${service.description} sets spec.externalIPs ${shown(service.externalIPs)}; externalIPs let a Service capture traffic to any address from every node (CVE-2020-8554); fix: expose it with type NodePort or an Ingress instead, or if this Service is trusted add "${qualifiedName(service.resource)}" to ${SERVICE_NO_EXTERNAL_IPS}.allowedServices`,
+        formatProblem({
+            key: "",
+            message: `${service.description} sets spec.externalIPs ${shown(service.externalIPs)}; externalIPs let a Service capture traffic to any address from every node (CVE-2020-8554)`,
+            fix: `expose it with type NodePort or an Ingress instead, or if this Service is trusted add "${qualifiedName(service.resource)}" to ${SERVICE_NO_EXTERNAL_IPS}.allowedServices`,
+        }),
     );
 }
 

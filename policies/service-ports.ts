@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { z } from "zod";
 import {
     DEFAULT_NODE_PORT_RANGE,
@@ -105,7 +106,11 @@ export function checkNodePortsUnique(resources: readonly ResourceLike[], report:
             const owner = owners.get(nodePort);
             if (owner && owner.service !== service) {
                 report(
-                    `${service.description} ${describePort(service.ports[index]!)} claims nodePort ${nodePort}, already taken by ${owner.service.description} ${describePort(owner.service.ports[owner.index]!)}; node ports are unique across the cluster, so the API server refuses the second; fix: give one of them another nodePort, or leave it unset to get a free one`,
+                    formatProblem({
+                        key: "",
+                        message: `${service.description} ${describePort(service.ports[index]!)} claims nodePort ${nodePort}, already taken by ${owner.service.description} ${describePort(owner.service.ports[owner.index]!)}; node ports are unique across the cluster, so the API server refuses the second`,
+                        fix: "give one of them another nodePort, or leave it unset to get a free one",
+                    }),
                     service.resource.urn,
                 );
             } else if (!owner) {

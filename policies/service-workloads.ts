@@ -4,6 +4,7 @@
  * too broad a selector, externalTrafficPolicy Local on fewer pods than nodes.
  */
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { formatProblem } from "../components/common";
 import { isPortNumber } from "../components/rules";
 import { stackPlanOf } from "./lib/cluster";
 import { ResourceLike, ResourceType, objectName } from "./lib/kubernetes";
@@ -63,12 +64,20 @@ export function checkHasBackends(resources: readonly ResourceLike[], report: Rep
         const selector = selectorText(service.selector);
         if (workloads.length === 0) {
             report(
-                `${service.description} selects pods labelled ${selector}, but no pod template in namespace ${service.namespace} carries all of these labels, and the stack creates that namespace, so no pod will ever match: the endpoints controller leaves the Service without endpoints and every connection is refused; fix: make the selector match the workload's spec.template.metadata.labels (same namespace)`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} selects pods labelled ${selector}, but no pod template in namespace ${service.namespace} carries all of these labels, and the stack creates that namespace, so no pod will ever match: the endpoints controller leaves the Service without endpoints and every connection is refused`,
+                    fix: "make the selector match the workload's spec.template.metadata.labels (same namespace)",
+                }),
                 service.resource.urn,
             );
         } else if (workloads.every(scaledToZero)) {
             report(
-                `${service.description} selects only ${listed(workloads.map((workload) => workload.description))}, scaled to replicas: 0, so it has no endpoints and every connection is refused; fix: scale ${workloads.length === 1 ? "it" : "one of them"} up, or remove the Service`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} selects only ${listed(workloads.map((workload) => workload.description))}, scaled to replicas: 0, so it has no endpoints and every connection is refused`,
+                    fix: `scale ${workloads.length === 1 ? "it" : "one of them"} up, or remove the Service`,
+                }),
                 service.resource.urn,
             );
         }
@@ -100,7 +109,11 @@ export function checkNumericTargetPorts(
                 if (declared.length === 0) {
                     if (!declaredOnly) {
                         report(
-                            `${service.description} ${describePort(port)} sends traffic to port ${target}/${port.protocol} of ${workload.description}'s pods, whose containers declare no ports, so nothing shows whether anything listens there; fix: declare the port the container listens on (ports: [{containerPort: ${target}}]) to document it`,
+                            formatProblem({
+                                key: "",
+                                message: `${service.description} ${describePort(port)} sends traffic to port ${target}/${port.protocol} of ${workload.description}'s pods, whose containers declare no ports, so nothing shows whether anything listens there`,
+                                fix: `declare the port the container listens on (ports: [{containerPort: ${target}}]) to document it`,
+                            }),
                             service.resource.urn,
                         );
                     }
@@ -114,14 +127,18 @@ export function checkNumericTargetPorts(
                 }
                 const ofProtocol = declared.filter((entry) => entry.protocol === port.protocol);
                 report(
-                    `${service.description} ${describePort(port)} sends traffic to port ${target}/${port.protocol}, but ${workload.description}'s containers declare ${
-                        ofProtocol.length > 0
-                            ? listedAtMost(
-                                  ofProtocol.map((entry) => `${entry.containerPort}/${entry.protocol}`),
-                                  6,
-                              )
-                            : `no ${port.protocol} port`
-                    }: kube-proxy forwards to pod IP:${target} whatever the pod declares, so connections are refused; fix: set targetPort to the port the container listens on (or its name), or declare ${target}/${port.protocol} on the container`,
+                    formatProblem({
+                        key: "",
+                        message: `${service.description} ${describePort(port)} sends traffic to port ${target}/${port.protocol}, but ${workload.description}'s containers declare ${
+                            ofProtocol.length > 0
+                                ? listedAtMost(
+                                      ofProtocol.map((entry) => `${entry.containerPort}/${entry.protocol}`),
+                                      6,
+                                  )
+                                : `no ${port.protocol} port`
+                        }: kube-proxy forwards to pod IP:${target} whatever the pod declares, so connections are refused`,
+                        fix: `set targetPort to the port the container listens on (or its name), or declare ${target}/${port.protocol} on the container`,
+                    }),
                     service.resource.urn,
                 );
             }
@@ -134,10 +151,14 @@ export function checkSelectorTooBroad(resources: readonly ResourceLike[], report
     for (const { service, workloads } of serviceBackends(resources)) {
         if (workloads.length > 1) {
             report(
-                `${service.description} selects pods of ${workloads.length} workloads (${listedAtMost(
-                    workloads.map((workload) => workload.description),
-                    4,
-                )}): the endpoints controller adds the pods of all of them, so requests are spread over different applications; fix: add a label that only the intended workload's pod template carries (e.g. app.kubernetes.io/instance) to the selector`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} selects pods of ${workloads.length} workloads (${listedAtMost(
+                        workloads.map((workload) => workload.description),
+                        4,
+                    )}): the endpoints controller adds the pods of all of them, so requests are spread over different applications`,
+                    fix: "add a label that only the intended workload's pod template carries (e.g. app.kubernetes.io/instance) to the selector",
+                }),
                 service.resource.urn,
             );
         }
@@ -177,7 +198,11 @@ export function checkLocalTrafficCoverage(resources: readonly ResourceLike[], re
         const pods = workloads.reduce((sum, workload) => sum + (asNumber(workload.replicas) ?? 1), 0);
         if (pods < nodes.count) {
             report(
-                `${service.description} has externalTrafficPolicy: Local but only ${pods} ${pods === 1 ? "pod" : "pods"} for ${nodes.count} nodes (${listedAtMost(nodes.names, 6)}): kube-proxy answers on the node port only on nodes running a ready pod, so at least ${nodes.count - pods} ${nodes.count - pods === 1 ? "node does" : "nodes do"} not answer and curl to those nodes fails; fix: use externalTrafficPolicy: Cluster, run the pods as a DaemonSet, or run at least ${nodes.count} replicas spread over the nodes`,
+                formatProblem({
+                    key: "",
+                    message: `${service.description} has externalTrafficPolicy: Local but only ${pods} ${pods === 1 ? "pod" : "pods"} for ${nodes.count} nodes (${listedAtMost(nodes.names, 6)}): kube-proxy answers on the node port only on nodes running a ready pod, so at least ${nodes.count - pods} ${nodes.count - pods === 1 ? "node does" : "nodes do"} not answer and curl to those nodes fails`,
+                    fix: `use externalTrafficPolicy: Cluster, run the pods as a DaemonSet, or run at least ${nodes.count} replicas spread over the nodes`,
+                }),
                 service.resource.urn,
             );
         }

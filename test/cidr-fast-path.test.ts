@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { Validator } from "ip-num";
+import { fail } from "../components/common";
 import { IpFamily, formatAddress, parseAddress, parseAddressWithIpNum, parseCidr } from "../components/plan/cidr";
 
 /** parseAddress as it was before the fast paths: ip-num parses, then the text must be the canonical form. */
@@ -18,7 +19,7 @@ function parseAddressByIpNum(text: string): ReturnType<typeof parseAddress> {
     const canonical = formatAddress(parsed.value.family, parsed.value.value);
     return canonical === text
         ? parsed
-        : { ok: false, message: `${JSON.stringify(text)} is not in canonical form`, fix: `write ${canonical}` };
+        : fail({ key: "", message: `${JSON.stringify(text)} is not in canonical form`, fix: `write ${canonical}` });
 }
 
 const octet = fc.oneof(

@@ -43,7 +43,7 @@ void describe("clusternet check", () => {
         assert.ok(line, result.stdout);
         assert.match(
             line,
-            /IPv4 pod CIDR 10\.244\.0\.0\/16 .* overlaps the reserved range peer-cluster 10\.244\.1\.0\/24 \(policy config no-overlapping-ranges\.reserved\[0\]\).*fix: /,
+            /IPv4 pod CIDR 10\.244\.0\.0\/16 .* overlaps the reserved range peer-cluster 10\.244\.1\.0\/24 \(policy config no-overlapping-ranges\.reserved\[0\]\).*; move the IPv4 pod CIDR/,
         );
         assert.match(
             line,

@@ -74,7 +74,7 @@ const GATEWAY = {
 function resolved(routes: IngressRouteSpec[] = ROUTES) {
     const result = validateGatewayRoutes(routes, SERVICES, "args.routes");
     assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
-    return result.routes;
+    return result.value;
 }
 
 /** The problem keys of `clusternet:ingress` with these routes and api. */
@@ -247,7 +247,7 @@ void describe("route rules: shared where Ingress and HTTPRoute agree, HTTPRoute'
                 if (!result.ok) {
                     return;
                 }
-                const built = buildHttpRoute(result.routes[0]!, GATEWAY) as Json;
+                const built = buildHttpRoute(result.value[0]!, GATEWAY) as Json;
                 assert.deepEqual(crdSchemaErrors(built), []);
                 for (const rule of built["spec"]["rules"] as Json[]) {
                     const value = rule["matches"][0]["path"]["value"] as string;

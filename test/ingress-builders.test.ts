@@ -259,7 +259,7 @@ void describe("Ingress objects", () => {
     const resolve = (...routes: Parameters<typeof validateRoutes>[0]): ResolvedRoute[] => {
         const result = validateRoutes(routes, services, "routes");
         assert.ok(result.ok, result.ok ? "" : JSON.stringify(result.problems));
-        return [...result.routes];
+        return [...result.value];
     };
 
     void it("are standard networking.k8s.io/v1 Ingresses with the controller's class, in the backends' namespace", async () => {

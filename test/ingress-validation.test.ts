@@ -1,7 +1,7 @@
 /** Validation of clusternet:ingress: hosts, paths and backends as Kubernetes and the stack see them, and the controller's ports. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Problem, SPLIT_PORT_FIELDS, STACK_KEYS, formatProblem } from "../components/common";
+import { Problem, SPLIT_PORT_FIELDS, STACK_KEYS, formatProblem, problemAt } from "../components/common";
 import { ConfigSource, loadStack } from "../components/config";
 import {
     BackendService,
@@ -53,7 +53,7 @@ function check(
               ],
               { range: range.value, text: nodePortRange, key: rangeKey },
           )
-        : [{ key: rangeKey, message: range.message, fix: range.fix }];
+        : range.problems.map((problem) => problemAt(problem, rangeKey));
     return [...validateIngress(ingress, { services }, STACK_KEYS), ...nodePorts];
 }
 
@@ -183,7 +183,7 @@ void describe("Ingress paths, as the API server checks them", () => {
             "routes",
         );
         assert.ok(result.ok);
-        assert.deepEqual(result.routes[0]!.paths, [
+        assert.deepEqual(result.value[0]!.paths, [
             { path: "/", pathType: "Prefix", service: "web", port: "http", portNumber: 8080 },
         ]);
     });
@@ -341,7 +341,7 @@ void describe("Ingress backends: a Service of the stack, by name and port", () =
             "routes",
         );
         assert.ok(result.ok);
-        assert.equal(result.routes[0]!.namespace, "staging");
+        assert.equal(result.value[0]!.namespace, "staging");
     });
 
     void it("refuses a route whose backends are in two namespaces: an Ingress reaches only its own namespace", () => {

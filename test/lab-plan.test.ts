@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
+import { formatProblem } from "../components/common";
 import { CheckCase, CheckGroup, evaluate, planChecks, triesToSeeEach } from "../lab/checks";
 import { findSource, parseTarget, searchNames } from "../lab/diagnose";
 import { dnsRecords, hostsFile } from "../lab/dns";
@@ -32,14 +33,15 @@ const OPTIONS = { prefix: "cnl-", stateDir: "/run/clusternet-lab/cnl" };
 
 function labPlan(options: FixtureOptions = DEV_FIXTURE, shape?: ClusterShape): LabPlan {
     const result = planLab(labInputOf(options, shape), OPTIONS);
-    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
-    return result.plan;
+    assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
+    return result.value;
 }
 
+/** The problems' lines, as `clusternet lab` prints them (without its `lab: ` prefix). */
 function problemsOf(manifests: LabManifest[]): readonly string[] {
     const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
     assert.equal(result.ok, false);
-    return result.ok ? [] : result.problems;
+    return result.ok ? [] : result.problems.map(formatProblem);
 }
 
 /** A state where every pod got an address and is Ready (addresses as host-local hands them out in order). */
@@ -191,8 +193,8 @@ void describe("lab plan: flannel", () => {
         });
         const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
         assert.ok(result.ok);
-        assert.equal(result.plan.flannel.podMtu, 8950);
-        assert.equal(result.plan.lan.mtu, 9000);
+        assert.equal(result.value.flannel.podMtu, 8950);
+        assert.equal(result.value.lan.mtu, 9000);
     });
 
     void it("writes flanneld's --ip-masq rules, leaving kube-proxy's marked packets alone", () => {
@@ -251,7 +253,7 @@ void describe("lab plan: flannel", () => {
         );
         const result = readClusterModel(manifests);
         assert.ok(result.ok);
-        assert.equal(result.model.flannel.ipMasq, false);
+        assert.equal(result.value.flannel.ipMasq, false);
     });
 });
 
@@ -346,10 +348,10 @@ void describe("lab plan: topology", () => {
         const result = planLab({ ...input, manifests: [...input.manifests, daemonSet] }, OPTIONS);
         assert.ok(result.ok);
         assert.deepEqual(
-            result.plan.pods.filter((pod) => pod.namespace === "monitoring").map((pod) => `${pod.name}@${pod.node}`),
+            result.value.pods.filter((pod) => pod.namespace === "monitoring").map((pod) => `${pod.name}@${pod.node}`),
             ["exporter-cp-1@cp-1", "exporter-worker-1@worker-1", "exporter-worker-2@worker-2"],
         );
-        assert.ok(!result.plan.pods.some((pod) => pod.namespace === "kube-flannel"));
+        assert.ok(!result.value.pods.some((pod) => pod.namespace === "kube-flannel"));
     });
 
     void it("is deterministic", () => {
@@ -387,7 +389,7 @@ void describe("lab plan: kube-proxy", () => {
             ],
         );
         const bad = planServices([service("a", "10.97.0.1"), service("b", "10.200.0.1")], "10.96.0.0/16");
-        assert.match(bad.problems.join("\n"), /10.97.0.1 is not inside the service CIDR/);
+        assert.match(bad.problems.map(formatProblem).join("\n"), /10.97.0.1 is not inside the service CIDR/);
     });
 
     void it("resolves named target ports per pod: a pod that does not declare the name is no endpoint", () => {
@@ -936,7 +938,7 @@ void describe("lab plan: inputs", () => {
             assert.equal(read.length, manifests.length);
             const fromFiles = planLab({ stack: "dev", plan: planOf(), manifests: read }, OPTIONS);
             assert.ok(fromFiles.ok);
-            assert.deepEqual(fromFiles.plan, labPlan());
+            assert.deepEqual(fromFiles.value, labPlan());
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

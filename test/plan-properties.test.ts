@@ -54,7 +54,7 @@ function mustPlan(input: PlanInput): AddressPlan {
     if (!result.ok) {
         throw new Error(result.problems.map((problem) => `${problem.key}: ${problem.message}`).join("\n"));
     }
-    return result.plan;
+    return result.value;
 }
 
 function remembered(plan: AddressPlan): PreviousAllocation {

@@ -35,7 +35,7 @@ function plan(input: PlanInput) {
     if (!result.ok) {
         assert.fail(`expected a plan, got:\n${result.problems.map(formatProblem).join("\n")}`);
     }
-    return result.plan;
+    return result.value;
 }
 
 function problemLines(input: PlanInput): string[] {
@@ -60,7 +60,7 @@ describe("parseCidr", () => {
             "fd00:0:0:1::/64",
         ]) {
             const parsed = parseCidr(text);
-            assert.ok(parsed.ok, `${text}: ${parsed.ok ? "" : parsed.message}`);
+            assert.ok(parsed.ok, `${text}: ${parsed.ok ? "" : formatProblem(parsed.problems[0]!)}`);
         }
     });
 
@@ -92,7 +92,7 @@ describe("parseCidr", () => {
             const parsed = parseCidr(text);
             assert.equal(parsed.ok, false);
             if (!parsed.ok) {
-                assert.match(parsed.fix ? `${parsed.message}; ${parsed.fix}` : parsed.message, expected);
+                assert.match(formatProblem(parsed.problems[0]!), expected);
             }
         });
     }
@@ -118,7 +118,7 @@ describe("parseAddress and formatAddress", () => {
         assert.ok(parseAddress("fd00::1").ok);
         const upper = parseAddress("FD00::1");
         assert.equal(upper.ok, false);
-        assert.match(upper.ok ? "" : `${upper.message}; ${upper.fix}`, /not in canonical form; write fd00::1/);
+        assert.match(upper.ok ? "" : formatProblem(upper.problems[0]!), /not in canonical form; write fd00::1/);
         assert.equal(parseAddress("192.168.056.1").ok, false);
         assert.equal(parseAddress("192.168.56").ok, false);
         assert.equal(parseAddress("").ok, false);

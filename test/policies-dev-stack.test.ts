@@ -27,6 +27,7 @@ import {
     validateGatewayRoutes,
 } from "../components/ingress";
 import {
+    NAMES_A_FIX,
     flannelConfigMap,
     flannelDaemonSet,
     nodePatch,
@@ -164,8 +165,8 @@ function withGatewayObjects(
     };
     const objects = {
         gatewayClass: structuredClone(buildGatewayClass("traefik", TRAEFIK_GATEWAY_CONTROLLER)),
-        gateway: structuredClone(buildGateway(routes.routes, settings)),
-        route: structuredClone(buildHttpRoute(routes.routes[0]!, settings)),
+        gateway: structuredClone(buildGateway(routes.value, settings)),
+        route: structuredClone(buildHttpRoute(routes.value[0]!, settings)),
     };
     change(objects);
     const added = Object.values(objects).map((object: any): EngineResource => {
@@ -399,7 +400,7 @@ void describe("the pack over the dev stack", () => {
                 `${policyName} did not object; violations:\n${result.violations.map((violation) => `${violation.policyName}: ${violation.message}`).join("\n")}`,
             );
             assert.ok(
-                mine.every((violation) => /fix: /.test(violation.message)),
+                mine.every((violation) => NAMES_A_FIX.test(violation.message)),
                 mine.map((violation) => violation.message).join("\n"),
             );
         });

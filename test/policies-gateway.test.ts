@@ -52,7 +52,7 @@ function routes(): readonly ResolvedRoute[] {
         "routes",
     );
     assert.ok(result.ok);
-    return result.routes;
+    return result.value;
 }
 
 /** A stack as clusternet renders it with api: gateway; `change` breaks it before it is checked. */

@@ -78,7 +78,7 @@ void describe("host-network-restricted", () => {
             messages(violations.filter((violation) => violation.urn === urnOf(DEPLOYMENT, `demo-${name}`)));
         assert.match(
             byUrn("sniffer")[0]!,
-            /Deployment demo\/sniffer sets hostNetwork: true in namespace demo.*fix: drop hostNetwork .* or run it in an allowed namespace \(kube-system, kube-flannel, traefik and ingress-nginx\)/,
+            /Deployment demo\/sniffer sets hostNetwork: true in namespace demo.*; drop hostNetwork .* or run it in an allowed namespace \(kube-system, kube-flannel, traefik and ingress-nginx\)/,
         );
         assert.match(byUrn("edge")[0]!, /container nginx maps hostPort 8080\/TCP in namespace demo/);
         assert.match(byUrn("root")[0]!, /container tool is privileged in namespace demo/);

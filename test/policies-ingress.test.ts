@@ -23,24 +23,21 @@ void describe("ingress-host", () => {
     const refusals: Array<[string, RegExp]> = [
         [
             "192.168.56.10",
-            /"192\.168\.56\.10" must be a DNS name, not an IP address; fix: use a name such as web\.lab\.example/,
+            /"192\.168\.56\.10" must be a DNS name, not an IP address; use a name such as web\.lab\.example/,
         ],
         ["010.1.1.1", /must be a DNS name, not an IP address/],
         ["fd00::10", /must be a DNS name, not an IP address/],
         ["[fd00::10]", /must be a DNS name, not an IP address/],
-        ["web.lab.example:8080", /includes a port; fix: write "web\.lab\.example"/],
-        [
-            "Web.Lab.Example",
-            /has upper-case letters; Kubernetes accepts only lower case; fix: write "web\.lab\.example"/,
-        ],
+        ["web.lab.example:8080", /includes a port; write "web\.lab\.example"/],
+        ["Web.Lab.Example", /has upper-case letters; Kubernetes accepts only lower case; write "web\.lab\.example"/],
         [
             "web.*.example",
-            /has a wildcard that is not the whole first label; fix: a wildcard may only be the whole first label/,
+            /has a wildcard that is not the whole first label; a wildcard may only be the whole first label/,
         ],
         ["*", /has a wildcard that is not the whole first label/],
         ["*web.lab.example", /has a wildcard that is not the whole first label/],
         ["web_app.lab.example", /is not a DNS-1123 subdomain/],
-        ["web.lab.example.", /ends with a dot; fix: write "web\.lab\.example"/],
+        ["web.lab.example.", /ends with a dot; write "web\.lab\.example"/],
         [`${"b".repeat(200)}.${"c".repeat(53)}`, /is 254 characters long/],
     ];
     for (const [host, expected] of refusals) {
@@ -104,7 +101,7 @@ void describe("ingress-paths", () => {
         [
             "a relative path",
             [{ host: "a.example", paths: [{ path: "api", pathType: "Prefix" }] }],
-            /path "api" is not absolute; fix: write "\/api"/,
+            /path "api" is not absolute; write "\/api"/,
         ],
         [
             "a double slash",
@@ -234,7 +231,7 @@ void describe("ingress-class", () => {
         );
         assert.match(
             violations[0]!.message,
-            /sets no spec\.ingressClassName \(it uses the deprecated annotation kubernetes\.io\/ingress\.class: "traefik".*fix: set spec\.ingressClassName to one of "traefik"/,
+            /sets no spec\.ingressClassName \(it uses the deprecated annotation kubernetes\.io\/ingress\.class: "traefik".*; set spec\.ingressClassName to one of "traefik"/,
         );
         assert.match(
             violations[1]!.message,
@@ -387,7 +384,7 @@ void describe("ingress-backend-exists", () => {
         );
         assert.match(
             found[1]!,
-            /asks for port 80 of Service demo\/web, which has http \(8080\) and https \(443\); fix: use one of the Service's port numbers/,
+            /asks for port 80 of Service demo\/web, which has http \(8080\) and https \(443\); use one of the Service's port numbers/,
         );
         assert.match(found[2]!, /asks for port "htp" of Service demo\/web/);
     });

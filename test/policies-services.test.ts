@@ -131,7 +131,7 @@ void describe("service-ports", () => {
         [
             "an unknown type",
             { type: "Nodeport", ports: [{ port: 80 }] },
-            /spec\.type: "Nodeport" is not a Service type; the API server refuses it \("Unsupported value"\); fix: use one of ClusterIP, NodePort, LoadBalancer, ExternalName/,
+            /spec\.type: "Nodeport" is not a Service type; the API server refuses it \("Unsupported value"\); use one of ClusterIP, NodePort, LoadBalancer, ExternalName/,
         ],
     ];
     for (const [what, spec, expected] of refusals) {
@@ -201,7 +201,7 @@ void describe("service-no-external-ips", () => {
         assert.equal(violations[0]!.policyName, SERVICE_NO_EXTERNAL_IPS);
         assert.match(
             violations[0]!.message,
-            /Service demo\/grabber sets spec\.externalIPs \["8\.8\.8\.8"\].*CVE-2020-8554.*fix: expose it with type NodePort or an Ingress/,
+            /Service demo\/grabber sets spec\.externalIPs \["8\.8\.8\.8"\].*CVE-2020-8554.*; expose it with type NodePort or an Ingress/,
         );
         const settings = { [SERVICE_NO_EXTERNAL_IPS]: { properties: { allowedServices: ["demo/grabber"] } } };
         assert.deepEqual(await violationsOf(serviceNoExternalIps, [grabber], settings), []);

@@ -215,7 +215,7 @@ describe("portMapOf", () => {
             STACK_KEYS,
         );
         assert.ok(planned.ok);
-        const maps = servicePortMaps([web()], serviceClusterOf(planned.plan, {}));
+        const maps = servicePortMaps([web()], serviceClusterOf(planned.value, {}));
         assert.deepEqual(maps[0]!.chains, ["client -> 192.168.56.10:30808 -> <clusterIP>:8080 -> <podIP>:80"]);
         assert.equal(maps[0]!.nodeCount, 3);
     });
@@ -279,21 +279,33 @@ describe("findServiceBackend", () => {
     it("explains what is missing or ambiguous", () => {
         assert.deepEqual(findServiceBackend(services, { service: "web", port: "http" }), {
             ok: false,
-            field: "service",
-            message: '"web" names Services in several namespaces (demo/web, prod/web)',
-            fix: "add namespace to say which one",
+            problems: [
+                {
+                    key: "service",
+                    message: '"web" names Services in several namespaces (demo/web, prod/web)',
+                    fix: "add namespace to say which one",
+                },
+            ],
         });
         assert.deepEqual(findServiceBackend(services, { service: "shop", port: 80 }), {
             ok: false,
-            field: "service",
-            message: 'there is no Service "shop" in the stack\'s Services',
-            fix: "name one of demo/web, prod/web, prod/api, or add it to clusternet:services",
+            problems: [
+                {
+                    key: "service",
+                    message: 'there is no Service "shop" in the stack\'s Services',
+                    fix: "name one of demo/web, prod/web, prod/api, or add it to clusternet:services",
+                },
+            ],
         });
         assert.deepEqual(findServiceBackend(services, { service: "api", port: 8080 }), {
             ok: false,
-            field: "port",
-            message: "Service prod/api has no port 8080",
-            fix: "use one of its ports: http (80)",
+            problems: [
+                {
+                    key: "port",
+                    message: "Service prod/api has no port 8080",
+                    fix: "use one of its ports: http (80)",
+                },
+            ],
         });
     });
 });

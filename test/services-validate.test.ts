@@ -317,8 +317,13 @@ describe("validateServices: node ports", () => {
         assert.deepEqual(parseNodePortRange("30000-32767"), { ok: true, value: { first: 30000, last: 32767 } });
         assert.deepEqual(parseNodePortRange("30000+2767"), {
             ok: false,
-            message: '"30000+2767" is not a port range (the API server takes FIRST-LAST or one port)',
-            fix: "write FIRST-LAST, e.g. 30000-32767",
+            problems: [
+                {
+                    key: "",
+                    message: '"30000+2767" is not a port range (the API server takes FIRST-LAST or one port)',
+                    fix: "write FIRST-LAST, e.g. 30000-32767",
+                },
+            ],
         });
         // Go's strconv.Atoi takes leading zeros; spaces only around the whole range; one port is a range of one.
         assert.deepEqual(parseNodePortRange("030000-32767"), { ok: true, value: { first: 30000, last: 32767 } });

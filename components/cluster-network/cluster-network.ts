@@ -64,7 +64,7 @@ function validPlan(name: string, args: ClusterNetworkArgs): AddressPlan {
             `ClusterNetwork "${name}" has invalid args:\n${validated.problems.map(formatProblem).join("\n")}`,
         );
     }
-    return validated.plan;
+    return validated.value;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Problem, SectionKeys, formatProblem, keyPath } from "../common";
+import { Problem, Result, SectionKeys, fail, formatProblem, keyPath, ok } from "../common";
 import { plainOr } from "../common/known";
 import { controllerNodePortClaims } from "../ingress/controller-settings";
 import { IngressMode } from "../ingress/types";
@@ -32,14 +32,11 @@ import {
 } from "../services/validate";
 import type { ClusterNetworkArgs } from "./cluster-network";
 
-export type ValidationResult =
-    { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
-
 /**
  * Validates everything a ClusterNetwork would build, before anything is registered: the address plan, then each
  * capability's settings against it. Every problem is returned at once, named by `keys`.
  */
-export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKeys): ValidationResult {
+export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKeys): Result<AddressPlan> {
     const planned = planNetwork({ cluster: args.cluster, nodes: args.nodes, previous: args.previous }, keys);
     const problems: Problem[] = planned.ok ? [] : [...planned.problems];
     // Checks that do not need the plan run even when it failed, so one run reports every problem.
@@ -51,10 +48,10 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
     }
     if (planned.ok) {
         const podNetwork = args.podNetwork ?? {};
-        problems.push(...validatePodNetwork(podNetwork, planned.plan, keys));
+        problems.push(...validatePodNetwork(podNetwork, planned.value, keys));
         if (args.nodePrep !== undefined) {
             problems.push(
-                ...validateNodePrep(args.nodePrep, planned.plan, podNetwork.backend ?? FlannelBackend.Vxlan, keys),
+                ...validateNodePrep(args.nodePrep, planned.value, podNetwork.backend ?? FlannelBackend.Vxlan, keys),
             );
         }
     }
@@ -64,9 +61,14 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
         : [];
     if (planned.ok) {
         problems.push(
-            ...validateServices(args.services ?? [], serviceClusterOf(planned.plan, args.cluster), servicesKeys(keys), {
-                extraNodePortClaims: claims,
-            }),
+            ...validateServices(
+                args.services ?? [],
+                serviceClusterOf(planned.value, args.cluster),
+                servicesKeys(keys),
+                {
+                    extraNodePortClaims: claims,
+                },
+            ),
         );
     } else {
         problems.push(
@@ -85,7 +87,7 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
         ),
     );
     if (!planned.ok || problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
     const warnings: Problem[] = [
         ...(range.ok
@@ -94,10 +96,7 @@ export function validateClusterNetwork(args: ClusterNetworkArgs, keys: SectionKe
         ...loadBalancerWarnings(args, keys),
         ...serviceClusterIpWarnings(args.services ?? [], servicesKeys(keys)),
     ];
-    return {
-        ok: true,
-        plan: { ...planned.plan, warnings: [...planned.plan.warnings, ...warnings.map(formatProblem)] },
-    };
+    return ok({ ...planned.value, warnings: [...planned.value.warnings, ...warnings.map(formatProblem)] });
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from "./problems";
+export * from "./result";
 export * from "./names";
 export * from "./keys";
 export * from "./url";

@@ -4,7 +4,11 @@
  * report every problem at once, one line each.
  */
 export interface Problem {
-    /** The key path of the offending value, e.g. `clusternet:nodes[1].ip`. */
+    /**
+     * Where: the key path of the offending value, e.g. `clusternet:nodes[1].ip`; for a policy, the resource and
+     * its field (`Service demo/web spec.ports[1].name`). `""` when the message names its subject itself, or for a
+     * single value's problem that its caller places (see `Result` in result.ts).
+     */
     readonly key: string;
     /** What is wrong, naming the offending value. */
     readonly message: string;
@@ -12,9 +16,10 @@ export interface Problem {
     readonly fix?: string;
 }
 
-/** One line: `key: message; fix`. */
+/** One line: `key: message; fix` (`message; fix` when the key is empty). The only formatter of problems. */
 export function formatProblem(problem: Problem): string {
-    return problem.fix ? `${problem.key}: ${problem.message}; ${problem.fix}` : `${problem.key}: ${problem.message}`;
+    const line = problem.key === "" ? problem.message : `${problem.key}: ${problem.message}`;
+    return problem.fix ? `${line}; ${problem.fix}` : line;
 }
 
 /** Thrown when input is invalid; its message is one line per problem. */

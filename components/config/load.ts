@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { Document, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { z } from "zod";
-import { Problem, keyPath, show } from "../common";
+import { Problem, Result, fail, keyPath, ok, show } from "../common";
 import {
     CONFIG_KEYS,
     CONFIG_NAMESPACE,
@@ -70,9 +70,6 @@ function numberSpellings(document: Document): Map<string, string> {
     return spellings;
 }
 
-export type Loaded<T> =
-    { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] };
-
 /** Offline (a stack file without its passphrase), ciphertext cannot be decrypted: a secret becomes this placeholder. */
 export const SECRET_PLACEHOLDER = "<secret>";
 
@@ -87,66 +84,56 @@ const SECRET_FIELDS: ReadonlyArray<readonly [ConfigKey, ...string[]]> = [
 export const MAX_ALIAS_COUNT = 100;
 
 /** Reads a Pulumi stack file (`Pulumi.<stack>.yaml` or any file of that form). */
-export function readStackFile(path: string): Loaded<ConfigSource> {
+export function readStackFile(path: string): Result<ConfigSource> {
     let text: string;
     try {
         text = fs.readFileSync(path, "utf8");
     } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        return {
-            ok: false,
-            problems: [
-                code === "ENOENT"
-                    ? {
-                          key: path,
-                          message: "no such stack file",
-                          fix: "pass --stack NAME for Pulumi.NAME.yaml in this folder, or --config-file PATH",
-                      }
-                    : { key: path, message: `cannot be read (${code ?? String(error)})` },
-            ],
-        };
+        return fail([
+            code === "ENOENT"
+                ? {
+                      key: path,
+                      message: "no such stack file",
+                      fix: "pass --stack NAME for Pulumi.NAME.yaml in this folder, or --config-file PATH",
+                  }
+                : { key: path, message: `cannot be read (${code ?? String(error)})` },
+        ]);
     }
     // Merge keys (`<<: *node`) on, as Pulumi's own reader (go-yaml) resolves them, so offline runs and `pulumi up`
     // read the same values.
     const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
     if (document.errors.length > 0) {
-        return {
-            ok: false,
-            problems: document.errors.map((error) => ({
+        return fail(
+            document.errors.map((error) => ({
                 key: `${path}:${error.linePos?.[0]?.line ?? "?"}`,
                 message: `is not valid YAML: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:$/, "")}`,
                 fix: "fix the YAML syntax",
             })),
-        };
+        );
     }
     let root: unknown;
     try {
         // Aliases that expand exponentially (a "billion laughs" file) are refused, as go-yaml refuses them too.
         root = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-        return {
-            ok: false,
-            problems: [
-                {
-                    key: path,
-                    message: `expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times: ${(error as Error).message.toLowerCase()}`,
-                    fix: "write the values out instead of nesting aliases of aliases",
-                },
-            ],
-        };
+        return fail([
+            {
+                key: path,
+                message: `expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times: ${(error as Error).message.toLowerCase()}`,
+                fix: "write the values out instead of nesting aliases of aliases",
+            },
+        ]);
     }
     if (root === null || root === undefined) {
-        return { ok: true, value: { label: path, kind: "stack-file", values: new Map(), secretKeys: new Set() } };
+        return ok({ label: path, kind: "stack-file", values: new Map(), secretKeys: new Set() });
     }
     if (!isPlainObject(root)) {
-        return {
-            ok: false,
-            problems: [{ key: path, message: "is not a stack file (expected a mapping with a config: section)" }],
-        };
+        return fail([{ key: path, message: "is not a stack file (expected a mapping with a config: section)" }]);
     }
     const config = root["config"] ?? {};
     if (!isPlainObject(config)) {
-        return { ok: false, problems: [{ key: `${path}: config`, message: "is not a mapping of keys to values" }] };
+        return fail([{ key: `${path}: config`, message: "is not a mapping of keys to values" }]);
     }
     const values = new Map<string, unknown>();
     const secretKeys = new Set<string>();
@@ -172,12 +159,9 @@ export function readStackFile(path: string): Loaded<ConfigSource> {
         }
     }
     if (problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
-    return {
-        ok: true,
-        value: { label: path, kind: "stack-file", values, secretKeys, spellings: numberSpellings(document) },
-    };
+    return ok({ label: path, kind: "stack-file", values, secretKeys, spellings: numberSpellings(document) });
 }
 
 /**

@@ -1,10 +1,10 @@
-import { STACK_KEYS } from "../common";
+import { Result, STACK_KEYS, fail, ok } from "../common";
 import type { ClusterNetworkArgs } from "../cluster-network/cluster-network";
 // The validator, not the component: validation must not load the Pulumi SDK (the CLI's plan stays fast).
 import { validateClusterNetwork } from "../cluster-network/validate";
 import { AddressPlan, PreviousAllocation } from "../plan";
 import { ingressArgs, serviceArgs } from "./args";
-import { ConfigSource, Loaded, validateConfigShape } from "./load";
+import { ConfigSource, validateConfigShape } from "./load";
 import {
     nodePrepSettingsFromConfig,
     podNetworkSecretProblems,
@@ -47,11 +47,11 @@ export function loadStack(
     source: ConfigSource,
     previous?: PreviousAllocation,
     previousSource?: string,
-): Loaded<LoadedStack> {
+): Result<LoadedStack> {
     const shape = validateConfigShape(source);
     const { parsed } = shape;
     if (!parsed.cluster || !parsed.nodes) {
-        return { ok: false, problems: shape.problems };
+        return fail(shape.problems);
     }
     // Check what did parse too, so one run reports every problem; sections that failed are left out, along with
     // those that refer to them.
@@ -74,9 +74,9 @@ export function loadStack(
         ...podNetworkSecretProblems(usable, STACK_KEYS),
     ];
     if (problems.length > 0 || !validated.ok) {
-        return { ok: false, problems };
+        return fail(problems);
     }
-    return { ok: true, value: { config: usable, args, plan: validated.plan } };
+    return ok({ config: usable, args, plan: validated.value });
 }
 
 /** Sections whose checks refer to another section: left unchecked when that one is broken. */

@@ -4,9 +4,9 @@
  * HTTPRoute per host. Plain objects in the CRDs' shapes; the schemas are checked in tests.
  */
 import * as path from "node:path";
-import { COMBINED_PORT_FIELDS, PortNameField, Problem, keyPath, show } from "../common";
+import { COMBINED_PORT_FIELDS, PortNameField, Problem, Result, fail, keyPath, problemAt, show } from "../common";
 import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
-import { Finding, ResolvedRoute, RoutesResult, ingressNameForHost, validateRoutes } from "./routes";
+import { ResolvedRoute, ingressNameForHost, validateRoutes } from "./routes";
 import { BackendService, IngressRouteSpec, PathType } from "./types";
 
 /** The Gateway API release whose standard-channel CRDs are vendored (Traefik v3.7 is built against it). */
@@ -49,9 +49,9 @@ export function httpRoutePathType(pathType: PathType): "Exact" | "PathPrefix" | 
  * What HTTPRoute refuses in an Exact or PathPrefix value beyond the rules both APIs share ({@link pathFindings}
  * already refuses '#' and every character outside RFC 3986's path set): more than 1,024 characters.
  */
-export function gatewayPathFindings(value: string): Finding[] {
+export function gatewayPathFindings(value: string): Problem[] {
     return value.length > MAX_PATH_LENGTH
-        ? [{ message: `is ${value.length} characters long`, fix: `use at most ${MAX_PATH_LENGTH}` }]
+        ? [{ key: "", message: `is ${value.length} characters long`, fix: `use at most ${MAX_PATH_LENGTH}` }]
         : [];
 }
 
@@ -84,10 +84,9 @@ export function gatewayRouteProblems(routes: readonly IngressRouteSpec[], root: 
             }
             if (httpRoutePathType(pathType) !== undefined && typeof spec.path === "string") {
                 problems.push(
-                    ...gatewayPathFindings(spec.path).map((finding) => ({
-                        key: routeKey("paths", pathIndex, "path"),
-                        ...finding,
-                    })),
+                    ...gatewayPathFindings(spec.path).map((finding) =>
+                        problemAt(finding, routeKey("paths", pathIndex, "path")),
+                    ),
                 );
             }
         });
@@ -286,11 +285,11 @@ export function validateGatewayRoutes(
     services: readonly BackendService[],
     root: string,
     portNameField: PortNameField = COMBINED_PORT_FIELDS,
-): RoutesResult {
+): Result<readonly ResolvedRoute[]> {
     const shared = validateRoutes(routes, services, root, portNameField);
     const own = gatewayRouteProblems(routes, root);
     if (!shared.ok || own.length > 0) {
-        return { ok: false, problems: [...(shared.ok ? [] : shared.problems), ...own] };
+        return fail([...(shared.ok ? [] : shared.problems), ...own]);
     }
     return shared;
 }

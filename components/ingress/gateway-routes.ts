@@ -72,7 +72,7 @@ function validArgs(
         );
     }
     return {
-        routes: validated.routes,
+        routes: validated.value,
         gateway: {
             gatewayClassName: args.gatewayClassName ?? TRAEFIK_GATEWAY_CLASS,
             name: args.gatewayName ?? "traefik",

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, formatProblem } from "../common";
+import { Problem, formatProblem, problemAt } from "../common";
 import { DEFAULT_NODE_PORT_RANGE, parseNodePortRange } from "../rules";
 import { checkNodePortClaims } from "../services/validate";
 import { IpFamily } from "../plan";
@@ -48,7 +48,7 @@ function standaloneNodePortProblems(args: IngressControllerArgs): Problem[] {
     const text = args.nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
     const range = parseNodePortRange(text);
     if (!range.ok) {
-        return [{ key: "args.nodePortRange", message: range.message, fix: range.fix }];
+        return range.problems.map((problem) => problemAt(problem, "args.nodePortRange"));
     }
     return checkNodePortClaims(controllerNodePortClaims(args, "args"), {
         range: range.value,

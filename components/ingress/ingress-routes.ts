@@ -65,7 +65,7 @@ function validRoutes(name: string, args: IngressRoutesArgs): readonly ResolvedRo
             `IngressRoutes "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`,
         );
     }
-    return validated.routes;
+    return validated.value;
 }
 
 /**

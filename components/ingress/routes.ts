@@ -9,6 +9,10 @@ import {
     URL_PATH,
     keyPath,
     percentEncodePath,
+    Result,
+    fail,
+    ok,
+    problemAt,
     show,
 } from "../common";
 import { parseAddress } from "../plan";
@@ -16,12 +20,6 @@ import { ingressBackendPortNameFindings } from "../rules/ingress-backends";
 import { findServiceBackend } from "../services/backend";
 import { SKIP_AWAIT_ANNOTATION } from "../services/builders";
 import { BackendService, IngressPathSpec, IngressRouteSpec, PathType } from "./types";
-
-/** What is wrong with a value and what would be right, before it is tied to a key. */
-export interface Finding {
-    readonly message: string;
-    readonly fix?: string;
-}
 
 const LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit";
 
@@ -40,25 +38,27 @@ function looksLikeIp(text: string): boolean {
  * unless `fullyQualified` is false (the policy pack, judging any Ingress), the seed's rule: a fully qualified
  * name, with at least two labels besides any wildcard.
  */
-export function hostFindings(host: string, { fullyQualified = true }: { fullyQualified?: boolean } = {}): Finding[] {
+export function hostFindings(host: string, { fullyQualified = true }: { fullyQualified?: boolean } = {}): Problem[] {
     if (host.length === 0) {
-        return [{ message: "is empty", fix: "write the DNS name clients use, e.g. web.lab.example" }];
+        return [{ key: "", message: "is empty", fix: "write the DNS name clients use, e.g. web.lab.example" }];
     }
-    const findings: Finding[] = [];
+    const findings: Problem[] = [];
     let name = host;
     const portMatch = /^(.*[^:]):(\d+)$/.exec(host);
     if (portMatch && !portMatch[1]!.includes(":")) {
         name = portMatch[1]!;
         findings.push({
+            key: "",
             message: `${show(host)} includes a port`,
             fix: `write ${show(name)}: the controller's ports come from clusternet:ingress.controller, not from the host`,
         });
     } else if (/^\[.*\]:\d+$/.test(host)) {
         name = host.slice(0, host.lastIndexOf(":"));
-        findings.push({ message: `${show(host)} includes a port`, fix: "remove the port" });
+        findings.push({ key: "", message: `${show(host)} includes a port`, fix: "remove the port" });
     }
     if (looksLikeIp(name)) {
         findings.push({
+            key: "",
             message: `${show(name)} must be a DNS name, not an IP address`,
             fix: "use a name such as web.lab.example and point it at a node (DNS, /etc/hosts, or curl -H 'Host: …')",
         });
@@ -66,6 +66,7 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
     }
     if (name !== name.toLowerCase()) {
         findings.push({
+            key: "",
             message: `${show(name)} has upper-case letters; Kubernetes accepts only lower case`,
             fix: `write ${show(name.toLowerCase())}`,
         });
@@ -73,6 +74,7 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
     }
     if (name.endsWith(".")) {
         findings.push({
+            key: "",
             message: `${show(name)} ends with a dot`,
             fix: `write ${show(name.replace(/\.+$/, ""))}: an Ingress host is written without the root dot`,
         });
@@ -82,6 +84,7 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
     if (name.includes("*")) {
         if (!name.startsWith("*.") || name.indexOf("*", 1) >= 0) {
             findings.push({
+                key: "",
                 message: `${show(name)} has a wildcard that is not the whole first label`,
                 fix: "a wildcard may only be the whole first label, as in *.lab.example",
             });
@@ -90,17 +93,19 @@ export function hostFindings(host: string, { fullyQualified = true }: { fullyQua
         base = name.slice(2);
     }
     if (name.length > 253) {
-        findings.push({ message: `is ${name.length} characters long`, fix: "use at most 253 characters" });
+        findings.push({ key: "", message: `is ${name.length} characters long`, fix: "use at most 253 characters" });
     }
     // Kubernetes limits the whole host to 253 characters, not each label to 63 (IsDNS1123Subdomain).
     const badLabels = base.split(".").filter((label) => !DNS1123_LABEL_SYNTAX.test(label));
     if (badLabels.length > 0) {
         findings.push({
+            key: "",
             message: `${show(name)} is not a DNS-1123 subdomain: ${badLabels.map((label) => (label === "" ? "an empty label" : show(label))).join(", ")}`,
             fix: `make every dot-separated label ${LABEL_RULE}`,
         });
     } else if (fullyQualified && !base.includes(".")) {
         findings.push({
+            key: "",
             message: `${show(name)} is not a fully qualified domain name`,
             fix: name.startsWith("*.")
                 ? `cover a domain of at least two labels, e.g. *.${base}.example`
@@ -138,13 +143,14 @@ const UNSAFE_IN_ANY_PATH = /[\u0000-\u0020\u007f-\uffff"`]/u;
  * 3986's, with no regex or glob syntax (it is matched literally), an ImplementationSpecific path no control
  * characters, spaces or non-ASCII. The paths end up in nginx.conf, shell commands and markdown.
  */
-export function pathFindings(path: string, pathType: string): Finding[] {
-    const findings: Finding[] = [];
+export function pathFindings(path: string, pathType: string): Problem[] {
+    const findings: Problem[] = [];
     switch (pathType) {
         case PathType.Exact:
         case PathType.Prefix:
             if (PATTERN_SYNTAX.test(path)) {
                 findings.push({
+                    key: "",
                     message: `${show(path)} uses regex or glob syntax, but a ${pathType} path is matched literally (/* is not a wildcard)`,
                     fix:
                         pathType === PathType.Prefix
@@ -153,12 +159,14 @@ export function pathFindings(path: string, pathType: string): Finding[] {
                 });
             } else if (!URL_PATH.test(path)) {
                 findings.push({
+                    key: "",
                     message: `${show(path)} holds characters a URL path cannot (RFC 3986: letters, digits and -._~!$&'()*+,;=:@/ or %XX)`,
                     fix: `percent-encode them: write ${show(percentEncodePath(path))}`,
                 });
             }
             if (!path.startsWith("/")) {
                 findings.push({
+                    key: "",
                     message: `${show(path)} must be an absolute path`,
                     fix: `start it with /, e.g. ${show(`/${path}`)}`,
                 });
@@ -166,6 +174,7 @@ export function pathFindings(path: string, pathType: string): Finding[] {
             for (const sequence of INVALID_PATH_SEQUENCES) {
                 if (path.includes(sequence)) {
                     findings.push({
+                        key: "",
                         message: `${show(path)} must not contain '${sequence}'`,
                         fix: "write the path in its plain, normalised form",
                     });
@@ -174,6 +183,7 @@ export function pathFindings(path: string, pathType: string): Finding[] {
             for (const suffix of INVALID_PATH_SUFFIXES) {
                 if (path.endsWith(suffix)) {
                     findings.push({
+                        key: "",
                         message: `${show(path)} cannot end with '${suffix}'`,
                         fix: "write the path in its plain, normalised form",
                     });
@@ -183,12 +193,14 @@ export function pathFindings(path: string, pathType: string): Finding[] {
         case PathType.ImplementationSpecific:
             if (UNSAFE_IN_ANY_PATH.test(path)) {
                 findings.push({
+                    key: "",
                     message: `${show(path)} holds control characters, spaces, '"', '\`' or non-ASCII characters`,
                     fix: `percent-encode them: write ${show(percentEncodePath(path))}`,
                 });
             }
             if (path.length > 0 && !path.startsWith("/")) {
                 findings.push({
+                    key: "",
                     message: `${show(path)} must be an absolute path`,
                     fix: `start it with /, e.g. ${show(`/${path}`)}`,
                 });
@@ -196,6 +208,7 @@ export function pathFindings(path: string, pathType: string): Finding[] {
             break;
         default:
             findings.push({
+                key: "",
                 message: `${show(pathType)} is not a pathType`,
                 fix: `use ${Object.values(PathType).join(", ")}`,
             });
@@ -228,10 +241,6 @@ export interface ResolvedRoute {
     readonly paths: readonly ResolvedPath[];
 }
 
-export type RoutesResult =
-    | { readonly ok: true; readonly routes: readonly ResolvedRoute[] }
-    | { readonly ok: false; readonly problems: readonly Problem[] };
-
 /**
  * Validates every route at once and resolves it: hosts and paths as Kubernetes checks them, hosts unique (one
  * route, one Ingress per host), host+path unique, each backend an existing Service port of the stack, and all of
@@ -245,7 +254,7 @@ export function validateRoutes(
     services: readonly BackendService[],
     root: string,
     portNameField: PortNameField = COMBINED_PORT_FIELDS,
-): RoutesResult {
+): Result<readonly ResolvedRoute[]> {
     const problems: Problem[] = [];
     const resolved: ResolvedRoute[] = [];
     const hostOwner = new Map<string, number>();
@@ -254,7 +263,7 @@ export function validateRoutes(
         const routeKey = (...segments: Array<string | number>): string => keyPath(root, routeIndex, ...segments);
         const host = typeof route.host === "string" ? route.host : "";
         const hostIssues = hostFindings(host);
-        problems.push(...hostIssues.map((finding) => ({ key: routeKey("host"), ...finding })));
+        problems.push(...hostIssues.map((finding) => problemAt(finding, routeKey("host"))));
         const ingressName = ingressNameForHost(host);
         if (hostIssues.length === 0) {
             const earlier = hostOwner.get(host);
@@ -302,10 +311,9 @@ export function validateRoutes(
             const pathType = spec.pathType ?? PathType.Prefix;
             const field = (Object.values(PathType) as string[]).includes(pathType) ? "path" : "pathType";
             problems.push(
-                ...pathFindings(path, pathType).map((finding) => ({
-                    key: routeKey("paths", pathIndex, field),
-                    ...finding,
-                })),
+                ...pathFindings(path, pathType).map((finding) =>
+                    problemAt(finding, routeKey("paths", pathIndex, field)),
+                ),
             );
             const earlier = pathOwner.get(path);
             if (earlier !== undefined) {
@@ -337,8 +345,10 @@ export function validateRoutes(
             }
             const lookup = findServiceBackend(services, { service: spec.service, namespace: spec.namespace, port });
             if (!lookup.ok) {
-                const field = lookup.field === "port" && spec.portName !== undefined ? nameField : lookup.field;
-                problems.push({ key: routeKey("paths", pathIndex, field), message: lookup.message, fix: lookup.fix });
+                for (const problem of lookup.problems) {
+                    const field = problem.key === "port" && spec.portName !== undefined ? nameField : problem.key;
+                    problems.push(problemAt(problem, routeKey("paths", pathIndex, field)));
+                }
                 return;
             }
             if (typeof port === "string") {
@@ -378,7 +388,7 @@ export function validateRoutes(
             resolved.push({ host, ingressName, namespace: namespace.name, tlsSecret: route.tlsSecret ?? null, paths });
         }
     });
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, routes: resolved };
+    return problems.length > 0 ? fail(problems) : ok(resolved);
 }
 
 /** What an Ingress needs from its controller. */

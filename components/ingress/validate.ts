@@ -52,7 +52,7 @@ export function ingressPlanOf(
     }
     return planIngress(
         resolveController(ingress.controller, cluster.families, ingress.api),
-        routes.routes,
+        routes.value,
         cluster.nodeAddresses,
     );
 }

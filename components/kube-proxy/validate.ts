@@ -112,7 +112,7 @@ export function validateKubeProxy(
         if (!cidr.ok) {
             problems.push({
                 key: key("nodePortAddresses", index),
-                message: `${show(entry)} is neither a CIDR nor one of ${NODE_PORT_KEYWORDS.join(", ")}: ${cidr.message}`,
+                message: `${show(entry)} is neither a CIDR nor one of ${NODE_PORT_KEYWORDS.join(", ")}: ${cidr.problems[0]!.message}`,
                 fix: "write the node network, e.g. 192.168.56.0/24, or primary",
             });
         }
@@ -207,7 +207,10 @@ export function kubeProxyArgsProblems(args: KubeProxyArgs): Problem[] {
     args.clusterCidrs.forEach((cidr, index) => {
         const parsed = parseCidr(cidr);
         if (!parsed.ok) {
-            problems.push({ key: keyPath("args.clusterCidrs", index), message: `${show(cidr)}: ${parsed.message}` });
+            problems.push({
+                key: keyPath("args.clusterCidrs", index),
+                message: `${show(cidr)}: ${parsed.problems[0]!.message}`,
+            });
         }
     });
     if ((args.manage ?? KubeProxyManage.Config) === KubeProxyManage.Full && args.apiServer === undefined) {

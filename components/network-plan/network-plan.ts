@@ -56,7 +56,7 @@ export function planOrThrow(component: string, name: string, args: NetworkPlanAr
             `${component} "${name}" cannot plan these args:\n${result.problems.map(formatProblem).join("\n")}`,
         );
     }
-    return result.plan;
+    return result.value;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Problem } from "../common";
+import { Problem, problemAt } from "../common";
 import { Cidr, IpFamily, cidrContains, familyBits, formatCidr, parseCidr } from "./cidr";
 import { SubnetSource } from "./types";
 
@@ -76,7 +76,7 @@ export function allocateNodeSubnets(
         const key = keys.pin(index);
         const parsed = parseCidr(request.pin);
         if (!parsed.ok) {
-            problems.push({ key, message: parsed.message, fix: parsed.fix });
+            problems.push(...parsed.problems.map((problem) => problemAt(problem, key)));
             return;
         }
         const cidr = parsed.value;
@@ -134,7 +134,7 @@ export function allocateNodeSubnets(
         if (!parsed.ok) {
             problems.push({
                 key: keys.previous(request.name),
-                message: parsed.message,
+                message: parsed.problems[0]!.message,
                 fix: "correct or delete the previous plan's entry for this node",
             });
             return;

@@ -1,4 +1,5 @@
 import { IPv4, IPv6, Validator } from "ip-num";
+import { Result, fail, ok } from "../common/result";
 
 /** An IP family, spelled as Kubernetes spells `ipFamilies`. */
 export const IpFamily = {
@@ -13,10 +14,6 @@ export interface Cidr {
     readonly start: bigint;
     readonly prefix: number;
 }
-
-/** The result of parsing: the value, or why the text is not acceptable and what to write instead. */
-export type Parsed<T> =
-    { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string; readonly fix?: string };
 
 export function familyBits(family: IpFamily): number {
     return family === IpFamily.IPv4 ? 32 : 128;
@@ -210,63 +207,67 @@ function fastIpv6(text: string): bigint | undefined {
     return value;
 }
 
-export function parseAddressText(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+export function parseAddressText(text: string): Result<{ family: IpFamily; value: bigint }> {
     const v4 = fastIpv4(text);
     if (v4 >= 0) {
-        return { ok: true, value: { family: IpFamily.IPv4, value: BigInt(v4) } };
+        return ok({ family: IpFamily.IPv4, value: BigInt(v4) });
     }
     const v6 = text.includes(":") ? fastIpv6(text) : undefined;
     if (v6 !== undefined && (v6 < IPV4_MAPPED_START || v6 > IPV4_MAPPED_END)) {
-        return { ok: true, value: { family: IpFamily.IPv6, value: v6 } };
+        return ok({ family: IpFamily.IPv6, value: v6 });
     }
     return parseAddressWithIpNum(text);
 }
 
 /** The validator of record: ip-num, for every text the fast paths do not take. */
-export function parseAddressWithIpNum(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+export function parseAddressWithIpNum(text: string): Result<{ family: IpFamily; value: bigint }> {
     if (text.includes(":")) {
         const [valid] = Validator.isValidIPv6String(text);
         if (!valid) {
-            return { ok: false, message: `${JSON.stringify(text)} is not an IPv6 address` };
+            return fail({ key: "", message: `${JSON.stringify(text)} is not an IPv6 address` });
         }
         const value = IPv6.fromString(text).getValue();
         if (value >= IPV4_MAPPED_START && value <= IPV4_MAPPED_END) {
-            return {
-                ok: false,
+            return fail({
+                key: "",
                 message: `${JSON.stringify(text)} is an IPv4-mapped IPv6 address, which Kubernetes rejects`,
                 fix: "write the plain IPv4 form instead",
-            };
+            });
         }
-        return { ok: true, value: { family: IpFamily.IPv6, value } };
+        return ok({ family: IpFamily.IPv6, value });
     }
     const [valid] = Validator.isValidIPv4String(text);
     if (!valid || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
         // Leading zeros (010.244.0.0): Kubernetes refuses them, since some tools read them as octal.
         const octets = /^\d+(\.\d+){3}$/.test(text) ? text.split(".").map((octet) => Number(octet)) : [];
         if (octets.length === 4 && octets.every((octet) => octet <= 255)) {
-            return {
-                ok: false,
+            return fail({
+                key: "",
                 message: `${JSON.stringify(text)} has leading zeros, which Kubernetes refuses (some tools read them as octal)`,
                 fix: `write ${octets.join(".")}`,
-            };
+            });
         }
-        return { ok: false, message: `${JSON.stringify(text)} is not an IPv4 or IPv6 address` };
+        return fail({ key: "", message: `${JSON.stringify(text)} is not an IPv4 or IPv6 address` });
     }
-    return { ok: true, value: { family: IpFamily.IPv4, value: IPv4.fromString(text).getValue() } };
+    return ok({ family: IpFamily.IPv4, value: IPv4.fromString(text).getValue() });
 }
 
 /**
  * Parses an IP address strictly, as Kubernetes validates one: canonical form only (no leading zeros, IPv6
  * compressed and lowercase), no IPv4-mapped IPv6.
  */
-export function parseAddress(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+export function parseAddress(text: string): Result<{ family: IpFamily; value: bigint }> {
     const parsed = parseAddressText(text);
     if (!parsed.ok) {
         return parsed;
     }
     const canonical = formatAddress(parsed.value.family, parsed.value.value);
     if (canonical !== text) {
-        return { ok: false, message: `${JSON.stringify(text)} is not in canonical form`, fix: `write ${canonical}` };
+        return fail({
+            key: "",
+            message: `${JSON.stringify(text)} is not in canonical form`,
+            fix: `write ${canonical}`,
+        });
     }
     return parsed;
 }
@@ -275,53 +276,58 @@ export function parseAddress(text: string): Parsed<{ family: IpFamily; value: bi
  * Parses a CIDR strictly: a canonical address, a decimal prefix without leading zeros and within the family's
  * bounds, and no bits set beyond the prefix. ip-num validates the address; the rest is bigint arithmetic.
  */
-export function parseCidr(text: string): Parsed<Cidr> {
+export function parseCidr(text: string): Result<Cidr> {
     const slash = text.indexOf("/");
     if (slash < 0 || slash !== text.lastIndexOf("/")) {
-        return {
-            ok: false,
+        return fail({
+            key: "",
             message: `${JSON.stringify(text)} is not a CIDR`,
             fix: "write an address and a prefix length, such as 10.244.0.0/16 or fd00:10:244::/56",
-        };
+        });
     }
     const addressText = text.slice(0, slash);
     const prefixText = text.slice(slash + 1);
     const address = parseAddressText(addressText);
     if (!address.ok) {
-        return {
-            ok: false,
-            message: `${JSON.stringify(text)} is not a CIDR: ${address.message}`,
-            fix: address.fix?.startsWith("write ") ? `${address.fix}/${prefixText}` : address.fix,
-        };
+        const problem = address.problems[0]!;
+        return fail({
+            key: "",
+            message: `${JSON.stringify(text)} is not a CIDR: ${problem.message}`,
+            fix: problem.fix?.startsWith("write ") ? `${problem.fix}/${prefixText}` : problem.fix,
+        });
     }
     const { family, value } = address.value;
     const bits = familyBits(family);
     if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
-        return {
-            ok: false,
+        return fail({
+            key: "",
             message: `${JSON.stringify(text)} has an invalid prefix length ${JSON.stringify(prefixText)}`,
             fix:
                 /^\d+$/.test(prefixText) && Number(prefixText) <= bits
                     ? `write ${addressText}/${Number(prefixText)}`
                     : `use a whole number from 0 to ${bits} without leading zeros`,
-        };
+        });
     }
     const prefix = Number(prefixText);
     const hostMask = (1n << BigInt(bits - prefix)) - 1n;
     const start = value & ~hostMask;
     const cidr: Cidr = { family, start, prefix };
     if ((value & hostMask) !== 0n) {
-        return {
-            ok: false,
+        return fail({
+            key: "",
             message: `${JSON.stringify(text)} has host bits set beyond the /${prefix} prefix`,
             fix: `write ${formatCidr(cidr)}`,
-        };
+        });
     }
     const canonical = formatCidr(cidr);
     if (canonical !== text) {
-        return { ok: false, message: `${JSON.stringify(text)} is not in canonical form`, fix: `write ${canonical}` };
+        return fail({
+            key: "",
+            message: `${JSON.stringify(text)} is not in canonical form`,
+            fix: `write ${canonical}`,
+        });
     }
-    return { ok: true, value: cidr };
+    return ok(cidr);
 }
 
 /** The block of the given prefix length that holds `address` (used for node IPs as /32 or /128 intervals). */

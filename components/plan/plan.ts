@@ -7,6 +7,10 @@ import {
     isDns1123Subdomain,
     keyPath,
     lengthNote,
+    problemAt,
+    Result,
+    fail,
+    ok,
 } from "../common";
 import { DNS_SERVICE_INDEX, KUBERNETES_SERVICE_INDEX } from "../rules/constants";
 import { allocateNodeSubnets } from "./allocate";
@@ -64,9 +68,6 @@ export interface PlanInput {
     readonly previous?: PreviousAllocation;
 }
 
-export type PlanResult =
-    { readonly ok: true; readonly plan: AddressPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
-
 /** Private address pools searched when an error suggests a free range. */
 const PRIVATE_POOLS: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"].map((text) => {
     const parsed = parseCidr(text);
@@ -111,7 +112,7 @@ function fieldFor(family: IpFamily, v4: string): string {
  * and reordering nodes), derives the well-known addresses and capacity, and refuses forbidden overlaps. Pure and
  * deterministic: the same input gives the same plan. Returns every problem at once instead of throwing.
  */
-export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): PlanResult {
+export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Result<AddressPlan> {
     const problems: Problem[] = [];
     const warnings: Problem[] = [];
     const cluster = input.cluster;
@@ -133,7 +134,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         }
         const parsed = parseCidr(text);
         if (!parsed.ok) {
-            problems.push({ key, message: parsed.message, fix: parsed.fix });
+            problems.push(...parsed.problems.map((problem) => problemAt(problem, key)));
             return undefined;
         }
         if (family !== undefined && parsed.value.family !== family) {
@@ -363,11 +364,11 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         }
         const parsed = parseAddress(node.ip);
         if (!parsed.ok) {
-            problems.push({
-                key: nodeKey(index, "ip"),
-                message: parsed.message,
-                fix: parsed.fix ?? "write the node's address, e.g. 192.168.56.11",
-            });
+            problems.push(
+                ...parsed.problems.map((problem) =>
+                    problemAt(problem, nodeKey(index, "ip"), "write the node's address, e.g. 192.168.56.11"),
+                ),
+            );
             return;
         }
         const { family, value } = parsed.value;
@@ -594,7 +595,7 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
     }
 
     if (problems.length > 0) {
-        return { ok: false, problems };
+        return fail(problems);
     }
 
     const nodes: PlannedNode[] = input.nodes.map((node, index) => {
@@ -634,32 +635,29 @@ export function planNetwork(input: PlanInput, keys: PlanKeys = STACK_KEYS): Plan
         const cidr = service[family];
         return cidr && index < cidrSize(cidr) ? formatAddress(family, addressAt(cidr, index)) : null;
     };
-    return {
-        ok: true,
-        plan: {
-            cluster: {
-                name,
-                families,
-                podCidr: pod.IPv4 ? formatCidr(pod.IPv4) : null,
-                podCidrV6: pod.IPv6 ? formatCidr(pod.IPv6) : null,
-                nodeMaskSize: mask.IPv4,
-                nodeMaskSizeV6: mask.IPv6,
-                serviceCidr: service.IPv4 ? formatCidr(service.IPv4) : null,
-                serviceCidrV6: service.IPv6 ? formatCidr(service.IPv6) : null,
-                nodeNetwork: nodeNetwork ? formatCidr(nodeNetwork) : null,
-                reserved: (cluster.reserved ?? []).map((range) => ({ name: range.name, cidr: range.cidr })),
-                dnsDomain: cluster.dnsDomain ?? DEFAULT_DNS_DOMAIN,
-            },
-            kubernetesServiceIp: serviceAddress(IpFamily.IPv4, KUBERNETES_SERVICE_INDEX),
-            kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, KUBERNETES_SERVICE_INDEX),
-            dnsServiceIp: serviceAddress(IpFamily.IPv4, DNS_SERVICE_INDEX),
-            dnsServiceIpV6: serviceAddress(IpFamily.IPv6, DNS_SERVICE_INDEX),
-            nodes,
-            retired,
-            capacity,
-            warnings: warnings.map(formatProblem),
+    return ok({
+        cluster: {
+            name,
+            families,
+            podCidr: pod.IPv4 ? formatCidr(pod.IPv4) : null,
+            podCidrV6: pod.IPv6 ? formatCidr(pod.IPv6) : null,
+            nodeMaskSize: mask.IPv4,
+            nodeMaskSizeV6: mask.IPv6,
+            serviceCidr: service.IPv4 ? formatCidr(service.IPv4) : null,
+            serviceCidrV6: service.IPv6 ? formatCidr(service.IPv6) : null,
+            nodeNetwork: nodeNetwork ? formatCidr(nodeNetwork) : null,
+            reserved: (cluster.reserved ?? []).map((range) => ({ name: range.name, cidr: range.cidr })),
+            dnsDomain: cluster.dnsDomain ?? DEFAULT_DNS_DOMAIN,
         },
-    };
+        kubernetesServiceIp: serviceAddress(IpFamily.IPv4, KUBERNETES_SERVICE_INDEX),
+        kubernetesServiceIpV6: serviceAddress(IpFamily.IPv6, KUBERNETES_SERVICE_INDEX),
+        dnsServiceIp: serviceAddress(IpFamily.IPv4, DNS_SERVICE_INDEX),
+        dnsServiceIpV6: serviceAddress(IpFamily.IPv6, DNS_SERVICE_INDEX),
+        nodes,
+        retired,
+        capacity,
+        warnings: warnings.map(formatProblem),
+    });
 }
 
 /** A reserved range's name: a few plain words, safe in a message, a markdown table and a mermaid label. */

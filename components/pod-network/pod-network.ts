@@ -19,11 +19,11 @@ import { POD_NETWORK_ARGS_KEYS, resolveFlannelSpec, validatePodNetwork } from ".
 /** The address plan of valid args; otherwise a RunError listing every problem, thrown before anything is registered. */
 function validPlan(name: string, args: PodNetworkArgs): AddressPlan {
     const planned = planNetwork(args, ARGS_KEYS);
-    const problems = planned.ok ? validatePodNetwork(args, planned.plan, POD_NETWORK_ARGS_KEYS) : planned.problems;
+    const problems = planned.ok ? validatePodNetwork(args, planned.value, POD_NETWORK_ARGS_KEYS) : planned.problems;
     if (!planned.ok || problems.length > 0) {
         throw new pulumi.RunError(`PodNetwork "${name}" has invalid args:\n${problems.map(formatProblem).join("\n")}`);
     }
-    return planned.plan;
+    return planned.value;
 }
 
 /**

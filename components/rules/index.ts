@@ -10,7 +10,6 @@ export {
     DEFAULT_NODE_PORT_RANGE,
     NodePortRange,
     NodePortRangeSource,
-    ParsedRange,
     formatNodePortRange,
     inNodePortRange,
     nodePortRangeFindings,

@@ -1,4 +1,4 @@
-import { Problem, show } from "../common";
+import { Problem, Result, fail, ok, show } from "../common";
 
 /** The API server's default --service-node-port-range. */
 export const DEFAULT_NODE_PORT_RANGE = "30000-32767";
@@ -9,8 +9,6 @@ export interface NodePortRange {
     readonly last: number;
 }
 
-export type ParsedRange = { ok: true; value: NodePortRange } | { ok: false; message: string; fix: string };
-
 /** Go's strconv.Atoi on a port: decimal digits with an optional '+' sign (leading zeros allowed). */
 const ATOI = /^\+?\d+$/;
 
@@ -20,7 +18,7 @@ const ATOI = /^\+?\d+$/;
  * 0-65535, FIRST <= LAST. Empty text is the API server's default range, as if the flag were not given. `FIRST+SIZE`
  * is refused: upstream leaves it as a TODO and refuses it too.
  */
-export function parseNodePortRange(text: string): ParsedRange {
+export function parseNodePortRange(text: string): Result<NodePortRange> {
     const value = text.trim();
     if (value === "") {
         return parseNodePortRange(DEFAULT_NODE_PORT_RANGE);
@@ -28,24 +26,24 @@ export function parseNodePortRange(text: string): ParsedRange {
     const hyphen = value.indexOf("-");
     const parts = hyphen < 0 ? [value, value] : [value.slice(0, hyphen), value.slice(hyphen + 1)];
     if (!parts.every((part) => ATOI.test(part))) {
-        return {
-            ok: false,
+        return fail({
+            key: "",
             message: `${show(text)} is not a port range (the API server takes FIRST-LAST or one port)`,
             fix: `write FIRST-LAST, e.g. ${DEFAULT_NODE_PORT_RANGE}`,
-        };
+        });
     }
     const [first, last] = parts.map(Number) as [number, number];
     if (first > 65535 || last > 65535) {
-        return {
-            ok: false,
+        return fail({
+            key: "",
             message: `${show(text)} goes beyond port 65535`,
             fix: `keep both ends within 1-65535, e.g. ${DEFAULT_NODE_PORT_RANGE}`,
-        };
+        });
     }
     if (first > last) {
-        return { ok: false, message: `${show(text)} starts after it ends`, fix: `write ${last}-${first}` };
+        return fail({ key: "", message: `${show(text)} starts after it ends`, fix: `write ${last}-${first}` });
     }
-    return { ok: true, value: { first, last } };
+    return ok({ first, last });
 }
 
 /** `30000-32767`, the canonical spelling of a range. */

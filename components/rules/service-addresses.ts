@@ -1,8 +1,7 @@
-import { Problem, isDns1123Subdomain, keyPath, show } from "../common";
+import { Problem, Result, fail, isDns1123Subdomain, keyPath, ok, show } from "../common";
 import {
     Cidr,
     IpFamily,
-    Parsed,
     addressAt,
     cidrContainsAddress,
     cidrEnd,
@@ -47,7 +46,7 @@ export interface ServiceCidrSource {
  * without leading zeros (those are refused here, where upstream only warns, because their meaning is ambiguous:
  * octal in some tools, decimal in others). Returns the address and, for a non-canonical IPv6, its canonical text.
  */
-export function parseServiceIp(text: string): Parsed<{ family: IpFamily; value: bigint; canonical?: string }> {
+export function parseServiceIp(text: string): Result<{ family: IpFamily; value: bigint; canonical?: string }> {
     const parsed = parseAddressText(text);
     if (!parsed.ok) {
         return parsed;
@@ -57,9 +56,9 @@ export function parseServiceIp(text: string): Parsed<{ family: IpFamily; value: 
         return parsed;
     }
     if (parsed.value.family === IpFamily.IPv6) {
-        return { ok: true, value: { ...parsed.value, canonical } };
+        return ok({ ...parsed.value, canonical });
     }
-    return { ok: false, message: `${show(text)} is not in canonical form`, fix: `write ${canonical}` };
+    return fail({ key: "", message: `${show(text)} is not in canonical form`, fix: `write ${canonical}` });
 }
 
 /** A warning for an address the API server accepts in a non-canonical spelling. */

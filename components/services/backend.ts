@@ -1,3 +1,4 @@
+import { Result, fail, ok } from "../common";
 import { resolveService } from "./resolve";
 import { AppServiceSpec, DEFAULT_NAMESPACE, Protocol, ServiceType } from "./types";
 
@@ -31,16 +32,6 @@ export interface ServiceBackend {
     readonly nodePort: number | null;
 }
 
-/** Why a reference does not resolve: which of its fields is wrong, what is wrong, what would be right. */
-export interface BackendError {
-    readonly field: "service" | "namespace" | "port";
-    readonly message: string;
-    readonly fix: string;
-}
-
-export type BackendLookup =
-    { readonly ok: true; readonly value: ServiceBackend } | ({ readonly ok: false } & BackendError);
-
 function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: number }>): string {
     return ports
         .map((candidate) =>
@@ -51,43 +42,43 @@ function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: 
 
 /**
  * Finds a Service port among the stack's Services by name (and namespace) and port name or number, resolving the
- * target port to a number. Errors are values naming the reference's wrong field (the caller knows where the
- * reference was written), and explain the near misses: a Service in another namespace, a name in several
+ * target port to a number. A problem's key is the reference's wrong field, `service`, `namespace` or `port` (the
+ * caller knows where the reference was written and places it), and explain the near misses: a Service in another namespace, a name in several
  * namespaces, a number that is the port's targetPort or nodePort. Expects validated Service specs.
  */
-export function findServiceBackend(services: readonly AppServiceSpec[], ref: ServiceBackendRef): BackendLookup {
+export function findServiceBackend(
+    services: readonly AppServiceSpec[],
+    ref: ServiceBackendRef,
+): Result<ServiceBackend> {
     const named = services
         .map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE }))
         .filter((candidate) => candidate.spec.name === ref.service);
     if (named.length === 0) {
         const names = [...new Set(services.map((spec) => `${spec.namespace ?? DEFAULT_NAMESPACE}/${spec.name}`))];
-        return {
-            ok: false,
-            field: "service",
+        return fail({
+            key: "service",
             message: `there is no Service ${JSON.stringify(ref.service)} in the stack's Services`,
             fix:
                 names.length > 0
                     ? `name one of ${names.join(", ")}, or add it to clusternet:services`
                     : "add it to clusternet:services (the stack has no Services yet)",
-        };
+        });
     }
     const candidates =
         ref.namespace === undefined ? named : named.filter((candidate) => candidate.namespace === ref.namespace);
     if (candidates.length === 0) {
-        return {
-            ok: false,
-            field: "namespace",
+        return fail({
+            key: "namespace",
             message: `Service ${JSON.stringify(ref.service)} is not in namespace ${JSON.stringify(ref.namespace)}`,
             fix: `use the namespace it is in: ${named.map((candidate) => candidate.namespace).join(" or ")}`,
-        };
+        });
     }
     if (candidates.length > 1) {
-        return {
-            ok: false,
-            field: "service",
+        return fail({
+            key: "service",
             message: `${JSON.stringify(ref.service)} names Services in several namespaces (${candidates.map((candidate) => `${candidate.namespace}/${ref.service}`).join(", ")})`,
             fix: "add namespace to say which one",
-        };
+        });
     }
     const { spec, index } = candidates[0]!;
     const resolved = resolveService(spec);
@@ -105,27 +96,23 @@ export function findServiceBackend(services: readonly AppServiceSpec[], ref: Ser
         const hint = near
             ? ` (${ref.port} is the ${near.nodePort === ref.port ? "nodePort" : "targetPort"} of its port ${near.name ?? near.port}; a backend names the Service's own port)`
             : "";
-        return {
-            ok: false,
-            field: "port",
+        return fail({
+            key: "port",
             message: `Service ${resolved.namespace}/${resolved.name} has no port ${typeof ref.port === "string" ? JSON.stringify(ref.port) : ref.port}${hint}`,
             fix: `use one of its ports: ${portList(resolved.ports)}`,
-        };
+        });
     }
-    return {
-        ok: true,
-        value: {
-            serviceIndex: index,
-            portIndex,
-            service: resolved.name,
-            namespace: resolved.namespace,
-            type: resolved.type,
-            headless: resolved.headless,
-            portName: port.name ?? null,
-            protocol: port.protocol,
-            port: port.port,
-            targetPort: port.targetPortNumber ?? null,
-            nodePort: port.nodePort ?? null,
-        },
-    };
+    return ok({
+        serviceIndex: index,
+        portIndex,
+        service: resolved.name,
+        namespace: resolved.namespace,
+        type: resolved.type,
+        headless: resolved.headless,
+        portName: port.name ?? null,
+        protocol: port.protocol,
+        port: port.port,
+        targetPort: port.targetPortNumber ?? null,
+        nodePort: port.nodePort ?? null,
+    });
 }

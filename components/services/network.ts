@@ -1,4 +1,4 @@
-import { Problem, keyPath } from "../common";
+import { Problem, keyPath, problemAt } from "../common";
 import { AddressPlan, Cidr, DEFAULT_SERVICE_CIDR, IpFamily, addressAt, formatAddress, parseCidr } from "../plan";
 import {
     DNS_SERVICE_INDEX,
@@ -71,7 +71,7 @@ export function resolveServiceNetwork(
         const key = keyPath(clusterKey, field);
         const parsed = parseCidr(text);
         if (!parsed.ok) {
-            problems.push({ key, message: parsed.message, fix: parsed.fix });
+            problems.push(...parsed.problems.map((problem) => problemAt(problem, key)));
             continue;
         }
         if (parsed.value.family !== family) {
@@ -103,7 +103,7 @@ export function resolveServiceNetwork(
     const nodePortRangeKey = keyPath(clusterKey, "nodePortRange");
     const range = parseNodePortRange(nodePortRangeText);
     if (!range.ok) {
-        problems.push({ key: nodePortRangeKey, message: range.message, fix: range.fix });
+        problems.push(...range.problems.map((problem) => problemAt(problem, nodePortRangeKey)));
     }
     return {
         network: {

@@ -11,6 +11,7 @@ import {
     lengthNote,
     percentEncodePath,
     keyPath,
+    problemAt,
     show,
 } from "../common";
 import { IpFamily } from "../plan";
@@ -463,11 +464,9 @@ function validateClusterIp(
     // As the API server: IPv6 in any valid spelling (serviceClusterIpWarnings warns; the Service gets the canonical form).
     const parsed = parseServiceIp(clusterIP);
     if (!parsed.ok) {
-        problems.push({
-            key,
-            message: parsed.message,
-            fix: parsed.fix ?? "write an IP address inside the Service CIDR",
-        });
+        problems.push(
+            ...parsed.problems.map((problem) => problemAt(problem, key, "write an IP address inside the Service CIDR")),
+        );
         return undefined;
     }
     const ranges: Partial<Record<IpFamily, ServiceCidrSource>> = {};
@@ -658,7 +657,7 @@ export function validateNodePorts(
     const key = keyPath(keys.cluster, "nodePortRange");
     const range = parseNodePortRange(text);
     if (!range.ok) {
-        return [{ key, message: range.message, fix: range.fix }];
+        return range.problems.map((problem) => problemAt(problem, key));
     }
     return checkNodePortClaims([...serviceNodePortClaims(services, keys), ...extraClaims], {
         range: range.value,

@@ -1,4 +1,5 @@
-import { Cidr, IpFamily, Parsed, parseAddress, parseCidr } from "../../components/plan";
+import { Result, ok } from "../../components/common";
+import { Cidr, IpFamily, parseAddress, parseCidr } from "../../components/plan";
 
 /**
  * parseCidr and parseAddress from components/plan, with a fast path for the common case: a canonical IPv4 text is
@@ -15,20 +16,20 @@ function ipv4Value(match: RegExpExecArray): bigint {
     );
 }
 
-export function parseCidrFast(text: string): Parsed<Cidr> {
+export function parseCidrFast(text: string): Result<Cidr> {
     const match = CANONICAL_IPV4_CIDR.exec(text);
     if (match) {
         const prefix = Number(match[5]);
         const start = ipv4Value(match);
         const hostMask = (1n << BigInt(32 - prefix)) - 1n;
         if ((start & hostMask) === 0n) {
-            return { ok: true, value: { family: IpFamily.IPv4, start, prefix } };
+            return ok({ family: IpFamily.IPv4, start, prefix });
         }
     }
     return parseCidr(text);
 }
 
-export function parseAddressFast(text: string): Parsed<{ family: IpFamily; value: bigint }> {
+export function parseAddressFast(text: string): Result<{ family: IpFamily; value: bigint }> {
     const match = CANONICAL_IPV4.exec(text);
-    return match ? { ok: true, value: { family: IpFamily.IPv4, value: ipv4Value(match) } } : parseAddress(text);
+    return match ? ok({ family: IpFamily.IPv4, value: ipv4Value(match) }) : parseAddress(text);
 }

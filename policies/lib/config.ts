@@ -1,6 +1,7 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { z } from "zod";
+import { Problem, formatProblem } from "../../components/common";
 import { IpFamily, parseCidr } from "../../components/plan";
 
 /**
@@ -23,10 +24,10 @@ export function configSchemaOf(schema: z.ZodType): PolicyConfigSchema {
 
 /** Policy config that does not fit the policy's schema: one problem per bad key. */
 export class PolicyConfigError extends Error {
-    public readonly problems: ReadonlyArray<{ readonly key: string; readonly message: string }>;
+    public readonly problems: readonly Problem[];
 
-    constructor(problems: ReadonlyArray<{ readonly key: string; readonly message: string }>) {
-        super(`invalid policy config:\n${problems.map((problem) => `${problem.key}: ${problem.message}`).join("\n")}`);
+    constructor(problems: readonly Problem[]) {
+        super(`invalid policy config:\n${problems.map(formatProblem).join("\n")}`);
         this.name = "PolicyConfigError";
         this.problems = problems;
     }
@@ -62,7 +63,7 @@ export function cidrSetting(family?: IpFamily) {
         if (!parsed.ok) {
             context.addIssue({
                 code: "custom",
-                message: parsed.fix ? `${parsed.message}; ${parsed.fix}` : parsed.message,
+                message: formatProblem(parsed.problems[0]!),
             });
         } else if (family !== undefined && parsed.value.family !== family) {
             context.addIssue({

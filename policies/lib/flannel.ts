@@ -1,3 +1,4 @@
+import { Result, fail, ok } from "../../components/common";
 import { ResourceLike, ResourceType } from "./kubernetes";
 import { Props, asBoolean, asRecord, asString, at } from "./values";
 
@@ -60,37 +61,32 @@ export interface NetConf {
     readonly unknownKeys: readonly string[];
 }
 
-export type NetConfResult =
-    { readonly ok: true; readonly value: NetConf } | { readonly ok: false; readonly message: string };
-
-export function parseNetConf(text: string): NetConfResult {
+/** net-conf.json read as flannel reads it; a problem's message reads after the file's name (key `""`). */
+export function parseNetConf(text: string): Result<NetConf> {
     let parsed: unknown;
     try {
         parsed = JSON.parse(text);
     } catch (error) {
-        return { ok: false, message: `is not valid JSON (${(error as Error).message})` };
+        return fail({ key: "", message: `is not valid JSON (${(error as Error).message})` });
     }
     const object = asRecord(parsed);
     if (!object) {
-        return {
-            ok: false,
+        return fail({
+            key: "",
             message: `is ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}, not a JSON object`,
-        };
+        });
     }
     const known = new Set(NET_CONF_KEYS.map((key) => key.toLowerCase()));
     const field = (name: string): unknown => goField(object, name)?.value;
-    return {
-        ok: true,
-        value: {
-            object,
-            network: field("Network"),
-            ipv6Network: field("IPv6Network"),
-            enableIPv4: asBoolean(field("EnableIPv4")) ?? true,
-            enableIPv6: asBoolean(field("EnableIPv6")) ?? false,
-            backend: field("Backend"),
-            unknownKeys: Object.keys(object).filter((key) => !known.has(key.toLowerCase())),
-        },
-    };
+    return ok({
+        object,
+        network: field("Network"),
+        ipv6Network: field("IPv6Network"),
+        enableIPv4: asBoolean(field("EnableIPv4")) ?? true,
+        enableIPv6: asBoolean(field("EnableIPv6")) ?? false,
+        backend: field("Backend"),
+        unknownKeys: Object.keys(object).filter((key) => !known.has(key.toLowerCase())),
+    });
 }
 
 /** The net-conf.json text of a flannel ConfigMap, if it has one. */

@@ -15,7 +15,7 @@ export function planOf(shape: ClusterShape = DEV_CLUSTER): AddressPlan {
     if (!result.ok) {
         throw new Error(`bad test plan: ${JSON.stringify(result.problems)}`);
     }
-    return result.plan;
+    return result.value;
 }
 
 /** A lab input: this cluster shape's plan and the standard objects a stack of this shape renders. */

@@ -46,7 +46,7 @@ export function planFor(cluster: ClusterSpec, nodes: NodeSpec[] = THREE_NODES): 
     if (!result.ok) {
         throw new Error(`test plan failed: ${JSON.stringify(result.problems)}`);
     }
-    return result.plan;
+    return result.value;
 }
 
 /** JSON round trip: what the object looks like on the wire (undefined dropped). */

@@ -399,6 +399,13 @@ export async function violationsOf(
     return [...result.violations];
 }
 
+/**
+ * A violation line names its fix: formatProblem's `key: message; fix`, the fix an instruction. The verbs are those
+ * the policies' fixes start with; a fix starting otherwise fails the tests that use this.
+ */
+export const NAMES_A_FIX =
+    /; (?:add|allow|attach|correct|create|declare|drop|enable|expose|give|keep|list|lower|make|merge|move|name|pick|put|remove|route|scale|set|store|switch|use|write)\b/;
+
 export function messages(violations: readonly Violation[]): string[] {
     return violations.map((violation) => violation.message);
 }
