@@ -13,7 +13,7 @@ import { ANSWER_HEADER } from "./protocol";
  * not a private registry's `.../nginx`, whose contents the lab cannot know: those get a stand-in.
  */
 const OFFICIAL_NGINX =
-    /^(?:(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io|mirror\.gcr\.io)\/)?(?:library\/)?|public\.ecr\.aws\/nginx\/)nginx(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+    /^(?:(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io|mirror\.gcr\.io)\/)?(?:library\/)?|public\.ecr\.aws\/nginx\/)nginx(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{1,64})?$/;
 
 export function isNginxImage(image: string): boolean {
     return OFFICIAL_NGINX.test(image);
