@@ -290,6 +290,20 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.equal(sync.code, 0, sync.stderr);
         assert.deepEqual(save(), before, "a full sync re-applies the same rules, duplicating nothing");
 
+        // nginx stopped in web-0: its readiness probe fails at the next sync, and web-0 leaves the endpoints.
+        const pidFile = path.join(context.stateDir, "pods", "demo.web-0", "nginx", "nginx.pid");
+        process.kill(Number(fs.readFileSync(pidFile, "utf8").trim()), "SIGTERM");
+        for (let waited = 0; nginxPids.slice(0, 2).some(isRunning) && waited < 5000; waited += 50) {
+            spawnSync("sleep", ["0.05"]);
+        }
+        const stopped = clusternet(["lab", "sync", ...labOptions(context)]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        assert.match(
+            stopped.stdout,
+            /demo\/web-0 is no longer Ready: readiness (tcpSocket|httpGet) :80\S* failed: connect ECONNREFUSED/,
+        );
+        assert.match(stopped.stdout, /endpoints of demo\/web:http: \[\S*:80,\S*:80\] → \[[\d.]+:80\]/);
+
         // The MTU rows test the path: a vxlan device or a LAN link too small for the pod MTU fails cp-1's row.
         const inNode = (...args: string[]) =>
             spawnSync("ip", ["netns", "exec", `${context.prefix}node-cp-1`, "ip", ...args], { encoding: "utf8" });
