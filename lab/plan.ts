@@ -527,6 +527,13 @@ export function planLab(input: LabInput, options: LabOptions): LabPlanResult {
         const readiness = containers
             .map((container) => resolveReadiness(container.name, container.readiness, container.ports))
             .filter((probe): probe is PlannedReadiness => probe !== undefined);
+        for (const probe of readiness.filter((item) => item.kind === "not-run")) {
+            // kubelet runs it inside the container; the lab cannot, and says so once per workload.
+            const warning = `${args.owner} container ${probe.container}: its ${probe.what} readiness probe is not run by the lab (it counts as passed)`;
+            if (!warnings.includes(warning)) {
+                warnings.push(warning);
+            }
+        }
         const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
         // An app container from the nginx image runs as real nginx with its default config: port 80 only, whatever
         // it declares (the dev stack's https 443 is refused, as on a cluster). Other containers get the stand-in.

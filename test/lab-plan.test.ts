@@ -1177,4 +1177,23 @@ void describe("lab plan: real nginx in nginx pods, and what the rows model", () 
         );
         assert.ok(labPlan().flannel.directRouting === undefined);
     });
+
+    void it("says once per workload that an exec readiness probe is not run", () => {
+        const manifests = labManifests(planOf(), DEV_FIXTURE).map((item) => {
+            if (item.kind !== "Deployment" || item.name !== "web") {
+                return item;
+            }
+            const copy = structuredClone(item.object) as {
+                spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+            };
+            copy.spec.template.spec.containers[0]!["readinessProbe"] = { exec: { command: ["true"] } };
+            return { ...item, object: copy as unknown as Record<string, unknown> };
+        });
+        const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
+        assert.ok(result.ok);
+        assert.deepEqual(
+            result.plan.warnings.filter((warning) => /readiness probe is not run/.test(warning)),
+            ["Deployment demo/web container web: its exec readiness probe is not run by the lab (it counts as passed)"],
+        );
+    });
 });
