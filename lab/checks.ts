@@ -664,7 +664,7 @@ function modelledOn(state: LabState, check: CheckCase, controllerNote: string | 
                 (pod.serve.tcp.includes(responder.port) || pod.serve.udp.includes(responder.port));
             if (standIn) {
                 notes.push(
-                    `a stand-in answers for ${pod.standInFor!.join(", ")} (${pod.owner}): every declared port, with its pod's name`,
+                    `a stand-in answers for ${pod.standInFor.join(", ")} (${pod.owner}): every declared port, with its pod's name`,
                 );
             }
             const controller = plan.controllers.find((item) => pod !== undefined && item.pods.includes(pod.key));

@@ -1187,7 +1187,7 @@ void describe("lab plan: real nginx in nginx pods, and what the rows model", () 
                 spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
             };
             copy.spec.template.spec.containers[0]!["readinessProbe"] = { exec: { command: ["true"] } };
-            return { ...item, object: copy as unknown as Record<string, unknown> };
+            return { ...item, object: copy };
         });
         const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
         assert.ok(result.ok);
