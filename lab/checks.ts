@@ -510,7 +510,21 @@ export function planChecks(state: LabState): CheckCase[] {
                 [probe],
                 {
                     kind: "answer",
-                    responders: [{ pod: pod.name, namespace: pod.namespace, port: mapping.containerPort }],
+                    // nginx's default config refuses a hostPort mapped to any port but 80.
+                    ...answering(
+                        state,
+                        pod.namespace,
+                        [
+                            {
+                                pod: pod.name,
+                                node: pod.node,
+                                ip: state.pods[pod.key]?.ip ?? "",
+                                port: mapping.containerPort,
+                            },
+                        ],
+                        mapping.protocol,
+                        undefined,
+                    ),
                 },
             );
         }

@@ -1178,6 +1178,37 @@ void describe("lab plan: real nginx in nginx pods, and what the rows model", () 
         assert.ok(labPlan().flannel.directRouting === undefined);
     });
 
+    void it("expects nginx's refusal on a hostPort mapped to a port its default config does not listen on", () => {
+        const manifests = labManifests(planOf(), DEV_FIXTURE).map((item) => {
+            if (item.kind !== "Deployment" || item.name !== "web") {
+                return item;
+            }
+            const copy = structuredClone(item.object) as {
+                spec: { template: { spec: { containers: Array<{ ports: Array<Record<string, unknown>> }> } } };
+            };
+            for (const port of copy.spec.template.spec.containers[0]!.ports) {
+                port["hostPort"] = Number(port["containerPort"]) + 8000;
+            }
+            return { ...item, object: copy };
+        });
+        const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
+        assert.ok(result.ok);
+        const rows = planChecks(readyState(result.plan)).filter((check) => check.group === CheckGroup.LanHostPort);
+        const expect = (hostPort: number) =>
+            rows.filter((check) => check.path.includes(`:${hostPort}/TCP (demo/web-`)).map((check) => check.expect);
+        assert.deepEqual(
+            expect(8080).map((item) => item.kind === "answer" && item.responders.map((responder) => responder.port)),
+            [[80], [80]],
+        );
+        assert.deepEqual(
+            expect(8443).map((item) => item.kind === "answer" && [item.responders.length, item.refused]),
+            [
+                [0, true],
+                [0, true],
+            ],
+        );
+    });
+
     void it("says once per workload that an exec readiness probe is not run", () => {
         const manifests = labManifests(planOf(), DEV_FIXTURE).map((item) => {
             if (item.kind !== "Deployment" || item.name !== "web") {
