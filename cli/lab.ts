@@ -21,6 +21,7 @@ import {
     podTable,
     resolveStateDir,
 } from "../lab/lab";
+import { modelledLegend } from "../lab/checks";
 import { DiagnoseInputError, formatDiagnosis, labDiagnose } from "../lab/diagnose";
 import { readManifestFiles } from "../lab/manifest-files";
 import { LabManifest } from "../lab/model";
@@ -156,18 +157,44 @@ export function addLabCommands<P extends PreparedStack, O>(
     )
         .option("-s, --stack <name>", "the stack the lab must be running")
         .option("-c, --config-file <file>", "the stack file the lab must be running")
-        .action(async (options: LabOptions) => {
+        .option("--format <format>", "table, or json (the rows with what each models, and the lab's warnings)", "table")
+        .action(async (options: LabOptions & { format: string }) => {
+            if (options.format !== "table" && options.format !== "json") {
+                throw new UsageError(`lab check --format: ${JSON.stringify(options.format)} is not table or json`);
+            }
             const context = contextOf(options, io);
             requireSameStack(context, options, io);
             const result = await labCheck(context);
-            for (const change of result.changes) {
-                io.stdout(`sync: ${change}\n`);
-            }
-            io.stdout(result.table);
             const total = result.rows.length;
-            io.stdout(
-                `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`,
-            );
+            if (options.format === "json") {
+                io.stdout(
+                    `${JSON.stringify(
+                        {
+                            paths: total,
+                            failed: result.failed.length,
+                            ms: result.ms,
+                            changes: result.changes,
+                            warnings: result.warnings,
+                            modelled: modelledLegend(result.rows),
+                            rows: result.rows,
+                        },
+                        null,
+                        2,
+                    )}\n`,
+                );
+            } else {
+                for (const change of result.changes) {
+                    io.stdout(`sync: ${change}\n`);
+                }
+                // What up warned about (settings the lab models or does not build) holds for every check too.
+                for (const warning of result.warnings) {
+                    io.stdout(`warning: ${warning}\n`);
+                }
+                io.stdout(result.table);
+                io.stdout(
+                    `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`,
+                );
+            }
             if (result.failed.length > 0) {
                 for (const row of result.failed) {
                     io.stderr(`FAIL ${row.group}: ${row.path}\n     expected ${row.expected}; got ${row.got}\n`);

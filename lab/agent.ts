@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import {
+    ANSWER_HEADER,
     ProbeRequest,
     ProbeResult,
     ProbeSpec,
@@ -133,7 +134,10 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                             }),
                     },
                     (response) => {
-                        let body = "";
+                        // Real nginx in a pod names itself in a header (its pages are the same in every pod): the
+                        // answer's first line, as a stand-in writes it.
+                        const answer = response.headers[ANSWER_HEADER.toLowerCase()];
+                        let body = typeof answer === "string" ? `${answer}\n` : "";
                         response.setEncoding("utf8");
                         response.on("data", (chunk: string) => (body += chunk));
                         response.on("end", () => finish({ ok: true, status: response.statusCode, body }));

@@ -2,7 +2,8 @@
  * The check matrix: every path a user relies on, as probes from a namespace with what must answer. Pure: planned
  * from the saved state, evaluated from the probe results, printed as a table.
  */
-import { ResolvedBackend, RouteTable, decideRoute } from "./ingress";
+import { Controller, ResolvedBackend, RouteTable, decideRoute } from "./ingress";
+import { nginxDefaultStatus } from "./nginx-pod";
 import { DNS_NAMESPACE, DNS_SERVICE_NAME, dnsRecords, serviceName, srvName } from "./dns";
 import { Endpoint, PlannedService } from "./kube-proxy";
 import { LabController, LabNode, LabPod, PROBE_PORT, PodRole } from "./plan";
@@ -77,6 +78,8 @@ export interface CheckCase {
     readonly expect: Expectation;
     /** The path as `lab diagnose --from/--to` takes it, for a path to a Service. */
     readonly diagnose?: { readonly from: string; readonly to: string };
+    /** What on this path the lab models rather than runs (a stand-in for an image, nginx for Traefik, ...). */
+    readonly modelled?: readonly string[];
 }
 
 export const CLIENT_LABEL = "client";
@@ -130,7 +133,7 @@ function podTarget(
     controllers: readonly LabController[],
 ): { probe: ProbeSpec; port: number } | undefined {
     const controller = controllers.find((item) => item.pods.includes(pod.key));
-    const tcp = pod.serve.tcp[0] ?? (controller ? controller.httpPort : undefined);
+    const tcp = pod.nginx?.port ?? pod.serve.tcp[0] ?? (controller ? controller.httpPort : undefined);
     if (tcp !== undefined) {
         return { probe: { kind: "http", ip, port: tcp, path: "/" }, port: tcp };
     }
@@ -182,7 +185,8 @@ function answering(
         const unserved = state.plan.pods.find(
             (pod) => pod.namespace === namespace && pod.name === endpoint.pod,
         )?.unserved;
-        return protocol === "TCP" && unserved?.tcp.includes(endpoint.port) ? unserved.why : undefined;
+        const ports = protocol === "TCP" ? unserved?.tcp : protocol === "UDP" ? unserved?.udp : undefined;
+        return ports?.includes(endpoint.port) ? unserved!.why : undefined;
     };
     const responders = endpoints
         .filter((endpoint) => refusedBy(endpoint) === undefined)
@@ -321,6 +325,7 @@ export function planChecks(state: LabState): CheckCase[] {
             ...(diagnose ? { diagnose } : {}),
         });
     };
+    const controllerNotes = new Map<string, string>();
     const ipOf = (pod: LabPod): string | null => state.pods[pod.key]?.ip ?? null;
     const probeOf = (node: LabNode): LabPod =>
         plan.pods.find((pod) => pod.role === PodRole.Probe && pod.node === node.name)!;
@@ -505,7 +510,21 @@ export function planChecks(state: LabState): CheckCase[] {
                 [probe],
                 {
                     kind: "answer",
-                    responders: [{ pod: pod.name, namespace: pod.namespace, port: mapping.containerPort }],
+                    // nginx's default config refuses a hostPort mapped to any port but 80.
+                    ...answering(
+                        state,
+                        pod.namespace,
+                        [
+                            {
+                                pod: pod.name,
+                                node: pod.node,
+                                ip: state.pods[pod.key]?.ip ?? "",
+                                port: mapping.containerPort,
+                            },
+                        ],
+                        mapping.protocol,
+                        undefined,
+                    ),
                 },
             );
         }
@@ -529,7 +548,13 @@ export function planChecks(state: LabState): CheckCase[] {
             let target: string;
             if (decision.kind === "backend" && decision.route.backend) {
                 const backend = backendResponders(state, decision.route.backend);
-                expect = { kind: "answer", responders: backend.responders, status: 200, why: backend.why };
+                const status = backendStatus(state, backend.responders, item.path);
+                expect = {
+                    kind: "answer",
+                    responders: backend.responders,
+                    ...(status !== undefined ? { status } : {}),
+                    why: backend.why,
+                };
                 target = backend.label;
             } else if (decision.kind === "backend") {
                 expect = {
@@ -564,6 +589,9 @@ export function planChecks(state: LabState): CheckCase[] {
                 [{ kind: "http", ip: entry.ip, port: entry.port, path: item.path, host: item.host }],
                 expect,
             );
+            if (controller.controller !== Controller.IngressNginx) {
+                controllerNotes.set(cases[cases.length - 1]!.id, controllerModelled(controller));
+            }
         });
     });
     for (const unserved of plan.unserved) {
@@ -598,7 +626,77 @@ export function planChecks(state: LabState): CheckCase[] {
             ip ? { kind: "mtu", mtu, ...(peer ? { overFrom: node.name } : {}) } : unreachable(peer!),
         );
     });
-    return cases;
+    return cases.map((check) => {
+        const notes = modelledOn(state, check, controllerNotes.get(check.id));
+        return notes.length > 0 ? { ...check, modelled: notes } : check;
+    });
+}
+
+/**
+ * The status an Ingress request must get from these backends: real nginx answers its default server's status for
+ * the path (404 below `/`); a stand-in answers 200 on every path; mixed backends, either.
+ */
+function backendStatus(state: LabState, responders: readonly Responder[], path: string): number | undefined {
+    const real = responders.map(
+        (responder) =>
+            state.plan.pods.find((pod) => pod.namespace === responder.namespace && pod.name === responder.pod)?.nginx
+                ?.port === responder.port,
+    );
+    if (real.every(Boolean) && real.length > 0) {
+        return nginxDefaultStatus(path);
+    }
+    return real.some(Boolean) ? undefined : 200;
+}
+
+function controllerModelled(controller: LabController): string {
+    return `${controller.controller} is served by nginx with the same routes (${controller.pods.join(", ")})`;
+}
+
+/** What a case's answer comes from that the lab models rather than runs. */
+function modelledOn(state: LabState, check: CheckCase, controllerNote: string | undefined): string[] {
+    const notes: string[] = [];
+    const { plan } = state;
+    if (controllerNote) {
+        notes.push(controllerNote);
+    }
+    const dnsPod = plan.dns ? plan.dns.pod : undefined;
+    const viaDns =
+        check.group === CheckGroup.Dns ||
+        check.group === CheckGroup.DnsName ||
+        (dnsPod !== undefined && check.group === CheckGroup.PodSameNode && check.path.includes(` → ${dnsPod} `));
+    if (viaDns) {
+        notes.push("cluster DNS: dnsmasq answers for CoreDNS, from the lab's records of the Services");
+    }
+    if (check.group === CheckGroup.PodAcrossNodes && plan.flannel.directRouting) {
+        notes.push("flannel's DirectRouting: built as plain vxlan (the route goes through flannel.1)");
+    }
+    if (check.expect.kind === "answer") {
+        for (const responder of check.expect.responders) {
+            const pod = plan.pods.find((item) => item.namespace === responder.namespace && item.name === responder.pod);
+            const standIn =
+                pod?.standInFor !== undefined &&
+                (pod.serve.tcp.includes(responder.port) || pod.serve.udp.includes(responder.port));
+            if (standIn) {
+                notes.push(
+                    `a stand-in answers for ${pod.standInFor.join(", ")} (${pod.owner}): every declared port, with its pod's name`,
+                );
+            }
+            const controller = plan.controllers.find((item) => pod !== undefined && item.pods.includes(pod.key));
+            if (
+                controller &&
+                controller.controller !== Controller.IngressNginx &&
+                responder.port === controller.httpPort
+            ) {
+                notes.push(controllerModelled(controller));
+            } else if (
+                pod?.role === PodRole.IngressController &&
+                (pod.serve.tcp.includes(responder.port) || pod.serve.udp.includes(responder.port))
+            ) {
+                notes.push(`a stand-in answers the Ingress controller's ports other than nginx's (${pod.owner})`);
+            }
+        }
+    }
+    return [...new Set(notes)];
 }
 
 function isDnsService(service: PlannedService): boolean {
@@ -721,6 +819,8 @@ export interface CheckRow {
     readonly got: string;
     readonly ok: boolean;
     readonly diagnose?: CheckCase["diagnose"];
+    /** What on this path the lab models rather than runs; absent: everything on it runs for real. */
+    readonly modelled?: readonly string[];
 }
 
 function resultText(result: ProbeResult | undefined): string {
@@ -762,6 +862,7 @@ export function evaluate(check: CheckCase, results: ReadonlyMap<string, ProbeRes
         path: check.path,
         expected: expectationText(check.expect),
         ...(check.diagnose ? { diagnose: check.diagnose } : {}),
+        ...(check.modelled ? { modelled: check.modelled } : {}),
     };
     const first = check.probes[0] ? results.get(check.probes[0].id) : undefined;
     if (check.expect.kind === "mtu") {
@@ -845,18 +946,56 @@ function pad(text: string, width: number): string {
     return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
-/** The matrix as an aligned table, one row per path. */
+/** The notes of what the rows' paths model rather than run, numbered in order of first use. */
+export function modelledLegend(rows: readonly CheckRow[]): string[] {
+    return [...new Set(rows.flatMap((row) => row.modelled ?? []))];
+}
+
+/**
+ * The matrix as an aligned table, one row per path. A row whose answer comes from something the lab models rather
+ * than runs ends with `modelled [n]`, explained under the table: its pass proves the network path, not that software.
+ */
 export function formatTable(rows: readonly CheckRow[]): string {
-    const header = { result: "RESULT", group: "CHECK", path: "PATH", expected: "EXPECTED", got: "GOT" };
+    const legend = modelledLegend(rows);
+    const header = { result: "RESULT", group: "CHECK", path: "PATH", expected: "EXPECTED", got: "GOT", modelled: "" };
     const cells = rows.map((row) => ({
         result: row.ok ? "pass" : "FAIL",
         group: row.group,
         path: row.path,
         expected: row.expected,
         got: row.got,
+        modelled:
+            row.modelled && row.modelled.length > 0
+                ? `modelled [${row.modelled.map((note) => legend.indexOf(note) + 1).join(",")}]`
+                : "",
     }));
     const all = [header, ...cells];
     const width = (key: keyof typeof header): number => Math.max(...all.map((cell) => cell[key].length));
-    const widths = { result: width("result"), group: width("group"), path: width("path"), expected: width("expected") };
-    return `${all.map((cell) => [pad(cell.result, widths.result), pad(cell.group, widths.group), pad(cell.path, widths.path), pad(cell.expected, widths.expected), cell.got].join("  ").trimEnd()).join("\n")}\n`;
+    const widths = {
+        result: width("result"),
+        group: width("group"),
+        path: width("path"),
+        expected: width("expected"),
+        got: legend.length > 0 ? width("got") : 0,
+    };
+    const lines = all.map((cell) =>
+        [
+            pad(cell.result, widths.result),
+            pad(cell.group, widths.group),
+            pad(cell.path, widths.path),
+            pad(cell.expected, widths.expected),
+            pad(cell.got, widths.got),
+            cell.modelled,
+        ]
+            .join("  ")
+            .trimEnd(),
+    );
+    if (legend.length > 0) {
+        lines.push(
+            "",
+            "modelled, not run (such a row proves the network path, not the software that answers):",
+            ...legend.map((note, index) => `  [${index + 1}] ${note}`),
+        );
+    }
+    return `${lines.join("\n")}\n`;
 }

@@ -28,6 +28,7 @@ import {
 import { NETNS_ETC, dnsRecords, dnsmasqConfig, hostsFile } from "./dns";
 import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flannel";
 import { Upstream, nginxConfig } from "./ingress";
+import { WEB_ROOT_FILES, nginxPodConfig } from "./nginx-pod";
 import { IptablesTable, restoreDocument } from "./iptables";
 import { Endpoint } from "./kube-proxy";
 import { ProgramResult, programFlannelNftables, planProxyMode, programKubeProxy } from "./proxy-mode";
@@ -419,7 +420,7 @@ async function build(
     if (plan.dns) {
         await startDns(plan, statuses);
     }
-    await startStandIns(plan, agent, statuses, stateDir);
+    await Promise.all([startStandIns(plan, agent, statuses, stateDir), startNginxPods(plan, statuses)]);
     const apps = plan.pods.filter((pod) => pod.role !== PodRole.IngressController);
     await probeReadiness(plan, agent, apps, statuses);
     const controllerPods = plan.pods.filter((pod) => pod.role === PodRole.IngressController);
@@ -671,6 +672,73 @@ async function startStandIns(
     }
 }
 
+/** True when every folder from / down to `dir` lets other users through (nginx's unprivileged workers). */
+export function reachableByOthers(dir: string): boolean {
+    for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+        if ((fs.statSync(current).mode & 0o001) === 0) {
+            return false;
+        }
+        if (path.dirname(current) === current) {
+            return true;
+        }
+    }
+}
+
+/**
+ * The pods running the nginx image: real nginx with the image's default config in each pod's namespace, its
+ * config, pid, logs, temporary files and web root in the pod's own folder (`<pod dir>/nginx`), so no two pods or
+ * labs share a file. nginx daemonizes once it listens; `down` ends it (it runs in the pod's namespace, and its pid
+ * file names it). A pod whose nginx does not start gets the reason as its problem and fails readiness.
+ */
+async function startNginxPods(plan: LabPlan, statuses: Record<string, PodStatus>): Promise<void> {
+    await Promise.all(
+        plan.pods
+            .filter((pod) => pod.nginx !== undefined && statuses[pod.key]?.ip)
+            .map(async (pod) => {
+                const dir = path.join(pod.dir, "nginx");
+                const html = path.join(dir, "html");
+                fs.mkdirSync(html, { recursive: true });
+                for (const [name, text] of Object.entries(WEB_ROOT_FILES)) {
+                    fs.writeFileSync(path.join(html, name), text);
+                    fs.chmodSync(path.join(html, name), 0o644);
+                }
+                fs.chmodSync(html, 0o755);
+                fs.chmodSync(dir, 0o755);
+                const config = path.join(dir, "nginx.conf");
+                fs.writeFileSync(
+                    config,
+                    nginxPodConfig({
+                        image: pod.nginx!.image,
+                        pod: { name: pod.name, namespace: pod.namespace, node: pod.node },
+                        dir,
+                        // The workers run unprivileged, as in the image, unless the state folder hides the web root.
+                        ...(reachableByOthers(html) ? {} : { user: "root" }),
+                    }),
+                );
+                const log = path.join(dir, "start.log");
+                const args = ["-p", `${dir}/`, "-c", config, "-e", path.join(dir, "error.log"), "-g", "daemon on;"];
+                const code = await runToExit("ip", ["netns", "exec", pod.netns, "nginx", ...args], log);
+                if (code !== 0) {
+                    const why = fs.readFileSync(log, "utf8").trim().split("\n").pop() ?? "";
+                    statuses[pod.key] = {
+                        ...statuses[pod.key]!,
+                        problem: `nginx (${pod.nginx!.image}) did not start (exit ${code}): ${why}`,
+                    };
+                }
+            }),
+    );
+}
+
+/** Runs a command to its end, its output appended to `logFile`; its exit code. */
+function runToExit(command: string, args: readonly string[], logFile: string): Promise<number | null> {
+    const log = fs.openSync(logFile, "a");
+    return new Promise<number | null>((resolve, reject) => {
+        const child = spawn(command, args, { stdio: ["ignore", log, log] });
+        child.on("error", reject);
+        child.on("exit", resolve);
+    }).finally(() => fs.closeSync(log));
+}
+
 /** kubelet's part: each pod's readiness probes, from its node's namespace. */
 async function probeReadiness(
     plan: LabPlan,
@@ -893,6 +961,8 @@ export interface CheckResult {
     readonly ms: number;
     /** What the sync before the checks changed. */
     readonly changes: readonly string[];
+    /** The plan's warnings: settings the lab models rather than builds, paths it does not check. */
+    readonly warnings: readonly string[];
 }
 
 export function loadState(context: Pick<LabContext, "stateDir" | "prefix">): LabState {
@@ -944,6 +1014,7 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         table: formatTable(rows),
         ms: Date.now() - started,
         changes,
+        warnings: synced.plan.warnings,
     };
 }
 

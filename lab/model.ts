@@ -38,6 +38,8 @@ export interface FlannelConfig {
     readonly backendMtu?: number;
     /** flanneld's --ip-masq (FLANNEL_IPMASQ): from the DaemonSet's args, true (upstream) when there is none. */
     readonly ipMasq: boolean;
+    /** Backend.DirectRouting (vxlan): set, the lab still builds plain vxlan and says so. Absent: false. */
+    readonly directRouting?: boolean;
     /** cni-conf.json, the conflist flannel installs as /etc/cni/net.d/10-flannel.conflist. */
     readonly cniConf: CniConfList;
 }
@@ -310,6 +312,7 @@ function readFlannel(
         port: integer(backend?.["Port"]) ?? DEFAULT_VXLAN_PORT,
         backendMtu: integer(backend?.["MTU"]),
         ipMasq,
+        ...(backend?.["DirectRouting"] === true ? { directRouting: true } : {}),
         cniConf: {
             name: conflistName,
             cniVersion: text(cniConf["cniVersion"]) ?? "0.3.1",

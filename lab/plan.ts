@@ -45,6 +45,7 @@ import {
     selects,
 } from "./kube-proxy";
 import { ProxyMode, proxyModeOf } from "./proxy-mode";
+import { NGINX_DEFAULT_PORT, isNginxImage } from "./nginx-pod";
 import {
     BACKEND_OVERHEAD,
     Backend,
@@ -88,10 +89,6 @@ export const DEFAULT_UNDERLAY_MTU = 1500;
 /** The namespace of the lab's own probe pods: one per node, the clients of the pod-side checks. */
 export const PROBE_NAMESPACE = "clusternet-lab";
 export const PROBE_PORT = 8080;
-/** An image that is nginx itself (`nginx:1.27`, `docker.io/library/nginx@sha256:...`), not a variant. */
-const NGINX_IMAGE = /^(?:[^/]+\/)*nginx(?::[^@/]*)?(?:@\S+)?$/;
-/** The one port nginx's default config (conf.d/default.conf) listens on. */
-const NGINX_DEFAULT_PORT = 80;
 
 export interface LabNode {
     readonly name: string;
@@ -149,10 +146,14 @@ export interface LabPod {
     /** Every container's declared ports. */
     readonly ports: readonly ContainerPort[];
     readonly readiness: readonly PlannedReadiness[];
-    /** What the stand-in answers on (nginx takes the Ingress controller's HTTP port). */
+    /** What the stand-in answers on (nginx takes the Ingress controller's HTTP port and an nginx image's 80). */
     readonly serve: { readonly tcp: readonly number[]; readonly udp: readonly number[] };
-    /** Declared TCP ports the pod's image does not listen on, and why (nginx's default config: 80 only). */
-    readonly unserved?: { readonly tcp: readonly number[]; readonly why: string };
+    /** The official nginx image in an app pod: the lab runs nginx with its default config, on port 80 (lab/nginx-pod.ts). */
+    readonly nginx?: { readonly image: string; readonly port: number };
+    /** The images of an app pod's containers that a stand-in answers for: their answers are modelled. */
+    readonly standInFor?: readonly string[];
+    /** Declared ports the pod's image does not listen on, and why (nginx's default config: 80 only). */
+    readonly unserved?: { readonly tcp: readonly number[]; readonly udp?: readonly number[]; readonly why: string };
     readonly portMappings: readonly PortMapping[];
     /** The pod's folder in the state folder. */
     readonly dir: string;
@@ -203,6 +204,8 @@ export interface LabPlan {
         readonly port: number;
         readonly podMtu: number;
         readonly ipMasq: boolean;
+        /** Backend.DirectRouting, which the lab builds as plain vxlan (its check rows say so). Absent: false. */
+        readonly directRouting?: boolean;
         readonly cniConf: CniConfList;
     };
     /** kube-proxy's --cluster-cidr: the plan's pod CIDR. */
@@ -527,15 +530,38 @@ export function planLab(input: LabInput, options: LabOptions): Result<LabPlan> {
         const readiness = containers
             .map((container) => resolveReadiness(container.name, container.readiness, container.ports))
             .filter((probe): probe is PlannedReadiness => probe !== undefined);
+        for (const probe of readiness.filter((item) => item.kind === "not-run")) {
+            // kubelet runs it inside the container; the lab cannot, and says so once per workload.
+            const warning = `${args.owner} container ${probe.container}: its ${probe.what} readiness probe is not run by the lab (it counts as passed)`;
+            if (!warnings.includes(warning)) {
+                warnings.push(warning);
+            }
+        }
         const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
-        let tcp = ports.filter((port) => port.protocol === Protocol.TCP).map((port) => port.containerPort);
-        // An nginx image with its default config listens on 80 only, whatever the pod declares (e.g. https 443).
-        const nginx = containers.find((container) => NGINX_IMAGE.test(container.image));
-        const unserved =
-            args.role === PodRole.App && nginx
-                ? tcp.filter((port) => port !== NGINX_DEFAULT_PORT).sort((a, b) => a - b)
-                : [];
-        tcp = tcp.filter((port) => !unserved.includes(port));
+        // An app container from the nginx image runs as real nginx with its default config: port 80 only, whatever
+        // it declares (the dev stack's https 443 is refused, as on a cluster). Other containers get the stand-in.
+        const nginx =
+            args.role === PodRole.App ? containers.find((container) => isNginxImage(container.image)) : undefined;
+        const standInPorts = containers
+            .filter((container) => container !== nginx)
+            .flatMap((container) => container.ports);
+        let tcp = standInPorts.filter((port) => port.protocol === Protocol.TCP).map((port) => port.containerPort);
+        const udp = standInPorts.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort);
+        const nginxPorts = nginx?.ports ?? [];
+        const unserved = {
+            tcp: unique(
+                nginxPorts
+                    .filter((port) => port.protocol === Protocol.TCP && port.containerPort !== NGINX_DEFAULT_PORT)
+                    .map((port) => port.containerPort)
+                    .filter((port) => !tcp.includes(port)),
+            ),
+            udp: unique(
+                nginxPorts
+                    .filter((port) => port.protocol === Protocol.UDP)
+                    .map((port) => port.containerPort)
+                    .filter((port) => !udp.includes(port)),
+            ),
+        };
         const standIn = args.role !== PodRole.Dns;
         if (args.role === PodRole.IngressController) {
             // A real controller also answers its own health port even when it does not declare it (ingress-nginx's 10254).
@@ -544,6 +570,14 @@ export function planLab(input: LabInput, options: LabOptions): Result<LabPlan> {
                 ...readiness.flatMap((probe) => (probe.kind === "http" || probe.kind === "tcp" ? [probe.port] : [])),
             ].filter((port) => port !== args.httpPort);
         }
+        const standInFor =
+            args.role === PodRole.App && tcp.length + udp.length > 0
+                ? [
+                      ...new Set(
+                          containers.filter((container) => container !== nginx).map((container) => container.image),
+                      ),
+                  ]
+                : [];
         const key = `${args.namespace}/${args.name}`;
         const netns = podNamespace(prefix, args.namespace, args.name);
         return {
@@ -558,22 +592,18 @@ export function planLab(input: LabInput, options: LabOptions): Result<LabPlan> {
             labels: args.labels,
             ports,
             readiness,
-            ...(unserved.length > 0
+            ...(nginx ? { nginx: { image: nginx.image, port: NGINX_DEFAULT_PORT } } : {}),
+            ...(standInFor.length > 0 ? { standInFor } : {}),
+            ...(unserved.tcp.length + unserved.udp.length > 0
                 ? {
                       unserved: {
-                          tcp: [...new Set(unserved)],
+                          tcp: unserved.tcp,
+                          ...(unserved.udp.length > 0 ? { udp: unserved.udp } : {}),
                           why: `${nginx!.image}: nginx's default config listens on ${NGINX_DEFAULT_PORT} only`,
                       },
                   }
                 : {}),
-            serve: standIn
-                ? {
-                      tcp: unique(tcp),
-                      udp: unique(
-                          ports.filter((port) => port.protocol === Protocol.UDP).map((port) => port.containerPort),
-                      ),
-                  }
-                : { tcp: [], udp: [] },
+            serve: standIn ? { tcp: unique(tcp), udp: unique(udp) } : { tcp: [], udp: [] },
             portMappings: ports
                 .filter((port) => port.hostPort !== undefined)
                 .map((port) => ({
@@ -788,6 +818,7 @@ export function planLab(input: LabInput, options: LabOptions): Result<LabPlan> {
             port: flannel.port,
             podMtu,
             ipMasq: flannel.ipMasq,
+            ...(flannel.directRouting ? { directRouting: true } : {}),
             cniConf: flannel.cniConf,
         },
         clusterCidr: plan.cluster.podCidr,

@@ -14,6 +14,13 @@ export interface Answer {
     readonly [key: string]: string | number | undefined;
 }
 
+/**
+ * The response header in which real nginx in a pod names itself (`pod=web-0 namespace=demo node=cp-1 port=80
+ * from=10.244.1.0 path=/`): the default config's pages are the same in every pod, and the checks must tell the
+ * endpoints apart, on a 404 too. The agent puts it first in the answer's body (lab/nginx-pod.ts writes it).
+ */
+export const ANSWER_HEADER = "X-Clusternet-Lab-Answer";
+
 export function formatAnswer(fields: Readonly<Record<string, string | number>>): string {
     return `${Object.entries(fields)
         .map(([key, value]) => `${key}=${value}`)

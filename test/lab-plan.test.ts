@@ -10,7 +10,15 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
 import { formatProblem } from "../components/common";
-import { CheckCase, CheckGroup, evaluate, planChecks, triesToSeeEach } from "../lab/checks";
+import {
+    CheckCase,
+    CheckGroup,
+    evaluate,
+    formatTable,
+    modelledLegend,
+    planChecks,
+    triesToSeeEach,
+} from "../lab/checks";
 import { findSource, parseTarget, searchNames } from "../lab/diagnose";
 import { dnsRecords, hostsFile } from "../lab/dns";
 import { cniChain, delegateConfig, firstAddressOf, parseSubnetEnv, subnetEnvText } from "../lab/flannel";
@@ -21,6 +29,7 @@ import { environmentProblem } from "../lab/lab";
 import { readManifestFiles } from "../lab/manifest-files";
 import { IngressModel, LabManifest, readClusterModel } from "../lab/model";
 import { isLabNamespace, prefixProblem, vtepMac } from "../lab/names";
+import { isNginxImage, nginxDefaultStatus, nginxPodConfig } from "../lab/nginx-pod";
 import { LabPlan, planLab } from "../lab/plan";
 import { computeEndpoints, LabState, PodStatus } from "../lab/state";
 import { ProbeResult } from "../lab/protocol";
@@ -760,7 +769,11 @@ void describe("lab plan: the check matrix", () => {
             "only a refusal passes: a lost SYN or an answer does not",
         );
         const web = labPlan().pods.find((pod) => pod.key === "demo/web-0")!;
-        assert.deepEqual([web.serve.tcp, web.unserved?.tcp], [[80], [443]]);
+        assert.deepEqual(
+            [web.serve.tcp, web.nginx, web.unserved?.tcp],
+            [[], { image: "nginx:1.27", port: 80 }, [443]],
+            "real nginx answers 80, no stand-in runs, 443 is refused",
+        );
         for (const image of ["ghcr.io/example/web:1", "nginxinc/nginx-unprivileged:1.27"]) {
             for (const check of https(image)) {
                 assert.equal(check.expect.kind === "answer" && check.expect.responders.length, 2, image);
@@ -970,5 +983,250 @@ void describe("lab plan: inputs", () => {
             /no network namespace support/,
         );
         assert.equal(environmentProblem({ platform: "linux", uid: 0, hasNetns: true }), undefined);
+    });
+});
+
+void describe("lab plan: real nginx in nginx pods, and what the rows model", () => {
+    void it("runs real nginx for the official nginx image only (any tag, digest or mirror), not for variants with another default config", () => {
+        for (const image of [
+            "nginx",
+            "nginx:1.27.5",
+            "nginx:1.27-alpine-slim",
+            "library/nginx:mainline",
+            "docker.io/nginx:1.27",
+            "docker.io/library/nginx@sha256:0123abcd",
+            "public.ecr.aws/nginx/nginx:1.27",
+        ]) {
+            assert.equal(isNginxImage(image), true, image);
+        }
+        for (const image of [
+            "nginxinc/nginx-unprivileged:1.27",
+            "bitnami/nginx:1.27",
+            "registry.lab.example/nginx:1",
+            "nginx-ingress:1",
+            "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+            "ghcr.io/example/web:1",
+            "",
+        ]) {
+            assert.equal(isNginxImage(image), false, image);
+        }
+    });
+
+    void it("writes the image's default server: port 80 only, the web root's pages, every file in the pod's folder", () => {
+        const config = nginxPodConfig({
+            image: "nginx:1.27.5",
+            pod: { name: "web-0", namespace: "demo", node: "cp-1" },
+            dir: '/run/lab/a dir with "quotes"/nginx',
+        });
+        assert.deepEqual(
+            config.match(/^\s*listen\b.*$/gm)?.map((line) => line.trim()),
+            ["listen 80;"],
+            "nginx's default config listens on 80 and nothing else",
+        );
+        assert.match(config, /root "\/run\/lab\/a dir with \\"quotes\\"\/nginx\/html";/);
+        assert.match(config, /pid "\/run\/lab\/a dir with \\"quotes\\"\/nginx\/nginx\.pid";/);
+        assert.doesNotMatch(config, /\/var\/|\/etc\/nginx|^user /m, "no shared paths; workers as nginx's default user");
+        assert.match(
+            nginxPodConfig({ image: "nginx", pod: { name: "a", namespace: "b", node: "c" }, dir: "/d", user: "root" }),
+            /^user root;$/m,
+        );
+        assert.deepEqual(
+            ["/", "/index.html", "/50x.html", "/v1/lab-check", "/healthz"].map(nginxDefaultStatus),
+            [200, 200, 200, 404, 404],
+        );
+    });
+
+    void it(
+        "writes a pod configuration nginx accepts, in a folder whose name needs quoting",
+        { skip: spawnSync("sh", ["-c", "command -v nginx"]).status !== 0 ? "nginx is not installed" : false },
+        () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet nginx-pod '\"-"));
+            try {
+                const config = nginxPodConfig({
+                    image: "nginx:1.27.5",
+                    pod: { name: "web-0", namespace: "demo", node: "cp-1" },
+                    dir,
+                });
+                const result = nginxTest(dir, config);
+                assert.equal(result.status, 0, result.stderr);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        },
+    );
+
+    /** The dev fixture plus an API behind a stand-in image, routed under /api. */
+    const MIXED: FixtureOptions = {
+        ...DEV_FIXTURE,
+        services: [
+            { ...DEV_FIXTURE.services[0]!, image: "nginx:1.27.5" },
+            {
+                name: "api",
+                namespace: "demo",
+                replicas: 1,
+                image: "registry.lab.example/api:1.4.2",
+                containerPorts: [{ name: "http", port: 8080 }],
+                ports: [{ name: "http", port: 80, targetPort: "http" }],
+            },
+        ],
+        ingress: {
+            ...DEV_FIXTURE.ingress!,
+            controller: "ingress-nginx",
+            routes: [
+                {
+                    host: "web.lab.example",
+                    paths: [
+                        { path: "/", service: "web", port: "http" },
+                        { path: "/docs", pathType: "Prefix", service: "web", port: "http" },
+                        { path: "/api", pathType: "Prefix", service: "api", port: "http" },
+                    ],
+                },
+            ],
+        },
+    };
+
+    void it("marks the rows a stand-in answers as modelled, and not the rows real nginx answers", () => {
+        const plan = labPlan(MIXED);
+        const api = plan.pods.find((pod) => pod.key === "demo/api-0")!;
+        assert.deepEqual(
+            [api.nginx, api.standInFor, api.serve.tcp],
+            [undefined, ["registry.lab.example/api:1.4.2"], [8080]],
+        );
+        const checks = planChecks(readyState(plan));
+        const apiRows = checks.filter((check) => check.path.includes("demo/api:http"));
+        assert.ok(apiRows.length >= 6);
+        for (const check of apiRows) {
+            assert.ok(
+                check.modelled?.some((note) => note.includes("a stand-in answers for registry.lab.example/api:1.4.2")),
+                check.path,
+            );
+        }
+        const webRows = checks.filter(
+            (check) => check.group !== CheckGroup.DnsName && /demo\/web:(http|https) /.test(check.path),
+        );
+        assert.ok(webRows.length >= 6);
+        assert.deepEqual(
+            webRows.filter((check) => check.modelled !== undefined).map((check) => check.path),
+            [],
+            "real nginx answers web's rows (and refuses 443)",
+        );
+        assert.ok(
+            checks
+                .filter((check) => check.group === CheckGroup.Dns || check.group === CheckGroup.DnsName)
+                .every((check) => check.modelled?.some((note) => /dnsmasq answers for CoreDNS/.test(note))),
+            "the cluster DNS is dnsmasq",
+        );
+        // Through the Ingress, real nginx answers its default server's status: 404 below `/`, from the right pod.
+        const ingress = (path: string): CheckCase =>
+            checks.find(
+                (check) => check.group === CheckGroup.LanIngress && check.path.includes(`web.lab.example${path} `),
+            )!;
+        const status = (check: CheckCase): number | undefined =>
+            check.expect.kind === "answer" ? check.expect.status : undefined;
+        assert.deepEqual(
+            [status(ingress("/")), status(ingress("/docs/lab-check")), status(ingress("/api/lab-check"))],
+            [200, 404, 200],
+        );
+        assert.equal(ingress("/docs/lab-check").modelled, undefined, "ingress-nginx and nginx both run");
+        const rows = checks.map((check) => evaluate(check, new Map()));
+        const table = formatTable(rows);
+        const legend = modelledLegend(rows);
+        const apiIndex = legend.findIndex((note) => note.includes("registry.lab.example/api")) + 1;
+        assert.ok(apiIndex > 0);
+        assert.match(table, new RegExp(`demo/api:http .*modelled \\[(\\d+,)*${apiIndex}(,\\d+)*\\]$`, "m"));
+        assert.match(
+            table,
+            new RegExp(`^  \\[${apiIndex}\\] a stand-in answers for registry\\.lab\\.example/api:1\\.4\\.2`, "m"),
+        );
+        assert.doesNotMatch(
+            table.split("\n").find((line) => line.includes("probe-cp-1 → demo/web:http ")) ?? "modelled",
+            /modelled/,
+        );
+    });
+
+    void it("marks Traefik's rows (served by nginx) and flannel's DirectRouting (built as vxlan) as modelled", () => {
+        const manifests = labManifests(planOf(), DEV_FIXTURE).map((item) => {
+            if (item.kind !== "ConfigMap" || item.name !== "kube-flannel-cfg") {
+                return item;
+            }
+            const data = item.object["data"] as Record<string, string>;
+            const netConf = JSON.parse(data["net-conf.json"]!) as { Backend: Record<string, unknown> };
+            netConf.Backend["DirectRouting"] = true;
+            return { ...item, object: { ...item.object, data: { ...data, "net-conf.json": JSON.stringify(netConf) } } };
+        });
+        const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
+        assert.ok(result.ok);
+        const checks = planChecks(readyState(result.value));
+        const across = checks.filter((check) => check.group === CheckGroup.PodAcrossNodes);
+        assert.ok(
+            across.length > 0 && across.every((check) => check.modelled?.some((note) => /DirectRouting/.test(note))),
+        );
+        const traefik = checks.filter(
+            (check) => check.group === CheckGroup.LanIngress || check.group === CheckGroup.UnknownHost,
+        );
+        assert.ok(traefik.length > 0);
+        for (const check of traefik) {
+            assert.ok(
+                check.modelled?.some((note) => /traefik.* is served by nginx/.test(note)),
+                check.path,
+            );
+        }
+        assert.ok(
+            checks
+                .filter((check) => check.path.includes("traefik/traefik:web "))
+                .every((check) => check.modelled?.some((note) => /is served by nginx/.test(note))),
+            "the Traefik Service's rows reach nginx playing Traefik",
+        );
+        assert.ok(labPlan().flannel.directRouting === undefined);
+    });
+
+    void it("expects nginx's refusal on a hostPort mapped to a port its default config does not listen on", () => {
+        const manifests = labManifests(planOf(), DEV_FIXTURE).map((item) => {
+            if (item.kind !== "Deployment" || item.name !== "web") {
+                return item;
+            }
+            const copy = structuredClone(item.object) as {
+                spec: { template: { spec: { containers: Array<{ ports: Array<Record<string, unknown>> }> } } };
+            };
+            for (const port of copy.spec.template.spec.containers[0]!.ports) {
+                port["hostPort"] = Number(port["containerPort"]) + 8000;
+            }
+            return { ...item, object: copy };
+        });
+        const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
+        assert.ok(result.ok);
+        const rows = planChecks(readyState(result.value)).filter((check) => check.group === CheckGroup.LanHostPort);
+        const expect = (hostPort: number) =>
+            rows.filter((check) => check.path.includes(`:${hostPort}/TCP (demo/web-`)).map((check) => check.expect);
+        assert.deepEqual(
+            expect(8080).map((item) => item.kind === "answer" && item.responders.map((responder) => responder.port)),
+            [[80], [80]],
+        );
+        assert.deepEqual(
+            expect(8443).map((item) => item.kind === "answer" && [item.responders.length, item.refused]),
+            [
+                [0, true],
+                [0, true],
+            ],
+        );
+    });
+
+    void it("says once per workload that an exec readiness probe is not run", () => {
+        const manifests = labManifests(planOf(), DEV_FIXTURE).map((item) => {
+            if (item.kind !== "Deployment" || item.name !== "web") {
+                return item;
+            }
+            const copy = structuredClone(item.object) as {
+                spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+            };
+            copy.spec.template.spec.containers[0]!["readinessProbe"] = { exec: { command: ["true"] } };
+            return { ...item, object: copy };
+        });
+        const result = planLab({ stack: "dev", plan: planOf(), manifests }, OPTIONS);
+        assert.ok(result.ok);
+        assert.deepEqual(
+            result.value.warnings.filter((warning) => /readiness probe is not run/.test(warning)),
+            ["Deployment demo/web container web: its exec readiness probe is not run by the lab (it counts as passed)"],
+        );
     });
 });

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
+import { CheckRow } from "../lab/checks";
 import { formatDiagnosis, labDiagnose } from "../lab/diagnose";
 import { labCheck, labDown, labSync, loadState, LabContext } from "../lab/lab";
 import { REPO, clusternet, runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
@@ -21,6 +22,8 @@ if (skip) {
 }
 
 const work = temporaryDirectory("clusternet-lab-test-");
+// As /run/clusternet-lab is: nginx's unprivileged workers in nginx pods reach their web root through it.
+fs.chmodSync(work, 0o755);
 const contexts: LabContext[] = [];
 
 function contextFor(tag: string): LabContext {
@@ -50,6 +53,46 @@ function processesOf(stateDir: string): string[] {
             }
         })
         .filter((commandLine) => commandLine.includes(stateDir));
+}
+
+/** The pids and command lines of the processes in a network namespace. */
+function processesIn(netns: string): Array<{ pid: number; commandLine: string }> {
+    return spawnSync("ip", ["netns", "pids", netns], { encoding: "utf8" })
+        .stdout.split("\n")
+        .filter((line) => /^\d+$/.test(line))
+        .map((pid) => {
+            try {
+                return {
+                    pid: Number(pid),
+                    commandLine: fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim(),
+                };
+            } catch {
+                return { pid: Number(pid), commandLine: "" };
+            }
+        });
+}
+
+/** A GET from inside a pod's namespace with Node's own client: status, Server header and body, or the error code. */
+function getInPod(
+    netns: string,
+    port: number,
+    urlPath = "/",
+): { status?: number; server?: string; body?: string; error?: string } {
+    const script = `require("http").get({ host: "127.0.0.1", port: ${port}, path: ${JSON.stringify(urlPath)} }, (r) => {
+        let body = ""; r.on("data", (c) => (body += c));
+        r.on("end", () => console.log(JSON.stringify({ status: r.statusCode, server: r.headers.server, body })));
+    }).on("error", (e) => console.log(JSON.stringify({ error: e.code })));`;
+    const result = spawnSync("ip", ["netns", "exec", netns, process.execPath, "-e", script], { encoding: "utf8" });
+    return JSON.parse(result.stdout || `{"error":${JSON.stringify(result.stderr)}}`) as ReturnType<typeof getInPod>;
+}
+
+function isRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** Lab options for a test's own prefix and state folder. */
@@ -130,6 +173,33 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.match(up.stdout, /flannel vxlan VNI 1 port 8472, pod MTU 1450/);
         assert.match(up.stdout, /7\/7 pods Ready/, "6 pods and the cluster DNS pod");
         assert.match(up.stdout, new RegExp(`ip netns exec ${context.prefix}node-cp-1 sh`));
+        // web runs nginx:1.27.5: real nginx with the image's default config answers in the pod, on 80 only.
+        const nginxPids: number[] = [];
+        for (const pod of ["web-0", "web-1"]) {
+            const netns = `${context.prefix}pod-demo.${pod}`;
+            const welcome = getInPod(netns, 80);
+            assert.equal(welcome.status, 200, JSON.stringify(welcome));
+            assert.match(welcome.server ?? "", /^nginx\/\d/, "the Server header is nginx's");
+            assert.match(welcome.body ?? "", /<title>Welcome to nginx!<\/title>/);
+            assert.equal(getInPod(netns, 80, "/healthz").status, 404, "the default server has the welcome page only");
+            assert.equal(getInPod(netns, 443).error, "ECONNREFUSED", "nginx's default config has no 443");
+            const processes = processesIn(netns);
+            const master = processes.find((item) => item.commandLine.startsWith("nginx: master process nginx"));
+            assert.ok(master, `nginx runs in ${netns}: ${JSON.stringify(processes)}`);
+            assert.ok(
+                master.commandLine.includes(path.join(context.stateDir, "pods", `demo.${pod}`, "nginx")),
+                "its own folder",
+            );
+            const workers = processes.filter((item) => item.commandLine === "nginx: worker process");
+            assert.equal(workers.length, 1);
+            assert.doesNotMatch(
+                fs.readFileSync(`/proc/${workers[0]!.pid}/status`, "utf8"),
+                /^Uid:\s+0\s/m,
+                "the workers run unprivileged",
+            );
+            assert.equal(processes.length, 2, "nginx and nothing else: no stand-in");
+            nginxPids.push(...processes.map((item) => item.pid));
+        }
         assert.equal(
             fs.readFileSync(path.join(context.stateDir, "nodes", "worker-1", "run", "flannel", "subnet.env"), "utf8"),
             "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n",
@@ -138,6 +208,22 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const check = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
         assert.equal(check.code, 0, check.stderr + check.stdout);
         assert.match(check.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
+        assert.match(
+            check.stdout,
+            /^warning: the Ingress controller traefik\.io\/ingress-controller is modelled by nginx/m,
+        );
+        assert.deepEqual(
+            rows(check.stdout, "pod → Service").filter(
+                (row) => row.includes("demo/web:") && row.includes("modelled") && !row.includes("Service by name"),
+            ),
+            [],
+            "real nginx answers web's rows: nothing modelled",
+        );
+        assert.ok(
+            rows(check.stdout, "LAN → Ingress").every((row) => /modelled \[[\d,]+\]$/.test(row)),
+            "Traefik's routes are served by nginx",
+        );
+        assert.match(check.stdout, /^ {2}\[\d+\] traefik\.io\/ingress-controller is served by nginx/m);
         assert.equal(rows(check.stdout, "pod → pod, same node").length, 4);
         assert.equal(rows(check.stdout, "pod → pod, across nodes").length, 6, "every ordered pair of the 3 nodes");
         assert.equal(
@@ -204,6 +290,20 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.equal(sync.code, 0, sync.stderr);
         assert.deepEqual(save(), before, "a full sync re-applies the same rules, duplicating nothing");
 
+        // nginx stopped in web-0: its readiness probe fails at the next sync, and web-0 leaves the endpoints.
+        const pidFile = path.join(context.stateDir, "pods", "demo.web-0", "nginx", "nginx.pid");
+        process.kill(Number(fs.readFileSync(pidFile, "utf8").trim()), "SIGTERM");
+        for (let waited = 0; nginxPids.slice(0, 2).some(isRunning) && waited < 5000; waited += 50) {
+            spawnSync("sleep", ["0.05"]);
+        }
+        const stopped = clusternet(["lab", "sync", ...labOptions(context)]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        assert.match(
+            stopped.stdout,
+            /demo\/web-0 is no longer Ready: readiness (tcpSocket|httpGet) :80\S* failed: connect ECONNREFUSED/,
+        );
+        assert.match(stopped.stdout, /endpoints of demo\/web:http: \[\S*:80,\S*:80\] → \[[\d.]+:80\]/);
+
         // The MTU rows test the path: a vxlan device or a LAN link too small for the pod MTU fails cp-1's row.
         const inNode = (...args: string[]) =>
             spawnSync("ip", ["netns", "exec", `${context.prefix}node-cp-1`, "ip", ...args], { encoding: "utf8" });
@@ -228,6 +328,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.equal(down.code, 0, down.stderr);
         assert.deepEqual(namespacesWith(context.prefix), []);
         assert.deepEqual(processesOf(context.stateDir), []);
+        assert.deepEqual(nginxPids.filter(isRunning), [], "no nginx process of this lab is left");
         assert.equal(fs.existsSync(context.stateDir), false);
         const again = clusternet(["lab", "down", ...labOptions(context)]);
         assert.equal(again.code, 0, "down is idempotent");
@@ -257,6 +358,30 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.ok(
             rows(check.stdout, "LAN → Ingress (path boundary)").length > 0,
             "a path's boundary is checked too (/v1 does not match /v1x)",
+        );
+        // api's image is not nginx: a stand-in answers for it, and its rows say so (table and JSON).
+        const apiRows = rows(check.stdout, "pod → Service").filter((row) => row.includes("shop/api:"));
+        assert.ok(apiRows.length > 0 && apiRows.every((row) => /modelled \[[\d,]+\]$/.test(row)), apiRows.join("\n"));
+        assert.match(check.stdout, /^ {2}\[\d+\] a stand-in answers for registry\.lab\.example\/api:1\.4\.2/m);
+        const json = await runCli(["lab", "check", "--format", "json", ...labOptions(context)]);
+        assert.equal(json.code, 0, json.stderr);
+        const report = JSON.parse(json.stdout) as { failed: number; modelled: string[]; rows: CheckRow[] };
+        assert.equal(report.failed, 0);
+        const modelledApi = report.rows.filter((row) => row.path.includes("shop/api:"));
+        assert.ok(
+            modelledApi.length > 0 &&
+                modelledApi.every((row) =>
+                    row.modelled?.some((note) => note.includes("registry.lab.example/api:1.4.2")),
+                ),
+        );
+        const realWeb = report.rows.filter(
+            (row) => row.path.includes("shop/web:http") && row.group !== "pod → Service by name",
+        );
+        assert.ok(realWeb.length > 0);
+        assert.deepEqual(
+            realWeb.filter((row) => row.modelled !== undefined).map((row) => row.path),
+            [],
+            "nginx runs",
         );
         const down = await runCli(["lab", "down", ...labOptions(context)]);
         assert.equal(down.code, 0, down.stderr);
