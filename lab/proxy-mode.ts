@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { inNetns, mapLimit, writeFileAtomic } from "./exec";
 import { restoreDocument } from "./iptables";
-import { Endpoint, kubeProxyRules } from "./kube-proxy";
+import { Endpoint, KUBELET_CHAINS, kubeProxyRules } from "./kube-proxy";
 import { LabManifest } from "./model";
 import { KUBE_PROXY_NFT_CLEANUP, RulesetSize, flannelNftScript, kubeProxyNftScript } from "./nftables";
 import type { LabNode, LabPlan } from "./plan";
@@ -175,9 +175,18 @@ export function nftChunks(script: string, servicesPerChunk: number): string[] {
     return chunks.filter((chunk) => chunk.length > 0).map((chunk) => `${chunk.join("\n")}\n`);
 }
 
-/** kube-proxy's iptables chains are all named KUBE-*: a line touches them when it declares, fills or jumps to one. */
-function touchesOwned(line: string): boolean {
-    return /^:KUBE-/.test(line) || /^-[AI] KUBE-/.test(line) || / -[jg] KUBE-/.test(line);
+/**
+ * kube-proxy's iptables chains are named KUBE-*, except kubelet's (KUBE-FIREWALL, its canary and hint chains), which
+ * kube-proxy never removes: a line is kube-proxy's when it declares, fills or jumps to one of its chains.
+ */
+export function touchesOwned(line: string): boolean {
+    const owned = (chain: string | undefined): boolean =>
+        chain !== undefined && chain.startsWith("KUBE-") && !KUBELET_CHAINS.has(chain);
+    return (
+        owned(/^:(\S+)/.exec(line)?.[1]) ||
+        owned(/^-[AI] (\S+)/.exec(line)?.[1]) ||
+        owned(/ -[jg] (\S+)/.exec(line)?.[1])
+    );
 }
 
 /**

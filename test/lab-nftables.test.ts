@@ -14,7 +14,7 @@ import {
     portRules,
     servicePortUpdateScript,
 } from "../lab/nftables";
-import { mergeRestore, nftChunks, proxyModeOf } from "../lab/proxy-mode";
+import { mergeRestore, nftChunks, proxyModeOf, touchesOwned } from "../lab/proxy-mode";
 
 function service(namespace: string, name: string, clusterIP: string, nodePort?: number): PlannedService {
     return {
@@ -234,5 +234,38 @@ describe("the lab's mode and iptables loading", () => {
             ].join("\n"),
         );
         assert.doesNotMatch(mergeRestore(saved, ""), /KUBE-/, "an empty document removes kube-proxy's rules");
+    });
+
+    it("keeps kubelet's chains when it removes kube-proxy's (nftables mode's start-up cleanup), as upstream does", () => {
+        const kubelet = [
+            ":KUBE-FIREWALL - [0:0]",
+            ":KUBE-KUBELET-CANARY - [0:0]",
+            "-A INPUT -j KUBE-FIREWALL",
+            "-A OUTPUT -j KUBE-FIREWALL",
+            '-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+        ];
+        const saved = [
+            "*mangle",
+            ":KUBE-IPTABLES-HINT - [0:0]",
+            ":KUBE-KUBELET-CANARY - [0:0]",
+            "COMMIT",
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":KUBE-NODEPORTS - [0:0]",
+            ":KUBE-PROXY-FIREWALL - [0:0]",
+            ":KUBE-SERVICES - [0:0]",
+            '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+            '-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS',
+            ...kubelet,
+            '-A KUBE-SERVICES -d 10.96.0.9/32 -m comment --comment "demo/gone:http has no endpoints" -j REJECT',
+            "COMMIT",
+            "",
+        ].join("\n");
+        const cleaned = mergeRestore(saved, "");
+        assert.deepEqual(
+            cleaned.split("\n").filter((line) => line.includes("KUBE-")),
+            [":KUBE-IPTABLES-HINT - [0:0]", ":KUBE-KUBELET-CANARY - [0:0]", ...kubelet],
+        );
+        assert.ok(touchesOwned(":KUBE-MARK-MASQ - [0:0]") && !touchesOwned("-A OUTPUT -j KUBE-FIREWALL"));
     });
 });
