@@ -166,7 +166,7 @@ export function addLabCommands<P extends PreparedStack, O>(
             io.stdout(result.table);
             const total = result.rows.length;
             io.stdout(
-                `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`,
+                `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s; kube-proxy in ${result.kubeProxy})\n`,
             );
             if (result.failed.length > 0) {
                 for (const row of result.failed) {

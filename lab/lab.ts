@@ -29,7 +29,7 @@ import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flan
 import { Upstream, nginxConfig } from "./ingress";
 import { IptablesTable, restoreDocument } from "./iptables";
 import { Endpoint, kubeletRules } from "./kube-proxy";
-import { ProgramResult, programFlannelNftables, planProxyMode, programKubeProxy } from "./proxy-mode";
+import { ProgramResult, programFlannelNftables, planProxyMode, programKubeProxy, proxyModeText } from "./proxy-mode";
 import { isLabNamespace } from "./names";
 import { LabInput, LabNode, LabPlan, LabPod, PodRole, planLab } from "./plan";
 import { ProbeRequest, ProbeResult, ServeConfig, ServeReport, agentTimeLimitMs } from "./protocol";
@@ -460,13 +460,13 @@ async function build(
     );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
-    const { mode } = planProxyMode(plan);
+    const settings = planProxyMode(plan);
     const programmed = await programServices(plan, endpoints);
     updateDns(plan, endpoints);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
-        `  [${elapsed(started)}] kube-proxy (${mode} mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints (${programmed.size.chains} chains, ${programmed.size.rules} rules, ${programmed.size.elements} map elements per node, loaded in ${programmed.ms} ms)`,
+        `  [${elapsed(started)}] kube-proxy (${proxyModeText(settings)}) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints (${programmed.size.chains} chains, ${programmed.size.rules} rules, ${programmed.size.elements} map elements per node, loaded in ${programmed.ms} ms)`,
     );
     const state: LabState = { plan, pods: statuses, endpoints, noEndpoints, upMs: Date.now() - started };
     writeFileAtomic(path.join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
@@ -914,6 +914,8 @@ export interface CheckResult {
     readonly ms: number;
     /** What the sync before the checks changed. */
     readonly changes: readonly string[];
+    /** kube-proxy's mode the rows tested, in words (proxyModeText): the lab's stand-in when it does not model the stack's. */
+    readonly kubeProxy: string;
 }
 
 export function loadState(context: Pick<LabContext, "stateDir" | "prefix">): LabState {
@@ -965,6 +967,7 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         table: formatTable(rows),
         ms: Date.now() - started,
         changes,
+        kubeProxy: proxyModeText(planProxyMode(synced.plan)),
     };
 }
 

@@ -14,7 +14,7 @@ import {
     portRules,
     servicePortUpdateScript,
 } from "../lab/nftables";
-import { mergeRestore, nftChunks, proxyModeOf, touchesOwned } from "../lab/proxy-mode";
+import { mergeRestore, nftChunks, proxyModeOf, proxyModeText, touchesOwned } from "../lab/proxy-mode";
 
 function service(namespace: string, name: string, clusterIP: string, nodePort?: number): PlannedService {
     return {
@@ -192,9 +192,29 @@ describe("the lab's mode and iptables loading", () => {
         ];
         assert.deepEqual(proxyModeOf(manifests), { mode: "nftables", flannelNftables: true });
         assert.deepEqual(proxyModeOf([]), { mode: "iptables", flannelNftables: false });
+    });
+
+    it("says plainly that ipvs mode is programmed as iptables mode, in the warning and in what check reports", () => {
         const warnings: string[] = [];
-        proxyModeOf([{ ...manifests[0]!, object: { data: { "config.conf": "mode: ipvs\n" } } }], warnings);
-        assert.match(warnings[0]!, /ipvs/);
+        const ipvs = proxyModeOf(
+            [
+                {
+                    apiVersion: "v1",
+                    kind: "ConfigMap",
+                    namespace: "kube-system",
+                    name: "kube-proxy",
+                    object: { data: { "config.conf": "mode: ipvs\n" } },
+                },
+            ],
+            warnings,
+        );
+        assert.deepEqual(ipvs, { mode: "iptables", flannelNftables: false, standsInFor: "ipvs" });
+        assert.match(warnings[0]!, /ipvs mode is not modelled by the lab: it programs iptables mode instead/);
+        assert.equal(
+            proxyModeText(ipvs),
+            "iptables mode in place of the stack's ipvs mode, which the lab does not model",
+        );
+        assert.equal(proxyModeText({ mode: "nftables" }), "nftables mode");
     });
 
     it("merges kube-proxy's rules into the saved tables: its old lines go, everyone else's stay in order", () => {
