@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: measures what DESIGN.md promises to keep fast, and prints each figure against its target.
- * A benchmark, not a test: nothing here fails the build.
+ * A benchmark, not a test: nothing here fails the build. `npm run bench -- NAME...` runs only those (plan, policies,
+ * e2e, lab; lab-check runs only when named).
  */
 import { benchEndToEnd } from "./e2e";
 import { benchLab } from "./lab";
 import { benchLiveNodes } from "./live-nodes";
+import { benchLabCheck, labCheckSummary } from "./lab-check";
 import { benchPolicies } from "./policies";
 import { BenchResult, benchPlan } from "./plan";
 
@@ -58,6 +60,28 @@ async function main(): Promise<void> {
                 target: `< ${result.target / 1000} s`,
                 met: result.ms < result.target,
             });
+        }
+    }
+    // Named only: five `lab check` runs per mode at 5,000 Services take about half an hour on a busy 2-core machine.
+    if (only.includes("lab-check")) {
+        log("lab-check: `lab check` 5 times per kube-proxy mode on one lab of 5,000 Services (root only)...");
+        const runs = await benchLabCheck({
+            services: 5000,
+            nodes: 3,
+            runs: 5,
+            modes: ["iptables", "nftables"],
+            log,
+        });
+        for (const run of runs) {
+            results.push({
+                name: `lab check, 5,000 Services, ${run.mode} run ${run.run}: ${run.failed} of ${run.rows} paths failed`,
+                ms: run.ms,
+                target: "0 false failures",
+                met: run.failed === 0,
+            });
+        }
+        if (runs.length > 0) {
+            log(labCheckSummary(runs));
         }
     }
     report(results);

@@ -22,7 +22,7 @@ export interface BenchResult {
 const REPO = path.resolve(__dirname, "..");
 
 /** The lab's input as `lab up` builds it: the stack's plan, and the manifests `clusternet render` writes. */
-function inputFor(stackFile: string, stack: string): LabInput {
+export function inputFor(stackFile: string, stack: string): LabInput {
     const source = readStackFile(stackFile);
     const loaded = source.ok ? loadStack(source.value) : source;
     if (!loaded.ok) {

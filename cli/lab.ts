@@ -175,6 +175,7 @@ export function addLabCommands<P extends PreparedStack, O>(
                             ms: result.ms,
                             changes: result.changes,
                             warnings: result.warnings,
+                            kubeProxy: result.kubeProxy,
                             modelled: modelledLegend(result.rows),
                             rows: result.rows,
                         },
@@ -192,7 +193,7 @@ export function addLabCommands<P extends PreparedStack, O>(
                 }
                 io.stdout(result.table);
                 io.stdout(
-                    `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s)\n`,
+                    `\nlab check: ${total - result.failed.length} of ${total} paths work, ${result.failed.length} fail (${(result.ms / 1000).toFixed(1)} s; kube-proxy in ${result.kubeProxy})\n`,
                 );
             }
             if (result.failed.length > 0) {

@@ -20,6 +20,11 @@ import {
     ProbeSpec,
     ServeConfig,
     ServeReport,
+    MIN_ATTEMPTS,
+    PING_GRACE_MS,
+    PROBE_CONCURRENCY,
+    RETRY_PAUSE_MS,
+    UNTIL_ROUND,
     formatAnswer,
     parseAnswer,
     responderKey,
@@ -79,7 +84,7 @@ function serve(config: ServeConfig): void {
 function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "id" | "ms">> {
     return new Promise((resolve) => {
         // ping keeps its own deadline (-W); give it time to report why it failed.
-        const limit = probe.kind === "ping" ? timeoutMs + 2000 : timeoutMs;
+        const limit = probe.kind === "ping" ? timeoutMs + PING_GRACE_MS : timeoutMs;
         // A name (not an address) is looked up first, through the pod's resolv.conf, so a DNS failure says so.
         let resolving = probe.kind === "http" && net.isIP(probe.ip) === 0;
         const timer = setTimeout(
@@ -222,19 +227,6 @@ function lastLine(text: string): string {
     return lines.find((line) => /error|too long|unreachable|frag/i.test(line)) ?? lines[lines.length - 1] ?? "";
 }
 
-/**
- * Probes in flight at once from one namespace. Firing thousands at once (5,000 Services) made each probe's timeout
- * include its wait behind the others, and overflowed the stand-ins' accept queues: false failures. A bounded pool
- * starts each probe's clock when the probe starts.
- */
-export const PROBE_CONCURRENCY = 32;
-/**
- * Every probe gets at least this many attempts: one lost SYN or datagram on a busy machine must not fail a path.
- * A real failure (refused, the wrong pod, no route, too big) fails on every attempt, and the last attempt is what
- * the check judges, so real failures are still reported.
- */
-export const MIN_ATTEMPTS = 2;
-
 async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
     const started = Date.now();
     const attempts = Math.max(MIN_ATTEMPTS, request.attempts);
@@ -247,7 +239,7 @@ async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
             break;
         }
         if (attempt < attempts) {
-            await new Promise((resolve) => setTimeout(resolve, 150));
+            await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
         }
     }
     return { id: request.id, ...result, ms: Date.now() - started };
@@ -263,7 +255,7 @@ async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
     let first: Omit<ProbeResult, "id" | "ms"> | undefined;
     const missing = (): boolean => responders.some((key) => seen[key] === undefined);
     while (tries < max && (missing() || tries === 0) && !(request.until!.stopOnFailure && failures.length > 0)) {
-        const round = Math.min(4, max - tries);
+        const round = Math.min(UNTIL_ROUND, max - tries);
         // Each request retried as a single probe is (a lost UDP datagram is not a broken path).
         const results = await Promise.all(
             Array.from({ length: round }, async () => {

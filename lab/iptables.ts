@@ -4,7 +4,7 @@
  * it leaves chains that others made (the CNI portmap plugin's) alone.
  */
 
-export const Table = { Filter: "filter", Nat: "nat" } as const;
+export const Table = { Filter: "filter", Nat: "nat", Mangle: "mangle" } as const;
 export type Table = (typeof Table)[keyof typeof Table];
 
 export interface IptablesRule {

@@ -261,6 +261,59 @@ export const KUBELET_FIREWALL_CHAIN = "KUBE-FIREWALL";
 /** The sysctl kube-proxy sets so that 127.0.0.1:<nodePort> works (its default --iptables-localhost-nodeports). */
 export const KUBE_PROXY_SYSCTLS: Readonly<Record<string, string>> = { "net.ipv4.conf.all.route_localnet": "1" };
 
+/** kubelet's canary: it recreates its chains when this one disappears from any of these tables. */
+export const KUBELET_CANARY_CHAIN = "KUBE-KUBELET-CANARY";
+/** kubelet's hint that tells other components which iptables backend (legacy or nft) the node uses. */
+export const KUBELET_HINT_CHAIN = "KUBE-IPTABLES-HINT";
+/**
+ * The KUBE-* chains that are kubelet's, not kube-proxy's. kube-proxy's cleanup of its iptables mode (on start in
+ * nftables or ipvs mode) leaves them alone: upstream's CleanupLeftovers unlinks and deletes only its own chains.
+ */
+export const KUBELET_CHAINS: ReadonlySet<string> = new Set([
+    KUBELET_FIREWALL_CHAIN,
+    KUBELET_CANARY_CHAIN,
+    KUBELET_HINT_CHAIN,
+]);
+
+/**
+ * kubelet's iptables rules on every node, whatever kube-proxy's mode (pkg/kubelet/kubelet_network_linux.go): the
+ * hint chain, the canary it monitors in mangle, nat and filter, and KUBE-FIREWALL, jumped to from the top of INPUT
+ * and OUTPUT, which drops connections to 127/8 from elsewhere (route_localnet, which kube-proxy's iptables mode turns
+ * on for localhost node ports, would otherwise let them in).
+ */
+export function kubeletRules(): IptablesTable[] {
+    return [
+        { table: Table.Mangle, chains: [KUBELET_HINT_CHAIN, KUBELET_CANARY_CHAIN], rules: [] },
+        { table: Table.Nat, chains: [KUBELET_CANARY_CHAIN], rules: [] },
+        {
+            table: Table.Filter,
+            chains: [KUBELET_FIREWALL_CHAIN, KUBELET_CANARY_CHAIN],
+            rules: [
+                { chain: "INPUT", args: ["-j", KUBELET_FIREWALL_CHAIN], insert: true },
+                { chain: "OUTPUT", args: ["-j", KUBELET_FIREWALL_CHAIN], insert: true },
+                {
+                    chain: KUBELET_FIREWALL_CHAIN,
+                    args: [
+                        "!",
+                        "-s",
+                        "127.0.0.0/8",
+                        "-d",
+                        "127.0.0.0/8",
+                        ...comment("block incoming localnet connections"),
+                        "-m",
+                        "conntrack",
+                        "!",
+                        "--ctstate",
+                        "RELATED,ESTABLISHED,DNAT",
+                        "-j",
+                        "DROP",
+                    ],
+                },
+            ],
+        },
+    ];
+}
+
 function protocolMatch(protocol: Protocol, destinationPort: number): string[] {
     const name = protocol.toLowerCase();
     return ["-p", name, "-m", name, "--dport", String(destinationPort)];
@@ -311,39 +364,17 @@ export function kubeProxyRules(
         "KUBE-SERVICES",
         "KUBE-EXTERNAL-SERVICES",
         "KUBE-FORWARD",
-        KUBELET_FIREWALL_CHAIN,
     ];
     const filter: IptablesRule[] = [
         jump("INPUT", newOnly, "kubernetes load balancer firewall", "KUBE-PROXY-FIREWALL"),
         jump("INPUT", [], "kubernetes health check service ports", "KUBE-NODEPORTS"),
         jump("INPUT", newOnly, "kubernetes externally-visible service portals", "KUBE-EXTERNAL-SERVICES"),
-        { chain: "INPUT", args: ["-j", KUBELET_FIREWALL_CHAIN], insert: true },
         jump("FORWARD", newOnly, "kubernetes load balancer firewall", "KUBE-PROXY-FIREWALL"),
         jump("FORWARD", [], "kubernetes forwarding rules", "KUBE-FORWARD"),
         jump("FORWARD", newOnly, "kubernetes service portals", "KUBE-SERVICES"),
         jump("FORWARD", newOnly, "kubernetes externally-visible service portals", "KUBE-EXTERNAL-SERVICES"),
         jump("OUTPUT", newOnly, "kubernetes load balancer firewall", "KUBE-PROXY-FIREWALL"),
         jump("OUTPUT", newOnly, "kubernetes service portals", "KUBE-SERVICES"),
-        { chain: "OUTPUT", args: ["-j", KUBELET_FIREWALL_CHAIN], insert: true },
-        // kubelet's: with route_localnet on (kube-proxy's localhost node ports), only local processes reach 127/8.
-        {
-            chain: KUBELET_FIREWALL_CHAIN,
-            args: [
-                "!",
-                "-s",
-                "127.0.0.0/8",
-                "-d",
-                "127.0.0.0/8",
-                ...comment("block incoming localnet connections"),
-                "-m",
-                "conntrack",
-                "!",
-                "--ctstate",
-                "RELATED,ESTABLISHED,DNAT",
-                "-j",
-                "DROP",
-            ],
-        },
         { chain: "KUBE-FORWARD", args: ["-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"] },
         {
             chain: "KUBE-FORWARD",

@@ -30,11 +30,11 @@ import { LOOPBACK_CONFIG, cniChain, parseSubnetEnv, subnetEnvText } from "./flan
 import { Upstream, nginxConfig } from "./ingress";
 import { WEB_ROOT_FILES, nginxPodConfig } from "./nginx-pod";
 import { IptablesTable, restoreDocument } from "./iptables";
-import { Endpoint } from "./kube-proxy";
-import { ProgramResult, programFlannelNftables, planProxyMode, programKubeProxy } from "./proxy-mode";
+import { Endpoint, kubeletRules } from "./kube-proxy";
+import { ProgramResult, programFlannelNftables, planProxyMode, programKubeProxy, proxyModeText } from "./proxy-mode";
 import { isLabNamespace } from "./names";
 import { LabInput, LabNode, LabPlan, LabPod, PodRole, planLab } from "./plan";
-import { ProbeRequest, ProbeResult, ServeConfig, ServeReport } from "./protocol";
+import { ProbeRequest, ProbeResult, ServeConfig, ServeReport, agentTimeLimitMs } from "./protocol";
 import { LabState, PodStatus, STATE_FILE, computeEndpoints } from "./state";
 
 /** Where the flannel CNI plugin's delegates live on a node (/opt/cni/bin), then Debian's packaged plugins. */
@@ -173,20 +173,40 @@ export function prepareAgent(stateDir: string): string[] {
     }
 }
 
-/** Runs probes from inside a namespace with one agent process. */
+/**
+ * Requests per agent process. A source of a big lab has tens of thousands (the first probe pod asks the cluster DNS
+ * about every Service): in batches, each agent run has a time limit that follows from its own requests.
+ */
+export const PROBES_PER_AGENT = 2000;
+
+/**
+ * Runs probes from inside a namespace, one agent process per batch. An agent that fails or overruns its limit
+ * (agentTimeLimitMs) fails its requests, each with that reason: a row that says so, not a check that stops.
+ */
 export async function probeFrom(
     agent: readonly string[],
     netns: string,
     requests: readonly ProbeRequest[],
 ): Promise<ProbeResult[]> {
-    if (requests.length === 0) {
-        return [];
+    const results: ProbeResult[] = [];
+    for (let start = 0; start < requests.length; start += PROBES_PER_AGENT) {
+        const batch = requests.slice(start, start + PROBES_PER_AGENT);
+        const timeoutMs = agentTimeLimitMs(batch);
+        const started = Date.now();
+        try {
+            const { stdout } = await inNetns(netns, agent[0]!, [...agent.slice(1), "probe"], {
+                input: JSON.stringify(batch),
+                timeoutMs,
+            });
+            results.push(...(JSON.parse(stdout) as ProbeResult[]));
+        } catch (error) {
+            const why = `the probe agent in ${netns} did not finish (${batch.length} probes, limit ${Math.round(timeoutMs / 1000)} s): ${(error as Error).message.split("\n")[0]}`;
+            results.push(
+                ...batch.map((request) => ({ id: request.id, ok: false, error: why, ms: Date.now() - started })),
+            );
+        }
     }
-    const { stdout } = await inNetns(netns, agent[0]!, [...agent.slice(1), "probe"], {
-        input: JSON.stringify(requests),
-        timeoutMs: 120_000,
-    });
-    return JSON.parse(stdout) as ProbeResult[];
+    return results;
 }
 
 function readState(stateDir: string): LabState | undefined {
@@ -442,13 +462,13 @@ async function build(
     );
 
     const { endpoints, noEndpoints } = computeEndpoints(plan, statuses);
-    const { mode } = planProxyMode(plan);
+    const settings = planProxyMode(plan);
     const programmed = await programServices(plan, endpoints);
     updateDns(plan, endpoints);
     const ports = plan.services.reduce((sum, service) => sum + service.ports.length, 0);
     const endpointCount = Object.values(endpoints).reduce((sum, list) => sum + list.length, 0);
     context.log(
-        `  [${elapsed(started)}] kube-proxy (${mode} mode) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints (${programmed.size.chains} chains, ${programmed.size.rules} rules, ${programmed.size.elements} map elements per node, loaded in ${programmed.ms} ms)`,
+        `  [${elapsed(started)}] kube-proxy (${proxyModeText(settings)}) on every node: ${plan.services.length} Services, ${ports} ports, ${endpointCount} endpoints (${programmed.size.chains} chains, ${programmed.size.rules} rules, ${programmed.size.elements} map elements per node, loaded in ${programmed.ms} ms)`,
     );
     const state: LabState = { plan, pods: statuses, endpoints, noEndpoints, upMs: Date.now() - started };
     writeFileAtomic(path.join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
@@ -467,6 +487,8 @@ async function build(
             );
         });
         writeFileAtomic(node.subnetEnvFile, subnetEnvText(node.subnetEnv));
+        // kubelet's chains come first, in either kube-proxy mode: kubelet runs before any pod (flannel's included).
+        await applyRules(node.netns, kubeletRules(), path.join(stateDir, "nodes", node.name, "kubelet.rules"));
         if (planProxyMode(plan).flannelNftables) {
             // flannel's EnableNFTables: its rules in table ip flannel-ipv4 instead of iptables (lab/proxy-mode.ts).
             await programFlannelNftables(plan, node, stateDir);
@@ -963,6 +985,8 @@ export interface CheckResult {
     readonly changes: readonly string[];
     /** The plan's warnings: settings the lab models rather than builds, paths it does not check. */
     readonly warnings: readonly string[];
+    /** kube-proxy's mode the rows tested, in words (proxyModeText): the lab's stand-in when it does not model the stack's. */
+    readonly kubeProxy: string;
 }
 
 export function loadState(context: Pick<LabContext, "stateDir" | "prefix">): LabState {
@@ -1015,6 +1039,7 @@ export async function labCheck(context: LabContext): Promise<CheckResult> {
         ms: Date.now() - started,
         changes,
         warnings: synced.plan.warnings,
+        kubeProxy: proxyModeText(planProxyMode(synced.plan)),
     };
 }
 

@@ -214,6 +214,8 @@ export interface LabPlan {
     readonly kubeProxyMode?: ProxyMode;
     /** flannel's EnableNFTables, from its net-conf.json. Absent: false. */
     readonly flannelNftables?: boolean;
+    /** The stack's kube-proxy mode that kubeProxyMode stands in for (ipvs is not modelled). Absent: none. */
+    readonly kubeProxyStandsInFor?: "ipvs";
     readonly serviceCidr: string;
     readonly nodes: readonly LabNode[];
     readonly pods: readonly LabPod[];
@@ -838,12 +840,12 @@ export function planLab(input: LabInput, options: LabOptions): Result<LabPlan> {
 function kubeProxyModeFields(
     manifests: readonly LabManifest[],
     warnings: string[],
-): { kubeProxyMode: ProxyMode; flannelNftables: boolean } {
-    const { mode, flannelNftables } = proxyModeOf(manifests, warnings);
+): { kubeProxyMode: ProxyMode; flannelNftables: boolean; kubeProxyStandsInFor?: "ipvs" } {
+    const { mode, flannelNftables, standsInFor } = proxyModeOf(manifests, warnings);
     if (mode === ProxyMode.Nftables) {
         warnings.push(
             "kube-proxy's nftables mode does not serve NodePorts on 127.0.0.1 (KEP-3866; iptables mode only): lab check has no node → localhost NodePort rows in this mode",
         );
     }
-    return { kubeProxyMode: mode, flannelNftables };
+    return { kubeProxyMode: mode, flannelNftables, ...(standsInFor ? { kubeProxyStandsInFor: standsInFor } : {}) };
 }

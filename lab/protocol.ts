@@ -92,6 +92,47 @@ export interface ProbeRequest {
     };
 }
 
+/**
+ * Probes in flight at once from one namespace. Firing thousands at once (5,000 Services) made each probe's timeout
+ * include its wait behind the others, and overflowed the stand-ins' accept queues: false failures. A bounded pool
+ * starts each probe's clock when the probe starts.
+ */
+export const PROBE_CONCURRENCY = 32;
+/**
+ * Every probe gets at least this many attempts: one lost SYN or datagram on a busy machine must not fail a path.
+ * A real failure (refused, the wrong pod, no route, too big) fails on every attempt, and the last attempt is what
+ * the check judges, so real failures are still reported.
+ */
+export const MIN_ATTEMPTS = 2;
+/** The pause between two attempts of one probe. */
+export const RETRY_PAUSE_MS = 150;
+/** A repeated probe (`until`) sends this many requests at once, then looks at who answered. */
+export const UNTIL_ROUND = 4;
+/** ping keeps its own deadline; the agent gives it this much more to report why it failed. */
+export const PING_GRACE_MS = 2000;
+
+/**
+ * The longest one probe request can take in the agent: every attempt of every round timing out, with the pauses.
+ * The agent enforces each attempt's limit itself, so this is a bound, not a guess.
+ */
+export function probeBoundMs(request: ProbeRequest): number {
+    const attempt = request.timeoutMs + (request.probe.kind === "ping" ? PING_GRACE_MS : 0) + RETRY_PAUSE_MS;
+    const rounds = request.until ? Math.ceil(request.until.max / UNTIL_ROUND) : 1;
+    return rounds * Math.max(MIN_ATTEMPTS, request.attempts) * attempt;
+}
+
+/**
+ * How long an agent process may run for these requests before it counts as hung: the requests' bounds spread over
+ * the pool (the longest one at least), doubled for a machine whose timers fire late under load, plus a minute for
+ * the process to start. Derived from the requests, so a big source (25,000 probes at 5,000 Services) is not cut
+ * off by a fixed limit that only a small lab fits in.
+ */
+export function agentTimeLimitMs(requests: readonly ProbeRequest[]): number {
+    const bounds = requests.map(probeBoundMs);
+    const total = bounds.reduce((sum, bound) => sum + bound, 0);
+    return 60_000 + 2 * Math.max(Math.max(0, ...bounds), Math.ceil(total / PROBE_CONCURRENCY));
+}
+
 /** What a repeated probe saw. */
 export interface Spread {
     readonly tries: number;

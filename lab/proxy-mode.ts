@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { inNetns, mapLimit, writeFileAtomic } from "./exec";
 import { restoreDocument } from "./iptables";
-import { Endpoint, kubeProxyRules } from "./kube-proxy";
+import { Endpoint, KUBELET_CHAINS, kubeProxyRules } from "./kube-proxy";
 import { LabManifest } from "./model";
 import { KUBE_PROXY_NFT_CLEANUP, RulesetSize, flannelNftScript, kubeProxyNftScript } from "./nftables";
 import type { LabNode, LabPlan } from "./plan";
@@ -20,7 +20,24 @@ export interface ProxyModeSettings {
     readonly mode: ProxyMode;
     /** flannel's EnableNFTables: its masquerade and forward rules in nftables. */
     readonly flannelNftables: boolean;
+    /** The stack's mode when the lab cannot run it and `mode` stands in for it (ipvs). */
+    readonly standsInFor?: "ipvs";
 }
+
+/** What runs in the lab in words: `iptables mode`, or the stand-in with the mode it replaces. */
+export function proxyModeText(settings: Pick<ProxyModeSettings, "mode" | "standsInFor">): string {
+    return settings.standsInFor
+        ? `${settings.mode} mode in place of the stack's ${settings.standsInFor} mode, which the lab does not model`
+        : `${settings.mode} mode`;
+}
+
+/**
+ * Why ipvs is not modelled: the lab would need the kernel's IPVS (ip_vs modules, ipvsadm) inside each node's
+ * namespace, and IPVS mode is deprecated upstream anyway. Not this kernel's only gap: the test machine's kernel has
+ * no ip_vs at all.
+ */
+export const IPVS_NOT_MODELLED =
+    "kube-proxy's ipvs mode is not modelled by the lab: it programs iptables mode instead, so lab check proves iptables rules, not IPVS virtual servers (the stack still asks for ipvs on a real cluster)";
 
 /**
  * The mode the rendered stack asks for: config.conf's mode (empty is kube-proxy's default, iptables), iptables when
@@ -28,6 +45,7 @@ export interface ProxyModeSettings {
  */
 export function proxyModeOf(manifests: readonly LabManifest[], warnings: string[] = []): ProxyModeSettings {
     let mode: ProxyMode = ProxyMode.Iptables;
+    let standsInFor: "ipvs" | undefined;
     const kubeProxy = manifests.find(
         (manifest) =>
             manifest.kind === "ConfigMap" && manifest.name === "kube-proxy" && manifest.namespace === "kube-system",
@@ -38,7 +56,8 @@ export function proxyModeOf(manifests: readonly LabManifest[], warnings: string[
         if (written === "nftables") {
             mode = ProxyMode.Nftables;
         } else if (written === "ipvs") {
-            warnings.push("kube-proxy's ipvs mode is not modelled by the lab: it programs iptables mode instead");
+            standsInFor = "ipvs";
+            warnings.push(IPVS_NOT_MODELLED);
         }
     }
     const flannel = manifests.find((manifest) => manifest.kind === "ConfigMap" && manifest.name === "kube-flannel-cfg");
@@ -51,7 +70,7 @@ export function proxyModeOf(manifests: readonly LabManifest[], warnings: string[
             // The model reports a broken net-conf.json.
         }
     }
-    return { mode, flannelNftables };
+    return { mode, flannelNftables, ...(standsInFor ? { standsInFor } : {}) };
 }
 
 /** The plan's mode: what `up` recorded, else iptables (a state written before modes existed). */
@@ -59,6 +78,9 @@ export function planProxyMode(plan: LabPlan): ProxyModeSettings {
     return {
         mode: plan.kubeProxyMode ?? ProxyMode.Iptables,
         flannelNftables: plan.flannelNftables ?? false,
+        ...(plan.kubeProxyStandsInFor && plan.kubeProxyMode !== ProxyMode.Nftables
+            ? { standsInFor: plan.kubeProxyStandsInFor }
+            : {}),
     };
 }
 
@@ -175,9 +197,18 @@ export function nftChunks(script: string, servicesPerChunk: number): string[] {
     return chunks.filter((chunk) => chunk.length > 0).map((chunk) => `${chunk.join("\n")}\n`);
 }
 
-/** kube-proxy's iptables chains are all named KUBE-*: a line touches them when it declares, fills or jumps to one. */
-function touchesOwned(line: string): boolean {
-    return /^:KUBE-/.test(line) || /^-[AI] KUBE-/.test(line) || / -[jg] KUBE-/.test(line);
+/**
+ * kube-proxy's iptables chains are named KUBE-*, except kubelet's (KUBE-FIREWALL, its canary and hint chains), which
+ * kube-proxy never removes: a line is kube-proxy's when it declares, fills or jumps to one of its chains.
+ */
+export function touchesOwned(line: string): boolean {
+    const owned = (chain: string | undefined): boolean =>
+        chain !== undefined && chain.startsWith("KUBE-") && !KUBELET_CHAINS.has(chain);
+    return (
+        owned(/^:(\S+)/.exec(line)?.[1]) ||
+        owned(/^-[AI] (\S+)/.exec(line)?.[1]) ||
+        owned(/ -[jg] (\S+)/.exec(line)?.[1])
+    );
 }
 
 /**

@@ -14,7 +14,7 @@ import {
     portRules,
     servicePortUpdateScript,
 } from "../lab/nftables";
-import { mergeRestore, nftChunks, proxyModeOf } from "../lab/proxy-mode";
+import { mergeRestore, nftChunks, proxyModeOf, proxyModeText, touchesOwned } from "../lab/proxy-mode";
 
 function service(namespace: string, name: string, clusterIP: string, nodePort?: number): PlannedService {
     return {
@@ -192,9 +192,29 @@ describe("the lab's mode and iptables loading", () => {
         ];
         assert.deepEqual(proxyModeOf(manifests), { mode: "nftables", flannelNftables: true });
         assert.deepEqual(proxyModeOf([]), { mode: "iptables", flannelNftables: false });
+    });
+
+    it("says plainly that ipvs mode is programmed as iptables mode, in the warning and in what check reports", () => {
         const warnings: string[] = [];
-        proxyModeOf([{ ...manifests[0]!, object: { data: { "config.conf": "mode: ipvs\n" } } }], warnings);
-        assert.match(warnings[0]!, /ipvs/);
+        const ipvs = proxyModeOf(
+            [
+                {
+                    apiVersion: "v1",
+                    kind: "ConfigMap",
+                    namespace: "kube-system",
+                    name: "kube-proxy",
+                    object: { data: { "config.conf": "mode: ipvs\n" } },
+                },
+            ],
+            warnings,
+        );
+        assert.deepEqual(ipvs, { mode: "iptables", flannelNftables: false, standsInFor: "ipvs" });
+        assert.match(warnings[0]!, /ipvs mode is not modelled by the lab: it programs iptables mode instead/);
+        assert.equal(
+            proxyModeText(ipvs),
+            "iptables mode in place of the stack's ipvs mode, which the lab does not model",
+        );
+        assert.equal(proxyModeText({ mode: "nftables" }), "nftables mode");
     });
 
     it("merges kube-proxy's rules into the saved tables: its old lines go, everyone else's stay in order", () => {
@@ -234,5 +254,38 @@ describe("the lab's mode and iptables loading", () => {
             ].join("\n"),
         );
         assert.doesNotMatch(mergeRestore(saved, ""), /KUBE-/, "an empty document removes kube-proxy's rules");
+    });
+
+    it("keeps kubelet's chains when it removes kube-proxy's (nftables mode's start-up cleanup), as upstream does", () => {
+        const kubelet = [
+            ":KUBE-FIREWALL - [0:0]",
+            ":KUBE-KUBELET-CANARY - [0:0]",
+            "-A INPUT -j KUBE-FIREWALL",
+            "-A OUTPUT -j KUBE-FIREWALL",
+            '-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+        ];
+        const saved = [
+            "*mangle",
+            ":KUBE-IPTABLES-HINT - [0:0]",
+            ":KUBE-KUBELET-CANARY - [0:0]",
+            "COMMIT",
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":KUBE-NODEPORTS - [0:0]",
+            ":KUBE-PROXY-FIREWALL - [0:0]",
+            ":KUBE-SERVICES - [0:0]",
+            '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+            '-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS',
+            ...kubelet,
+            '-A KUBE-SERVICES -d 10.96.0.9/32 -m comment --comment "demo/gone:http has no endpoints" -j REJECT',
+            "COMMIT",
+            "",
+        ].join("\n");
+        const cleaned = mergeRestore(saved, "");
+        assert.deepEqual(
+            cleaned.split("\n").filter((line) => line.includes("KUBE-")),
+            [":KUBE-IPTABLES-HINT - [0:0]", ":KUBE-KUBELET-CANARY - [0:0]", ...kubelet],
+        );
+        assert.ok(touchesOwned(":KUBE-MARK-MASQ - [0:0]") && !touchesOwned("-A OUTPUT -j KUBE-FIREWALL"));
     });
 });

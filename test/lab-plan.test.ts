@@ -24,7 +24,15 @@ import { dnsRecords, hostsFile } from "../lab/dns";
 import { cniChain, delegateConfig, firstAddressOf, parseSubnetEnv, subnetEnvText } from "../lab/flannel";
 import { decideRoute, nginxConfig, routeTable, wildcardMatches } from "../lab/ingress";
 import { restoreDocument } from "../lab/iptables";
-import { chainHash, endpointsOf, kubeProxyRules, noEndpointsReason, planServices, PodView } from "../lab/kube-proxy";
+import {
+    chainHash,
+    endpointsOf,
+    kubeletRules,
+    kubeProxyRules,
+    noEndpointsReason,
+    planServices,
+    PodView,
+} from "../lab/kube-proxy";
 import { environmentProblem } from "../lab/lab";
 import { readManifestFiles } from "../lab/manifest-files";
 import { IngressModel, LabManifest, readClusterModel } from "../lab/model";
@@ -486,29 +494,41 @@ void describe("lab plan: kube-proxy", () => {
         const plan = labPlan();
         const kubeProxy = kubeProxyRules(plan.services, new Map(), plan.clusterCidr);
         const document = restoreDocument(kubeProxy);
-        const inserted = (chain: string): string[] =>
-            document
-                .split("\n")
-                .filter((line) => line.startsWith(`-I ${chain} `))
-                .map((line) => `${line.split(" ")[2]} ${line.split(" -j ")[1]}`);
-        assert.deepEqual(inserted("FORWARD"), [
-            "1 KUBE-PROXY-FIREWALL",
-            "2 KUBE-FORWARD",
-            "3 KUBE-SERVICES",
-            "4 KUBE-EXTERNAL-SERVICES",
+        // The jumps in each built-in chain once these documents were applied in this order (-A appends, -I n inserts).
+        const jumps = (...documents: string[]): Map<string, string[]> => {
+            const chains = new Map<string, string[]>();
+            for (const text of documents) {
+                let table = "";
+                for (const line of text.split("\n")) {
+                    const target = line.split(" -j ")[1]?.split(" ")[0] ?? "";
+                    const [verb, chain, position] = line.split(" ");
+                    if (line.startsWith("*")) {
+                        table = line.slice(1);
+                    } else if (verb === "-A" || verb === "-I") {
+                        const list = chains.get(`${table} ${chain}`) ?? [];
+                        list.splice(verb === "-A" ? list.length : Number(position) - 1, 0, target);
+                        chains.set(`${table} ${chain}`, list);
+                    }
+                }
+            }
+            return chains;
+        };
+        const node = jumps(restoreDocument(kubeletRules()), document);
+        assert.deepEqual(node.get("filter FORWARD"), [
+            "KUBE-PROXY-FIREWALL",
+            "KUBE-FORWARD",
+            "KUBE-SERVICES",
+            "KUBE-EXTERNAL-SERVICES",
         ]);
-        assert.deepEqual(inserted("INPUT"), [
-            "1 KUBE-PROXY-FIREWALL",
-            "2 KUBE-NODEPORTS",
-            "3 KUBE-EXTERNAL-SERVICES",
-            "4 KUBE-FIREWALL",
+        assert.deepEqual(node.get("filter INPUT"), [
+            "KUBE-PROXY-FIREWALL",
+            "KUBE-NODEPORTS",
+            "KUBE-EXTERNAL-SERVICES",
+            "KUBE-FIREWALL",
         ]);
-        assert.deepEqual(inserted("OUTPUT"), [
-            "1 KUBE-SERVICES",
-            "1 KUBE-PROXY-FIREWALL",
-            "2 KUBE-SERVICES",
-            "3 KUBE-FIREWALL",
-        ]);
+        assert.deepEqual(node.get("filter OUTPUT"), ["KUBE-PROXY-FIREWALL", "KUBE-SERVICES", "KUBE-FIREWALL"]);
+        assert.deepEqual(node.get("nat OUTPUT"), ["KUBE-SERVICES"]);
+        assert.doesNotMatch(document, /KUBE-FIREWALL|KUBE-KUBELET-CANARY/, "kubelet's chains are kubelet's");
         assert.ok(!document.includes("-A FORWARD"), "flannel appends; kube-proxy inserts");
         // What iptables-save prints once both agents applied their rules: applying again adds no jump.
         const saved = [

@@ -22,6 +22,30 @@ function inNode(context: LabContext, node: string, ...command: string[]): string
     return spawnSync("ip", ["netns", "exec", `${context.prefix}node-${node}`, ...command], { encoding: "utf8" }).stdout;
 }
 
+/** kube-proxy's own iptables chains (and jumps to them); kubelet's KUBE-FIREWALL, canary and hint are not. */
+const KUBE_PROXY_CHAINS =
+    /KUBE-(SERVICES|NODEPORTS|SVC-|SEP-|EXT-|POSTROUTING|MARK-MASQ|FORWARD|PROXY-FIREWALL|EXTERNAL-SERVICES)/;
+
+/** kubelet's chains, each once, whatever kube-proxy's mode: what a switch must leave alone. */
+function assertKubeletChains(saved: string, node: string): void {
+    const lines = saved.split("\n");
+    const count = (line: string): number => lines.filter((item) => item === line).length;
+    for (const line of [
+        ":KUBE-IPTABLES-HINT - [0:0]",
+        ":KUBE-FIREWALL - [0:0]",
+        "-A INPUT -j KUBE-FIREWALL",
+        "-A OUTPUT -j KUBE-FIREWALL",
+    ]) {
+        assert.equal(count(line), 1, `${node}: ${line}`);
+    }
+    assert.equal(lines.filter((line) => line === ":KUBE-KUBELET-CANARY - [0:0]").length, 3, `${node}: canaries`);
+    assert.equal(
+        lines.filter((line) => line.startsWith("-A KUBE-FIREWALL ") && line.includes("block incoming localnet")).length,
+        1,
+        `${node}: KUBE-FIREWALL's rule`,
+    );
+}
+
 function check(context: LabContext, options: string[]): string {
     const result = clusternet(["lab", "check", ...options]);
     assert.equal(result.code, 0, result.stderr + result.stdout);
@@ -46,19 +70,18 @@ void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, ()
         assert.equal(up.code, 0, up.stderr + up.stdout);
         assert.match(up.stdout, /kube-proxy \(nftables mode\) on every node/);
         check(context, options);
-        assert.match(
-            inNode(context, "cp-1", "nft", "list", "tables"),
-            /table ip kube-proxy\ntable ip flannel-ipv4|table ip flannel-ipv4\ntable ip kube-proxy/,
-        );
+        // Beside kubelet's iptables-nft tables (ip filter, nat, mangle).
+        const tables = inNode(context, "cp-1", "nft", "list", "tables");
+        assert.match(tables, /^table ip kube-proxy$/m);
+        assert.match(tables, /^table ip flannel-ipv4$/m);
         assert.match(
             inNode(context, "cp-1", "nft", "list", "map", "ip", "kube-proxy", "service-ips"),
             /tcp \. 8080 : goto service-/,
         );
-        assert.doesNotMatch(
-            inNode(context, "worker-1", "iptables-save"),
-            /KUBE-|FLANNEL-/,
-            "no iptables rules in nftables mode",
-        );
+        const nftNode = inNode(context, "worker-1", "iptables-save");
+        assert.doesNotMatch(nftNode, KUBE_PROXY_CHAINS, "no kube-proxy iptables rules in nftables mode");
+        assert.doesNotMatch(nftNode, /FLANNEL-/, "no flannel iptables rules with EnableNFTables");
+        assertKubeletChains(nftNode, "worker-1");
 
         const toIptables = clusternet(["lab", "proxy-mode", "iptables", ...options]);
         assert.equal(toIptables.code, 0, toIptables.stderr);
@@ -73,6 +96,16 @@ void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, ()
             inNode(context, "cp-1", "iptables-save", "-t", "nat"),
             /-A KUBE-SERVICES -d \S+ .*demo\/web:http cluster IP/,
         );
+        const iptablesNode = inNode(context, "cp-1", "iptables-save");
+        assertKubeletChains(iptablesNode, "cp-1");
+        // kube-proxy's jumps go above kubelet's, as on a node where kubelet started first.
+        assert.deepEqual(
+            iptablesNode
+                .split("\n")
+                .filter((line) => line.startsWith("-A INPUT "))
+                .map((line) => line.split(" -j ")[1]),
+            ["KUBE-PROXY-FIREWALL", "KUBE-NODEPORTS", "KUBE-EXTERNAL-SERVICES", "KUBE-FIREWALL"],
+        );
 
         // Re-applying a mode is idempotent: the same rules, not twice as many.
         const rulesBefore = inNode(context, "cp-1", "iptables-save", "-t", "nat")
@@ -86,7 +119,9 @@ void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, ()
 
         assert.equal(clusternet(["lab", "proxy-mode", "nftables", ...options]).code, 0);
         check(context, options);
-        assert.doesNotMatch(inNode(context, "cp-1", "iptables-save"), /KUBE-/);
+        const back = inNode(context, "cp-1", "iptables-save");
+        assert.doesNotMatch(back, KUBE_PROXY_CHAINS, "kube-proxy's iptables chains are gone again");
+        assertKubeletChains(back, "cp-1");
         assert.equal(clusternet(["lab", "proxy-mode", "ipvs", ...options]).code, 2, "ipvs is not a lab mode");
     });
 });
