@@ -9,6 +9,7 @@ import { before, describe, it } from "node:test";
 import { labServicesStack } from "../bench/stacks";
 import { ConfigSource, loadStack } from "../components/config";
 import { OfflineRun, runOffline } from "../cli/offline";
+import { AppServiceSpec, findServiceBackend } from "../components/services";
 
 /** Network name -> [nodes, Services]; names of one width, so only the sizes differ. */
 const SIZES: Readonly<Record<string, readonly [number, number]>> = {
@@ -96,4 +97,27 @@ describe("the stack program at 20 to 60 Services on 3 and 6 nodes", () => {
             assert.equal(at("n6s40") - at("n6s20"), perTwenty, "no nodes x Services term");
         });
     }
+});
+
+describe("findServiceBackend over 2,000 Services", () => {
+    it("reads each Service once for any number of lookups (each looked through every Service: routes x Services)", () => {
+        const specs: AppServiceSpec[] = Array.from({ length: 2000 }, (_, index) => ({
+            name: `svc-${index}`,
+            namespace: `ns-${index % 10}`,
+            selector: { app: `svc-${index}` },
+            ports: [{ name: "http", port: 8080, targetPort: 80 }],
+        }));
+        let reads = 0;
+        const services = new Proxy(specs, {
+            get(target, key, receiver) {
+                reads += typeof key === "string" && /^\d+$/.test(key) ? 1 : 0;
+                return Reflect.get(target, key, receiver) as unknown;
+            },
+        });
+        for (let index = 0; index < 2000; index += 1) {
+            const found = findServiceBackend(services, { service: `svc-${index}`, port: "http" });
+            assert.ok(found.ok && found.value.serviceIndex === index && found.value.namespace === `ns-${index % 10}`);
+        }
+        assert.ok(reads <= 2 * specs.length, `${reads} reads of 2,000 Services for 2,000 lookups`);
+    });
 });

@@ -49,6 +49,38 @@ function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: 
         .join(", ");
 }
 
+interface NamedService {
+    readonly spec: AppServiceSpec;
+    readonly index: number;
+    readonly namespace: string;
+}
+
+/** Each list's Services by name, indexed once per list (the lists are validated specs, never changed). */
+const byName = new WeakMap<readonly AppServiceSpec[], ReadonlyMap<string, readonly NamedService[]>>();
+
+/**
+ * The Services by name. Every route path looks its backend up: scanning every Service each time made a route
+ * table as large as its Services quadratic (1,000 routes to 1,000 Services, several lookups per path).
+ */
+function servicesByName(services: readonly AppServiceSpec[]): ReadonlyMap<string, readonly NamedService[]> {
+    let index = byName.get(services);
+    if (!index) {
+        const built = new Map<string, NamedService[]>();
+        services.forEach((spec, at) => {
+            const entry = { spec, index: at, namespace: spec.namespace ?? DEFAULT_NAMESPACE };
+            const list = built.get(spec.name);
+            if (list) {
+                list.push(entry);
+            } else {
+                built.set(spec.name, [entry]);
+            }
+        });
+        byName.set(services, built);
+        index = built;
+    }
+    return index;
+}
+
 /**
  * Finds a Service port among the stack's Services by name (and namespace) and port name or number, resolving the
  * target port to a number. Errors are values naming the reference's wrong field (the caller knows where the
@@ -56,9 +88,7 @@ function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: 
  * namespaces, a number that is the port's targetPort or nodePort. Expects validated Service specs.
  */
 export function findServiceBackend(services: readonly AppServiceSpec[], ref: ServiceBackendRef): BackendLookup {
-    const named = services
-        .map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE }))
-        .filter((candidate) => candidate.spec.name === ref.service);
+    const named = servicesByName(services).get(ref.service) ?? [];
     if (named.length === 0) {
         const names = [...new Set(services.map((spec) => `${spec.namespace ?? DEFAULT_NAMESPACE}/${spec.name}`))];
         return {
