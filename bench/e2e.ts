@@ -36,6 +36,8 @@ export interface ProcessMeasure {
     readonly cpuMs: number;
     readonly maxRssBytes: number;
     readonly exitCode: number;
+    /** What the process wrote to stdout. */
+    readonly stdout: string;
 }
 
 /** A preloaded hook that writes the process's own peak RSS to the file named by CLUSTERNET_BENCH_RSS. */
@@ -75,7 +77,7 @@ export function measureProcess(command: string, args: readonly string[], cwd = R
         const tail = (result.stderr ?? "").split("\n").slice(-15).join("\n");
         console.error(`${command} ${args.join(" ")} exited ${exitCode}:\n${tail}`);
     }
-    return { ms, cpuMs, maxRssBytes, exitCode };
+    return { ms, cpuMs, maxRssBytes, exitCode, stdout: result.stdout ?? "" };
 }
 
 export const Step = { Plan: "plan", Render: "render", Check: "check" } as const;

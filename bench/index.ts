@@ -52,13 +52,14 @@ async function main(): Promise<void> {
         results.push(...benchEndToEnd(log));
     }
     if (wanted("lab")) {
-        log("lab: timing `lab up` in network namespaces (root only)...");
-        for (const result of await benchLab()) {
+        log("lab: timing `lab up` in network namespaces (root only; 5,000 Services: minutes)...");
+        for (const result of await benchLab([], log)) {
             results.push({
                 name: result.name,
                 ms: result.ms,
-                target: `< ${result.target / 1000} s`,
-                met: result.ms < result.target,
+                ...(result.target === undefined
+                    ? {}
+                    : { target: `< ${result.target / 1000} s`, met: result.ms < result.target }),
             });
         }
     }

@@ -3,6 +3,7 @@
  * `plan` and `render` do (main.ts hands its helpers in), so the lab builds what `pulumi up` would apply.
  */
 import * as fs from "node:fs";
+import { performance } from "node:perf_hooks";
 import { Command } from "commander";
 import type { LoadedStack } from "../components/config";
 import { CheckFailed, UsageError } from "./errors";
@@ -28,6 +29,10 @@ import { LabManifest } from "../lab/model";
 import { ProxyMode } from "../lab/proxy-mode";
 import { labSwitchProxyMode } from "../lab/switch-mode";
 import { DEFAULT_BENCH_SIZES, DEFAULT_CONNECTS, benchChart, benchTable, benchVerdict, labBench } from "../lab/bench";
+
+function seconds(ms: number): string {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
 
 interface Io {
     readonly stdout: (text: string) => void;
@@ -116,6 +121,9 @@ export function addLabCommands<P extends PreparedStack, O>(
         )
         .action(async (options: O & LabOptions & { manifests?: string; keepOnFailure?: boolean }) => {
             const context = contextOf(options, io);
+            // The command's own part, before the lab's: on a big stack rendering it is most of the wait.
+            const started = performance.now();
+            const cpuStarted = process.cpuUsage();
             const prepared = helpers.prepare(options, io);
             let manifests: LabManifest[];
             if (options.manifests !== undefined) {
@@ -130,6 +138,8 @@ export function addLabCommands<P extends PreparedStack, O>(
                 manifests = manifestsOf((await helpers.runStackProgram(prepared, io)).resources);
             }
             const { config, plan } = prepared.loaded;
+            const cpu = process.cpuUsage(cpuStarted);
+            const before = `${options.manifests !== undefined ? "reading the manifests" : "planning and rendering the stack"} took ${seconds(performance.now() - started)} (CPU ${seconds((cpu.user + cpu.system) / 1000)})`;
             const { state, ms } = await labUp(
                 {
                     stack: prepared.input.stackName,
@@ -144,7 +154,7 @@ export function addLabCommands<P extends PreparedStack, O>(
             // The same lab for the next commands: its prefix, and its state folder when it is not the default.
             const where = `--prefix ${context.prefix}${options.stateDir !== undefined ? ` --state-dir ${context.stateDir}` : ""}`;
             io.stdout(
-                `lab up: built in ${(ms / 1000).toFixed(1)} s\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check ${where}   (then: clusternet lab down ${where})\n`,
+                `lab up: built in ${seconds(ms)}; before that, ${before}\n\n${podTable(state)}\n${lookAround(state)}\nNext: clusternet lab check ${where}   (then: clusternet lab down ${where})\n`,
             );
         });
 

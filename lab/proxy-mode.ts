@@ -262,10 +262,13 @@ export function mergeRestore(saved: string, document: string): string {
     };
     read(saved, true);
     read(document, false);
-    const out: string[] = [];
-    for (const name of order) {
+    // Joined per table, not spread into one array: `push(...rules)` overflows the call stack at about 125,000 rules
+    // (20,000 Services).
+    const out = order.map((name) => {
         const { declarations, rules } = tables.get(name)!;
-        out.push(`*${name}`, ...declarations, ...rules, "COMMIT");
-    }
+        return [`*${name}`, declarations.join("\n"), rules.join("\n"), "COMMIT"]
+            .filter((part) => part !== "")
+            .join("\n");
+    });
     return `${out.join("\n")}\n`;
 }

@@ -288,4 +288,24 @@ describe("the lab's mode and iptables loading", () => {
         );
         assert.ok(touchesOwned(":KUBE-MARK-MASQ - [0:0]") && !touchesOwned("-A OUTPUT -j KUBE-FIREWALL"));
     });
+
+    it("merges the rules of 20,000 Services whole (spreading them into one push overflowed the call stack)", () => {
+        const chains = Array.from({ length: 20_000 }, (_, index) => `KUBE-SVC-${String(index).padStart(16, "0")}`);
+        const document = [
+            "*nat",
+            ":KUBE-SERVICES - [0:0]",
+            ...chains.map((chain) => `:${chain} - [0:0]`),
+            ...chains.flatMap((chain, index) => [
+                `-A KUBE-SERVICES -d 10.96.${index >> 8}.${index & 255}/32 -p tcp --dport 80 -j ${chain}`,
+                ...Array.from({ length: 6 }, (_, rule) => `-A ${chain} -m comment --comment rule-${rule} -j RETURN`),
+            ]),
+            "COMMIT",
+            "",
+        ].join("\n");
+        const lines = mergeRestore("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", document).split("\n");
+        assert.equal(lines.filter((line) => line.startsWith(":")).length, 20_002);
+        assert.equal(lines.filter((line) => line.startsWith("-A ")).length, 140_000);
+        assert.deepEqual(lines.slice(0, 3), ["*nat", ":PREROUTING ACCEPT [0:0]", ":KUBE-SERVICES - [0:0]"]);
+        assert.deepEqual(lines.slice(-2), ["COMMIT", ""]);
+    });
 });

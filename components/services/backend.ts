@@ -40,6 +40,38 @@ function portList(ports: ReadonlyArray<{ readonly name?: string; readonly port: 
         .join(", ");
 }
 
+interface NamedService {
+    readonly spec: AppServiceSpec;
+    readonly index: number;
+    readonly namespace: string;
+}
+
+/** Each list's Services by name, indexed once per list (the lists are validated specs, never changed). */
+const byName = new WeakMap<readonly AppServiceSpec[], ReadonlyMap<string, readonly NamedService[]>>();
+
+/**
+ * The Services by name. Every route path looks its backend up: scanning every Service each time made a route
+ * table as large as its Services quadratic (1,000 routes to 1,000 Services, several lookups per path).
+ */
+function servicesByName(services: readonly AppServiceSpec[]): ReadonlyMap<string, readonly NamedService[]> {
+    let index = byName.get(services);
+    if (!index) {
+        const built = new Map<string, NamedService[]>();
+        services.forEach((spec, at) => {
+            const entry = { spec, index: at, namespace: spec.namespace ?? DEFAULT_NAMESPACE };
+            const list = built.get(spec.name);
+            if (list) {
+                list.push(entry);
+            } else {
+                built.set(spec.name, [entry]);
+            }
+        });
+        byName.set(services, built);
+        index = built;
+    }
+    return index;
+}
+
 /**
  * Finds a Service port among the stack's Services by name (and namespace) and port name or number, resolving the
  * target port to a number. A problem's key is the reference's wrong field, `service`, `namespace` or `port` (the
@@ -50,9 +82,7 @@ export function findServiceBackend(
     services: readonly AppServiceSpec[],
     ref: ServiceBackendRef,
 ): Result<ServiceBackend> {
-    const named = services
-        .map((spec, index) => ({ spec, index, namespace: spec.namespace ?? DEFAULT_NAMESPACE }))
-        .filter((candidate) => candidate.spec.name === ref.service);
+    const named = servicesByName(services).get(ref.service) ?? [];
     if (named.length === 0) {
         const names = [...new Set(services.map((spec) => `${spec.namespace ?? DEFAULT_NAMESPACE}/${spec.name}`))];
         return fail({
