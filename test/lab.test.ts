@@ -122,7 +122,8 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         }
     });
 
-    void it("the dev stack as it renders: lab up, check and down through the command line; every path works and nothing is left", () => {
+    // lab up, check and down as processes once (here), as a user runs them; everything else through runCli.
+    void it("the dev stack as it renders: lab up, check and down through the command line; every path works and nothing is left", async () => {
         const context = contextFor("dev");
         const stackFile = path.join(REPO, "Pulumi.dev.yaml");
         const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
@@ -200,7 +201,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
                 .stdout.split("\n")
                 .filter((line) => line.startsWith("-A"));
         const before = save();
-        const sync = clusternet(["lab", "sync", ...labOptions(context)]);
+        const sync = await runCli(["lab", "sync", ...labOptions(context)]);
         assert.equal(sync.code, 0, sync.stderr);
         assert.deepEqual(save(), before, "a full sync re-applies the same rules, duplicating nothing");
 
@@ -210,7 +211,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         for (const device of ["flannel.1", "eth0"]) {
             const mtuBefore = /mtu (\d+)/.exec(inNode("link", "show", device).stdout)![1]!;
             assert.equal(inNode("link", "set", device, "mtu", "1400").status, 0);
-            const broken = clusternet(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
+            const broken = await runCli(["lab", "check", "--config-file", stackFile, ...labOptions(context)]);
             assert.equal(inNode("link", "set", device, "mtu", mtuBefore).status, 0);
             // Forget the path MTUs learnt from "Frag needed", so that the next device's failure is its own.
             for (const netns of ["node-cp-1", "pod-clusternet-lab.probe-cp-1"]) {
@@ -229,7 +230,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.deepEqual(namespacesWith(context.prefix), []);
         assert.deepEqual(processesOf(context.stateDir), []);
         assert.equal(fs.existsSync(context.stateDir), false);
-        const again = clusternet(["lab", "down", ...labOptions(context)]);
+        const again = await runCli(["lab", "down", ...labOptions(context)]);
         assert.equal(again.code, 0, "down is idempotent");
         assert.match(again.stdout, /removed 0 namespaces/);
     });
@@ -314,7 +315,7 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         const dev = fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8");
         assert.match(dev, /image: nginx:1\.27\.5/);
         fs.writeFileSync(stackFile, dev.replace("image: nginx:1.27.5", "image: registry.lab.example/web:1"));
-        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
+        const up = await runCli(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         const clean = await labCheck(context);
         assert.deepEqual(clean.failed, [], "the lab works before any fault");
