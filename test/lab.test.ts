@@ -9,11 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { formatDiagnosis, labDiagnose } from "../lab/diagnose";
-import { labCheck, labDown, labSync, loadState, LabContext } from "../lab/lab";
+import { labCheck, labDown, LabContext } from "../lab/lab";
 import { REPO, clusternet, runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { labSkipReason, uniquePrefix } from "./helpers/lab";
-import { DEV_FAULTS } from "./helpers/lab-faults";
 
 const skip = labSkipReason();
 if (skip) {
@@ -304,34 +302,6 @@ void describe("lab on this kernel (root)", { skip: skip ?? false }, () => {
         assert.equal(cli.code, 1);
         assert.match(cli.stderr, /FAIL pod → Service: probe-cp-1 → demo\/web:metrics/);
         assert.match(cli.stderr, /lab check: 12 path\(s\) fail/);
-        await labDown(context);
-    });
-
-    void it("each injected fault is found by lab check and named by lab diagnose (the fault table)", async () => {
-        const context = contextFor("flt");
-        // web as an image the lab runs as a stand-in on every declared port: nginx's default config has no 443, and
-        // a fault below makes 443 deaf on one pod only.
-        const stackFile = path.join(work, "Pulumi.faults.yaml");
-        const dev = fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8");
-        assert.match(dev, /image: nginx:1\.27\.5/);
-        fs.writeFileSync(stackFile, dev.replace("image: nginx:1.27.5", "image: registry.lab.example/web:1"));
-        const up = await runCli(["lab", "up", "--config-file", stackFile, "--no-save", ...labOptions(context)]);
-        assert.equal(up.code, 0, up.stderr + up.stdout);
-        const clean = await labCheck(context);
-        assert.deepEqual(clean.failed, [], "the lab works before any fault");
-        for (const fault of DEV_FAULTS) {
-            const repair = await fault.inject(loadState(context));
-            const result = await labCheck(context);
-            assert.ok(
-                result.failed.some((row) => fault.failingRow.test(row.path)),
-                `${fault.name}: check must fail a row like ${fault.failingRow}; failed: ${result.failed.map((row) => row.path).join(" | ")}`,
-            );
-            const diagnosis = await labDiagnose(context, fault.diagnose.from, fault.diagnose.to);
-            assert.equal(diagnosis.broken?.hop, fault.hop, `${fault.name}:\n${formatDiagnosis(diagnosis)}`);
-            assert.ok(diagnosis.broken?.fix, "the broken hop comes with a fix");
-            repair?.();
-            await labSync(context, { full: true });
-        }
         await labDown(context);
     });
 
