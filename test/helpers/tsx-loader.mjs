@@ -4,11 +4,12 @@
 // test process. Packages in node_modules are CommonJS or declare `"type": "module"` (which Node 20.19 requires
 // natively), so they go to Node's own loader; the project's files and every `import()` still go through tsx.
 import { createRequire } from "node:module";
+import { sep } from "node:path";
 
 const Module = createRequire(import.meta.url)("node:module");
 const nodeJs = Module._extensions[".js"];
 await import("tsx");
 const tsxJs = Module._extensions[".js"];
 Module._extensions[".js"] = function (module, filename) {
-    return (filename.includes("/node_modules/") ? nodeJs : tsxJs).call(this, module, filename);
+    return (filename.includes(`${sep}node_modules${sep}`) ? nodeJs : tsxJs).call(this, module, filename);
 };
