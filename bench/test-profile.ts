@@ -7,7 +7,8 @@
  * On a shared machine wall time is CPU time plus waiting for a core, so CPU time is the figure to compare; the
  * estimate for a quiet 2-core machine is the CPU time of what runs side by side over 2 cores.
  *
- * `npm run test:profile -- [--cold] [--files | test/x.test.ts ...]`. `--cold` deletes the caches
+ * `npm run test:profile -- [--cold] [part ...] [--files | test/x.test.ts ...]` (parts: check:types check:lint
+ * check:format test:unit test:lab; all by default). `--cold` deletes the caches
  * (node_modules/.cache/clusternet: the checks' and the shards' durations) first, as on a fresh clone.
  */
 import { spawnSync } from "node:child_process";
@@ -39,7 +40,7 @@ function measure(name: string, command: string, args: readonly string[]): Measur
     const field = (label: string): number => Number(new RegExp(`${label}: ([\\d.]+)`).exec(result.stderr)?.[1] ?? 0);
     const cpuMs = useTime ? (field("User time \\(seconds\\)") + field("System time \\(seconds\\)")) * 1000 : NaN;
     const count = (label: string): number =>
-        Number(new RegExp(`^# ${label} (\\d+)$`, "m").exec(result.stdout)?.[1] ?? 0);
+        Number(new RegExp(`^(?:#|ℹ) ${label} (\\d+)$`, "m").exec(result.stdout)?.[1] ?? 0);
     const exitCode = result.status ?? 1;
     if (exitCode !== 0) {
         const tail = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-20).join("\n");
@@ -50,7 +51,7 @@ function measure(name: string, command: string, args: readonly string[]): Measur
         wallMs,
         cpuMs,
         exitCode,
-        ...(/^# tests /m.test(result.stdout)
+        ...(/^(?:#|ℹ) tests /m.test(result.stdout)
             ? { counts: { pass: count("pass"), fail: count("fail"), skipped: count("skipped") } }
             : {}),
     };
@@ -59,8 +60,7 @@ function measure(name: string, command: string, args: readonly string[]): Measur
 /** A package.json script, run as npm runs it (a shell, node_modules/.bin first on the PATH). */
 function measureScript(script: string, scripts: Record<string, string>): Measure {
     const bin = path.join(ROOT, "node_modules", ".bin");
-    process.env["PATH"] = `${bin}${path.delimiter}${process.env["PATH"]}`;
-    return measure(script, "sh", ["-c", scripts[script]!]);
+    return measure(script, "sh", ["-c", `PATH="${bin}${path.delimiter}$PATH"; ${scripts[script]!}`]);
 }
 
 /** Wall time of `durations` on `workers` workers, as the test runner hands them out: in order, to the first free. */
@@ -90,7 +90,9 @@ function main(): void {
             scripts: Record<string, string>;
         }
     ).scripts;
-    const named = argv.filter((arg) => !arg.startsWith("--"));
+    const PARTS = ["check:types", "check:lint", "check:format", "test:unit", "test:lab"];
+    const named = argv.filter((arg) => !arg.startsWith("--") && !PARTS.includes(arg));
+    const wantedParts = argv.filter((arg) => PARTS.includes(arg));
     const perFile = argv.includes("--files") || named.length > 0;
     const load = os.loadavg()[0]!;
     console.log(`load average at start ${load.toFixed(1)}, ${os.cpus().length} cores`);
@@ -98,11 +100,14 @@ function main(): void {
     console.log("| part | CPU s | wall s | tests pass/fail/skip |");
     console.log("|---|---|---|---|");
     if (!perFile) {
-        const parts = ["check:types", "check:lint", "check:format", "test:unit", "test:lab"].map((script) => {
+        const parts = (wantedParts.length > 0 ? wantedParts : PARTS).map((script) => {
             const result = measureScript(script, scripts);
             console.log(row(result));
             return result;
         });
+        if (parts.length < PARTS.length) {
+            return;
+        }
         const cpu = (script: string): number => parts.find((part) => part.name === script)!.cpuMs;
         const checksAndUnit = ["check:types", "check:lint", "check:format", "test:unit"].map(cpu);
         const sum = checksAndUnit.reduce((total, ms) => total + ms, 0);
