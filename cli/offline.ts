@@ -185,8 +185,12 @@ async function recordRun(options: OfflineRunOptions): Promise<OfflineRun> {
             if (typeof options.program === "function") {
                 return (await options.program()) ?? {};
             }
+            // Loaded afresh on every run, as the engine loads it once per process: a program reads its stack at load
+            // (index.ts: its render directory), and one process (the tests) may run several stacks.
+            const file = require.resolve(path.resolve(options.program));
+            delete require.cache[file];
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const program: unknown = require(path.resolve(options.program));
+            const program: unknown = require(file);
             const entry = typeof program === "function" ? program : (program as { default?: unknown }).default;
             return typeof entry === "function"
                 ? await (entry as () => Promise<Record<string, unknown>>)()

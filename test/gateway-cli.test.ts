@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { CliResult, clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { CliResult, devConfig, runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { crdSchemaErrors } from "./helpers/crd-schema";
 import { summaryGraph, waitsFor } from "./helpers/graph";
 import { schemaErrors } from "./helpers/kubernetes-schema";
@@ -41,9 +41,9 @@ function gatewayStack(api: string): string {
     return writeStackFile(temporaryDirectory(), `gw-${api}`, config);
 }
 
-function render(stackFile: string): { manifests: Map<string, Json>; summary: Json[] } {
+async function render(stackFile: string): Promise<{ manifests: Map<string, Json>; summary: Json[] }> {
     const out = path.join(temporaryDirectory(), "out");
-    ok(clusternet(["render", "--config-file", stackFile, "--no-save", "--no-previous", "--out", out]));
+    ok(await runCli(["render", "--config-file", stackFile, "--no-save", "--no-previous", "--out", out]));
     const manifests = new Map(
         fs
             .readdirSync(out)
@@ -62,8 +62,13 @@ async function errorsOf(object: Json): Promise<string[]> {
 
 void describe("the dev stack with api: gateway", () => {
     const stackFile = gatewayStack("gateway");
-    const { manifests, summary } = render(stackFile);
-    const kinds = [...manifests.values()].map((object) => object["kind"] as string);
+    let manifests: Map<string, Json>;
+    let summary: Json[];
+    let kinds: string[];
+    before(async () => {
+        ({ manifests, summary } = await render(stackFile));
+        kinds = [...manifests.values()].map((object) => object["kind"] as string);
+    });
 
     void it("renders valid objects: a GatewayClass, one Gateway, a ReferenceGrant, one HTTPRoute per host, no Ingress", async () => {
         for (const [file, object] of manifests) {
@@ -113,15 +118,17 @@ void describe("the dev stack with api: gateway", () => {
         assert.equal(deployment["metadata"]["annotations"]?.["pulumi.com/skipAwait"], undefined);
     });
 
-    void it("passes clusternet check", () => {
-        const result = ok(clusternet(["check", "--config-file", stackFile, "--no-previous"]));
+    void it("passes clusternet check", async () => {
+        const result = ok(await runCli(["check", "--config-file", stackFile, "--no-previous"]));
         assert.match(result.stdout, /passed/);
     });
 });
 
 void describe("the dev stack with api: both", () => {
-    const { manifests } = render(gatewayStack("both"));
-    const objects = [...manifests.values()];
+    let objects: Json[];
+    before(async () => {
+        objects = [...(await render(gatewayStack("both"))).manifests.values()];
+    });
 
     void it("serves every host through both APIs: an Ingress and an HTTPRoute with the same paths and backends", () => {
         const ingresses = objects.filter((object) => object["kind"] === "Ingress");
@@ -152,12 +159,12 @@ void describe("the dev stack with api: both", () => {
 });
 
 void describe("clusternet plan with api: gateway", () => {
-    void it("prints the Gateway and the same try commands as for Ingress", () => {
+    void it("prints the Gateway and the same try commands as for Ingress", async () => {
         const gateway = ok(
-            clusternet(["plan", "--config-file", gatewayStack("gateway"), "--no-save", "--format", "json"]),
+            await runCli(["plan", "--config-file", gatewayStack("gateway"), "--no-save", "--format", "json"]),
         );
         const ingress = ok(
-            clusternet(["plan", "--config-file", gatewayStack("ingress"), "--no-save", "--format", "json"]),
+            await runCli(["plan", "--config-file", gatewayStack("ingress"), "--no-save", "--format", "json"]),
         );
         const plan = (result: CliResult): Json => JSON.parse(result.stdout) as Json;
         assert.equal(plan(gateway)["ingress"]["api"], "gateway");

@@ -9,7 +9,7 @@ import { after, describe, it } from "node:test";
 import { decideRoute, routeTable, wildcardMatches } from "../lab/ingress";
 import { IngressModel, PathType } from "../lab/model";
 import { labDown, LabContext } from "../lab/lab";
-import { clusternet, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { labSkipReason, uniquePrefix } from "./helpers/lab";
 
 const httpRoute: IngressModel = {
@@ -153,7 +153,7 @@ void describe("lab check with the Gateway API (root)", { skip: skip ?? false }, 
     });
 
     for (const api of ["gateway", "both"]) {
-        void it(`api: ${api}: every route answers from the backend the Gateway API's precedence picks`, () => {
+        void it(`api: ${api}: every route answers from the backend the Gateway API's precedence picks`, async () => {
             const context = {
                 prefix: uniquePrefix(`g${api[0]}`),
                 stateDir: path.join(work, `state-${api}`),
@@ -162,9 +162,9 @@ void describe("lab check with the Gateway API (root)", { skip: skip ?? false }, 
             contexts.push(context);
             const options = ["--prefix", context.prefix, "--state-dir", context.stateDir];
             const stackFile = gatewayStack(api);
-            const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...options]);
+            const up = await runCli(["lab", "up", "--config-file", stackFile, "--no-save", ...options]);
             assert.equal(up.code, 0, up.stderr + up.stdout);
-            const check = clusternet(["lab", "check", "--config-file", stackFile, ...options]);
+            const check = await runCli(["lab", "check", "--config-file", stackFile, ...options]);
             assert.equal(check.code, 0, check.stderr + check.stdout);
             assert.match(check.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
             const rows = routeRows(check.stdout);
@@ -178,7 +178,7 @@ void describe("lab check with the Gateway API (root)", { skip: skip ?? false }, 
             ]) {
                 assert.ok(rows.includes(expected), `${expected} in\n${rows.join("\n")}`);
             }
-            const down = clusternet(["lab", "down", ...options]);
+            const down = await runCli(["lab", "down", ...options]);
             assert.equal(down.code, 0, down.stderr);
         });
     }

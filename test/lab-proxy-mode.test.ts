@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { labDown, LabContext } from "../lab/lab";
-import { clusternet, devConfig, temporaryDirectory, writeStackFile } from "./helpers/cli";
+import { devConfig, runCli, temporaryDirectory, writeStackFile } from "./helpers/cli";
 import { labSkipReason, uniquePrefix } from "./helpers/lab";
 
 const skip =
@@ -46,8 +46,8 @@ function assertKubeletChains(saved: string, node: string): void {
     );
 }
 
-function check(context: LabContext, options: string[]): string {
-    const result = clusternet(["lab", "check", ...options]);
+async function check(options: string[]): Promise<string> {
+    const result = await runCli(["lab", "check", ...options]);
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /lab check: (\d+) of \1 paths work, 0 fail/);
     return result.stdout;
@@ -64,12 +64,12 @@ void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, ()
         await labDown(context).catch(() => undefined);
     });
 
-    void it("nftables mode passes the whole matrix, and one stack switches to iptables and back", () => {
+    void it("nftables mode passes the whole matrix, and one stack switches to iptables and back", async () => {
         const stackFile = writeStackFile(work, "nft", { ...devConfig(), kubeProxy: { mode: "nftables" } });
-        const up = clusternet(["lab", "up", "--config-file", stackFile, "--no-save", ...options]);
+        const up = await runCli(["lab", "up", "--config-file", stackFile, "--no-save", ...options]);
         assert.equal(up.code, 0, up.stderr + up.stdout);
         assert.match(up.stdout, /kube-proxy \(nftables mode\) on every node/);
-        check(context, options);
+        await check(options);
         // Beside kubelet's iptables-nft tables (ip filter, nat, mangle).
         const tables = inNode(context, "cp-1", "nft", "list", "tables");
         assert.match(tables, /^table ip kube-proxy$/m);
@@ -83,10 +83,10 @@ void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, ()
         assert.doesNotMatch(nftNode, /FLANNEL-/, "no flannel iptables rules with EnableNFTables");
         assertKubeletChains(nftNode, "worker-1");
 
-        const toIptables = clusternet(["lab", "proxy-mode", "iptables", ...options]);
+        const toIptables = await runCli(["lab", "proxy-mode", "iptables", ...options]);
         assert.equal(toIptables.code, 0, toIptables.stderr);
         assert.match(toIptables.stdout, /kube-proxy nftables → iptables/);
-        check(context, options);
+        await check(options);
         assert.doesNotMatch(
             inNode(context, "cp-1", "nft", "list", "tables"),
             /kube-proxy/,
@@ -111,17 +111,17 @@ void describe("kube-proxy's mode in the lab (root)", { skip: skip ?? false }, ()
         const rulesBefore = inNode(context, "cp-1", "iptables-save", "-t", "nat")
             .split("\n")
             .filter((line) => line.startsWith("-A")).length;
-        assert.equal(clusternet(["lab", "proxy-mode", "iptables", ...options]).code, 0);
+        assert.equal((await runCli(["lab", "proxy-mode", "iptables", ...options])).code, 0);
         const rulesAfter = inNode(context, "cp-1", "iptables-save", "-t", "nat")
             .split("\n")
             .filter((line) => line.startsWith("-A")).length;
         assert.equal(rulesAfter, rulesBefore);
 
-        assert.equal(clusternet(["lab", "proxy-mode", "nftables", ...options]).code, 0);
-        check(context, options);
+        assert.equal((await runCli(["lab", "proxy-mode", "nftables", ...options])).code, 0);
+        await check(options);
         const back = inNode(context, "cp-1", "iptables-save");
         assert.doesNotMatch(back, KUBE_PROXY_CHAINS, "kube-proxy's iptables chains are gone again");
         assertKubeletChains(back, "cp-1");
-        assert.equal(clusternet(["lab", "proxy-mode", "ipvs", ...options]).code, 2, "ipvs is not a lab mode");
+        assert.equal((await runCli(["lab", "proxy-mode", "ipvs", ...options])).code, 2, "ipvs is not a lab mode");
     });
 });

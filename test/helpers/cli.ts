@@ -46,10 +46,18 @@ export async function runCli(args: readonly string[], cwd: string = REPO): Promi
     return { code, stdout, stderr };
 }
 
-/** A fresh temporary folder, removed when the process exits. */
+const temporaryDirectories: string[] = [];
+
+/** A fresh temporary folder, removed when the process exits (one exit listener for all: a shard has many files). */
 export function temporaryDirectory(prefix = "clusternet-test-"): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    if (temporaryDirectories.push(dir) === 1) {
+        process.on("exit", () => {
+            for (const each of temporaryDirectories) {
+                fs.rmSync(each, { recursive: true, force: true });
+            }
+        });
+    }
     return dir;
 }
 
