@@ -100,7 +100,31 @@ export function runShard(index: number, count: number): void {
             });
             measured[file] = Math.round(performance.now() - start);
         }
-        fs.mkdirSync(CACHE, { recursive: true });
-        fs.writeFileSync(durationsFile(index), JSON.stringify(measured));
+        recordDurations(index, count, measured);
     })();
+}
+
+/**
+ * Keeps this shard's durations until every shard of the same run (the same test runner, the shards' parent
+ * process) has finished, then the last one makes them the durations the next run shares by. Writing them earlier
+ * could change the shares of a shard that has not started yet (`--test-concurrency=1`): a file run twice or never.
+ */
+function recordDurations(index: number, count: number, measured: Record<string, number>): void {
+    const pending = (shard: number): string => path.join(CACHE, `test-durations-${shard}.pending.json`);
+    fs.mkdirSync(CACHE, { recursive: true });
+    fs.writeFileSync(pending(index), JSON.stringify({ run: process.ppid, measured }));
+    const runs = Array.from({ length: count }, (_, i) => {
+        try {
+            return JSON.parse(fs.readFileSync(pending(i + 1), "utf8")) as { run: number; measured: object };
+        } catch {
+            return undefined;
+        }
+    });
+    if (runs.every((run) => run?.run === process.ppid)) {
+        runs.forEach((run, i) => {
+            const target = durationsFile(i + 1);
+            fs.writeFileSync(`${target}.${process.pid}`, JSON.stringify(run!.measured));
+            fs.renameSync(`${target}.${process.pid}`, target);
+        });
+    }
 }
