@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
+import { markRouteTarget } from "../common/depends-on";
 import {
     ClusterIngressSettings,
     GatewayRoutes,
@@ -151,12 +152,13 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         // Several Services may share a namespace: it is created here, once, and each AppService depends on it.
         const services = args.services ?? [];
         const namespaces = new Map(
-            namespacesToCreate(services).map((namespace) => [
-                namespace,
-                new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), {
+            namespacesToCreate(services).map((namespace) => {
+                const created = new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), {
                     parent: this,
-                }),
-            ]),
+                });
+                markRouteTarget(created, { namespace });
+                return [namespace, created] as const;
+            }),
         );
         const serviceCluster = serviceClusterOf(plan, args.cluster);
         const appServices = services.map((spec) => {
@@ -182,7 +184,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             const ingressController = new IngressController(`${name}-ingress`, controllerArgs, { parent: this });
             const resolved = resolveController(controllerArgs, controllerArgs.ipFamilies, api);
             // Routes wait for the controller (Ready, its classes, the Gateway API CRDs, the webhook's Jobs), and live
-            // in their backends' namespaces and route to their Services: all of them must exist first.
+            // in their backends' namespaces and route to their Services: each route waits for its own namespace and
+            // Services among these (the route components narrow the list per route; see narrowDependsOn).
             const dependsOn = [ingressController, ...namespaces.values(), ...appServices];
             const routeArgs = {
                 routes: args.ingress.routes ?? [],

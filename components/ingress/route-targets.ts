@@ -1,0 +1,9 @@
+import { RouteTarget } from "../common/depends-on";
+import { ResolvedRoute } from "./routes";
+
+/** Which marked namespaces and Services one route waits for: its own namespace, and the Services it routes to. */
+export function routeTargetOf(route: ResolvedRoute): (target: RouteTarget) => boolean {
+    const backends = new Set(route.paths.map((path) => path.service));
+    return (target) =>
+        target.namespace === route.namespace && (target.service === undefined || backends.has(target.service));
+}
