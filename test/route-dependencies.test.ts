@@ -46,6 +46,24 @@ before(async () => {
                     routes: ROUTES,
                 },
             });
+            // Reused on their own: an AppService that creates its namespace is what a route in it waits for.
+            const m = await import("../components/index.js");
+            const soloServices = [
+                { name: "first", namespace: "solo", app: APP, ports: HTTP },
+                { name: "second", namespace: "solo", createNamespace: false, app: APP, ports: HTTP },
+            ];
+            const first = new m.AppService("first", soloServices[0]!);
+            const second = new m.AppService("second", soloServices[1]!, { dependsOn: [first] });
+            const edge = new m.IngressController("edge", {});
+            new m.IngressRoutes(
+                "edge-routes",
+                {
+                    routes: [{ host: "second.lab.example", paths: [{ service: "second", portName: "http" }] }],
+                    services: soloServices,
+                    ...m.routeControllerInfo(m.resolveController({})),
+                },
+                { dependsOn: [edge, first, second] },
+            );
             new ClusterNetwork("gw", {
                 cluster: CLUSTER,
                 nodes: NODES,
@@ -82,6 +100,10 @@ describe("a route's dependencies", () => {
             resource("gw-routes-shop.lab.example").dependsOn,
             urns("gw-ingress", "gw-namespace-shop", "gw-shop.shop"),
         );
+    });
+
+    it("an Ingress waits for the AppService that creates its namespace, though it does not route to it", () => {
+        assert.deepEqual(resource("edge-routes-second.lab.example").dependsOn, urns("edge", "first", "second"));
     });
 
     it("an Ingress still waits for ingress-nginx's admission webhook and its Jobs, and not for other Services' workloads", () => {

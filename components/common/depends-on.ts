@@ -32,6 +32,13 @@ export interface RouteTarget {
     readonly namespace: string;
     /** The Service's name; absent for a namespace. */
     readonly service?: string;
+    /** Whether this Service's resource also creates its namespace (an AppService with `createNamespace`). */
+    readonly createsNamespace?: boolean;
+}
+
+/** A marked namespace, or a Service that creates its namespace: what anything in that namespace must wait for. */
+export function createsNamespace(target: RouteTarget): boolean {
+    return target.service === undefined || target.createsNamespace === true;
 }
 
 const routeTargets = new WeakMap<pulumi.Resource, RouteTarget>();

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childDependsOn, narrowDependsOn } from "../common/depends-on";
+import { childDependsOn, createsNamespace, narrowDependsOn } from "../common/depends-on";
 import { Problem, SPLIT_PORT_FIELDS, formatProblem, isDns1123Label, isDns1123Subdomain, show } from "../common";
 import {
     GatewayApiObject,
@@ -101,7 +101,8 @@ function register(
  * Everything waits for what `opts.dependsOn` names (passed to each child): give it the IngressController with
  * `api: gateway` or `both` (its CRDs, GatewayClass and Ready controller) and the backends' namespaces and Services.
  * AppServices (and ClusterNetwork's namespaces) among them are narrowed per child: an HTTPRoute waits for its own
- * namespace and the Services it routes to, a ReferenceGrant for its namespace, the Gateway for neither.
+ * namespace and the Services it routes to, a ReferenceGrant for its namespace, the Gateway for none of them (an
+ * AppService that creates its namespace counts as that namespace).
  * The Gateway is never awaited (`pulumi.com/skipAwait`): without a load balancer its address stays empty.
  */
 export class GatewayRoutes extends pulumi.ComponentResource {
@@ -124,7 +125,7 @@ export class GatewayRoutes extends pulumi.ComponentResource {
                 parent: this,
                 dependsOn: narrowDependsOn(
                     opts?.dependsOn,
-                    (target) => target.service === undefined && target.namespace === grant.metadata.namespace,
+                    (target) => target.namespace === grant.metadata.namespace && createsNamespace(target),
                 ),
             }),
         );

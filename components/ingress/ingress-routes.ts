@@ -78,8 +78,8 @@ function validRoutes(name: string, args: IngressRoutesArgs): readonly ResolvedRo
  * The Ingress objects wait for what `opts.dependsOn` names (the SDK does not pass a component's dependsOn to its
  * children, so this one does): give it the IngressController (its IngressClass, its Ready workload and, with the
  * ingress-nginx webhook, the certgen Jobs) and the backends' namespaces and Services. AppServices (and
- * ClusterNetwork's namespaces) among them are narrowed per Ingress: each waits only for its own namespace and the
- * Services it routes to; everything else is waited for by every Ingress.
+ * ClusterNetwork's namespaces) among them are narrowed per Ingress: each waits only for its own namespace (or the
+ * AppService that creates it) and the Services it routes to; everything else is waited for by every Ingress.
  */
 export class IngressRoutes extends pulumi.ComponentResource {
     /** Per route: host, namespace, Ingress name, paths, and the curl commands to try it from the nodes' network. */

@@ -167,7 +167,11 @@ export class AppService extends pulumi.ComponentResource {
         // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
         super("clusternet:index:AppService", name, {}, opts);
         // A route component handed this one in dependsOn makes only the routes to this Service wait for it.
-        markRouteTarget(this, { namespace: resolved.namespace, service: resolved.name });
+        markRouteTarget(this, {
+            namespace: resolved.namespace,
+            service: resolved.name,
+            createsNamespace: resolved.createNamespace,
+        });
         const cluster = plainCluster(args.cluster);
         const { network } = resolveServiceNetwork(cluster, `${ARGS}.cluster`);
         const waits = awaitPlan(resolved, network.loadBalancer);
