@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGS_KEYS, formatProblem } from "../common";
+import { markRouteTarget } from "../common/depends-on";
 import {
     ClusterIngressSettings,
     GatewayRoutes,
@@ -56,6 +57,24 @@ export interface ClusterNetworkArgs {
     ingress?: ClusterIngressSettings;
 }
 
+/**
+ * How many AppServices are registered before the SDK's work on them (awaiting inputs, serializing, sending) may
+ * run. Registered all at once, 5,000 Services' registrations were all in flight together: 1.7 GB of heap, and
+ * garbage collection half of the CPU time of a render. 25 measured best (issue 14).
+ */
+const SERVICE_BATCH = 25;
+
+/**
+ * Lets the registrations already made progress before more are made: one turn of the event loop, never a wait for
+ * the engine (the engine answers a registration only once the resource exists, which would serialize a deployment).
+ */
+function settle(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** What each ClusterNetwork's initialize registers, set by its constructor (not a field: it would be an output). */
+const registerRest = new WeakMap<ClusterNetwork, () => Promise<void>>();
+
 /** The plan of valid args; otherwise a RunError listing every problem, thrown before anything is registered. */
 function validPlan(name: string, args: ClusterNetworkArgs): AddressPlan {
     const validated = validateClusterNetwork(args, ARGS_KEYS);
@@ -69,7 +88,9 @@ function validPlan(name: string, args: ClusterNetworkArgs): AddressPlan {
 
 /**
  * A lab cluster's whole network: the address plan and everything built on it. Validates all of its args before
- * registering any child, so bad input never half-applies.
+ * registering any child, so bad input never half-applies. Its Services, and the Ingress after them, are registered
+ * just after the constructor returns, from `initialize`, a batch at a time; a resource that depends on the
+ * ClusterNetwork still waits for every one of them, and the outputs are the same.
  */
 export class ClusterNetwork extends pulumi.ComponentResource {
     /** Each node's pod subnets, by node name (read back as the previous allocation on the next run). */
@@ -151,27 +172,46 @@ export class ClusterNetwork extends pulumi.ComponentResource {
         // Several Services may share a namespace: it is created here, once, and each AppService depends on it.
         const services = args.services ?? [];
         const namespaces = new Map(
-            namespacesToCreate(services).map((namespace) => [
-                namespace,
-                new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), {
+            namespacesToCreate(services).map((namespace) => {
+                const created = new k8s.core.v1.Namespace(`${name}-namespace-${namespace}`, buildNamespace(namespace), {
                     parent: this,
-                }),
-            ]),
+                });
+                markRouteTarget(created, { namespace });
+                return [namespace, created] as const;
+            }),
         );
-        const serviceCluster = serviceClusterOf(plan, args.cluster);
-        const appServices = services.map((spec) => {
-            const namespace = spec.namespace ?? DEFAULT_NAMESPACE;
-            const created = namespaces.get(namespace);
-            // `namespace.name` is unambiguous: neither a namespace nor a Service name may contain a dot.
-            return new AppService(
-                `${name}-${namespace}.${spec.name}`,
-                { ...spec, createNamespace: false, cluster: serviceCluster, instance: plan.cluster.name },
-                { parent: this, ...(created ? { dependsOn: [created] } : {}) },
-            );
-        });
-        this.portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
+        // The Services, and the Ingress after them, are registered by initialize, SERVICE_BATCH AppServices at a
+        // time; their outputs are resolved there (a deferred Output keeps the resources, secrecy and unknowns).
+        const [portMaps, resolvePortMaps] = pulumi.deferredOutput<PortMapEntry[]>();
+        const [ingressRoutes, resolveIngressRoutes] = pulumi.deferredOutput<RoutePlan[]>();
+        this.portMaps = portMaps;
+        this.ingressRoutes = ingressRoutes;
+        const registerServicesAndIngress = async (): Promise<{
+            portMaps: pulumi.Output<PortMapEntry[]>;
+            ingressRoutes: pulumi.Output<RoutePlan[]>;
+        }> => {
+            const serviceCluster = serviceClusterOf(plan, args.cluster);
+            const appServices: AppService[] = [];
+            for (const spec of services) {
+                if (appServices.length > 0 && appServices.length % SERVICE_BATCH === 0) {
+                    await settle();
+                }
+                const namespace = spec.namespace ?? DEFAULT_NAMESPACE;
+                const created = namespaces.get(namespace);
+                // `namespace.name` is unambiguous: neither a namespace nor a Service name may contain a dot.
+                appServices.push(
+                    new AppService(
+                        `${name}-${namespace}.${spec.name}`,
+                        { ...spec, createNamespace: false, cluster: serviceCluster, instance: plan.cluster.name },
+                        { parent: this, ...(created ? { dependsOn: [created] } : {}) },
+                    ),
+                );
+            }
+            const portMaps = pulumi.all(appServices.map((service) => service.portMap)).apply((maps) => maps.flat());
 
-        if (args.ingress !== undefined) {
+            if (args.ingress === undefined) {
+                return { portMaps, ingressRoutes: pulumi.output([]) };
+            }
             const api = args.ingress.api ?? IngressApi.Ingress;
             const controllerArgs = {
                 ...args.ingress.controller,
@@ -182,7 +222,8 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             const ingressController = new IngressController(`${name}-ingress`, controllerArgs, { parent: this });
             const resolved = resolveController(controllerArgs, controllerArgs.ipFamilies, api);
             // Routes wait for the controller (Ready, its classes, the Gateway API CRDs, the webhook's Jobs), and live
-            // in their backends' namespaces and route to their Services: all of them must exist first.
+            // in their backends' namespaces and route to their Services: each route waits for its own namespace and
+            // Services among these (the route components narrow the list per route; see narrowDependsOn).
             const dependsOn = [ingressController, ...namespaces.values(), ...appServices];
             const routeArgs = {
                 routes: args.ingress.routes ?? [],
@@ -210,10 +251,21 @@ export class ClusterNetwork extends pulumi.ComponentResource {
                   )
                 : undefined;
             // Both forms plan the same hosts, paths and try commands: export one list.
-            this.ingressRoutes = (ingressRoutes ?? gatewayRoutes)!.routes;
-        } else {
-            this.ingressRoutes = pulumi.output([]);
-        }
+            return { portMaps, ingressRoutes: (ingressRoutes ?? gatewayRoutes)!.routes };
+        };
+        registerRest.set(this, async () => {
+            try {
+                const outputs = await registerServicesAndIngress();
+                resolvePortMaps(outputs.portMaps);
+                resolveIngressRoutes(outputs.ingressRoutes);
+            } catch (error) {
+                // Fail these outputs (and so the stack) rather than leave them pending forever.
+                const failed = pulumi.output(Promise.reject(error instanceof Error ? error : new Error(String(error))));
+                resolvePortMaps(failed);
+                resolveIngressRoutes(failed);
+                throw error;
+            }
+        });
 
         this.registerOutputs({
             nodeSubnets: this.nodeSubnets,
@@ -227,5 +279,16 @@ export class ClusterNetwork extends pulumi.ComponentResource {
             kubeProxyMode: this.kubeProxyMode,
             ...(this.controllerManagerFlags ? { controllerManagerFlags: this.controllerManagerFlags } : {}),
         });
+    }
+
+    /**
+     * Registers the Services and the Ingress in batches. The SDK calls this from super(), before the constructor's
+     * body, and counts what it registers as this component's children: a resource that depends on the
+     * ClusterNetwork waits for all of them (the SDK awaits initialize before expanding a component's children).
+     */
+    protected override async initialize(): Promise<void> {
+        // Let the constructor's body (everything before the Services, and registerRest itself) run first.
+        await Promise.resolve();
+        await registerRest.get(this)!();
     }
 }

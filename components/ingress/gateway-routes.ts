@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childDependsOn } from "../common/depends-on";
+import { childDependsOn, createsNamespace, narrowDependsOn } from "../common/depends-on";
 import { Problem, SPLIT_PORT_FIELDS, formatProblem, isDns1123Label, isDns1123Subdomain, show } from "../common";
 import {
     GatewayApiObject,
@@ -11,6 +11,7 @@ import {
     validateGatewayRoutes,
 } from "./gateway-api";
 import { RoutePlan, planRoute } from "./ingress-plan";
+import { routeTargetOf } from "./route-targets";
 import { ResolvedRoute } from "./routes";
 import { TRAEFIK_GATEWAY_CLASS, TRAEFIK_PORTS } from "./traefik";
 import { BackendService, IngressRouteSpec } from "./types";
@@ -99,6 +100,9 @@ function register(
  *
  * Everything waits for what `opts.dependsOn` names (passed to each child): give it the IngressController with
  * `api: gateway` or `both` (its CRDs, GatewayClass and Ready controller) and the backends' namespaces and Services.
+ * AppServices (and ClusterNetwork's namespaces) among them are narrowed per child: an HTTPRoute waits for its own
+ * namespace and the Services it routes to, a ReferenceGrant for its namespace, the Gateway for none of them (an
+ * AppService that creates its namespace counts as that namespace).
  * The Gateway is never awaited (`pulumi.com/skipAwait`): without a load balancer its address stays empty.
  */
 export class GatewayRoutes extends pulumi.ComponentResource {
@@ -112,16 +116,27 @@ export class GatewayRoutes extends pulumi.ComponentResource {
     constructor(name: string, args: GatewayRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
         const { routes, gateway } = validArgs(name, args);
         super("clusternet:index:GatewayRoutes", name, {}, opts);
-        const childOpts = { parent: this, dependsOn: opts?.dependsOn };
-        const gatewayResource = register(`${name}-gateway`, buildGateway(routes, gateway), childOpts);
+        const gatewayResource = register(`${name}-gateway`, buildGateway(routes, gateway), {
+            parent: this,
+            dependsOn: narrowDependsOn(opts?.dependsOn, () => false),
+        });
         const grants = buildReferenceGrants(routes, gateway).map((grant) =>
-            register(`${name}-reference-grant-${grant.metadata.namespace}`, grant, childOpts),
+            register(`${name}-reference-grant-${grant.metadata.namespace}`, grant, {
+                parent: this,
+                dependsOn: narrowDependsOn(
+                    opts?.dependsOn,
+                    (target) => target.namespace === grant.metadata.namespace && createsNamespace(target),
+                ),
+            }),
         );
         for (const route of routes) {
             // Named after the host alone, like its Ingress: moving a host to another namespace replaces it.
             register(`${name}-${route.ingressName}`, buildHttpRoute(route, gateway), {
-                ...childOpts,
-                dependsOn: childDependsOn([gatewayResource, ...grants], opts?.dependsOn),
+                parent: this,
+                dependsOn: childDependsOn(
+                    [gatewayResource, ...grants],
+                    narrowDependsOn(opts?.dependsOn, routeTargetOf(route)),
+                ),
                 deleteBeforeReplace: true,
             });
         }

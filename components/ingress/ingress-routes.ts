@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { narrowDependsOn } from "../common/depends-on";
 import { Problem, SPLIT_PORT_FIELDS, formatProblem, isDns1123Subdomain, show } from "../common";
 import { RoutePlan, planRoute } from "./ingress-plan";
+import { routeTargetOf } from "./route-targets";
 import { ResolvedRoute, buildIngress, validateRoutes } from "./routes";
 import { BackendService, IngressRouteSpec } from "./types";
 
@@ -75,7 +77,9 @@ function validRoutes(name: string, args: IngressRoutesArgs): readonly ResolvedRo
  *
  * The Ingress objects wait for what `opts.dependsOn` names (the SDK does not pass a component's dependsOn to its
  * children, so this one does): give it the IngressController (its IngressClass, its Ready workload and, with the
- * ingress-nginx webhook, the certgen Jobs) and the backends' namespaces and Services.
+ * ingress-nginx webhook, the certgen Jobs) and the backends' namespaces and Services. AppServices (and
+ * ClusterNetwork's namespaces) among them are narrowed per Ingress: each waits only for its own namespace (or the
+ * AppService that creates it) and the Services it routes to; everything else is waited for by every Ingress.
  */
 export class IngressRoutes extends pulumi.ComponentResource {
     /** Per route: host, namespace, Ingress name, paths, and the curl commands to try it from the nodes' network. */
@@ -92,7 +96,7 @@ export class IngressRoutes extends pulumi.ComponentResource {
             // (ingress-nginx's webhook refuses a duplicate host+path).
             new k8s.networking.v1.Ingress(`${name}-${route.ingressName}`, buildIngress(route, controller), {
                 parent: this,
-                dependsOn: opts?.dependsOn,
+                dependsOn: narrowDependsOn(opts?.dependsOn, routeTargetOf(route)),
                 deleteBeforeReplace: true,
             });
         }

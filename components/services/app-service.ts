@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, SPLIT_PORT_FIELDS, formatProblem, isLabelValue, show } from "../common";
+import { markRouteTarget } from "../common/depends-on";
 import { knownValue } from "../common/known";
 import { DeploymentManifest, awaitPlan, buildDeployment, buildNamespace, buildService } from "./builders";
 import { resolveServiceNetwork } from "./network";
@@ -165,6 +166,12 @@ export class AppService extends pulumi.ComponentResource {
         const resolved = validService(name, args);
         // Its inputs stay with its children: the SDK would serialize args (node lists, Services) once more per component.
         super("clusternet:index:AppService", name, {}, opts);
+        // A route component handed this one in dependsOn makes only the routes to this Service wait for it.
+        markRouteTarget(this, {
+            namespace: resolved.namespace,
+            service: resolved.name,
+            createsNamespace: resolved.createNamespace,
+        });
         const cluster = plainCluster(args.cluster);
         const { network } = resolveServiceNetwork(cluster, `${ARGS}.cluster`);
         const waits = awaitPlan(resolved, network.loadBalancer);
