@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
 import { formatDiagnosis, labDiagnose } from "../../lab/diagnose";
-import { labCheck, labDown, labSync, loadState, LabContext } from "../../lab/lab";
+import { labCheck, labDown, labSync, loadState, LabContext, prepareAgent, probeFrom } from "../../lab/lab";
 import { REPO, runCli, temporaryDirectory } from "./cli";
 import { labSkipReason, uniquePrefix } from "./lab";
 import { Fault } from "./lab-faults";
@@ -57,6 +57,23 @@ export function faultTable(faults: readonly Fault[], tag: string): void {
             void it("the lab works before any fault", async () => {
                 const clean = await labCheck(context);
                 assert.deepEqual(clean.failed, [], "the lab works before any fault");
+            });
+
+            void it("a probe's name goes through the pod's resolv.conf: a Service's short name resolves, an unknown name does not", async () => {
+                const web0 = loadState(context).plan.pods.find((pod) => pod.key === "demo/web-0")!;
+                const http = (id: string, name: string) => ({
+                    id,
+                    probe: { kind: "http" as const, ip: name, port: 8080, path: "/" },
+                    timeoutMs: 2500,
+                    attempts: 1,
+                });
+                const [short, unknown] = await probeFrom(prepareAgent(context.stateDir), web0.netns, [
+                    http("short", "web"),
+                    http("unknown", "no-such-service"),
+                ]);
+                assert.equal(short?.ok, true, short?.error);
+                assert.equal(unknown?.ok, false);
+                assert.match(unknown?.error ?? "", /the name no-such-service did not resolve: ENOTFOUND \(DNS\)/);
             });
 
             for (const fault of faults) {
