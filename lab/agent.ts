@@ -282,14 +282,14 @@ async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
 /** A probe sent until every expected responder answered (or `max` tries): which endpoints a Service really reaches. */
 async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
     const started = Date.now();
-    const { responders, max } = request.until!;
+    const { responders, max, round: perRound = UNTIL_ROUND } = request.until!;
     const seen: Record<string, number> = {};
     const failures: string[] = [];
     let tries = 0;
     let first: Omit<ProbeResult, "id" | "ms"> | undefined;
     const missing = (): boolean => responders.some((key) => seen[key] === undefined);
     while (tries < max && (missing() || tries === 0) && !(request.until!.stopOnFailure && failures.length > 0)) {
-        const round = Math.min(UNTIL_ROUND, max - tries);
+        const round = Math.min(Math.max(1, perRound), max - tries);
         // Each request retried as a single probe is (a lost UDP datagram is not a broken path).
         const results = await Promise.all(
             Array.from({ length: round }, async () => {
