@@ -6,7 +6,7 @@
  *   ProbeResult[] as JSON.
  * Self-contained (Node built-ins only) so that the lab can bundle it into one plain JS file that starts fast.
  */
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import * as dgram from "node:dgram";
 import * as dnsCallbacks from "node:dns";
 import { promises as dns } from "node:dns";
@@ -99,6 +99,7 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
         );
         let done = false;
         let cleanup = (): void => undefined;
+        let lookup: ChildProcess | undefined;
         function finish(result: Omit<ProbeResult, "id" | "ms">): void {
             if (!done) {
                 done = true;
@@ -124,19 +125,18 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                                 address: string | dnsCallbacks.LookupAddress[],
                                 family?: number,
                             ) => void,
-                        ) =>
-                            dnsCallbacks.lookup(hostname, options, (error, address, family) => {
+                        ) => {
+                            lookup = resolveName(hostname, (error, addresses) => {
                                 resolving = false;
-                                callback(
-                                    error
-                                        ? Object.assign(error, {
-                                              message: `the name ${hostname} did not resolve: ${error.code ?? error.message} (DNS)`,
-                                          })
-                                        : null,
-                                    address,
-                                    family,
-                                );
-                            }),
+                                if (error) {
+                                    callback(error, "", 0);
+                                } else if (options.all) {
+                                    callback(null, addresses);
+                                } else {
+                                    callback(null, addresses[0]!.address, addresses[0]!.family);
+                                }
+                            });
+                        },
                     },
                     (response) => {
                         // Real nginx in a pod names itself in a header (its pages are the same in every pod): the
@@ -150,7 +150,10 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
                     },
                 );
                 request.on("error", (error) => finish({ ok: false, error: error.message }));
-                cleanup = () => request.destroy();
+                cleanup = () => {
+                    request.destroy();
+                    lookup?.kill("SIGKILL");
+                };
                 break;
             }
             case "tcp": {
@@ -219,6 +222,37 @@ function once(probe: ProbeSpec, timeoutMs: number): Promise<Omit<ProbeResult, "i
     });
 }
 
+/**
+ * A name looked up as an HTTP client in the pod does: glibc's getaddrinfo (any family) through this namespace's
+ * resolv.conf (kubelet's search list and ndots:5), in a `getent ahosts` child. Not node's own lookup: that blocks one
+ * of libuv's threads until the resolver's timeouts end (resolv.conf's defaults, 5 s a query, when the cluster DNS
+ * is down), long after the probe gave up, and the agent cannot exit before it; a child is killed when the probe ends.
+ */
+function resolveName(
+    hostname: string,
+    done: (error: NodeJS.ErrnoException | null, addresses: dnsCallbacks.LookupAddress[]) => void,
+): ChildProcess {
+    const child = spawn("getent", ["ahosts", hostname], { stdio: ["ignore", "pipe", "ignore"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const fail = (code: string): void =>
+        done(Object.assign(new Error(`the name ${hostname} did not resolve: ${code} (DNS)`), { code }), []);
+    child.on("error", (error) => fail(error.message));
+    child.on("close", (code) => {
+        // getent's output: one line per address and socket type, in getaddrinfo's order.
+        const addresses = [...new Set(output.split("\n").map((line) => line.split(/\s+/)[0] ?? ""))]
+            .filter((address) => net.isIP(address) !== 0)
+            .map((address) => ({ address, family: net.isIP(address) }));
+        if (code === 0 && addresses.length > 0) {
+            done(null, addresses);
+        } else {
+            // Exit 2: getaddrinfo found no such name, or could not get an answer (getent does not say which).
+            fail(code === 2 ? "ENOTFOUND" : `getent exited ${code ?? "on a signal"}`);
+        }
+    });
+    return child;
+}
+
 function lastLine(text: string): string {
     const lines = text
         .trim()
@@ -248,14 +282,14 @@ async function probeWithRetries(request: ProbeRequest): Promise<ProbeResult> {
 /** A probe sent until every expected responder answered (or `max` tries): which endpoints a Service really reaches. */
 async function probeUntil(request: ProbeRequest): Promise<ProbeResult> {
     const started = Date.now();
-    const { responders, max } = request.until!;
+    const { responders, max, round: perRound = UNTIL_ROUND } = request.until!;
     const seen: Record<string, number> = {};
     const failures: string[] = [];
     let tries = 0;
     let first: Omit<ProbeResult, "id" | "ms"> | undefined;
     const missing = (): boolean => responders.some((key) => seen[key] === undefined);
     while (tries < max && (missing() || tries === 0) && !(request.until!.stopOnFailure && failures.length > 0)) {
-        const round = Math.min(UNTIL_ROUND, max - tries);
+        const round = Math.min(Math.max(1, perRound), max - tries);
         // Each request retried as a single probe is (a lost UDP datagram is not a broken path).
         const results = await Promise.all(
             Array.from({ length: round }, async () => {

@@ -318,7 +318,9 @@ export async function labDiagnose(context: LabContext, from: string, to: string)
             probe,
             timeoutMs: port.protocol === "UDP" ? 1000 : 2500,
             attempts: 1,
-            until: { responders, max: triesToSeeEach(endpoints.length) },
+            // Every try is sent (the counters below need each endpoint's share), all at once: on a broken path each
+            // failing try waits out its timeout, and in rounds those waits would add up.
+            until: { responders, max: triesToSeeEach(endpoints.length), round: triesToSeeEach(endpoints.length) },
         },
     ]);
     const after = (await inNetns(source.node.netns, "iptables-save", ["-c", "-t", "nat"])).stdout;

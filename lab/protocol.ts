@@ -89,6 +89,11 @@ export interface ProbeRequest {
         readonly max: number;
         /** Stop after the round in which a request failed (the path is broken; a check needs no more). */
         readonly stopOnFailure?: boolean;
+        /**
+         * Requests sent at once (default UNTIL_ROUND). `max` sends them all at once: when every request must be sent
+         * anyway (diagnose counts the packets each rule saw), a failing path then costs one timeout, not one a round.
+         */
+        readonly round?: number;
     };
 }
 
@@ -117,7 +122,7 @@ export const PING_GRACE_MS = 2000;
  */
 export function probeBoundMs(request: ProbeRequest): number {
     const attempt = request.timeoutMs + (request.probe.kind === "ping" ? PING_GRACE_MS : 0) + RETRY_PAUSE_MS;
-    const rounds = request.until ? Math.ceil(request.until.max / UNTIL_ROUND) : 1;
+    const rounds = request.until ? Math.ceil(request.until.max / (request.until.round ?? UNTIL_ROUND)) : 1;
     return rounds * Math.max(MIN_ATTEMPTS, request.attempts) * attempt;
 }
 

@@ -1,5 +1,15 @@
-// The lab's fault table (root only), the first four faults of test/helpers/lab-faults.ts: see test/helpers/lab-fault-table.ts.
+// The lab's fault table (root only), part 1 of test/helpers/lab-faults.ts' FAULT_PARTS: see
+// test/helpers/lab-fault-table.ts. Also: the parts hold every fault exactly once.
+import assert from "node:assert/strict";
+import { it } from "node:test";
 import { faultTable } from "./helpers/lab-fault-table";
-import { DEV_FAULTS } from "./helpers/lab-faults";
+import { DEV_FAULTS, FAULT_PARTS, faultPart } from "./helpers/lab-faults";
 
-faultTable(DEV_FAULTS.slice(0, 4), "fa");
+void it("the fault table's parts hold every fault exactly once", () => {
+    assert.deepEqual(
+        FAULT_PARTS.flat().sort((a, b) => a - b),
+        DEV_FAULTS.map((_fault, index) => index),
+    );
+});
+
+faultTable(faultPart(0), "fa");
