@@ -232,13 +232,21 @@ function resolveName(
     hostname: string,
     done: (error: NodeJS.ErrnoException | null, addresses: dnsCallbacks.LookupAddress[]) => void,
 ): ChildProcess {
-    const child = spawn("getent", ["ahosts", hostname], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn("getent", ["ahosts", "--", hostname], { stdio: ["ignore", "pipe", "ignore"] });
     let output = "";
+    let answered = false;
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const fail = (code: string): void =>
         done(Object.assign(new Error(`the name ${hostname} did not resolve: ${code} (DNS)`), { code }), []);
-    child.on("error", (error) => fail(error.message));
+    // A getent that cannot start is the lab's machine, not DNS: said so, once ('close' follows 'error').
+    child.on("error", (error) => {
+        answered = true;
+        done(new Error(`getent (libc-bin) could not run to look up ${hostname}: ${error.message}`), []);
+    });
     child.on("close", (code) => {
+        if (answered) {
+            return;
+        }
         // getent's output: one line per address and socket type, in getaddrinfo's order.
         const addresses = [...new Set(output.split("\n").map((line) => line.split(/\s+/)[0] ?? ""))]
             .filter((address) => net.isIP(address) !== 0)

@@ -64,6 +64,22 @@ before(async () => {
                 },
                 { dependsOn: [edge, first, second] },
             );
+            // A Gateway in a namespace an AppService creates waits for that AppService, and for nothing else marked.
+            const gatewayServices = [
+                { name: "front", namespace: "edge", app: APP, ports: HTTP },
+                { name: "back", namespace: "apps", app: APP, ports: HTTP },
+            ];
+            const front = new m.AppService("front", gatewayServices[0]!);
+            const back = new m.AppService("back", gatewayServices[1]!);
+            new m.GatewayRoutes(
+                "edge-gateway",
+                {
+                    routes: [{ host: "back.lab.example", paths: [{ service: "back", portName: "http" }] }],
+                    services: gatewayServices,
+                    gatewayNamespace: "edge",
+                },
+                { dependsOn: [front, back] },
+            );
             new ClusterNetwork("gw", {
                 cluster: CLUSTER,
                 nodes: NODES,
@@ -122,6 +138,11 @@ describe("a route's dependencies", () => {
         for (const name of ["nx-demo.api-service", "nx-shop.shop-deployment", "nx-namespace-shop"]) {
             assert.ok(!waits.includes(resource(name).urn), `does not wait for ${name}`);
         }
+    });
+
+    it("a Gateway waits for the AppService that creates its namespace, not for the Services its routes reach", () => {
+        assert.deepEqual(resource("edge-gateway-gateway").dependsOn, urns("front"));
+        assert.deepEqual(resource("edge-gateway-back.lab.example").dependsOn, urns("edge-gateway-gateway", "back"));
     });
 
     it("an HTTPRoute waits for the Gateway, the ReferenceGrants, the controller, its namespace and its backends only", () => {

@@ -118,7 +118,11 @@ export class GatewayRoutes extends pulumi.ComponentResource {
         super("clusternet:index:GatewayRoutes", name, {}, opts);
         const gatewayResource = register(`${name}-gateway`, buildGateway(routes, gateway), {
             parent: this,
-            dependsOn: narrowDependsOn(opts?.dependsOn, () => false),
+            // Only the AppService that creates the Gateway's namespace, if one does, among the marked targets.
+            dependsOn: narrowDependsOn(
+                opts?.dependsOn,
+                (target) => target.namespace === gateway.namespace && createsNamespace(target),
+            ),
         });
         const grants = buildReferenceGrants(routes, gateway).map((grant) =>
             register(`${name}-reference-grant-${grant.metadata.namespace}`, grant, {
