@@ -387,21 +387,23 @@ export function nginxConfig(input: NginxConfigInput): string {
             );
         }
     }
+    // The state folder is the user's (--state-dir): quoted, as every path nginx.conf names.
+    const file = (name: string): string => nginxQuote(`${runDir}/${name}`);
     return [
         nginxComment(
             `Written by clusternet lab: the Ingress controller in pod ${pod.namespace}/${pod.name}, served by nginx.`,
         ),
         `worker_processes 1;`,
-        `pid ${runDir}/nginx.pid;`,
-        `error_log ${runDir}/error.log warn;`,
+        `pid ${file("nginx.pid")};`,
+        `error_log ${file("error.log")} warn;`,
         `events { worker_connections 256; }`,
         `http {`,
-        `    access_log ${runDir}/access.log;`,
-        `    client_body_temp_path ${runDir}/client_body;`,
-        `    proxy_temp_path ${runDir}/proxy;`,
-        `    fastcgi_temp_path ${runDir}/fastcgi;`,
-        `    uwsgi_temp_path ${runDir}/uwsgi;`,
-        `    scgi_temp_path ${runDir}/scgi;`,
+        `    access_log ${file("access.log")};`,
+        `    client_body_temp_path ${file("client_body")};`,
+        `    proxy_temp_path ${file("proxy")};`,
+        `    fastcgi_temp_path ${file("fastcgi")};`,
+        `    uwsgi_temp_path ${file("uwsgi")};`,
+        `    scgi_temp_path ${file("scgi")};`,
         `    server_names_hash_bucket_size 128;`,
         `    default_type text/plain;`,
         `    ${NGINX_DOLLAR_VARIABLE}`,

@@ -64,6 +64,16 @@ function stateDirPointer(prefix: string): string {
 /** The lab's state folder: the one given, else the one `up` noted for this prefix, else the default. */
 export function resolveStateDir(prefix: string, given: string | undefined): string {
     if (given !== undefined) {
+        // The folder is written into nginx.conf, dnsmasq's and the CNI's configs, one setting per line.
+        if ([...given].some((character) => character < " " || character === "\u007f")) {
+            throw new LabInputError([
+                {
+                    key: "--state-dir",
+                    message: `${JSON.stringify(given)} holds a control character (a newline, a tab)`,
+                    fix: "name a folder without one",
+                },
+            ]);
+        }
         return path.resolve(given);
     }
     try {

@@ -12,7 +12,7 @@ import { KUBERNETES_NODE_LISTENERS, nodeListenerProblems } from "../components/s
 import { nginxComment, nginxConfig, nginxQuote, routeTable } from "../lab/ingress";
 import { quote as iptablesQuote, ruleLine } from "../lab/iptables";
 import { PathType } from "../lab/model";
-import { devConfig } from "./helpers/cli";
+import { devConfig, runCli } from "./helpers/cli";
 import { nginxTest } from "./helpers/lab";
 
 /** A stack file's values as the loader gets them (keys without the namespace). */
@@ -349,6 +349,33 @@ void describe("Ingress paths", () => {
             }
         },
     );
+
+    void it(
+        "quotes the Ingress controller's own paths in nginx.conf: a state folder with a space, a quote and a semicolon",
+        { skip: spawnSync("sh", ["-c", "command -v nginx"]).status !== 0 ? "nginx is not installed" : false },
+        () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusternet state 'x'; y-"));
+            try {
+                const config = nginxConfig({
+                    table: routeTable([]),
+                    listenPort: 8000,
+                    pod: { name: "p", namespace: "n", node: "x" },
+                    upstream: () => ({ servers: ["10.244.0.3:80"] }),
+                    runDir: dir,
+                });
+                const result = nginxTest(dir, config);
+                assert.equal(result.status, 0, result.stderr);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        },
+    );
+
+    void it("refuses a --state-dir with a control character, naming the option, with exit code 2", async () => {
+        const result = await runCli(["lab", "down", "--prefix", "cnsd-", "--state-dir", "/tmp/a\nb"]);
+        assert.equal(result.code, 2, result.stderr + result.stdout);
+        assert.match(result.stderr, /--state-dir: "\/tmp\/a\\nb" holds a control character/);
+    });
 
     void it("keeps every iptables-restore rule on one line whatever its comment holds", () => {
         for (const text of ["a\nb", "x\r\n-A INPUT -j ACCEPT", 'quo"te \\ $(id)']) {
